@@ -1,0 +1,2 @@
+export { CR, HEX_VALUE, LF, latin1Bytes, latin1String, TOKEN, toHex } from './ascii.ts';
+export { ByteQueue } from './byte-queue.ts';
