@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isMesosWireError, type MesosWireError } from '../../src/errors.ts';
+import { backoffDelay } from '../../src/transport/backoff.ts';
+import { PeerConnection } from '../../src/transport/peer-connection.ts';
+import { PeerPool } from '../../src/transport/peer-pool.ts';
+import {
+  ACCEPTED,
+  answerEveryFrame,
+  frame,
+  frameSequence,
+  freePort,
+  rawServer,
+  statusLineReader,
+  until,
+} from './sockets.ts';
+
+const FAST_BACKOFF = { initialMs: 5, maxMs: 20, jitter: 0 };
+
+describe('backoffDelay', () => {
+  it('grows by the factor and stops at maxMs', () => {
+    const half = () => 0.5;
+    assert.deepEqual(
+      [0, 1, 2, 3, 10, 60].map((n) => backoffDelay(n, { initialMs: 10, maxMs: 100, factor: 2, jitter: 0.2 }, half)),
+      [10, 20, 40, 80, 100, 100],
+    );
+  });
+  it('spreads by the jitter fraction and never exceeds maxMs', () => {
+    const opts = { initialMs: 100, maxMs: 1000, jitter: 0.5 };
+    assert.equal(
+      backoffDelay(0, opts, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffDelay(0, opts, () => 0.999999),
+      150,
+    );
+    assert.equal(
+      backoffDelay(10, opts, () => 0.999999),
+      1000,
+    );
+  });
+});
+
+describe('PeerConnection', () => {
+  it('writes thousands of pipelined messages in order on one socket and matches every response', async () => {
+    const server = await rawServer(answerEveryFrame(32));
+    const connection = new PeerConnection(
+      { host: '127.0.0.1', port: server.port },
+      { readResponses: statusLineReader },
+    );
+    const count = 5000;
+    const receipts: Promise<unknown>[] = [];
+    for (let i = 0; i < count; i++) receipts.push(connection.send(frame(i), i % 100 === 0));
+    const settled = await Promise.all(receipts);
+    assert.equal((settled[100] as { status: number }).status, 202);
+    await until(() => connection.stats.responses === count, 3000, 'responses');
+    assert.deepEqual(
+      frameSequence(server.received()),
+      Array.from({ length: count }, (_, i) => i),
+    );
+    assert.equal(server.sockets.length, 1);
+    assert.equal(connection.stats.messagesWritten, count);
+    assert.deepEqual([...connection.stats.responsesByStatus], [[202, count]]);
+    assert.deepEqual(await connection.close(), { unsent: 0, unanswered: 0 });
+    await server.close();
+  });
+
+  it('stops queueing when a slow peer does not read, then drains when it does (bounded memory)', async () => {
+    const server = await rawServer((socket) => socket.pause());
+    const size = 64 * 1024;
+    const connection = new PeerConnection(
+      { host: '127.0.0.1', port: server.port },
+      { maxQueuedMessages: 100, maxQueuedBytes: 8 * size },
+    );
+    let queued = 0;
+    let refused = 0;
+    const filler = new Uint8Array(size).fill(0x2e);
+    // Keep offering until the queue refuses several times in a row after the socket filled up.
+    const deadline = Date.now() + 3000;
+    while (refused < 20 && Date.now() < deadline) {
+      if (connection.write(filler)) queued++;
+      else {
+        refused++;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    assert.ok(refused >= 20, 'write() returned false once the peer stopped reading');
+    assert.ok(connection.queuedMessages <= 8, `queue stayed bounded (${connection.queuedMessages})`);
+    await assert.rejects(connection.send(filler), (e: MesosWireError) => e.code === 'MW_TRANSPORT_QUEUE_FULL');
+    const writable = new Promise((resolve) => connection.once('writable', resolve));
+    for (const s of server.sockets) s.resume();
+    await writable;
+    await until(() => server.received().length === queued * size, 5000, 'all bytes at the peer');
+    await connection.close();
+    await server.close();
+  });
+
+  it('rejects queued messages with MW_TRANSPORT_CONNECT after the connect attempts run out', async () => {
+    const port = await freePort();
+    const connection = new PeerConnection(
+      { host: '127.0.0.1', port },
+      { maxConnectAttempts: 3, backoff: FAST_BACKOFF },
+    );
+    let disconnects = 0;
+    connection.on('disconnect', () => disconnects++);
+    const failed = new Promise((resolve) => connection.once('failed', resolve));
+    await assert.rejects(connection.send(frame(1)), (e: MesosWireError) => {
+      assert.equal(e.code, 'MW_TRANSPORT_CONNECT');
+      assert.ok(isMesosWireError(e));
+      return true;
+    });
+    await failed;
+    assert.equal(disconnects, 3);
+    assert.equal(connection.stats.connectFailures, 3);
+    assert.equal(connection.state, 'idle');
+    connection.destroy();
+  });
+
+  it('keeps messages queued while the peer is down and delivers them once it comes back (reconnect)', async () => {
+    const port = await freePort();
+    const connection = new PeerConnection(
+      { host: '127.0.0.1', port },
+      { maxConnectAttempts: 1000, backoff: FAST_BACKOFF, readResponses: statusLineReader },
+    );
+    const receipts = [connection.send(frame(1), true), connection.send(frame(2), true)];
+    await until(() => connection.stats.connectFailures >= 2, 2000, 'failed connects');
+    const server = await rawServer(answerEveryFrame(32), port);
+    const answers = await Promise.all(receipts);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [202, 202],
+    );
+    assert.deepEqual(frameSequence(server.received()), [1, 2]);
+    await connection.close();
+    await server.close();
+  });
+
+  it('fails the awaited message a peer cut off mid-message, then reconnects for the rest', async () => {
+    let connections = 0;
+    const server = await rawServer((socket) => {
+      connections++;
+      if (connections === 1) {
+        // First connection: read half a message, then reset.
+        socket.once('data', () => socket.destroy());
+      } else answerEveryFrame(32)(socket);
+    });
+    const connection = new PeerConnection(
+      { host: '127.0.0.1', port: server.port },
+      { backoff: FAST_BACKOFF, readResponses: statusLineReader },
+    );
+    const first = connection.send(frame(1), true);
+    await assert.rejects(first, (e: MesosWireError) => e.code === 'MW_TRANSPORT_CLOSED');
+    const second = await connection.send(frame(2), true);
+    assert.equal(second.status, 202);
+    assert.equal(connections, 2);
+    assert.equal(connection.stats.disconnects, 1);
+    await connection.close();
+    await server.close();
+  });
+
+  it('close() waits for the responses, then reports nothing left; a mute peer leaves messages unanswered', async () => {
+    const answering = await rawServer(answerEveryFrame(32));
+    const a = new PeerConnection({ host: '127.0.0.1', port: answering.port }, { readResponses: statusLineReader });
+    for (let i = 0; i < 300; i++) a.write(frame(i));
+    assert.deepEqual(await a.close(2000), { unsent: 0, unanswered: 0 });
+    assert.equal(a.stats.responses, 300);
+    assert.equal(a.state, 'closed');
+    assert.equal(a.write(frame(1)), false);
+    await assert.rejects(a.send(frame(1)), (e: MesosWireError) => e.code === 'MW_TRANSPORT_CLOSED');
+
+    const mute = await rawServer();
+    const b = new PeerConnection({ host: '127.0.0.1', port: mute.port }, { readResponses: statusLineReader });
+    for (let i = 0; i < 7; i++) b.write(frame(i));
+    const started = Date.now();
+    assert.deepEqual(await b.close(150), { unsent: 0, unanswered: 7 });
+    assert.ok(Date.now() - started < 1500);
+    await until(() => mute.received().length === 7 * 32, 1000, 'bytes at the mute peer');
+    await answering.close();
+    await mute.close();
+  });
+
+  it('reports unsent messages when closing before the peer could be reached', async () => {
+    const port = await freePort();
+    const connection = new PeerConnection({ host: '127.0.0.1', port }, { backoff: { initialMs: 1000, maxMs: 1000 } });
+    const rejected: string[] = [];
+    for (let i = 0; i < 4; i++) connection.write(frame(i), (e) => rejected.push(e!.code));
+    const report = await connection.close(100);
+    assert.deepEqual(report, { unsent: 4, unanswered: 0 });
+    assert.deepEqual(rejected, Array(4).fill('MW_TRANSPORT_CLOSED'));
+  });
+
+  it('counts responses as rejections when they are not 2xx', async () => {
+    const server = await rawServer((socket) =>
+      socket.on('data', () => socket.write('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')),
+    );
+    const connection = new PeerConnection(
+      { host: '127.0.0.1', port: server.port },
+      { readResponses: statusLineReader },
+    );
+    const receipt = await connection.send(frame(1), true);
+    assert.equal(receipt.status, 404);
+    assert.equal(connection.stats.rejections, 1);
+    await connection.close();
+    await server.close();
+  });
+
+  it('refuses awaitResponse without a response reader', () => {
+    const connection = new PeerConnection({ host: '127.0.0.1', port: 1 });
+    assert.throws(() => connection.write(frame(1), undefined, true), { code: 'MW_INVALID_ARGUMENT' });
+    connection.destroy();
+  });
+});
+
+describe('PeerPool', () => {
+  it('shares one connection per address and reports exited to every linked peer when it closes', async () => {
+    const server = await rawServer(answerEveryFrame(32));
+    const pool = new PeerPool({ readResponses: statusLineReader, backoff: FAST_BACKOFF });
+    const address = { host: '127.0.0.1', port: server.port };
+    pool.link(`master@127.0.0.1:${server.port}`, address);
+    pool.link(`other@127.0.0.1:${server.port}`, address);
+    assert.equal(pool.connectionTo(address), pool.connectionTo({ ...address }));
+    await until(() => server.sockets.length === 1, 2000, 'connection');
+    const exited: string[] = [];
+    pool.on('exited', (event) => exited.push(event.peer));
+    server.sockets[0]!.destroy();
+    await until(() => exited.length === 2, 2000, 'exited events');
+    assert.deepEqual(exited.sort(), [`master@127.0.0.1:${server.port}`, `other@127.0.0.1:${server.port}`]);
+    // Links are dropped after exited; a later loss reports nothing until linked again.
+    await pool.connectionTo(address).send(frame(9), true);
+    assert.equal(server.sockets.length, 2);
+    server.sockets[1]!.destroy();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(exited.length, 2);
+    await pool.close();
+    await server.close();
+  });
+
+  it('reports exited for a link to an address nobody listens on', async () => {
+    const port = await freePort();
+    const pool = new PeerPool({ backoff: FAST_BACKOFF });
+    const exited = new Promise((resolve) => pool.once('exited', resolve));
+    pool.link(`master@127.0.0.1:${port}`, { host: '127.0.0.1', port });
+    const event = (await exited) as { peer: string; address: string };
+    assert.equal(event.address, `127.0.0.1:${port}`);
+    pool.destroy();
+  });
+
+  it('raw ACCEPTED bytes are what the stand-in reader parses', () => {
+    const statuses: number[] = [];
+    const reader = statusLineReader((s) => statuses.push(s));
+    reader.write(ACCEPTED.subarray(0, 10));
+    reader.write(ACCEPTED.subarray(10));
+    assert.deepEqual(statuses, [202]);
+  });
+});
