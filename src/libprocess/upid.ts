@@ -158,26 +158,32 @@ export function upidEquals(a: Upid, b: Upid): boolean {
  * IPv6 form (`[` is not a resolvable name), yields the empty UPID.
  */
 export function parseUpidLikeMesos(text: string): Upid {
+  return parseUpidLikeMesosDetailed(text).upid;
+}
+
+/** `parseUpidLikeMesos` plus whether the text parsed (`valid: false` means Mesos fell back to the empty UPID). */
+export function parseUpidLikeMesosDetailed(text: string): { upid: Upid; valid: boolean } {
+  const invalid = { upid: EMPTY_UPID, valid: false };
   let start = 0;
   while (start < text.length && isCSpace(text.charCodeAt(start))) start++;
   let end = start;
   while (end < text.length && !isCSpace(text.charCodeAt(end))) end++;
   const token = text.slice(start, end);
-  if (token.length === 0) return EMPTY_UPID;
+  if (token.length === 0) return invalid;
   const at = token.indexOf('@');
-  if (at < 0) return EMPTY_UPID;
+  if (at < 0) return invalid;
   const id = token.slice(0, at);
   const rest = token.slice(at + 1);
   const colon = rest.indexOf(':');
-  if (colon < 0) return EMPTY_UPID;
+  if (colon < 0) return invalid;
   const host = rest.slice(0, colon);
   let hostKind: UpidHostKind;
   if (isIpv4(host)) hostKind = 'ipv4';
   else if (hostnameProblem(host, true) < 0) hostKind = 'hostname';
-  else return EMPTY_UPID; // not a name DNS could resolve
+  else return invalid; // not a name DNS could resolve
   const port = scanUnsignedShort(rest.slice(colon + 1));
-  if (port === undefined) return EMPTY_UPID;
-  return { id, host, port, hostKind };
+  if (port === undefined) return invalid;
+  return { upid: { id, host, port, hostKind }, valid: true };
 }
 
 /** C `sscanf(s, "%hu")`: strtoul semantics truncated to 16 bits; undefined when no digits. */
