@@ -79,7 +79,7 @@ describe('encodeMessage: byte-exact worked examples (wire-protocol.md §1.6, §6
   });
   it('Example B: PingSlaveMessage{connected: true}, 250 bytes', () => {
     const expected = hex(
-      toHexString(
+      `${toHexString(
         ascii(
           'POST /slave(1)/mesos.internal.PingSlaveMessage HTTP/1.1\r\n' +
             'User-Agent: libprocess/slave-observer(1)@10.0.0.1:5050\r\n' +
@@ -88,7 +88,7 @@ describe('encodeMessage: byte-exact worked examples (wire-protocol.md §1.6, §6
             'Host: 10.0.0.2:5051\r\n' +
             'Transfer-Encoding: chunked\r\n\r\n',
         ),
-      ) + '32 0d0a 0801 0d0a 30 0d0a 0d0a',
+      )}32 0d0a 0801 0d0a 30 0d0a 0d0a`,
     );
     const out = encodeMessage(
       {
