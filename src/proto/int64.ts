@@ -1,0 +1,154 @@
+/**
+ * 64-bit integers as BigInt. protobufjs reads int64/uint64/sint64/fixed64/sfixed64 as
+ * `Long` objects; mesos-wire's value type for them is `bigint` (exact, and printable as
+ * exact decimal text). `BigIntReader` makes the generated decoders produce bigints
+ * directly (no second walk); `BigIntWriter` lets the generated encoders take them.
+ */
+import { pb } from './schema.ts';
+
+interface ReaderState {
+  buf: Uint8Array;
+  pos: number;
+  len: number;
+}
+
+function outOfRange(r: ReaderState, need: number): RangeError {
+  return new RangeError(`index out of range: ${r.pos} + ${need} > ${r.len}`);
+}
+
+/** Reads a varint as an unsigned 64-bit bigint (at most 10 bytes). */
+function readVarint64(r: ReaderState): bigint {
+  const buf = r.buf;
+  const len = r.len;
+  let pos = r.pos;
+  let lo = 0;
+  let b = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (pos >= len) throw outOfRange(r, 1);
+    b = buf[pos++]!;
+    lo |= (b & 0x7f) << shift;
+    if (b < 0x80) {
+      r.pos = pos;
+      return BigInt(lo >>> 0);
+    }
+  }
+  if (pos >= len) throw outOfRange(r, 1);
+  b = buf[pos++]!;
+  lo |= (b & 0x7f) << 28;
+  let hi = (b & 0x7f) >> 4;
+  if (b >= 0x80) {
+    for (let shift = 3; ; shift += 7) {
+      if (shift > 31) throw new Error(`invalid varint encoding at offset ${r.pos}`);
+      if (pos >= len) throw outOfRange(r, 1);
+      b = buf[pos++]!;
+      hi |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+  }
+  r.pos = pos;
+  hi >>>= 0;
+  return hi === 0 ? BigInt(lo >>> 0) : (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+}
+
+function readFixed64(r: ReaderState): bigint {
+  if (r.pos + 8 > r.len) throw outOfRange(r, 8);
+  const b = r.buf;
+  const p = r.pos;
+  const lo = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+  const hi = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
+  r.pos = p + 8;
+  return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+const readerMethods = {
+  uint64(this: ReaderState): bigint {
+    return readVarint64(this);
+  },
+  int64(this: ReaderState): bigint {
+    return BigInt.asIntN(64, readVarint64(this));
+  },
+  sint64(this: ReaderState): bigint {
+    const u = readVarint64(this);
+    return (u >> 1n) ^ -(u & 1n);
+  },
+  fixed64(this: ReaderState): bigint {
+    return readFixed64(this);
+  },
+  sfixed64(this: ReaderState): bigint {
+    return BigInt.asIntN(64, readFixed64(this));
+  },
+};
+
+/** A protobufjs Reader over a Uint8Array whose 64-bit reads return bigint. */
+export type BigIntReader = protobuf_Reader;
+type protobuf_Reader = InstanceType<typeof pb.Reader>;
+
+function makeReaderClass(Base: typeof pb.Reader): new (buf: Uint8Array) => protobuf_Reader {
+  const Sub = function (this: protobuf_Reader, buf: Uint8Array) {
+    Base.call(this, buf);
+  } as unknown as { prototype: object } & (new (buf: Uint8Array) => protobuf_Reader);
+  Sub.prototype = Object.create(Base.prototype);
+  Object.assign(Sub.prototype, readerMethods);
+  return Sub;
+}
+
+const ReaderWithBigInt = makeReaderClass(pb.Reader);
+const BufferReaderWithBigInt = makeReaderClass(pb.BufferReader as unknown as typeof pb.Reader);
+
+/**
+ * A reader for `bytes` whose 64-bit reads return bigint and which keeps unknown
+ * fields (`$unknowns` on each decoded message). Buffers get protobufjs's faster
+ * BufferReader (native UTF-8 slicing).
+ */
+export function createReader(bytes: Uint8Array): protobuf_Reader {
+  const r =
+    typeof Buffer !== 'undefined' && Buffer.isBuffer(bytes)
+      ? new BufferReaderWithBigInt(bytes)
+      : new ReaderWithBigInt(bytes);
+  (r as unknown as { discardUnknown: boolean }).discardUnknown = false;
+  return r;
+}
+
+/** Splits a 64-bit value (bigint, number, decimal string or Long) into Long-like bits. */
+function toLongBits(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    const u = BigInt.asUintN(64, value);
+    return { low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0, unsigned: false };
+  }
+  return value;
+}
+
+type WriterLike = InstanceType<typeof pb.Writer>;
+
+const WriterWithBigInt = (() => {
+  const Base = pb.Writer;
+  const Sub = function (this: WriterLike) {
+    Base.call(this);
+  } as unknown as { prototype: Record<string, unknown> } & (new () => WriterLike);
+  Sub.prototype = Object.create(Base.prototype);
+  for (const name of ['uint64', 'int64', 'sint64', 'fixed64', 'sfixed64'] as const) {
+    const base = Base.prototype[name] as (this: WriterLike, v: unknown) => WriterLike;
+    Sub.prototype[name] = function (this: WriterLike, v: unknown) {
+      return base.call(this, toLongBits(v));
+    };
+  }
+  return Sub;
+})();
+
+/** A protobufjs Writer whose 64-bit writes accept bigint as well as Long, number and string. */
+export function createWriter(): WriterLike {
+  return new WriterWithBigInt();
+}
+
+/** A 64-bit value of any protobufjs form (bigint, number, Long, decimal string) as bigint. */
+export function toBigInt(value: unknown, unsigned = false): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number') return BigInt(value);
+  if (typeof value === 'string') return BigInt(value);
+  if (typeof value === 'object' && value !== null && 'low' in value && 'high' in value) {
+    const v = value as { low: number; high: number; unsigned?: boolean };
+    const u = (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+    return (v.unsigned ?? unsigned) ? u : BigInt.asIntN(64, u);
+  }
+  throw new TypeError(`not a 64-bit integer: ${String(value)}`);
+}

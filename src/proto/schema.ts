@@ -1,0 +1,196 @@
+/**
+ * The protobuf schemas: a protobufjs Root built from the project's own `proto/` files.
+ *
+ * At run time the Root comes from a generated JSON bundle (`src/proto/gen/bundle.json`,
+ * written by `scripts/gen-proto-bundle.ts`): parsing a JSON descriptor is several times
+ * faster than tokenising .proto text, which matters for CLI start-up. The bundle is read
+ * on first use, not on import. Tests and tools may build a Root from .proto text with
+ * `buildRootFromSources` instead.
+ *
+ * Field names are kept as written (snake_case), as Mesos JSON needs them.
+ */
+import protobuf from 'protobufjs';
+import { mwError } from '../errors.ts';
+
+/** protobufjs reflection types, re-exported for the other proto modules. */
+export type PbRoot = protobuf.Root;
+export type PbType = protobuf.Type;
+export type PbEnum = protobuf.Enum;
+export type PbField = protobuf.Field;
+export type PbNamespace = protobuf.Namespace;
+
+/** The protobufjs runtime (CJS default export), for the other proto modules. */
+export const pb = protobuf;
+
+/** Result of building a Root: the Root and what did not go as planned. */
+export interface BuiltRoot {
+  root: PbRoot;
+  /** Imports that were not among the sources, references rewritten or left unresolved. */
+  warnings: string[];
+}
+
+/**
+ * Builds a Root from .proto texts keyed by import path (relative to the include root,
+ * e.g. `mesos/mesos.proto`). `google/protobuf/*` imports come from protobufjs's bundled
+ * well-known types. Relative type references are re-resolved with protoc's scoping rules
+ * (protobufjs searches nested namespaces, which protoc does not; wire-protocol.md App. B),
+ * then every reference is resolved.
+ *
+ * @throws MesosWireError MW_INVALID_ARGUMENT when a file does not parse or a type cannot be resolved.
+ */
+export function buildRootFromSources(sources: Readonly<Record<string, string>>): BuiltRoot {
+  const root = new protobuf.Root();
+  const warnings: string[] = [];
+  const wellKnownAdded = new Set<string>();
+  const files = Object.keys(sources).sort();
+  for (const file of files) {
+    let parsed: protobuf.IParserResult;
+    try {
+      parsed = protobuf.parse(sources[file]!, root, { keepCase: true });
+    } catch (e) {
+      throw mwError('MW_INVALID_ARGUMENT', `${file}: ${(e as Error).message}`, { cause: e });
+    }
+    for (const imp of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
+      if (imp.startsWith('google/protobuf/')) {
+        if (wellKnownAdded.has(imp)) continue;
+        const json = protobuf.common.get(imp);
+        if (json === null || json === undefined) {
+          warnings.push(`${file}: import ${imp} is not a bundled well-known type`);
+          continue;
+        }
+        wellKnownAdded.add(imp);
+        root.addJSON((json as { nested: Record<string, protobuf.AnyNestedObject> }).nested);
+      } else if (!(imp in sources)) {
+        warnings.push(`${file}: import ${imp} is not among the sources`);
+      }
+    }
+  }
+  applyProtocScoping(root, warnings);
+  try {
+    root.resolveAll();
+  } catch (e) {
+    throw mwError('MW_INVALID_ARGUMENT', `schema does not resolve: ${(e as Error).message}`, { cause: e });
+  }
+  return { root, warnings };
+}
+
+const SCALARS = new Set([
+  'double',
+  'float',
+  'int32',
+  'int64',
+  'uint32',
+  'uint64',
+  'sint32',
+  'sint64',
+  'fixed32',
+  'fixed64',
+  'sfixed32',
+  'sfixed64',
+  'bool',
+  'string',
+  'bytes',
+]);
+
+function isTypeLike(obj: protobuf.ReflectionObject | null | undefined): obj is protobuf.Type | protobuf.Enum {
+  return obj instanceof protobuf.Type || obj instanceof protobuf.Enum;
+}
+
+function nestedChild(ns: protobuf.ReflectionObject | null, name: string): protobuf.ReflectionObject | null {
+  if (!(ns instanceof protobuf.Namespace)) return null;
+  return ns.nested?.[name] ?? null;
+}
+
+/**
+ * protoc's lookup: try the first name component in each enclosing scope, innermost
+ * first; a single-component name must denote a type there; a dotted name is looked up
+ * completely inside the first scope whose child matches its first component.
+ */
+export function resolveLikeProtoc(scope: protobuf.Namespace, name: string): protobuf.Type | protobuf.Enum | null {
+  if (name.startsWith('.')) {
+    let cur: protobuf.ReflectionObject | null = scope.root;
+    for (const part of name.slice(1).split('.')) cur = nestedChild(cur, part);
+    return isTypeLike(cur) ? cur : null;
+  }
+  const parts = name.split('.');
+  for (let s: protobuf.Namespace | null = scope; s !== null; s = s.parent) {
+    const first = nestedChild(s, parts[0]!);
+    if (first === null) continue;
+    if (parts.length === 1) {
+      if (isTypeLike(first)) return first;
+      continue;
+    }
+    if (!(first instanceof protobuf.Namespace)) continue;
+    let cur: protobuf.ReflectionObject | null = first;
+    for (const part of parts.slice(1)) cur = nestedChild(cur, part);
+    return isTypeLike(cur) ? cur : null;
+  }
+  return null;
+}
+
+function applyProtocScoping(ns: protobuf.Namespace, warnings: string[]): void {
+  for (const child of ns.nestedArray) {
+    if (child instanceof protobuf.Type) {
+      for (const field of child.fieldsArray) {
+        if (SCALARS.has(field.type) || field.type.startsWith('.')) continue;
+        const target = resolveLikeProtoc(child, field.type);
+        if (target === null) {
+          warnings.push(`${child.fullName.slice(1)}.${field.name}: type ${field.type} not found by protoc rules`);
+          continue;
+        }
+        field.type = target.fullName; // absolute, with the leading dot
+      }
+    }
+    if (child instanceof protobuf.Namespace) applyProtocScoping(child, warnings);
+  }
+}
+
+let defaultRoot: PbRoot | undefined;
+let bundleLoader: (() => unknown) | undefined;
+
+/**
+ * Registers how to obtain the default bundle (a JSON descriptor as produced by
+ * `root.toJSON()`). Called once by `bundle.ts`; tests may call `setDefaultRoot`.
+ */
+export function setBundleLoader(loader: () => unknown): void {
+  bundleLoader = loader;
+  defaultRoot = undefined;
+}
+
+/** Replaces the default Root (tests, tools). */
+export function setDefaultRoot(root: PbRoot | undefined): void {
+  defaultRoot = root;
+}
+
+/** The default Root, built from the generated bundle on first use. */
+export function getDefaultRoot(): PbRoot {
+  if (defaultRoot === undefined) {
+    if (bundleLoader === undefined) throw mwError('MW_INTERNAL', 'no protobuf bundle registered');
+    defaultRoot = protobuf.Root.fromJSON(bundleLoader() as protobuf.INamespace);
+  }
+  return defaultRoot;
+}
+
+/** The message type with this full name (no leading dot), or undefined. */
+export function findType(root: PbRoot, fullName: string): PbType | undefined {
+  const found = root.lookup(fullName.startsWith('.') ? fullName : `.${fullName}`);
+  return found instanceof protobuf.Type ? found : undefined;
+}
+
+/** Every message type in the Root, depth first, by full name (no leading dot). */
+export function allTypes(root: PbRoot): PbType[] {
+  const out: PbType[] = [];
+  const walk = (ns: protobuf.Namespace): void => {
+    for (const child of ns.nestedArray) {
+      if (child instanceof protobuf.Type) out.push(child);
+      if (child instanceof protobuf.Namespace) walk(child);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** The full name of a type without the leading dot. */
+export function typeName(type: PbType | PbEnum): string {
+  return type.fullName.startsWith('.') ? type.fullName.slice(1) : type.fullName;
+}
