@@ -1,0 +1,174 @@
+/** IPv4 and IPv6 headers: just enough to find the TCP segment and its addresses. */
+
+export const IP_PROTOCOL_TCP = 6;
+
+/** The part of an IP header the TCP layer needs. */
+export interface IpHeader {
+  readonly version: 4 | 6;
+  /** Address text: dotted quad, or RFC 5952 compressed IPv6. */
+  readonly source: string;
+  readonly destination: string;
+  /** Upper-layer protocol (IPv6: after the extension headers). */
+  readonly protocol: number;
+  /** Offset of the upper-layer header in the frame. */
+  readonly payloadOffset: number;
+  /** Upper-layer length declared by the IP header (may exceed what was captured). */
+  readonly payloadLength: number;
+  /** IPv4 header length including options (20..60), or 40 plus extension headers for IPv6. */
+  readonly headerLength: number;
+  /** Present when the packet is a fragment (offset > 0 or more fragments follow). */
+  readonly fragment: { readonly id: number; readonly offset: number; readonly more: boolean } | undefined;
+}
+
+/** A header the decoder could not read. */
+export interface IpError {
+  readonly error: string;
+}
+
+/** Dotted-quad text of 4 bytes at `at`. */
+export function formatIpv4(bytes: Uint8Array, at: number): string {
+  return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
+}
+
+/**
+ * RFC 5952 text of 16 bytes at `at`: lowercase hex, no leading zeros, the longest run
+ * (first on ties) of two or more zero groups written `::`, IPv4-mapped addresses dotted.
+ */
+export function formatIpv6(bytes: Uint8Array, at: number): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 8; i++) groups.push((bytes[at + 2 * i]! << 8) | bytes[at + 2 * i + 1]!);
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0) {
+    if (groups[5] === 0xffff) return `::ffff:${formatIpv4(bytes, at + 12)}`;
+  }
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = (from: number, to: number): string =>
+    groups
+      .slice(from, to)
+      .map((g) => g.toString(16))
+      .join(':');
+  if (bestStart < 0) return hex(0, 8);
+  return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
+}
+
+/**
+ * IPv4 (RFC 791): version/IHL, total length, identification, flags + fragment offset,
+ * protocol, addresses. A total length of 0 (TCP segmentation offload, seen in captures
+ * taken on the sender) means "as long as the captured frame".
+ */
+export function decodeIpv4(frame: Uint8Array, at: number): IpHeader | IpError {
+  const available = frame.length - at;
+  if (available < 20) return { error: `IPv4 header truncated (${available} of 20 bytes)` };
+  const version = frame[at]! >> 4;
+  if (version !== 4) return { error: `IPv4 header has version ${version}` };
+  const headerLength = (frame[at]! & 0x0f) * 4;
+  if (headerLength < 20) return { error: `IPv4 header length ${headerLength} is below 20` };
+  if (headerLength > available) return { error: `IPv4 options truncated (${available} of ${headerLength} bytes)` };
+  let totalLength = (frame[at + 2]! << 8) | frame[at + 3]!;
+  if (totalLength === 0) totalLength = available;
+  if (totalLength < headerLength) return { error: `IPv4 total length ${totalLength} is below its header length` };
+  const id = (frame[at + 4]! << 8) | frame[at + 5]!;
+  const flagsAndOffset = (frame[at + 6]! << 8) | frame[at + 7]!;
+  const more = (flagsAndOffset & 0x2000) !== 0;
+  const fragmentOffset = (flagsAndOffset & 0x1fff) * 8;
+  return {
+    version: 4,
+    source: formatIpv4(frame, at + 12),
+    destination: formatIpv4(frame, at + 16),
+    protocol: frame[at + 9]!,
+    payloadOffset: at + headerLength,
+    payloadLength: totalLength - headerLength,
+    headerLength,
+    fragment: more || fragmentOffset !== 0 ? { id, offset: fragmentOffset, more } : undefined,
+  };
+}
+
+const IPV6_HOP_BY_HOP = 0;
+const IPV6_ROUTING = 43;
+const IPV6_FRAGMENT = 44;
+const IPV6_AUTHENTICATION = 51;
+const IPV6_DESTINATION_OPTIONS = 60;
+const IPV6_MOBILITY = 135;
+const IPV6_HIP = 139;
+const IPV6_SHIM6 = 140;
+const MAX_EXTENSION_HEADERS = 16;
+
+/**
+ * IPv6 (RFC 8200): fixed 40-byte header, then extension headers, which are skipped
+ * (length in 8-byte units not counting the first 8; AH in 4-byte units not counting
+ * the first 8; the fragment header is always 8 bytes).
+ */
+export function decodeIpv6(frame: Uint8Array, at: number): IpHeader | IpError {
+  const available = frame.length - at;
+  if (available < 40) return { error: `IPv6 header truncated (${available} of 40 bytes)` };
+  const version = frame[at]! >> 4;
+  if (version !== 6) return { error: `IPv6 header has version ${version}` };
+  let payloadLength = (frame[at + 4]! << 8) | frame[at + 5]!;
+  // 0 means a jumbogram (or segmentation offload): take what was captured.
+  if (payloadLength === 0) payloadLength = available - 40;
+  let next = frame[at + 6]!;
+  let offset = at + 40;
+  let fragment: IpHeader['fragment'];
+  for (let count = 0; ; count++) {
+    if (
+      next !== IPV6_HOP_BY_HOP &&
+      next !== IPV6_ROUTING &&
+      next !== IPV6_FRAGMENT &&
+      next !== IPV6_AUTHENTICATION &&
+      next !== IPV6_DESTINATION_OPTIONS &&
+      next !== IPV6_MOBILITY &&
+      next !== IPV6_HIP &&
+      next !== IPV6_SHIM6
+    ) {
+      break;
+    }
+    if (count === MAX_EXTENSION_HEADERS) return { error: `more than ${MAX_EXTENSION_HEADERS} IPv6 extension headers` };
+    if (offset + 8 > frame.length) return { error: 'IPv6 extension header truncated' };
+    let length: number;
+    if (next === IPV6_FRAGMENT) {
+      length = 8;
+      const offsetAndFlags = (frame[offset + 2]! << 8) | frame[offset + 3]!;
+      const fragmentOffset = offsetAndFlags & 0xfff8;
+      const more = (offsetAndFlags & 1) !== 0;
+      // An atomic fragment (offset 0, no more) is a whole packet.
+      if (more || fragmentOffset !== 0) {
+        const id =
+          ((frame[offset + 4]! << 24) | (frame[offset + 5]! << 16) | (frame[offset + 6]! << 8) | frame[offset + 7]!) >>>
+          0;
+        fragment = { id, offset: fragmentOffset, more };
+      }
+    } else if (next === IPV6_AUTHENTICATION) {
+      length = (frame[offset + 1]! + 2) * 4;
+    } else {
+      length = (frame[offset + 1]! + 1) * 8;
+    }
+    next = frame[offset]!;
+    offset += length;
+    if (offset - at - 40 > payloadLength) return { error: 'IPv6 extension headers exceed the payload length' };
+    if (fragment) break;
+  }
+  const headerLength = offset - at;
+  return {
+    version: 6,
+    source: formatIpv6(frame, at + 8),
+    destination: formatIpv6(frame, at + 24),
+    protocol: next,
+    payloadOffset: offset,
+    payloadLength: payloadLength - (headerLength - 40),
+    headerLength,
+    fragment,
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * Link-layer headers in front of IP: each decoder returns the EtherType of what
+ * follows and where it starts, or a reason when the frame cannot carry IP.
+ * Numbers are LINKTYPE_* values from tcpdump.org/linktypes.html.
+ */
+export const LINKTYPE_NULL = 0;
+export const LINKTYPE_ETHERNET = 1;
+/** Some systems wrote their DLT_RAW value (12 or 14) instead of LINKTYPE_RAW. */
+export const LINKTYPE_RAW_DLT_12 = 12;
+export const LINKTYPE_RAW_DLT_14 = 14;
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_LOOP = 108;
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
+export const LINKTYPE_LINUX_SLL2 = 276;
+
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_IPV6 = 0x86dd;
+/** 802.1Q customer tag, 802.1ad service tag, and the pre-standard QinQ tag. */
+export const ETHERTYPE_VLAN = 0x8100;
+export const ETHERTYPE_QINQ = 0x88a8;
+export const ETHERTYPE_QINQ_OLD = 0x9100;
+const MAX_VLAN_TAGS = 8;
+
+/** What a link-layer header says follows it. */
+export interface LinkPayload {
+  /** EtherType of the payload (ETHERTYPE_IPV4, ETHERTYPE_IPV6, or another value). */
+  readonly etherType: number;
+  /** Offset of the payload in the frame. */
+  readonly offset: number;
+  /** VLAN ids, outermost first (empty when untagged). */
+  readonly vlanIds: readonly number[];
+}
+
+/** A frame the link-layer decoder could not read. */
+export interface LinkError {
+  readonly error: string;
+}
+
+const NO_VLANS: readonly number[] = [];
+
+/** Steps over 802.1Q / 802.1ad tags (TCI then inner EtherType) that start at `offset`. */
+function skipVlanTags(frame: Uint8Array, etherType: number, offset: number): LinkPayload | LinkError {
+  let vlanIds = NO_VLANS;
+  while (etherType === ETHERTYPE_VLAN || etherType === ETHERTYPE_QINQ || etherType === ETHERTYPE_QINQ_OLD) {
+    if (offset + 4 > frame.length) return { error: 'VLAN tag truncated' };
+    if (vlanIds.length === MAX_VLAN_TAGS) return { error: `more than ${MAX_VLAN_TAGS} VLAN tags` };
+    if (vlanIds === NO_VLANS) vlanIds = [];
+    (vlanIds as number[]).push(((frame[offset]! << 8) | frame[offset + 1]!) & 0x0fff);
+    etherType = (frame[offset + 2]! << 8) | frame[offset + 3]!;
+    offset += 4;
+  }
+  return { etherType, offset, vlanIds };
+}
+
+/** Ethernet II: destination (6), source (6), EtherType (2), then optional VLAN tags. */
+export function decodeEthernet(frame: Uint8Array): LinkPayload | LinkError {
+  if (frame.length < 14) return { error: `Ethernet header truncated (${frame.length} of 14 bytes)` };
+  return skipVlanTags(frame, (frame[12]! << 8) | frame[13]!, 14);
+}
+
+/**
+ * Linux cooked capture v1 (SLL, 16 bytes): packet type (2), ARPHRD type (2),
+ * address length (2), address (8), protocol (2).
+ */
+export function decodeLinuxSll(frame: Uint8Array): LinkPayload | LinkError {
+  if (frame.length < 16) return { error: `Linux cooked (SLL) header truncated (${frame.length} of 16 bytes)` };
+  return skipVlanTags(frame, (frame[14]! << 8) | frame[15]!, 16);
+}
+
+/**
+ * Linux cooked capture v2 (SLL2, 20 bytes): protocol (2), reserved (2), interface
+ * index (4), ARPHRD type (2), packet type (1), address length (1), address (8).
+ */
+export function decodeLinuxSll2(frame: Uint8Array): LinkPayload | LinkError {
+  if (frame.length < 20) return { error: `Linux cooked (SLL2) header truncated (${frame.length} of 20 bytes)` };
+  return skipVlanTags(frame, (frame[0]! << 8) | frame[1]!, 20);
+}
+
+/**
+ * Address family values meaning IPv4/IPv6 in BSD loopback headers. IPv6 differs per
+ * system: 24 (NetBSD, OpenBSD, BSD/OS), 28 (FreeBSD, DragonFly), 30 (Darwin), 10 (Linux).
+ */
+const BSD_AF_INET = 2;
+const BSD_AF_INET6 = new Set([10, 24, 28, 30]);
+
+function familyToEtherType(family: number): number {
+  if (family === BSD_AF_INET) return ETHERTYPE_IPV4;
+  if (BSD_AF_INET6.has(family)) return ETHERTYPE_IPV6;
+  return -1;
+}
+
+/**
+ * BSD loopback (LINKTYPE_NULL): a 4-byte address family in the capturing host's byte
+ * order, which the file does not state; small values tell it (the family fits in 8 bits).
+ */
+export function decodeNull(frame: Uint8Array): LinkPayload | LinkError {
+  if (frame.length < 4) return { error: `loopback header truncated (${frame.length} of 4 bytes)` };
+  const bigEndian = frame[0] === 0 && frame[1] === 0;
+  const family = bigEndian
+    ? ((frame[2]! << 8) | frame[3]!) >>> 0
+    : (frame[0]! | (frame[1]! << 8) | (frame[2]! << 16) | (frame[3]! << 24)) >>> 0;
+  return { etherType: familyToEtherType(family), offset: 4, vlanIds: NO_VLANS };
+}
+
+/** OpenBSD loopback (LINKTYPE_LOOP): like NULL, but the family is always big-endian. */
+export function decodeLoop(frame: Uint8Array): LinkPayload | LinkError {
+  if (frame.length < 4) return { error: `loopback header truncated (${frame.length} of 4 bytes)` };
+  const family = ((frame[0]! << 24) | (frame[1]! << 16) | (frame[2]! << 8) | frame[3]!) >>> 0;
+  return { etherType: familyToEtherType(family), offset: 4, vlanIds: NO_VLANS };
+}
+
+/** Raw IP (LINKTYPE_RAW): the IP version nibble tells IPv4 from IPv6. */
+export function decodeRawIp(frame: Uint8Array): LinkPayload | LinkError {
+  if (frame.length < 1) return { error: 'empty raw IP packet' };
+  const version = frame[0]! >> 4;
+  if (version === 4) return { etherType: ETHERTYPE_IPV4, offset: 0, vlanIds: NO_VLANS };
+  if (version === 6) return { etherType: ETHERTYPE_IPV6, offset: 0, vlanIds: NO_VLANS };
+  return { error: `raw IP packet has version ${version}` };
+}
+
+const IPV4_AT_START: LinkPayload = { etherType: ETHERTYPE_IPV4, offset: 0, vlanIds: NO_VLANS };
+const IPV6_AT_START: LinkPayload = { etherType: ETHERTYPE_IPV6, offset: 0, vlanIds: NO_VLANS };
+
+/** The decoder for a LINKTYPE_* value, or undefined when mesos-wire does not decode it. */
+export function linkDecoderFor(linkType: number): ((frame: Uint8Array) => LinkPayload | LinkError) | undefined {
+  switch (linkType) {
+    case LINKTYPE_ETHERNET:
+      return decodeEthernet;
+    case LINKTYPE_LINUX_SLL:
+      return decodeLinuxSll;
+    case LINKTYPE_LINUX_SLL2:
+      return decodeLinuxSll2;
+    case LINKTYPE_NULL:
+      return decodeNull;
+    case LINKTYPE_LOOP:
+      return decodeLoop;
+    case LINKTYPE_RAW:
+    case LINKTYPE_RAW_DLT_12:
+    case LINKTYPE_RAW_DLT_14:
+      return decodeRawIp;
+    case LINKTYPE_IPV4:
+      return () => IPV4_AT_START;
+    case LINKTYPE_IPV6:
+      return () => IPV6_AT_START;
+    default:
+      return undefined;
+  }
+}

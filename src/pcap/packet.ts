@@ -1,0 +1,57 @@
+import type { CaptureTimestamp } from './timestamp.ts';
+
+/** Where a packet came from: enough to point a user at it in Wireshark. */
+export interface PacketRef {
+  /** Frame number, 1-based, counted over the whole file like Wireshark's frame.number. */
+  readonly index: number;
+  readonly timestamp: CaptureTimestamp;
+}
+
+/**
+ * One packet record of a pcap or pcapng file.
+ *
+ * `data` is a view: it aliases the reader's input chunk (or a copy when the record
+ * spanned chunks). Copy it to keep it beyond the callback if the caller reuses buffers.
+ */
+export interface CapturedPacket extends PacketRef {
+  /** Absolute file offset of the record (pcap record header or pcapng block start). */
+  readonly fileOffset: number;
+  /** pcapng section number (0-based); 0 for pcap. */
+  readonly section: number;
+  /** pcapng interface id within its section; 0 for pcap. */
+  readonly interface: number;
+  /** LINKTYPE_* value (1 Ethernet, 113 SLL, 276 SLL2, 0 null, 108 loop, 101/228/229 raw IP). */
+  readonly linkType: number;
+  /** Bytes present in the file (`data.length`). */
+  readonly capturedLength: number;
+  /** Length of the packet on the wire; larger than capturedLength when the snap length cut it. */
+  readonly originalLength: number;
+  readonly data: Uint8Array;
+}
+
+/** Capture readers share this push-driven shape (see PcapReader, PcapngReader). */
+export interface CaptureReader {
+  /**
+   * Feeds the next bytes of the file. Delivers every complete packet, then throws a
+   * MesosWireError (MW_PCAP_* / MW_PCAPNG_*, offset = absolute file offset) on corrupt
+   * input. Failure is terminal: later calls re-throw the first error.
+   */
+  write(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): void;
+  /** End of file: throws MW_PCAP_TRUNCATED when the file stops inside a header or record. */
+  end(): void;
+  /** Absolute offset of the next byte to be consumed. */
+  readonly offset: number;
+  /** Packets delivered so far. */
+  readonly packets: number;
+}
+
+/** Little/big-endian reads of unsigned integers from a byte view (no DataView per packet). */
+export function readU16(bytes: Uint8Array, at: number, littleEndian: boolean): number {
+  return littleEndian ? bytes[at]! | (bytes[at + 1]! << 8) : (bytes[at]! << 8) | bytes[at + 1]!;
+}
+
+export function readU32(bytes: Uint8Array, at: number, littleEndian: boolean): number {
+  return littleEndian
+    ? (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0
+    : ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}

@@ -1,0 +1,46 @@
+import { open } from 'node:fs/promises';
+import { AutoCaptureReader, type CaptureFormat } from './detect.ts';
+import type { CapturedPacket } from './packet.ts';
+import type { CaptureReaderOptions } from './pcap-reader.ts';
+
+/** Options of readCaptureFile. */
+export interface ReadCaptureFileOptions extends CaptureReaderOptions {
+  /** Bytes read from disk at a time (default 1 MiB). */
+  chunkBytes?: number;
+}
+
+/** What readCaptureFile saw. */
+export interface ReadCaptureFileResult {
+  format: CaptureFormat | undefined;
+  packets: number;
+  bytes: number;
+}
+
+/**
+ * Streams a pcap or pcapng file from disk into `onPacket`, one chunk at a time (the
+ * file is never loaded whole). Each chunk is a fresh buffer, so packet views stay valid
+ * after the callback. All complete packets are delivered before an error is thrown.
+ */
+export async function readCaptureFile(
+  path: string,
+  onPacket: (packet: CapturedPacket) => void,
+  options: ReadCaptureFileOptions = {},
+): Promise<ReadCaptureFileResult> {
+  const chunkBytes = options.chunkBytes ?? 1024 * 1024;
+  const reader = new AutoCaptureReader(options);
+  const handle = await open(path, 'r');
+  let bytes = 0;
+  try {
+    for (;;) {
+      const chunk = new Uint8Array(chunkBytes);
+      const { bytesRead } = await handle.read(chunk, 0, chunkBytes, null);
+      if (bytesRead === 0) break;
+      bytes += bytesRead;
+      reader.write(bytesRead === chunkBytes ? chunk : chunk.subarray(0, bytesRead), onPacket);
+    }
+    reader.end();
+  } finally {
+    await handle.close();
+  }
+  return { format: reader.format, packets: reader.packets, bytes };
+}
