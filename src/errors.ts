@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   MW_HTTP_CHUNK_SIZE_OVERFLOW: 'A chunk size has more hex digits than maxChunkSizeDigits allows.',
   MW_HTTP_BAD_CHUNK_EXTENSION: 'A chunk extension is malformed.',
   MW_HTTP_BAD_CHUNK_TERMINATOR: 'The CRLF after chunk data is missing.',
+  MW_HTTP_CHUNK_LINE_TOO_LONG: 'A chunk-size line (with its extensions) exceeds maxHeaderBytes.',
   MW_HTTP_BODY_TOO_LARGE: 'A body is larger than maxBodyBytes.',
   MW_HTTP_TRAILERS_TOO_LARGE: 'The trailer section exceeds maxHeaderBytes.',
   MW_HTTP_TRUNCATED: 'The stream ended in the middle of a message.',

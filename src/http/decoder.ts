@@ -1,0 +1,1152 @@
+/**
+ * HTTP/1.x framing decoder: a push-driven, synchronous state machine over Uint8Array.
+ *
+ * One decoder follows one byte stream (a TCP direction, a capture, a file) that may carry requests and responses back
+ * to back (pipelined keep-alive). For each message it reports the head (start line, header fields, framing), the chunk
+ * sizes as sent, body bytes as views into the input, trailers, and absolute stream offsets. Grammar: RFC 9112 (strict by
+ * default; leniencies are named options).
+ *
+ * Input ownership: the decoder keeps references to written chunks (body views, lazily read header fields) instead of
+ * copying. Do not modify a chunk after writing it.
+ */
+
+import { CR, HEX_VALUE, HTAB, LF, latin1String, SEMICOLON, SP } from '../bytes/ascii.ts';
+import { type ErrorCode, MesosWireError } from '../errors.ts';
+import { QDTEXT, QUOTED_PAIR_CHAR, TARGET_CHAR, TOKEN, VALUE_CHAR } from './chars.ts';
+import { type DecodedMessage, DecodedRequest, DecodedResponse, EMPTY_BODY } from './message.ts';
+import { STATUS_REASONS } from './status-reasons.ts';
+import type { HttpHead, HttpHeader, HttpMessage, HttpResponseHead } from './types.ts';
+
+/** Default maxHeaderBytes: 80 KiB, http-parser's HTTP_MAX_HEADER_SIZE as used by libprocess. */
+export const MAX_HEADER_BYTES_DEFAULT = 80 * 1024;
+/** Default maxHeaderCount. */
+export const MAX_HEADER_COUNT_DEFAULT = 128;
+/** Default maxChunkSizeDigits (sizes are also capped at 2^53 - 1 so they stay exact). */
+export const MAX_CHUNK_SIZE_DIGITS_DEFAULT = 16;
+/** Default maxBodyBytes for collected bodies: 64 MiB. */
+export const MAX_BODY_BYTES_DEFAULT = 64 * 1024 * 1024;
+
+/** Callbacks of HttpDecoder. Every callback is optional; pieces and bodies are views into the written input. */
+export interface HttpDecoderHandler {
+  /** The head of a message is complete (start line and header fields). */
+  onHead?(head: HttpHead): void;
+  /** A chunk-size line was read: `size` as sent, `offset` of the line's first byte. The last chunk reports size 0. */
+  onChunk?(head: HttpHead, size: number, offset: number): void;
+  /** Body bytes as they arrive (views into the input), `offset` of the piece's first byte. */
+  onBody?(head: HttpHead, piece: Uint8Array, offset: number): void;
+  /** The message is complete; the same object that onHead received, now with body, chunks, trailers and end. */
+  onMessage?(message: HttpMessage): void;
+}
+
+/** Leniencies, all off by default (RFC 9112 strict). Each one exists because a real peer needs it. */
+export interface HttpLeniency {
+  /** Accept LF without CR as a line end (head, chunk lines, after chunk data, trailers, between messages). */
+  bareLf?: boolean;
+  /** Accept obsolete line folding in header and trailer fields; the fold is replaced by one SP (RFC 9112 §5.2). */
+  obsFold?: boolean;
+}
+
+export interface HttpDecoderOptions {
+  /** Which messages the stream holds. `any` (default): a message is a response iff it starts with `HTTP/`. */
+  expect?: 'request' | 'response' | 'any';
+  /** Bodies go only to onBody and are never collected (for endless event streams); `body` is then empty. */
+  streamBodies?: boolean;
+  /** Limit on start line + header block + blank line, also on the trailer section and on a chunk-size line. */
+  maxHeaderBytes?: number;
+  /** Limit on the number of header fields (and of trailer fields). */
+  maxHeaderCount?: number;
+  /** Limit on hex digits in a chunk size (leading zeros count). */
+  maxChunkSizeDigits?: number;
+  /** Limit on a collected body (ignored with streamBodies); checked against announced sizes before buffering. */
+  maxBodyBytes?: number;
+  /** Absolute offset of the first byte written (default 0). */
+  startOffset?: number;
+  lenient?: HttpLeniency;
+  /**
+   * For responses whose request the decoder cannot see (e.g. answers to HEAD): return true when the response has no
+   * body. Called before framing is decided. 1xx, 204 and 304 never have bodies whatever this says.
+   */
+  responseHasNoBody?: (head: HttpResponseHead) => boolean;
+  /** Reject status codes missing from STATUS_REASONS (libprocess's response decoder does: `999` fails). */
+  rejectUnknownStatus?: boolean;
+}
+
+/** What each state waits for. */
+const STATE = {
+  /** The first byte of a message (empty lines between messages are skipped). */
+  MESSAGE_START: 0,
+  /** The LF of an empty line between messages. */
+  START_LF: 1,
+  /** The rest of a head that spans writes (kept in headBuf). */
+  HEAD: 2,
+  /** Content-Length body bytes. */
+  BODY_LENGTH: 3,
+  /** A chunk-size line. */
+  CHUNK_SIZE: 4,
+  /** Chunk data bytes. */
+  CHUNK_DATA: 5,
+  /** The CR after chunk data. */
+  CHUNK_DATA_CR: 6,
+  /** The LF after chunk data. */
+  CHUNK_DATA_LF: 7,
+  /** A trailer field line or the final empty line. */
+  TRAILER: 8,
+  /** Body bytes until the end of the stream. */
+  BODY_UNTIL_CLOSE: 9,
+  /** A plausible message start after resync(). */
+  RESYNC: 10,
+  /** Nothing: the decoder failed (see `error`). */
+  FAILED: 11,
+} as const;
+type State = (typeof STATE)[keyof typeof STATE];
+
+const EXPECT_ANY = 0;
+const EXPECT_REQUEST = 1;
+const EXPECT_RESPONSE = 2;
+
+// Lowercase names compared with (byte | 0x20); exact for the letters and '-' these names consist of.
+const CONTENT_LENGTH = bytesOf('content-length');
+const TRANSFER_ENCODING = bytesOf('transfer-encoding');
+const CHUNKED = bytesOf('chunked');
+const HTTP_1_DOT = bytesOf('HTTP/1.');
+
+/** Content-Length digits allowed: 15 decimal digits stay below 2^53. */
+const MAX_CONTENT_LENGTH_DIGITS = 15;
+/** Bytes of a possible message start kept across writes while resynchronising. */
+const RESYNC_PROBE_BYTES = 24;
+const MAX_RESYNC_METHOD = 20;
+
+function bytesOf(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+function matchLower(buf: Uint8Array, at: number, lower: Uint8Array): boolean {
+  for (let k = 0; k < lower.length; k++) if ((buf[at + k]! | 0x20) !== lower[k]) return false;
+  return true;
+}
+
+function byteName(b: number): string {
+  return `0x${b.toString(16).padStart(2, '0')}`;
+}
+
+/** Common methods as constant strings, so the hot path creates no string for them. */
+function methodName(buf: Uint8Array, s: number, e: number): string {
+  const c = buf[s];
+  switch (e - s) {
+    case 3:
+      if (c === 0x47 && buf[s + 1] === 0x45 && buf[s + 2] === 0x54) return 'GET';
+      if (c === 0x50 && buf[s + 1] === 0x55 && buf[s + 2] === 0x54) return 'PUT';
+      break;
+    case 4:
+      if (c === 0x50 && buf[s + 1] === 0x4f && buf[s + 2] === 0x53 && buf[s + 3] === 0x54) return 'POST';
+      if (c === 0x48 && buf[s + 1] === 0x45 && buf[s + 2] === 0x41 && buf[s + 3] === 0x44) return 'HEAD';
+      break;
+  }
+  return latin1String(buf, s, e);
+}
+
+const PLAUSIBLE_NO = 0;
+const PLAUSIBLE_YES = 1;
+const PLAUSIBLE_MORE = 2;
+
+/** Does buf[p, end) start like a message (`HTTP/1.` or `<METHOD> /` with an uppercase method)? */
+function plausibleStart(buf: Uint8Array, p: number, end: number): number {
+  let verdict = PLAUSIBLE_NO;
+  // Status line.
+  let k = 0;
+  while (k < HTTP_1_DOT.length && p + k < end && buf[p + k] === HTTP_1_DOT[k]) k++;
+  if (k === HTTP_1_DOT.length) return PLAUSIBLE_YES;
+  if (p + k === end) verdict = PLAUSIBLE_MORE;
+  // Request line.
+  let i = p;
+  while (i < end && i - p <= MAX_RESYNC_METHOD && buf[i]! >= 0x41 && buf[i]! <= 0x5a) i++;
+  const len = i - p;
+  if (len > MAX_RESYNC_METHOD) return verdict;
+  if (i === end) return PLAUSIBLE_MORE;
+  if (len === 0 || buf[i] !== SP) return verdict;
+  if (i + 1 === end) return PLAUSIBLE_MORE;
+  return buf[i + 1] === 0x2f ? PLAUSIBLE_YES : verdict;
+}
+
+/**
+ * The HTTP/1.x framing decoder. Feed bytes with write(); events arrive synchronously through the handler.
+ *
+ * - Errors: write() delivers every event complete before the offending byte, then throws a MesosWireError with an
+ *   `MW_HTTP_*` code and the absolute `offset` of that byte. The decoder then stays failed (write() re-throws) until
+ *   resync().
+ * - Limits (options) are checked before anything is buffered: an announced 2^60-byte chunk fails at once.
+ * - Bodies are views into the input when they lie in one written chunk; they are copied once otherwise.
+ * - HTTP/1.0 with `Transfer-Encoding: chunked` is accepted (pre-0.22 Mesos sends it), unlike RFC 9112 §6.1.
+ * - A handler that throws fails the decoder too (code MW_DECODER_FAILED, the handler's error as cause); write()
+ *   rethrows the handler's own error.
+ */
+export class HttpDecoder {
+  readonly #handler: HttpDecoderHandler;
+  readonly #hasOnHead: boolean;
+  readonly #hasOnChunk: boolean;
+  readonly #hasOnBody: boolean;
+  readonly #hasOnMessage: boolean;
+  readonly #expect: number;
+  readonly #streamBodies: boolean;
+  readonly #maxHeaderBytes: number;
+  readonly #maxHeaderCount: number;
+  readonly #maxChunkSizeDigits: number;
+  readonly #maxBodyBytes: number;
+  readonly #bareLf: boolean;
+  readonly #obsFold: boolean;
+  readonly #responseHasNoBody: ((head: HttpResponseHead) => boolean) | undefined;
+  readonly #rejectUnknownStatus: boolean;
+
+  #state: State = STATE.MESSAGE_START;
+  /** Absolute offset just after the last byte written. */
+  #offset: number;
+  #error: MesosWireError | undefined = undefined;
+  #lastRaised: MesosWireError | undefined = undefined;
+  #resyncTail: Uint8Array | undefined = undefined;
+  #resyncTailBase = 0;
+
+  // --- the head being parsed (positions are absolute offsets) ---
+  #msgStartAbs = 0;
+  #headLimitAbs = 0;
+  #headScanAbs = 0;
+  #lineNo = 0;
+  #fieldCount = 0;
+  #folded = false;
+  #lastFieldFraming = false;
+  #isResponse = false;
+  #version: '1.0' | '1.1' = '1.1';
+  #method = '';
+  #status = 0;
+  #spanStartAbs = 0; // target (request) or reason (response)
+  #spanEndAbs = 0;
+  #fieldsStartAbs = 0;
+  #fieldsEndAbs = 0;
+  #contentLength = -1;
+  #contentLengthAbs = 0;
+  #hasTransferEncoding = false;
+  #transferEncodingAbs = 0;
+  #sawChunked = false;
+  #chunkedFinal = false;
+  /** A head that spans writes, copied here (at most maxHeaderBytes). */
+  #headBuf: Uint8Array = EMPTY_BODY;
+  #headLen = 0;
+
+  // --- a line (chunk size, trailer) that spans writes ---
+  #lineBuf: Uint8Array = EMPTY_BODY;
+  #lineLen = 0;
+  #lineStartAbs = 0;
+  #lineSrc: Uint8Array = EMPTY_BODY;
+  #lineS = 0;
+  #lineLf = 0;
+  #lineDelta = 0;
+
+  // --- the message being decoded ---
+  #message: DecodedMessage | undefined = undefined;
+  #remaining = 0;
+  #pieces: Uint8Array[] = [];
+  #bodyLen = 0;
+  #trailers: HttpHeader[] | undefined = undefined;
+  #trailerStartAbs = 0;
+  #crAbs = 0;
+
+  // --- resync ---
+  #atLineStart = false;
+  #probe: Uint8Array = EMPTY_BODY;
+  #probeAbs = 0;
+
+  constructor(handler: HttpDecoderHandler, options: HttpDecoderOptions = {}) {
+    this.#handler = handler;
+    this.#hasOnHead = typeof handler.onHead === 'function';
+    this.#hasOnChunk = typeof handler.onChunk === 'function';
+    this.#hasOnBody = typeof handler.onBody === 'function';
+    this.#hasOnMessage = typeof handler.onMessage === 'function';
+    const expect = options.expect ?? 'any';
+    this.#expect = expect === 'request' ? EXPECT_REQUEST : expect === 'response' ? EXPECT_RESPONSE : EXPECT_ANY;
+    this.#streamBodies = options.streamBodies === true;
+    this.#maxHeaderBytes = positiveLimit('maxHeaderBytes', options.maxHeaderBytes, MAX_HEADER_BYTES_DEFAULT);
+    this.#maxHeaderCount = positiveLimit('maxHeaderCount', options.maxHeaderCount, MAX_HEADER_COUNT_DEFAULT, true);
+    this.#maxChunkSizeDigits = positiveLimit(
+      'maxChunkSizeDigits',
+      options.maxChunkSizeDigits,
+      MAX_CHUNK_SIZE_DIGITS_DEFAULT,
+    );
+    this.#maxBodyBytes = positiveLimit('maxBodyBytes', options.maxBodyBytes, MAX_BODY_BYTES_DEFAULT, true);
+    this.#offset = options.startOffset ?? 0;
+    this.#bareLf = options.lenient?.bareLf === true;
+    this.#obsFold = options.lenient?.obsFold === true;
+    this.#responseHasNoBody = options.responseHasNoBody;
+    this.#rejectUnknownStatus = options.rejectUnknownStatus === true;
+  }
+
+  /** Absolute offset of the next byte to be written (startOffset + bytes written so far). */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** The error that failed the decoder, until resync(). */
+  get error(): MesosWireError | undefined {
+    return this.#error;
+  }
+
+  /** Decode the next bytes of the stream. Synchronous; throws on bad input (see the class doc). */
+  write(bytes: Uint8Array): void {
+    if (this.#error !== undefined) throw this.#error;
+    // Plain Uint8Array views: subarray() on Buffer subclasses goes through a slow species lookup.
+    const chunk =
+      bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    const base = this.#offset;
+    this.#offset = base + chunk.length;
+    this.#feed(chunk, base);
+  }
+
+  /**
+   * End of stream: completes a body that runs until close; throws MW_HTTP_TRUNCATED (offset = end of stream) when the
+   * stream stops inside a message. The decoder can be written again afterwards (a new stream continuing the offsets).
+   */
+  end(): void {
+    if (this.#error !== undefined) throw this.#error;
+    try {
+      switch (this.#state) {
+        case STATE.MESSAGE_START:
+        case STATE.RESYNC:
+          return;
+        case STATE.BODY_UNTIL_CLOSE:
+          this.#complete(this.#offset);
+          return;
+        default: {
+          const inMessage = this.#state !== STATE.START_LF;
+          throw this.#raise(
+            'MW_HTTP_TRUNCATED',
+            inMessage
+              ? `stream ended inside the message that starts at offset ${this.#msgStartAbs}`
+              : 'stream ended after a CR between messages',
+            this.#offset,
+          );
+        }
+      }
+    } catch (e) {
+      this.#fail(e, EMPTY_BODY, this.#offset);
+      throw e;
+    }
+  }
+
+  /**
+   * Leave the failed state: drop the message in progress and skip input up to the next plausible message start, a
+   * line beginning with `HTTP/1.` or with an uppercase method followed by ` /`. The search starts at the offending byte
+   * of the failed write and continues into later writes; bytes of writes rejected while failed are lost. Events
+   * (and a new error) may be delivered by this call, from the rest of the failed write. No-op unless failed.
+   */
+  resync(): void {
+    if (this.#error === undefined) return;
+    this.#error = undefined;
+    this.#lastRaised = undefined;
+    this.#message = undefined;
+    this.#pieces.length = 0;
+    this.#bodyLen = 0;
+    this.#headLen = 0;
+    this.#lineLen = 0;
+    this.#trailers = undefined;
+    this.#probe = EMPTY_BODY;
+    this.#atLineStart = false;
+    this.#state = STATE.RESYNC;
+    const tail = this.#resyncTail;
+    this.#resyncTail = undefined;
+    if (tail !== undefined && tail.length > 0) this.#feed(tail, this.#resyncTailBase);
+  }
+
+  #feed(chunk: Uint8Array, base: number): void {
+    try {
+      this.#run(chunk, base);
+    } catch (e) {
+      this.#fail(e, chunk, base);
+      throw e;
+    }
+  }
+
+  #fail(e: unknown, chunk: Uint8Array, base: number): void {
+    let error: MesosWireError;
+    if (this.#lastRaised !== undefined && e === this.#lastRaised) {
+      error = this.#lastRaised;
+    } else {
+      error = new MesosWireError('MW_DECODER_FAILED', 'an HttpDecoder handler threw; the decoder is failed', {
+        cause: e,
+        offset: this.#offset,
+      });
+    }
+    this.#error = error;
+    this.#state = STATE.FAILED;
+    const at = error.offset ?? base;
+    const rel = at - base;
+    this.#resyncTail = rel >= 0 && rel < chunk.length ? chunk.subarray(rel) : rel < 0 ? chunk : undefined;
+    this.#resyncTailBase = rel >= 0 ? at : base;
+  }
+
+  #raise(code: ErrorCode, message: string, at: number): MesosWireError {
+    const error = new MesosWireError(code, message, { offset: at });
+    this.#lastRaised = error;
+    return error;
+  }
+
+  /** The error for an unexpected byte at buf[i] of a line ending at e (a CR there is a bare CR). */
+  #badByte(code: ErrorCode, what: string, buf: Uint8Array, i: number, e: number, delta: number): MesosWireError {
+    if (i >= e) return this.#raise(code, `${what}: line ends early`, delta + e);
+    const b = buf[i]!;
+    if (b === CR) return this.#raise('MW_HTTP_BARE_CR', 'CR not followed by LF (RFC 9112 §2.2)', delta + i);
+    return this.#raise(code, `${what}: unexpected byte ${byteName(b)}`, delta + i);
+  }
+
+  #run(chunk: Uint8Array, base: number): void {
+    const end = chunk.length;
+    let pos = 0;
+    while (pos < end) {
+      switch (this.#state) {
+        case STATE.MESSAGE_START: {
+          const b = chunk[pos]!;
+          if (b === CR) {
+            this.#crAbs = base + pos;
+            this.#state = STATE.START_LF;
+            pos++;
+            break;
+          }
+          if (b === LF) {
+            if (!this.#bareLf) throw this.#raise('MW_HTTP_BARE_LF', 'bare LF between messages', base + pos);
+            pos++;
+            break;
+          }
+          this.#beginHead(base + pos);
+          const after = this.#parseHeadLines(chunk, pos, end, base);
+          if (after >= 0) {
+            this.#finishHead(chunk, base, after);
+            pos = after;
+          } else {
+            this.#headBuf = new Uint8Array(Math.min(this.#maxHeaderBytes, Math.max(1024, 2 * (end - pos))));
+            this.#headLen = 0;
+            this.#appendHead(chunk, pos, end);
+            this.#state = STATE.HEAD;
+            pos = end;
+          }
+          break;
+        }
+        case STATE.START_LF:
+          if (chunk[pos] !== LF) throw this.#raise('MW_HTTP_BARE_CR', 'CR not followed by LF', this.#crAbs);
+          pos++;
+          this.#state = STATE.MESSAGE_START;
+          break;
+        case STATE.HEAD:
+          pos = this.#continueHead(chunk, pos, end, base);
+          break;
+        case STATE.BODY_LENGTH:
+        case STATE.CHUNK_DATA: {
+          const rem = this.#remaining;
+          const n = Math.min(end - pos, rem);
+          if (this.#hasOnBody || !this.#streamBodies) {
+            const piece = chunk.subarray(pos, pos + n);
+            if (!this.#streamBodies) {
+              this.#pieces.push(piece);
+              this.#bodyLen += n;
+            }
+            if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
+          }
+          pos += n;
+          this.#remaining = rem - n;
+          if (rem === n) {
+            if (this.#state === STATE.BODY_LENGTH) this.#complete(base + pos);
+            else if (pos + 1 < end && chunk[pos] === CR && chunk[pos + 1] === LF) {
+              pos += 2;
+              this.#state = STATE.CHUNK_SIZE;
+            } else this.#state = STATE.CHUNK_DATA_CR;
+          }
+          break;
+        }
+        case STATE.CHUNK_SIZE: {
+          const limitAbs = (this.#lineLen === 0 ? base + pos : this.#lineStartAbs) + this.#maxHeaderBytes;
+          const next = this.#takeLine(chunk, pos, end, base, limitAbs, 'MW_HTTP_CHUNK_LINE_TOO_LONG');
+          if (next < 0) {
+            pos = end;
+            break;
+          }
+          pos = next;
+          this.#onChunkSizeLine(this.#lineSrc, this.#lineS, this.#lineLf, this.#lineDelta);
+          break;
+        }
+        case STATE.CHUNK_DATA_CR: {
+          const b = chunk[pos]!;
+          if (b === CR) this.#state = STATE.CHUNK_DATA_LF;
+          else if (b === LF && this.#bareLf) this.#state = STATE.CHUNK_SIZE;
+          else
+            throw this.#raise(
+              'MW_HTTP_BAD_CHUNK_TERMINATOR',
+              `expected CR after chunk data, got ${byteName(b)}`,
+              base + pos,
+            );
+          pos++;
+          break;
+        }
+        case STATE.CHUNK_DATA_LF: {
+          const b = chunk[pos]!;
+          if (b !== LF) {
+            throw this.#raise(
+              'MW_HTTP_BAD_CHUNK_TERMINATOR',
+              `expected LF after chunk data, got ${byteName(b)}`,
+              base + pos,
+            );
+          }
+          pos++;
+          this.#state = STATE.CHUNK_SIZE;
+          break;
+        }
+        case STATE.TRAILER: {
+          const limitAbs = this.#trailerStartAbs + this.#maxHeaderBytes;
+          const next = this.#takeLine(chunk, pos, end, base, limitAbs, 'MW_HTTP_TRAILERS_TOO_LARGE');
+          if (next < 0) {
+            pos = end;
+            break;
+          }
+          pos = next;
+          const buf = this.#lineSrc;
+          const s = this.#lineS;
+          const lf = this.#lineLf;
+          const delta = this.#lineDelta;
+          let e = lf;
+          if (lf > s && buf[lf - 1] === CR) e = lf - 1;
+          else if (!this.#bareLf)
+            throw this.#raise('MW_HTTP_BARE_LF', 'trailer line ends in LF without CR', delta + lf);
+          if (e === s) this.#complete(base + pos);
+          else this.#parseFieldLine(buf, s, e, delta, false);
+          break;
+        }
+        case STATE.BODY_UNTIL_CLOSE: {
+          const n = end - pos;
+          if (!this.#streamBodies && this.#bodyLen + n > this.#maxBodyBytes) {
+            throw this.#raise(
+              'MW_HTTP_BODY_TOO_LARGE',
+              `body exceeds maxBodyBytes (${this.#maxBodyBytes})`,
+              base + pos + (this.#maxBodyBytes - this.#bodyLen),
+            );
+          }
+          if (this.#hasOnBody || !this.#streamBodies) {
+            const piece = pos === 0 ? chunk : chunk.subarray(pos);
+            if (!this.#streamBodies) {
+              this.#pieces.push(piece);
+              this.#bodyLen += n;
+            }
+            if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
+          }
+          pos = end;
+          break;
+        }
+        case STATE.RESYNC:
+          pos = this.#scanResync(chunk, pos, end, base);
+          break;
+        default:
+          throw this.#raise('MW_INTERNAL', `HttpDecoder in state ${this.#state} was fed`, base + pos);
+      }
+    }
+  }
+
+  // --- head ---
+
+  #beginHead(abs: number): void {
+    this.#msgStartAbs = abs;
+    this.#headLimitAbs = abs + this.#maxHeaderBytes;
+    this.#lineNo = 0;
+    this.#fieldCount = 0;
+    this.#folded = false;
+    this.#lastFieldFraming = false;
+    this.#contentLength = -1;
+    this.#hasTransferEncoding = false;
+    this.#sawChunked = false;
+    this.#chunkedFinal = false;
+  }
+
+  /**
+   * Parse complete head lines of buf[i, to) (absolute offset of buf[k] is delta + k). Returns the index just after the
+   * blank line that ends the head, or -1 when the data ends inside the head (the next line to parse is then at
+   * #headScanAbs). A line is validated once its LF is present; the head limit is checked first.
+   */
+  #parseHeadLines(buf: Uint8Array, i: number, to: number, delta: number): number {
+    const limitIdx = this.#headLimitAbs - delta;
+    for (;;) {
+      const lf = buf.indexOf(LF, i);
+      if (lf === -1 || lf >= to) {
+        if (to > limitIdx) throw this.#headTooLarge();
+        this.#headScanAbs = delta + i;
+        return -1;
+      }
+      if (lf >= limitIdx) throw this.#headTooLarge();
+      let e = lf;
+      if (lf > i && buf[lf - 1] === CR) e = lf - 1;
+      else if (!this.#bareLf) throw this.#raise('MW_HTTP_BARE_LF', 'head line ends in LF without CR', delta + lf);
+      if (e === i) {
+        this.#fieldsEndAbs = delta + i;
+        if (this.#lineNo === 0) this.#fieldsStartAbs = delta + i;
+        return lf + 1;
+      }
+      if (this.#lineNo === 0) {
+        this.#parseStartLine(buf, i, e, delta);
+        this.#fieldsStartAbs = delta + lf + 1;
+      } else {
+        this.#parseFieldLine(buf, i, e, delta, true);
+      }
+      this.#lineNo++;
+      i = lf + 1;
+    }
+  }
+
+  #headTooLarge(): MesosWireError {
+    return this.#raise(
+      'MW_HTTP_HEADERS_TOO_LARGE',
+      `head exceeds maxHeaderBytes (${this.#maxHeaderBytes})`,
+      this.#headLimitAbs,
+    );
+  }
+
+  /** Slow path: the head started in an earlier write and is kept in headBuf. Returns the new position in chunk. */
+  #continueHead(chunk: Uint8Array, pos: number, end: number, base: number): number {
+    const lf = chunk.indexOf(LF, pos);
+    if (lf === -1) {
+      this.#appendHead(chunk, pos, end);
+      return end;
+    }
+    // Complete the line that straddles the writes, and parse it in headBuf.
+    this.#appendHead(chunk, pos, lf + 1);
+    const scan = this.#headScanAbs - this.#msgStartAbs;
+    let after = this.#parseHeadLines(this.#headBuf, scan, this.#headLen, this.#msgStartAbs);
+    if (after >= 0) {
+      this.#finishHead(this.#headBuf, this.#msgStartAbs, after);
+      return lf + 1;
+    }
+    // Go on in place; copy the rest of the head only once its extent is known.
+    after = this.#parseHeadLines(chunk, lf + 1, end, base);
+    if (after >= 0) {
+      this.#appendHead(chunk, lf + 1, after);
+      this.#finishHead(this.#headBuf, this.#msgStartAbs, this.#headLen);
+      return after;
+    }
+    this.#appendHead(chunk, lf + 1, end);
+    return end;
+  }
+
+  #appendHead(chunk: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    const len = this.#headLen;
+    if (len + n > this.#maxHeaderBytes) throw this.#headTooLarge();
+    if (len + n > this.#headBuf.length) {
+      const grown = new Uint8Array(Math.min(this.#maxHeaderBytes, Math.max(2 * this.#headBuf.length, len + n)));
+      grown.set(this.#headBuf.subarray(0, len));
+      this.#headBuf = grown;
+    }
+    this.#headBuf.set(chunk.subarray(from, to), len);
+    this.#headLen = len + n;
+  }
+
+  #parseStartLine(buf: Uint8Array, s: number, e: number, delta: number): void {
+    const expect = this.#expect;
+    if (expect === EXPECT_REQUEST) {
+      this.#isResponse = false;
+    } else {
+      let k = 0;
+      while (k < 5 && s + k < e && buf[s + k] === HTTP_1_DOT[k]) k++;
+      this.#isResponse = k === 5;
+      if (!this.#isResponse && expect === EXPECT_RESPONSE) {
+        throw this.#badByte('MW_HTTP_BAD_START_LINE', 'expected a status line', buf, s + k, e, delta);
+      }
+    }
+    if (this.#isResponse) this.#parseStatusLine(buf, s, e, delta);
+    else this.#parseRequestLine(buf, s, e, delta);
+  }
+
+  #parseRequestLine(buf: Uint8Array, s: number, e: number, delta: number): void {
+    let i = s;
+    while (i < e && TOKEN[buf[i]!] === 1) i++;
+    if (i === s || i === e || buf[i] !== SP) throw this.#badByte('MW_HTTP_BAD_METHOD', 'method', buf, i, e, delta);
+    this.#method = methodName(buf, s, i);
+    const ts = ++i;
+    while (i < e && TARGET_CHAR[buf[i]!] === 1) i++;
+    if (i === ts || i === e || buf[i] !== SP)
+      throw this.#badByte('MW_HTTP_BAD_TARGET', 'request target', buf, i, e, delta);
+    this.#spanStartAbs = delta + ts;
+    this.#spanEndAbs = delta + i;
+    i++;
+    this.#parseVersion(buf, i, e, delta);
+    if (i + 8 !== e) throw this.#badByte('MW_HTTP_BAD_VERSION', 'HTTP version', buf, i + 8, e, delta);
+  }
+
+  #parseVersion(buf: Uint8Array, i: number, e: number, delta: number): void {
+    for (let k = 0; k < 7; k++) {
+      if (i + k >= e || buf[i + k] !== HTTP_1_DOT[k]) {
+        throw this.#badByte('MW_HTTP_BAD_VERSION', 'HTTP version', buf, i + k, e, delta);
+      }
+    }
+    const minor = i + 7 < e ? buf[i + 7] : -1;
+    if (minor === 0x31) this.#version = '1.1';
+    else if (minor === 0x30) this.#version = '1.0';
+    else throw this.#badByte('MW_HTTP_BAD_VERSION', 'HTTP version', buf, i + 7, e, delta);
+  }
+
+  #parseStatusLine(buf: Uint8Array, s: number, e: number, delta: number): void {
+    this.#parseVersion(buf, s, e, delta);
+    let i = s + 8;
+    if (i >= e || buf[i] !== SP) {
+      throw this.#badByte(i >= e ? 'MW_HTTP_BAD_STATUS' : 'MW_HTTP_BAD_VERSION', 'status line', buf, i, e, delta);
+    }
+    i++;
+    let status = 0;
+    for (let k = 0; k < 3; k++) {
+      const d = i + k < e ? buf[i + k]! - 0x30 : -1;
+      if (d < 0 || d > 9) throw this.#badByte('MW_HTTP_BAD_STATUS', 'status code', buf, i + k, e, delta);
+      status = status * 10 + d;
+    }
+    if (status < 100) throw this.#raise('MW_HTTP_BAD_STATUS', `status code ${status} is below 100`, delta + i);
+    if (this.#rejectUnknownStatus && STATUS_REASONS[status] === undefined) {
+      throw this.#raise('MW_HTTP_BAD_STATUS', `unknown status code ${status}`, delta + i);
+    }
+    this.#status = status;
+    i += 3;
+    if (i === e) {
+      this.#spanStartAbs = delta + e;
+      this.#spanEndAbs = delta + e;
+      return;
+    }
+    if (buf[i] !== SP) throw this.#badByte('MW_HTTP_BAD_STATUS', 'status code', buf, i, e, delta);
+    i++;
+    this.#spanStartAbs = delta + i;
+    for (; i < e; i++) {
+      if (VALUE_CHAR[buf[i]!] === 0) throw this.#badByte('MW_HTTP_BAD_STATUS', 'reason phrase', buf, i, e, delta);
+    }
+    this.#spanEndAbs = delta + e;
+  }
+
+  /** A header (inHead) or trailer field line buf[s, e), CRLF excluded. */
+  #parseFieldLine(buf: Uint8Array, s: number, e: number, delta: number, inHead: boolean): void {
+    const c0 = buf[s];
+    if (c0 === SP || c0 === HTAB) {
+      if (!this.#obsFold) throw this.#raise('MW_HTTP_OBS_FOLD', 'obsolete line folding (RFC 9112 §5.2)', delta + s);
+      if (this.#fieldCount === 0) {
+        throw this.#raise('MW_HTTP_BAD_HEADER_NAME', 'whitespace before the first field line', delta + s);
+      }
+      if (this.#lastFieldFraming) {
+        throw this.#raise(
+          'MW_HTTP_OBS_FOLD',
+          'a framing header (Content-Length, Transfer-Encoding) is folded',
+          delta + s,
+        );
+      }
+      let vs = s;
+      let ve = s;
+      while (vs < e && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
+      for (let i = vs; i < e; i++) {
+        const k = VALUE_CHAR[buf[i]!];
+        if (k === 2) ve = i + 1;
+        else if (k === 0) throw this.#badByte('MW_HTTP_BAD_HEADER_VALUE', 'field value', buf, i, e, delta);
+      }
+      if (inHead) this.#folded = true;
+      else if (ve > vs) {
+        const trailers = this.#trailers!;
+        const prev = trailers[trailers.length - 1]!;
+        const more = latin1String(buf, vs, ve);
+        trailers[trailers.length - 1] = { name: prev.name, value: prev.value === '' ? more : `${prev.value} ${more}` };
+      }
+      return;
+    }
+    if (++this.#fieldCount > this.#maxHeaderCount) {
+      throw this.#raise('MW_HTTP_TOO_MANY_HEADERS', `more than ${this.#maxHeaderCount} fields`, delta + s);
+    }
+    let i = s;
+    while (i < e && TOKEN[buf[i]!] === 1) i++;
+    if (i === s || i === e || buf[i] !== 0x3a)
+      throw this.#badByte('MW_HTTP_BAD_HEADER_NAME', 'field name', buf, i, e, delta);
+    const nameEnd = i++;
+    while (i < e && (buf[i] === SP || buf[i] === HTAB)) i++;
+    const vs = i;
+    let ve = i;
+    for (; i < e; i++) {
+      const k = VALUE_CHAR[buf[i]!];
+      if (k === 2) ve = i + 1;
+      else if (k === 0) throw this.#badByte('MW_HTTP_BAD_HEADER_VALUE', 'field value', buf, i, e, delta);
+    }
+    this.#lastFieldFraming = false;
+    if (!inHead) {
+      this.#trailers ??= [];
+      this.#trailers.push({ name: latin1String(buf, s, nameEnd), value: latin1String(buf, vs, ve) });
+      return;
+    }
+    const nameLen = nameEnd - s;
+    if (nameLen === 14) {
+      if (matchLower(buf, s, CONTENT_LENGTH)) this.#onContentLength(buf, s, vs, ve, delta);
+    } else if (nameLen === 17) {
+      if (matchLower(buf, s, TRANSFER_ENCODING)) this.#onTransferEncoding(buf, s, vs, ve, delta);
+    }
+  }
+
+  #onContentLength(buf: Uint8Array, s: number, vs: number, ve: number, delta: number): void {
+    if (this.#hasTransferEncoding) {
+      throw this.#raise('MW_HTTP_CONFLICTING_FRAMING', 'Content-Length after Transfer-Encoding', delta + s);
+    }
+    if (vs === ve) throw this.#raise('MW_HTTP_BAD_CONTENT_LENGTH', 'empty Content-Length', delta + vs);
+    let value = 0;
+    for (let i = vs; i < ve; i++) {
+      const d = buf[i]! - 0x30;
+      if (d < 0 || d > 9) {
+        throw this.#raise('MW_HTTP_BAD_CONTENT_LENGTH', `Content-Length has byte ${byteName(buf[i]!)}`, delta + i);
+      }
+      if (i - vs >= MAX_CONTENT_LENGTH_DIGITS) {
+        throw this.#raise('MW_HTTP_BAD_CONTENT_LENGTH', 'Content-Length has more than 15 digits', delta + i);
+      }
+      value = value * 10 + d;
+    }
+    if (this.#contentLength >= 0 && value !== this.#contentLength) {
+      throw this.#raise(
+        'MW_HTTP_BAD_CONTENT_LENGTH',
+        `Content-Length ${value} differs from ${this.#contentLength} (RFC 9110 §8.6)`,
+        delta + vs,
+      );
+    }
+    this.#contentLength = value;
+    this.#contentLengthAbs = delta + vs;
+    this.#lastFieldFraming = true;
+  }
+
+  #onTransferEncoding(buf: Uint8Array, s: number, vs: number, ve: number, delta: number): void {
+    if (this.#contentLength >= 0) {
+      throw this.#raise('MW_HTTP_CONFLICTING_FRAMING', 'Transfer-Encoding after Content-Length', delta + s);
+    }
+    if (!this.#hasTransferEncoding) this.#transferEncodingAbs = delta + vs;
+    this.#hasTransferEncoding = true;
+    this.#lastFieldFraming = true;
+    // The codings are a comma list; only whether `chunked` is present, once and last, matters for framing.
+    for (let i = vs; i <= ve; ) {
+      let j = i;
+      while (j < ve && buf[j] !== 0x2c) j++;
+      let a = i;
+      let z = j;
+      while (a < z && (buf[a] === SP || buf[a] === HTAB)) a++;
+      while (z > a && (buf[z - 1] === SP || buf[z - 1] === HTAB)) z--;
+      if (z > a) {
+        if (z - a === 7 && matchLower(buf, a, CHUNKED)) {
+          if (this.#sawChunked) {
+            throw this.#raise(
+              'MW_HTTP_BAD_TRANSFER_ENCODING',
+              'chunked applied more than once (RFC 9112 §7)',
+              delta + a,
+            );
+          }
+          this.#sawChunked = true;
+          this.#chunkedFinal = true;
+        } else {
+          this.#chunkedFinal = false;
+        }
+      }
+      i = j + 1;
+    }
+  }
+
+  #finishHead(src: Uint8Array, srcDelta: number, after: number): void {
+    const msgAbs = this.#msgStartAbs;
+    const headerBytes = srcDelta + after - msgAbs;
+    const fieldsStart = this.#fieldsStartAbs - srcDelta;
+    const fieldsEnd = this.#fieldsEndAbs - srcDelta;
+    const spanStart = this.#spanStartAbs - srcDelta;
+    const spanEnd = this.#spanEndAbs - srcDelta;
+    let framing: DecodedMessage['framing'];
+    let msg: DecodedMessage;
+    if (this.#isResponse) {
+      const response = new DecodedResponse(
+        msgAbs,
+        this.#version,
+        headerBytes,
+        src,
+        fieldsStart,
+        fieldsEnd,
+        this.#folded,
+        this.#status,
+        spanStart,
+        spanEnd,
+      );
+      msg = response;
+      const status = this.#status;
+      if (status < 200 || status === 204) {
+        if (this.#hasTransferEncoding || this.#contentLength > 0) {
+          throw this.#raise(
+            'MW_HTTP_UNEXPECTED_RESPONSE_BODY',
+            `a ${status} response cannot have a body`,
+            this.#hasTransferEncoding ? this.#transferEncodingAbs : this.#contentLengthAbs,
+          );
+        }
+        framing = 'none';
+      } else if (status === 304 || this.#responseHasNoBody?.(response) === true) {
+        framing = 'none';
+      } else if (this.#hasTransferEncoding) {
+        // RFC 9112 §6.3: a response whose final coding is not chunked runs until the connection closes.
+        framing = this.#chunkedFinal ? 'chunked' : 'until-close';
+      } else if (this.#contentLength >= 0) {
+        framing = 'content-length';
+      } else {
+        framing = 'until-close';
+      }
+    } else {
+      msg = new DecodedRequest(
+        msgAbs,
+        this.#version,
+        headerBytes,
+        src,
+        fieldsStart,
+        fieldsEnd,
+        this.#folded,
+        this.#method,
+        spanStart,
+        spanEnd,
+      );
+      if (this.#hasTransferEncoding) {
+        if (!this.#chunkedFinal) {
+          throw this.#raise(
+            'MW_HTTP_BAD_TRANSFER_ENCODING',
+            'request Transfer-Encoding does not end in chunked (RFC 9112 §6.3)',
+            this.#transferEncodingAbs,
+          );
+        }
+        framing = 'chunked';
+      } else {
+        framing = this.#contentLength >= 0 ? 'content-length' : 'none';
+      }
+    }
+    msg.framing = framing;
+    this.#message = msg;
+    if (framing === 'content-length') {
+      const length = this.#contentLength;
+      if (!this.#streamBodies && length > this.#maxBodyBytes) {
+        throw this.#raise(
+          'MW_HTTP_BODY_TOO_LARGE',
+          `Content-Length ${length} exceeds maxBodyBytes (${this.#maxBodyBytes})`,
+          this.#contentLengthAbs,
+        );
+      }
+      msg.contentLength = length;
+      this.#remaining = length;
+      this.#state = length === 0 ? STATE.MESSAGE_START : STATE.BODY_LENGTH;
+    } else if (framing === 'chunked') {
+      this.#state = STATE.CHUNK_SIZE;
+    } else if (framing === 'until-close') {
+      this.#state = STATE.BODY_UNTIL_CLOSE;
+    } else {
+      this.#state = STATE.MESSAGE_START;
+    }
+    if (this.#hasOnHead) this.#handler.onHead!(msg);
+    if (this.#state === STATE.MESSAGE_START) this.#complete(msgAbs + headerBytes);
+  }
+
+  // --- chunked body ---
+
+  /**
+   * Take one line (through its LF) from chunk[pos, end), joining it with bytes buffered from earlier writes. Returns
+   * the index after the LF and sets #lineSrc/#lineS/#lineLf/#lineDelta, or -1 when the line is still incomplete.
+   */
+  #takeLine(chunk: Uint8Array, pos: number, end: number, base: number, limitAbs: number, code: ErrorCode): number {
+    const lf = chunk.indexOf(LF, pos);
+    if (lf === -1 ? base + end > limitAbs : base + lf >= limitAbs) {
+      throw this.#raise(code, `line exceeds the limit (${this.#maxHeaderBytes} bytes)`, limitAbs);
+    }
+    if (this.#lineLen === 0 && lf !== -1) {
+      this.#lineSrc = chunk;
+      this.#lineS = pos;
+      this.#lineLf = lf;
+      this.#lineDelta = base;
+      return lf + 1;
+    }
+    if (this.#lineLen === 0) this.#lineStartAbs = base + pos;
+    const stop = lf === -1 ? end : lf + 1;
+    const len = this.#lineLen;
+    const n = stop - pos;
+    if (len + n > this.#lineBuf.length) {
+      const grown = new Uint8Array(Math.max(64, 2 * (len + n)));
+      grown.set(this.#lineBuf.subarray(0, len));
+      this.#lineBuf = grown;
+    }
+    this.#lineBuf.set(chunk.subarray(pos, stop), len);
+    this.#lineLen = len + n;
+    if (lf === -1) return -1;
+    this.#lineSrc = this.#lineBuf;
+    this.#lineS = 0;
+    this.#lineLf = this.#lineLen - 1;
+    this.#lineDelta = this.#lineStartAbs;
+    this.#lineLen = 0;
+    return lf + 1;
+  }
+
+  #onChunkSizeLine(buf: Uint8Array, s: number, lf: number, delta: number): void {
+    let e = lf;
+    if (lf > s && buf[lf - 1] === CR) e = lf - 1;
+    else if (!this.#bareLf) throw this.#raise('MW_HTTP_BARE_LF', 'chunk-size line ends in LF without CR', delta + lf);
+    let i = s;
+    let size = 0;
+    for (; i < e; i++) {
+      const h = HEX_VALUE[buf[i]!]!;
+      if (h < 0) break;
+      if (i - s >= this.#maxChunkSizeDigits) {
+        throw this.#raise(
+          'MW_HTTP_CHUNK_SIZE_OVERFLOW',
+          `chunk size has more than ${this.#maxChunkSizeDigits} hex digits`,
+          delta + i,
+        );
+      }
+      size = size * 16 + h;
+      if (size > Number.MAX_SAFE_INTEGER) {
+        throw this.#raise('MW_HTTP_CHUNK_SIZE_OVERFLOW', 'chunk size exceeds 2^53 - 1', delta + i);
+      }
+    }
+    if (i === s) throw this.#badByte('MW_HTTP_BAD_CHUNK_SIZE', 'chunk size', buf, i, e, delta);
+    if (i < e) {
+      if (buf[i] !== SEMICOLON) throw this.#badByte('MW_HTTP_BAD_CHUNK_SIZE', 'chunk size', buf, i, e, delta);
+      this.#checkChunkExtensions(buf, i, e, delta);
+    }
+    const msg = this.#message!;
+    const lineAbs = delta + s;
+    if (size === 0) {
+      this.#trailerStartAbs = delta + lf + 1;
+      this.#fieldCount = 0;
+      this.#lastFieldFraming = false;
+      this.#state = STATE.TRAILER;
+    } else {
+      if (!this.#streamBodies && this.#bodyLen + size > this.#maxBodyBytes) {
+        throw this.#raise(
+          'MW_HTTP_BODY_TOO_LARGE',
+          `chunk of ${size} bytes takes the body beyond maxBodyBytes (${this.#maxBodyBytes})`,
+          lineAbs,
+        );
+      }
+      msg.chunks.push(size);
+      this.#remaining = size;
+      this.#state = STATE.CHUNK_DATA;
+    }
+    if (this.#hasOnChunk) this.#handler.onChunk!(msg, size, lineAbs);
+  }
+
+  /** chunk-ext = *( ";" token [ "=" ( token / quoted-string ) ] ), no whitespace (as llhttp without leniency). */
+  #checkChunkExtensions(buf: Uint8Array, i: number, e: number, delta: number): void {
+    const code = 'MW_HTTP_BAD_CHUNK_EXTENSION';
+    while (i < e) {
+      if (buf[i] !== SEMICOLON) throw this.#badByte(code, 'chunk extension', buf, i, e, delta);
+      i++;
+      const ns = i;
+      while (i < e && TOKEN[buf[i]!] === 1) i++;
+      if (i === ns) throw this.#badByte(code, 'chunk extension name', buf, i, e, delta);
+      if (i < e && buf[i] === 0x3d) {
+        i++;
+        if (i < e && buf[i] === 0x22) {
+          i++;
+          for (;;) {
+            if (i >= e) throw this.#badByte(code, 'chunk extension quoted value', buf, i, e, delta);
+            const c = buf[i]!;
+            if (c === 0x22) {
+              i++;
+              break;
+            }
+            if (c === 0x5c) {
+              i++;
+              if (i >= e || QUOTED_PAIR_CHAR[buf[i]!] === 0) {
+                throw this.#badByte(code, 'chunk extension quoted pair', buf, i, e, delta);
+              }
+            } else if (QDTEXT[c] === 0) {
+              throw this.#badByte(code, 'chunk extension quoted value', buf, i, e, delta);
+            }
+            i++;
+          }
+        } else {
+          const vs = i;
+          while (i < e && TOKEN[buf[i]!] === 1) i++;
+          if (i === vs) throw this.#badByte(code, 'chunk extension value', buf, i, e, delta);
+        }
+      }
+    }
+  }
+
+  // --- completion ---
+
+  #complete(endAbs: number): void {
+    const msg = this.#message!;
+    msg.end = endAbs;
+    if (!this.#streamBodies) {
+      const pieces = this.#pieces;
+      if (pieces.length === 1) msg.body = pieces[0]!;
+      else if (pieces.length > 1) msg.body = concatPieces(pieces, this.#bodyLen);
+      pieces.length = 0;
+      this.#bodyLen = 0;
+    }
+    if (this.#trailers !== undefined) {
+      msg.trailers = Object.freeze(this.#trailers);
+      this.#trailers = undefined;
+    }
+    this.#message = undefined;
+    this.#state = STATE.MESSAGE_START;
+    if (this.#hasOnMessage) this.#handler.onMessage!(msg);
+  }
+
+  // --- resync ---
+
+  #scanResync(chunk: Uint8Array, pos: number, end: number, base: number): number {
+    if (this.#probe.length > 0) {
+      // A candidate began at the end of an earlier write: decide with a few more bytes.
+      const probe = this.#probe;
+      const more = chunk.subarray(pos, Math.min(end, pos + RESYNC_PROBE_BYTES));
+      const joined = new Uint8Array(probe.length + more.length);
+      joined.set(probe);
+      joined.set(more, probe.length);
+      const verdict = plausibleStart(joined, 0, joined.length);
+      if (verdict === PLAUSIBLE_MORE && joined.length < RESYNC_PROBE_BYTES) {
+        this.#probe = joined;
+        return pos + more.length;
+      }
+      this.#probe = EMPTY_BODY;
+      if (verdict === PLAUSIBLE_YES) {
+        this.#state = STATE.MESSAGE_START;
+        this.#run(probe, this.#probeAbs);
+        return pos;
+      }
+      this.#atLineStart = false;
+    }
+    let p = pos;
+    for (;;) {
+      if (this.#atLineStart) {
+        const verdict = plausibleStart(chunk, p, end);
+        if (verdict === PLAUSIBLE_YES) {
+          this.#state = STATE.MESSAGE_START;
+          return p;
+        }
+        if (verdict === PLAUSIBLE_MORE) {
+          this.#probe = chunk.slice(p, end);
+          this.#probeAbs = base + p;
+          return end;
+        }
+        this.#atLineStart = false;
+      }
+      const lf = chunk.indexOf(LF, p);
+      if (lf === -1) return end;
+      p = lf + 1;
+      this.#atLineStart = true;
+      if (p === end) return end;
+    }
+  }
+}
+
+function concatPieces(pieces: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
+
+function positiveLimit(name: string, value: number | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new MesosWireError(
+      'MW_INVALID_ARGUMENT',
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,25 @@
+/** HTTP/1.x framing: the decoder, the byte-exact encoders and the stream adapters. */
+
+export {
+  HttpDecoder,
+  type HttpDecoderHandler,
+  type HttpDecoderOptions,
+  type HttpLeniency,
+  MAX_BODY_BYTES_DEFAULT,
+  MAX_CHUNK_SIZE_DIGITS_DEFAULT,
+  MAX_HEADER_BYTES_DEFAULT,
+  MAX_HEADER_COUNT_DEFAULT,
+} from './decoder.ts';
+export { STATUS_REASONS } from './status-reasons.ts';
+export {
+  type BodyFraming,
+  getHeader,
+  type HttpHead,
+  type HttpHeader,
+  type HttpMessage,
+  type HttpMessageBody,
+  type HttpRequestHead,
+  type HttpRequestMessage,
+  type HttpResponseHead,
+  type HttpResponseMessage,
+} from './types.ts';

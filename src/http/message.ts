@@ -1,0 +1,219 @@
+/**
+ * The objects the decoder hands out. One object per message serves as the head (onHead) and, once complete, the
+ * message (onMessage). Header fields, the request target and the reason phrase are kept as byte offsets into the
+ * head bytes and turned into strings only when first read: most consumers of a libprocess stream never look at
+ * most headers, and string creation dominates framing cost.
+ */
+
+import { COLON, CR, HTAB, LF, latin1String, SP } from '../bytes/ascii.ts';
+import type { BodyFraming, HttpHeader, HttpRequestMessage, HttpResponseMessage } from './types.ts';
+
+/** Shared empty body (zero length, so sharing it is harmless). */
+export const EMPTY_BODY: Uint8Array = new Uint8Array(0);
+/** Shared empty header list. */
+export const NO_HEADERS: readonly HttpHeader[] = Object.freeze([]);
+
+/** Common part of decoded requests and responses. Fields are set by the decoder while the message progresses. */
+abstract class DecodedMessageBase {
+  offset: number;
+  version: '1.0' | '1.1';
+  headerBytes: number;
+  framing: BodyFraming = 'none';
+  contentLength: number | undefined = undefined;
+  chunks: number[] = [];
+  body: Uint8Array = EMPTY_BODY;
+  trailers: readonly HttpHeader[] = NO_HEADERS;
+  end = -1;
+  // The head bytes: header lines span src[fieldsStart, fieldsEnd) (fieldsEnd is where the blank line starts).
+  #src: Uint8Array;
+  #fieldsStart: number;
+  #fieldsEnd: number;
+  #folded: boolean;
+  #headers: readonly HttpHeader[] | undefined = undefined;
+
+  constructor(
+    offset: number,
+    version: '1.0' | '1.1',
+    headerBytes: number,
+    src: Uint8Array,
+    fieldsStart: number,
+    fieldsEnd: number,
+    folded: boolean,
+  ) {
+    this.offset = offset;
+    this.version = version;
+    this.headerBytes = headerBytes;
+    this.#src = src;
+    this.#fieldsStart = fieldsStart;
+    this.#fieldsEnd = fieldsEnd;
+    this.#folded = folded;
+  }
+
+  /** Header fields in order and case as sent (materialised on first access, then cached). */
+  get headers(): readonly HttpHeader[] {
+    if (this.#headers === undefined) this.#headers = this.#materialiseHeaders();
+    return this.#headers;
+  }
+
+  /** The last value of the header whose lowercase name is `lowerName` (see getHeader). */
+  lastHeaderValue(lowerName: string): string | undefined {
+    if (this.#folded || this.#headers !== undefined) {
+      const headers = this.headers;
+      for (let i = headers.length - 1; i >= 0; i--) {
+        if (headers[i]!.name.toLowerCase() === lowerName) return headers[i]!.value;
+      }
+      return undefined;
+    }
+    // The head was validated while decoding, so every line here is `name:value` ending in LF.
+    const b = this.#src;
+    const end = this.#fieldsEnd;
+    const n = lowerName.length;
+    let foundAt = -1;
+    let foundEnd = -1;
+    for (let i = this.#fieldsStart; i < end; ) {
+      const lf = b.indexOf(LF, i);
+      if (i + n < lf && b[i + n] === COLON && sameLowerName(b, i, lowerName)) {
+        foundAt = i + n + 1;
+        foundEnd = lf;
+      }
+      i = lf + 1;
+    }
+    return foundAt < 0 ? undefined : trimmedValue(b, foundAt, foundEnd);
+  }
+
+  #materialiseHeaders(): readonly HttpHeader[] {
+    const b = this.#src;
+    const end = this.#fieldsEnd;
+    const out: HttpHeader[] = [];
+    for (let i = this.#fieldsStart; i < end; ) {
+      const lf = b.indexOf(LF, i);
+      if (b[i] === SP || b[i] === HTAB) {
+        // obs-fold continuation (only with the obsFold leniency): joined to the previous value with one SP.
+        const prev = out[out.length - 1]!;
+        const more = trimmedValue(b, i, lf);
+        const value = more === '' ? prev.value : prev.value === '' ? more : `${prev.value} ${more}`;
+        out[out.length - 1] = { name: prev.name, value };
+      } else {
+        const colon = b.indexOf(COLON, i);
+        out.push({ name: latin1String(b, i, colon), value: trimmedValue(b, colon + 1, lf) });
+      }
+      i = lf + 1;
+    }
+    return Object.freeze(out);
+  }
+
+  protected plainFields(): Record<string, unknown> {
+    return {
+      offset: this.offset,
+      version: this.version,
+      headers: this.headers,
+      headerBytes: this.headerBytes,
+      framing: this.framing,
+      contentLength: this.contentLength,
+      chunks: this.chunks,
+      bodyLength: this.body.length,
+      trailers: this.trailers,
+      end: this.end,
+    };
+  }
+}
+
+function sameLowerName(b: Uint8Array, at: number, lowerName: string): boolean {
+  for (let k = 0; k < lowerName.length; k++) {
+    let c = b[at + k]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== lowerName.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** latin1 text of b[start, lf) without the CR before lf and without surrounding SP/HTAB. */
+function trimmedValue(b: Uint8Array, start: number, lf: number): string {
+  let e = lf;
+  if (e > start && b[e - 1] === CR) e--;
+  while (start < e && (b[start] === SP || b[start] === HTAB)) start++;
+  while (e > start && (b[e - 1] === SP || b[e - 1] === HTAB)) e--;
+  return latin1String(b, start, e);
+}
+
+/** A decoded request (head, and once complete, the whole message). */
+export class DecodedRequest extends DecodedMessageBase implements HttpRequestMessage {
+  readonly kind = 'request' as const;
+  method: string;
+  #targetSrc: Uint8Array;
+  #targetStart: number;
+  #targetEnd: number;
+  #target: string | undefined = undefined;
+
+  constructor(
+    offset: number,
+    version: '1.0' | '1.1',
+    headerBytes: number,
+    src: Uint8Array,
+    fieldsStart: number,
+    fieldsEnd: number,
+    folded: boolean,
+    method: string,
+    targetStart: number,
+    targetEnd: number,
+  ) {
+    super(offset, version, headerBytes, src, fieldsStart, fieldsEnd, folded);
+    this.method = method;
+    this.#targetSrc = src;
+    this.#targetStart = targetStart;
+    this.#targetEnd = targetEnd;
+  }
+
+  /** The request target exactly as sent. */
+  get target(): string {
+    if (this.#target === undefined) this.#target = latin1String(this.#targetSrc, this.#targetStart, this.#targetEnd);
+    return this.#target;
+  }
+
+  /** Plain data (getters resolved, body as its length) for logging and JSON. */
+  toJSON(): Record<string, unknown> {
+    return { kind: this.kind, method: this.method, target: this.target, ...this.plainFields() };
+  }
+}
+
+/** A decoded response (head, and once complete, the whole message). */
+export class DecodedResponse extends DecodedMessageBase implements HttpResponseMessage {
+  readonly kind = 'response' as const;
+  status: number;
+  #reasonSrc: Uint8Array;
+  #reasonStart: number;
+  #reasonEnd: number;
+  #reason: string | undefined = undefined;
+
+  constructor(
+    offset: number,
+    version: '1.0' | '1.1',
+    headerBytes: number,
+    src: Uint8Array,
+    fieldsStart: number,
+    fieldsEnd: number,
+    folded: boolean,
+    status: number,
+    reasonStart: number,
+    reasonEnd: number,
+  ) {
+    super(offset, version, headerBytes, src, fieldsStart, fieldsEnd, folded);
+    this.status = status;
+    this.#reasonSrc = src;
+    this.#reasonStart = reasonStart;
+    this.#reasonEnd = reasonEnd;
+  }
+
+  /** The reason phrase as sent (may be empty). */
+  get reason(): string {
+    if (this.#reason === undefined) this.#reason = latin1String(this.#reasonSrc, this.#reasonStart, this.#reasonEnd);
+    return this.#reason;
+  }
+
+  /** Plain data (getters resolved, body as its length) for logging and JSON. */
+  toJSON(): Record<string, unknown> {
+    return { kind: this.kind, status: this.status, reason: this.reason, ...this.plainFields() };
+  }
+}
+
+export type DecodedMessage = DecodedRequest | DecodedResponse;

@@ -1,0 +1,91 @@
+/**
+ * Shapes of decoded HTTP/1.x messages. The decoder (decoder.ts) produces them; encoders take similar plain objects.
+ * Header names keep their case and order as sent; values are the bytes as latin1 text without surrounding OWS.
+ */
+
+/** One header field as sent: name with its original case, value without surrounding optional whitespace. */
+export interface HttpHeader {
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * How a message body is delimited (RFC 9112 §6.3): `chunked` (Transfer-Encoding), `content-length`, `none` (no body:
+ * a request without framing headers, or a response to HEAD / 1xx / 204 / 304), `until-close` (a response without
+ * length, ended by the end of the stream).
+ */
+export type BodyFraming = 'chunked' | 'content-length' | 'none' | 'until-close';
+
+interface HeadCommon {
+  /** Absolute stream offset of the first byte of the message. */
+  readonly offset: number;
+  readonly version: '1.0' | '1.1';
+  /** Header fields in order and case as sent (materialised lazily from the head bytes on first access). */
+  readonly headers: readonly HttpHeader[];
+  /** Bytes of the start line and header block, including the blank line. */
+  readonly headerBytes: number;
+  readonly framing: BodyFraming;
+  /** The Content-Length value when framing is `content-length`. */
+  readonly contentLength?: number | undefined;
+}
+
+/** A request head: `<method> <target> HTTP/1.x`. */
+export interface HttpRequestHead extends HeadCommon {
+  readonly kind: 'request';
+  readonly method: string;
+  /** The request target exactly as sent (origin-form `/a/b?c`, absolute-form, `*`, ...). */
+  readonly target: string;
+}
+
+/** A response head: `HTTP/1.x <status> <reason>`. */
+export interface HttpResponseHead extends HeadCommon {
+  readonly kind: 'response';
+  readonly status: number;
+  /** The reason phrase as sent (may be empty). */
+  readonly reason: string;
+}
+
+export type HttpHead = HttpRequestHead | HttpResponseHead;
+
+/** The body part of a complete message. */
+export interface HttpMessageBody {
+  /** Chunk sizes as sent (the hex length prefixes as numbers, the final 0 excluded); [] unless chunked. */
+  readonly chunks: number[];
+  /**
+   * The whole body: a view into the written input when it lies in one written chunk, else one copy.
+   * Empty when the decoder runs with `streamBodies` (bodies then only reach `onBody`).
+   */
+  readonly body: Uint8Array;
+  /** Trailer fields after the last chunk, in order (empty unless chunked with trailers). */
+  readonly trailers: readonly HttpHeader[];
+  /** Absolute offset just after the message's last byte. */
+  readonly end: number;
+}
+
+export type HttpRequestMessage = HttpRequestHead & HttpMessageBody;
+export type HttpResponseMessage = HttpResponseHead & HttpMessageBody;
+/** A complete decoded message: its head plus body, chunk sizes, trailers and end offset. */
+export type HttpMessage = HttpRequestMessage | HttpResponseMessage;
+
+/** Implemented by decoded heads: find a header without materialising all of them. */
+interface FastHeaderLookup {
+  lastHeaderValue(lowerName: string): string | undefined;
+}
+
+function hasFastLookup(head: object): head is FastHeaderLookup {
+  return typeof (head as Partial<FastHeaderLookup>).lastHeaderValue === 'function';
+}
+
+/**
+ * The value of header `name` (case-insensitive), or undefined. When a header appears several times the **last** one
+ * wins, as in Mesos (no comma-joining).
+ */
+export function getHeader(head: { readonly headers: readonly HttpHeader[] }, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (hasFastLookup(head)) return head.lastHeaderValue(lower);
+  const headers = head.headers;
+  for (let i = headers.length - 1; i >= 0; i--) {
+    if (headers[i]!.name.toLowerCase() === lower) return headers[i]!.value;
+  }
+  return undefined;
+}
