@@ -1,22 +1,53 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { EXIT } from './exit-codes.ts';
+import { decodeCommand } from './commands/decode.ts';
+import { encodeCommand } from './commands/encode.ts';
+import type { CliContext } from './context.ts';
+import { EXIT, type ExitCode } from './exit-codes.ts';
+
+/** The commands, one file each under commands/. */
+const COMMANDS: ((ctx: CliContext) => Command)[] = [decodeCommand, encodeCommand];
 
 /** Builds the commander program. Each command lives in its own file under commands/. */
-export function buildProgram(): Command {
+export function buildProgram(ctx?: CliContext): Command {
   const program = new Command('mesos-wire')
     .description('See, test and replay the wire traffic of Apache Mesos (libprocess messages and the v1 HTTP APIs).')
     .version(pkg.version)
     .showHelpAfterError()
     .exitOverride();
+  if (ctx !== undefined) {
+    for (const make of COMMANDS) {
+      const command = make(ctx);
+      // addCommand() does not pass on exitOverride/showHelpAfterError; copy them so usage errors reach main().
+      command.copyInheritedSettings(program);
+      program.addCommand(command);
+    }
+  }
   return program;
 }
 
 /** CLI entry: the only place that sets the process exit code. */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  let exitCode: ExitCode = EXIT.OK;
+  const ctx: CliContext = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    setExit(code) {
+      if (code > exitCode) exitCode = code;
+    },
+  };
+  // A closed pipe (`mesos-wire decode x | head`) is not an error of ours: stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(exitCode);
+    process.stderr.write(`mesos-wire: cannot write output: ${error.message}\n`);
+    process.exit(EXIT.IO);
+  });
+  const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
+    process.exitCode = exitCode;
   } catch (error) {
     const code = (error as { code?: string; exitCode?: number }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') {

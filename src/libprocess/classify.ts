@@ -171,3 +171,36 @@ export function classifyRequest(head: RequestHeadLike): Classification {
   const { upid: from, valid: fromValid } = parseUpidLikeMesosDetailed(fromText);
   return { kind: 'message', from, fromText, fromValid, fromSource, to, name, path };
 }
+
+const LIBPROCESS_HEADERS_0_21 = 'User-Agent,Connection';
+const LIBPROCESS_HEADERS_0_22 = 'User-Agent,Libprocess-From,Connection,Host';
+const GO_CLIENT_HEADERS = 'Host,User-Agent,Content-Length,Connection,Content-Type,Libprocess-From,Accept-Encoding';
+
+/**
+ * Which sender framing (see `MessageStyle`) a message head matches exactly:
+ * same version, same header names in the same order and case, the values
+ * libprocess writes (`Connection: Keep-Alive`, empty `Host` for 1.11).
+ * `other` for anything else (hand-written clients, proxies, ...).
+ */
+export function guessMessageStyle(
+  head: RequestHeadLike & { readonly version: string },
+): 'mesos-0.21' | 'mesos-1.11' | 'mesos-1.12' | 'content-length' | 'other' {
+  const headers = head.headers;
+  let names = headers.map((h) => h.name).join(',');
+  const last = headers[headers.length - 1];
+  if (last !== undefined && last.name === 'Transfer-Encoding' && last.value === 'chunked') {
+    names = names.slice(0, -',Transfer-Encoding'.length);
+  }
+  const value = (name: string) => headers.find((h) => h.name === name)?.value;
+  const agent = value('User-Agent') ?? '';
+  if (names === LIBPROCESS_HEADERS_0_21 && head.version === '1.0') {
+    return agent.startsWith('libprocess/') && value('Connection') === 'Keep-Alive' ? 'mesos-0.21' : 'other';
+  }
+  if (names === LIBPROCESS_HEADERS_0_22 && head.version === '1.1') {
+    const ok = agent === `libprocess/${value('Libprocess-From')}` && value('Connection') === 'Keep-Alive';
+    if (!ok) return 'other';
+    return value('Host') === '' ? 'mesos-1.11' : 'mesos-1.12';
+  }
+  if (names === GO_CLIENT_HEADERS && head.version === '1.1') return 'content-length';
+  return 'other';
+}

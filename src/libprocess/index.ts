@@ -6,7 +6,14 @@ export type {
   RequestHeadLike,
   SenderSource,
 } from './classify.ts';
-export { classifyRequest, isLibprocessMessage, lastHeader, percentDecode, targetPath } from './classify.ts';
+export {
+  classifyRequest,
+  guessMessageStyle,
+  isLibprocessMessage,
+  lastHeader,
+  percentDecode,
+  targetPath,
+} from './classify.ts';
 export type { MessageStyle, OutgoingMessage } from './encoder.ts';
 export { encodeMessage, MESSAGE_STYLES, messagePath } from './encoder.ts';
 export type { ResponseOptions, StreamingResponseOptions } from './responses.ts';

@@ -1,0 +1,82 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type CliContext, ioMessage, writeText } from '../context.ts';
+import type { DecodeEvent } from '../events.ts';
+import { EXIT } from '../exit-codes.ts';
+import { type RawInputKind, RawStreamDecoder } from '../raw-stream.ts';
+import { chalkFor } from '../render/color.ts';
+import { type EventWriter, JsonArrayWriter, NdjsonWriter } from '../render/json.ts';
+import { TextWriter } from '../render/text.ts';
+
+/** Options of `mesos-wire decode`. */
+export interface DecodeOptions {
+  input: RawInputKind;
+  format: 'text' | 'json' | 'ndjson';
+  maxRecordBytes?: number;
+  hexLimit: number;
+}
+
+/** Read size: pieces of the file are decoded and printed as they arrive, never the whole file at once. */
+const READ_CHUNK_BYTES = 64 * 1024;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+/** `mesos-wire decode [file|-]`: decodes a raw byte stream (libprocess HTTP traffic or RecordIO). */
+export function decodeCommand(ctx: CliContext): Command {
+  return new Command('decode')
+    .description(
+      'Decode a raw byte stream: one TCP direction of libprocess traffic (requests and responses back to back) ' +
+        'or a RecordIO stream. Prints each item as soon as it is decoded.',
+    )
+    .argument('[file]', 'input file, or - for standard input', '-')
+    .addOption(
+      new Option('--input <kind>', 'what the stream holds').choices(['auto', 'http', 'recordio']).default('auto'),
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'ndjson']).default('text'))
+    .option('--max-record-bytes <n>', 'largest RecordIO record accepted (default 64 MiB)', positiveInt)
+    .option('--hex-limit <n>', 'body bytes shown in hex dumps (text format)', positiveInt, 256)
+    .action(async (file: string, options: DecodeOptions) => {
+      ctx.setExit(await runDecode(file, options, ctx));
+    });
+}
+
+/** Runs the decode; returns the exit code (0 clean, 1 input errors, 3 unreadable input). */
+export async function runDecode(file: string, options: DecodeOptions, ctx: CliContext): Promise<number> {
+  const writer: EventWriter =
+    options.format === 'ndjson'
+      ? new NdjsonWriter()
+      : options.format === 'json'
+        ? new JsonArrayWriter()
+        : new TextWriter(chalkFor(ctx.stdout, ctx.env), { hexLimit: options.hexLimit });
+  let out = '';
+  const emit = (event: DecodeEvent) => {
+    out += writer.write(event);
+  };
+  const decoder = new RawStreamDecoder(options.input, emit, { maxRecordBytes: options.maxRecordBytes });
+  const source: Readable = file === '-' ? ctx.stdin : createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  for (;;) {
+    let step: IteratorResult<Uint8Array>;
+    try {
+      step = await chunks.next();
+    } catch (error) {
+      await writeText(ctx.stdout, out + writer.finish());
+      ctx.stderr.write(`mesos-wire: cannot read ${file === '-' ? 'standard input' : file}: ${ioMessage(error)}\n`);
+      return EXIT.IO;
+    }
+    if (step.done === true) break;
+    decoder.write(step.value);
+    // Print what this piece produced before reading on (and wait while the output is slow).
+    const text = out;
+    out = '';
+    await writeText(ctx.stdout, text);
+  }
+  decoder.end();
+  await writeText(ctx.stdout, out + writer.finish());
+  return decoder.errors > 0 ? EXIT.INPUT_ERRORS : EXIT.OK;
+}

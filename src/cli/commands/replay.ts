@@ -1,0 +1,234 @@
+import { readFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isMesosWireError, mwError } from '../../errors.ts';
+import { formatUpid, MESSAGE_STYLES, type MessageStyle, parseUpid } from '../../libprocess/index.ts';
+import { LibprocessEndpoint } from '../../transport/endpoint.ts';
+import {
+  type CapturedMessage,
+  messagesFromRawStream,
+  nameGlob,
+  parseRewrite,
+  type ReplayEvent,
+  type ReplayReport,
+  replayMessages,
+} from '../../transport/replay.ts';
+import { EXIT, type ExitCode } from '../exit-codes.ts';
+import { type CommandIo, parseNonNegative } from './send.ts';
+
+/** Options of `mesos-wire replay`, as parsed. */
+export interface ReplayCommandOptions {
+  to: string;
+  speed?: number | undefined;
+  rate?: number | undefined;
+  rewriteFrom?: string[] | undefined;
+  name?: string[] | undefined;
+  dryRun?: boolean | undefined;
+  listen?: string | undefined;
+  wait?: number | undefined;
+  style?: MessageStyle | undefined;
+  format?: 'text' | 'ndjson' | undefined;
+}
+
+/** `mesos-wire replay`: commander wiring only; `runReplay` does the work. */
+export function replayCommand(io: CommandIo, setExitCode: (code: ExitCode) => void): Command {
+  return new Command('replay')
+    .description(
+      'Send the libprocess messages of a capture again, in order, with senders rewritten to this replayer ' +
+        '(which listens) so that replies come back; report what was sent, refused and came back.',
+    )
+    .argument('<capture>', 'raw byte stream (pcap/pcapng once the capture pipeline is available)')
+    .requiredOption('--to <target>', 'UPID (its id replaces every receiver id) or ip:port (ids kept)')
+    .option('--speed <x>', 'scale of the capture timing (2 = twice as fast)', parsePositive)
+    .option('--rate <n/s>', 'fixed rate in messages per second (e.g. 100 or 100/s)', parseRate)
+    .option('--rewrite-from <old=new...>', 'sender UPID rewrites (others keep their id at the replayer address)')
+    .option('--name <glob...>', 'only messages whose name matches one of the globs')
+    .option('--dry-run', 'print what would be sent, send nothing')
+    .option('--listen <ip:port>', 'where the replayer listens for replies', '127.0.0.1:0')
+    .option('--wait <ms>', 'how long to wait for replies after the last answer', parseNonNegative, 500)
+    .addOption(new Option('--style <style>', 'framing of a Mesos era').choices(MESSAGE_STYLES).default('mesos-1.11'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'ndjson']).default('text'))
+    .action(async (capture: string, options: ReplayCommandOptions) => {
+      setExitCode(await runReplay(capture, options, io));
+    });
+}
+
+/** Replays `capture` as the options say; returns the exit code. */
+export async function runReplay(capture: string, options: ReplayCommandOptions, io: CommandIo): Promise<ExitCode> {
+  let messages: CapturedMessage[];
+  let target: { host: string; port: number; id?: string };
+  let rewrites: Map<string, string>;
+  let listenAt: { host: string; port: number };
+  try {
+    target = parseTarget(options.to);
+    listenAt = parseAddress(options.listen ?? '127.0.0.1:0');
+    rewrites = new Map((options.rewriteFrom ?? []).map(parseRewrite));
+    if (options.speed !== undefined && options.rate !== undefined) {
+      throw mwError('MW_INVALID_ARGUMENT', 'give --speed or --rate, not both');
+    }
+  } catch (error) {
+    io.stderr.write(`mesos-wire replay: ${isMesosWireError(error) ? error.message : String(error)}\n`);
+    return EXIT.USAGE;
+  }
+  try {
+    messages = await loadCapture(capture, io);
+  } catch (error) {
+    io.stderr.write(`mesos-wire replay: ${isMesosWireError(error) ? error.message : String(error)}\n`);
+    return EXIT.IO;
+  }
+  const globs = (options.name ?? []).map(nameGlob);
+  const filter = globs.length === 0 ? undefined : (m: CapturedMessage) => globs.some((g) => g(m.name));
+  const ndjson = options.format === 'ndjson';
+  const emit = (record: Record<string, unknown>, text: string): void => {
+    io.stdout.write(ndjson ? `${JSON.stringify(record)}\n` : `${text}\n`);
+  };
+  let endpoint: LibprocessEndpoint;
+  try {
+    endpoint = await LibprocessEndpoint.listen({
+      ip: listenAt.host,
+      port: listenAt.port,
+      style: options.style ?? 'mesos-1.11',
+      acceptAnyId: true,
+      outbound: { maxConnectAttempts: 3, backoff: { initialMs: 100, maxMs: 1000 } },
+    });
+  } catch (error) {
+    io.stderr.write(`mesos-wire replay: ${isMesosWireError(error) ? error.message : String(error)}\n`);
+    return EXIT.IO;
+  }
+  const self = `${endpoint.address.ip}:${endpoint.address.port}`;
+  const selected = filter === undefined ? messages : messages.filter(filter);
+  emit(
+    { type: 'replay', capture, messages: messages.length, selected: selected.length, to: options.to, listening: self },
+    `replaying ${selected.length} of ${messages.length} message(s) from ${capture} to ${options.to}, listening on ${self}`,
+  );
+  try {
+    if (options.dryRun === true) {
+      selected.forEach((message, index) => {
+        const from = formatUpid(
+          rewrites.has(formatUpid(message.from))
+            ? parseUpid(rewrites.get(formatUpid(message.from))!)
+            : endpoint.upid(message.from.id),
+        );
+        const to = `${target.id ?? message.to}@${target.host}:${target.port}`;
+        emit(
+          {
+            type: 'would-send',
+            index,
+            name: message.name,
+            from,
+            to,
+            bytes: message.body.length,
+            offset: message.offset,
+          },
+          `would send #${index} ${message.name} ${from} -> ${to} (${message.body.length} bytes)`,
+        );
+      });
+      return EXIT.OK;
+    }
+    const report = await replayMessages(endpoint, messages, {
+      target,
+      rewriteFrom: rewrites,
+      filter,
+      speed: options.speed,
+      rate: options.rate,
+      settleMs: options.wait ?? 500,
+      onProgress: (event) => reportEvent(event, emit),
+    });
+    emit(
+      { type: 'summary', ...report, statuses: Object.fromEntries(report.statuses) },
+      `summary: selected ${report.selected}, sent ${report.sent}, accepted ${report.accepted}, refused ${report.refused}, ` +
+        `failed ${report.failed}, came back ${report.cameBack}`,
+    );
+    return exitCodeOf(report);
+  } finally {
+    await endpoint.close(1000);
+  }
+}
+
+/** 3 when messages could not be delivered, 1 when the peer refused some, else 0. */
+export function exitCodeOf(report: ReplayReport): ExitCode {
+  if (report.failed > 0) return EXIT.IO;
+  if (report.refused > 0) return EXIT.INPUT_ERRORS;
+  return EXIT.OK;
+}
+
+function reportEvent(event: ReplayEvent, emit: (record: Record<string, unknown>, text: string) => void): void {
+  switch (event.kind) {
+    case 'sent':
+      emit(
+        {
+          type: 'sent',
+          index: event.index,
+          name: event.message.name,
+          from: formatUpid(event.from),
+          to: formatUpid(event.to),
+        },
+        `sent #${event.index} ${event.message.name} ${formatUpid(event.from)} -> ${formatUpid(event.to)}`,
+      );
+      return;
+    case 'answered':
+      emit({ type: 'answered', index: event.index, status: event.status }, `answered #${event.index} ${event.status}`);
+      return;
+    case 'failed':
+      emit(
+        { type: 'failed', index: event.index, error: event.error.toJSON() },
+        `failed #${event.index} ${event.error.code}: ${event.error.message}`,
+      );
+      return;
+    default:
+      emit(
+        { type: 'came-back', name: event.message.name, from: formatUpid(event.message.from), to: event.message.to },
+        `came back ${event.message.name} ${formatUpid(event.message.from)} -> ${event.message.to}`,
+      );
+  }
+}
+
+/** Reads a capture: a raw stream today; pcap and pcapng are recognised and refused until the pipeline exists. */
+async function loadCapture(file: string, io: CommandIo): Promise<CapturedMessage[]> {
+  let bytes: Uint8Array;
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    bytes = new Uint8Array(Buffer.concat(chunks));
+  } else bytes = new Uint8Array(await readFile(file));
+  if (isPcap(bytes)) {
+    throw mwError('MW_CAPTURE_UNKNOWN_FORMAT', `${file} is a pcap/pcapng capture; replay reads raw streams for now`);
+  }
+  const { messages, errors } = messagesFromRawStream(bytes);
+  for (const error of errors) {
+    io.stderr.write(`mesos-wire replay: ${file}: skipped bad bytes at offset ${error.offset}: ${error.code}\n`);
+  }
+  return messages;
+}
+
+function isPcap(bytes: Uint8Array): boolean {
+  if (bytes.length < 4) return false;
+  const magic = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
+  return [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a].includes(magic);
+}
+
+function parseTarget(text: string): { host: string; port: number; id?: string } {
+  if (text.includes('@')) {
+    const upid = parseUpid(text);
+    return { host: upid.host, port: upid.port, id: upid.id };
+  }
+  return parseAddress(text);
+}
+
+function parseAddress(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(':');
+  const port = Number(text.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw mwError('MW_INVALID_ARGUMENT', `"${text}" is not ip:port`);
+  }
+  return { host: text.slice(0, colon), port };
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`not a positive number: ${value}`);
+  return n;
+}
+
+function parseRate(value: string): number {
+  return parsePositive(value.replace(/\/s$/, ''));
+}

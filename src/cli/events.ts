@@ -1,0 +1,69 @@
+import type { BodyFraming, HttpHeader } from '../http/types.ts';
+import type { MessageStyle } from '../libprocess/index.ts';
+
+/** What `decode` reports for a raw stream, one event per decoded item (rendered by src/cli/render/). */
+export type DecodeEvent = MessageEvent | RequestEvent | ResponseEvent | RecordEvent | ErrorEvent;
+
+interface HttpEventCommon {
+  /** Absolute offset of the first byte. */
+  offset: number;
+  /** Absolute offset just after the last byte. */
+  end: number;
+  version: '1.0' | '1.1';
+  framing: BodyFraming;
+  /** Chunk sizes as sent; [] unless chunked. */
+  chunks: number[];
+  body: Uint8Array;
+}
+
+/** A libprocess message (a POST Mesos would deliver to an actor). */
+export interface MessageEvent extends HttpEventCommon {
+  type: 'message';
+  /** Sender UPID as Mesos parses it (`@0.0.0.0:0` when it does not parse). */
+  from: string;
+  fromText: string;
+  fromValid: boolean;
+  fromSource: 'Libprocess-From' | 'User-Agent';
+  /** Receiver id (percent-decoded). */
+  to: string;
+  name: string;
+  /** Which sender framing the head matches exactly, or `other`. */
+  style: MessageStyle | 'other';
+}
+
+/** Any other HTTP request (endpoints, v1 API calls, or a libprocess request Mesos would reject). */
+export interface RequestEvent extends HttpEventCommon {
+  type: 'request';
+  method: string;
+  target: string;
+  headers: readonly HttpHeader[];
+  /** Set when Mesos would answer this libprocess request with 400/500 instead of delivering it. */
+  rejected?: { status: number; code: string; message: string };
+}
+
+/** An HTTP response. */
+export interface ResponseEvent extends HttpEventCommon {
+  type: 'response';
+  status: number;
+  reason: string;
+  headers: readonly HttpHeader[];
+}
+
+/** One RecordIO record. */
+export interface RecordEvent {
+  type: 'record';
+  /** Absolute offset of the length line. */
+  offset: number;
+  /** Absolute offset of the first data byte. */
+  dataOffset: number;
+  length: number;
+  body: Uint8Array;
+}
+
+/** A problem in the input. */
+export interface ErrorEvent {
+  type: 'error';
+  code: string;
+  offset: number | undefined;
+  message: string;
+}

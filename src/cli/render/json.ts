@@ -1,0 +1,105 @@
+import { toHex } from '../../bytes/ascii.ts';
+import type { DecodeEvent } from '../events.ts';
+import { bodyJson } from './body.ts';
+
+/**
+ * The ndjson/json object of an event. Field names are a stable contract (never rename, only add):
+ * message `{type, offset, from, to, name, framing, chunks, bodyLength, body, ...}`, response
+ * `{type, offset, status, ...}`, request `{type, ...}`, record `{type, offset, length, ...}`,
+ * error `{type, code, offset, message}`.
+ */
+export function eventJson(event: DecodeEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'message':
+      return {
+        type: 'message',
+        offset: event.offset,
+        from: event.from,
+        to: event.to,
+        name: event.name,
+        framing: event.framing,
+        chunks: event.chunks,
+        bodyLength: event.body.length,
+        body: bodyJson(event),
+        bodyHex: toHex(event.body),
+        end: event.end,
+        version: event.version,
+        fromSource: event.fromSource,
+        fromText: event.fromText,
+        fromValid: event.fromValid,
+        style: event.style,
+      };
+    case 'request': {
+      const out: Record<string, unknown> = {
+        type: 'request',
+        offset: event.offset,
+        method: event.method,
+        target: event.target,
+        framing: event.framing,
+        chunks: event.chunks,
+        bodyLength: event.body.length,
+        body: bodyJson(event),
+        bodyHex: toHex(event.body),
+        end: event.end,
+        version: event.version,
+        headers: event.headers.map((h) => ({ name: h.name, value: h.value })),
+      };
+      if (event.rejected !== undefined) out.rejected = event.rejected;
+      return out;
+    }
+    case 'response':
+      return {
+        type: 'response',
+        offset: event.offset,
+        status: event.status,
+        reason: event.reason,
+        framing: event.framing,
+        chunks: event.chunks,
+        bodyLength: event.body.length,
+        body: bodyJson(event),
+        bodyHex: toHex(event.body),
+        end: event.end,
+        version: event.version,
+        headers: event.headers.map((h) => ({ name: h.name, value: h.value })),
+      };
+    case 'record':
+      return {
+        type: 'record',
+        offset: event.offset,
+        length: event.length,
+        body: bodyJson(event),
+        bodyHex: toHex(event.body),
+        dataOffset: event.dataOffset,
+      };
+    case 'error':
+      return { type: 'error', code: event.code, offset: event.offset ?? null, message: event.message };
+  }
+}
+
+/** Turns events into output text, one call per event plus a final one. */
+export interface EventWriter {
+  write(event: DecodeEvent): string;
+  finish(): string;
+}
+
+/** One JSON object per line. */
+export class NdjsonWriter implements EventWriter {
+  write(event: DecodeEvent): string {
+    return `${JSON.stringify(eventJson(event))}\n`;
+  }
+  finish(): string {
+    return '';
+  }
+}
+
+/** One JSON array, written incrementally (an element per line). */
+export class JsonArrayWriter implements EventWriter {
+  private count = 0;
+  write(event: DecodeEvent): string {
+    const prefix = this.count++ === 0 ? '[\n' : ',\n';
+    return `${prefix}${JSON.stringify(eventJson(event))}`;
+  }
+  finish(): string {
+    return this.count === 0 ? '[]\n' : '\n]\n';
+  }
+}
