@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type CliContext, ioMessage, writeText } from '../context.ts';
 import type { DecodeEvent } from '../events.ts';
-import { EXIT } from '../exit-codes.ts';
+import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { type RawInputKind, RawStreamDecoder } from '../raw-stream.ts';
 import { chalkFor } from '../render/color.ts';
 import { type EventWriter, JsonArrayWriter, NdjsonWriter } from '../render/json.ts';
@@ -46,7 +46,7 @@ export function decodeCommand(ctx: CliContext): Command {
 }
 
 /** Runs the decode; returns the exit code (0 clean, 1 input errors, 3 unreadable input). */
-export async function runDecode(file: string, options: DecodeOptions, ctx: CliContext): Promise<number> {
+export async function runDecode(file: string, options: DecodeOptions, ctx: CliContext): Promise<ExitCode> {
   const writer: EventWriter =
     options.format === 'ndjson'
       ? new NdjsonWriter()

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { isMesosWireError } from '../../errors.ts';
 import { encodeMessage, MESSAGE_STYLES, type MessageStyle, parseUpid, type Upid } from '../../libprocess/index.ts';
 import { type CliContext, ioMessage } from '../context.ts';
-import { EXIT } from '../exit-codes.ts';
+import { EXIT, type ExitCode } from '../exit-codes.ts';
 
 /** Options of `mesos-wire encode`. */
 export interface EncodeOptions {
@@ -58,7 +58,7 @@ export function encodeCommand(ctx: CliContext): Command {
 }
 
 /** Runs the encode; returns the exit code. */
-export async function runEncode(options: EncodeOptions, ctx: CliContext, command: Command): Promise<number> {
+export async function runEncode(options: EncodeOptions, ctx: CliContext, command: Command): Promise<ExitCode> {
   let body: Uint8Array = options.bodyHex ?? new Uint8Array(0);
   if (options.bodyFile !== undefined) {
     try {
