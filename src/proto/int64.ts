@@ -131,6 +131,14 @@ const WriterWithBigInt = (() => {
     Sub.prototype[name] = function (this: WriterLike, v: unknown) {
       return base.call(this, toLongBits(v));
     };
+    // Packed repeated fields go through the plural writers, which do not call the singular ones.
+    const plural = `${name}s` as const;
+    const baseMany = (Base.prototype as unknown as Record<string, (this: WriterLike, v: unknown[]) => WriterLike>)[
+      plural
+    ]!;
+    Sub.prototype[plural] = function (this: WriterLike, values: unknown[]) {
+      return baseMany.call(this, values.map(toLongBits));
+    };
   }
   return Sub;
 })();
