@@ -1,0 +1,573 @@
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { type MesosWireError, mwError } from '../errors.ts';
+import {
+  encodeChunk,
+  encodeLastChunk,
+  encodeResponse,
+  getHeader,
+  HttpDecoder,
+  type HttpDecoderOptions,
+  type HttpHeader,
+  type HttpRequestMessage,
+  STATUS_REASONS,
+} from '../http/index.ts';
+import {
+  type ClassifiedMessage,
+  classifyRequest,
+  encodeAcceptedResponse,
+  encodeBadRequestResponse,
+  encodeInternalServerErrorResponse,
+  encodeMessage,
+  encodeNotFoundResponse,
+  formatUpid,
+  type MessageStyle,
+  makeUpid,
+  parseUpid,
+  type Upid,
+} from '../libprocess/index.ts';
+import type { ConnectionInfo } from './connection-info.ts';
+import { HttpRouter, type ResponseStream, type RouteResponse } from './http-router.ts';
+import { InboundConnection, type InboundDispatcher, type ResponseSlot } from './inbound-connection.ts';
+import type {
+  CloseReport,
+  PeerConnection,
+  PeerConnectionOptions,
+  ResponseReaderFactory,
+  SendCallback,
+  SendReceipt,
+} from './peer-connection.ts';
+import { type ExitedEvent, PeerPool } from './peer-pool.ts';
+import { type MesosEra, mesosEra, type ReplyPolicy, repliesToMessage } from './reply-policy.ts';
+
+/** A libprocess message received by an endpoint. */
+export interface InboundMessage {
+  /** Sender as Mesos parses it (the empty UPID when the header does not parse). */
+  readonly from: Upid;
+  /** The sender text as sent, and the header it came from. */
+  readonly fromText: string;
+  /** False when Mesos could not parse `fromText` and fell back to the empty UPID. */
+  readonly fromValid: boolean;
+  readonly fromSource: 'Libprocess-From' | 'User-Agent';
+  /** Receiver id (percent-decoded first path segment). */
+  readonly to: string;
+  readonly name: string;
+  /** The body bytes (aliases the received socket data; copy it to keep it past the handler if you mutate). */
+  readonly body: Uint8Array;
+  /** Absolute offsets on the connection: first byte of the request, and just after its last byte. */
+  readonly offset: number;
+  readonly end: number;
+  /** Absolute offset of the first body byte (after the chunk-size line when chunked); undefined without body. */
+  readonly bodyOffset: number | undefined;
+  /** True when a process with id `to` exists here (the 202 case); false for the 404 case. */
+  readonly accepted: boolean;
+  /** The HTTP status this endpoint answered with, or undefined when its era does not answer this sender. */
+  readonly status: 202 | 404 | undefined;
+  readonly connection: ConnectionInfo;
+  /** The decoded request (headers, framing, chunk sizes). */
+  readonly request: HttpRequestMessage;
+}
+
+/** Handles the messages of one process id. Errors thrown here are reported as `'handler-error'`. */
+export type MessageHandler = (message: InboundMessage) => void;
+
+/** Options of `LibprocessEndpoint`. */
+export interface LibprocessEndpointOptions {
+  /** Address to bind. Default 127.0.0.1. */
+  ip?: string;
+  /** Port to bind; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Address written into this endpoint's UPIDs (default: the bound ip and port). */
+  advertiseIp?: string;
+  advertisePort?: number;
+  /**
+   * The Mesos release this endpoint behaves as (framing written, when messages are answered). Default `1.11.0`:
+   * `mesos-1.11` framing, answers every message. `style` and `replies` override either half.
+   */
+  mesosVersion?: string;
+  style?: MessageStyle;
+  replies?: ReplyPolicy;
+  /** Id used as sender when `send()` is not given one. Default `mesos-wire`. */
+  defaultId?: string;
+  /** Treat every receiver id as an existing process (202 for all). Default false: only registered ids. */
+  acceptAnyId?: boolean;
+  /** Limits of the inbound HTTP decoder. */
+  decoder?: Omit<HttpDecoderOptions, 'expect' | 'startOffset' | 'streamBodies'>;
+  /** Requests per connection whose response is not yet written before reading pauses. Default 1024. */
+  maxPendingResponses?: number;
+  /** Outbound connection options (queue bounds, backoff, connect timeout). */
+  outbound?: Omit<PeerConnectionOptions, 'readResponses'>;
+}
+
+/** A message to send. `from` is a UPID (text or parsed) or a local id; default: the endpoint's `defaultId`. */
+export interface OutboundMessage {
+  readonly to: Upid | string;
+  readonly name: string;
+  readonly body?: Uint8Array;
+  readonly from?: Upid | string;
+}
+
+/** Options of one send. */
+export interface SendOptions {
+  /** Resolve with the peer's HTTP status (202/404/...) instead of when the bytes were written. */
+  awaitResponse?: boolean;
+  /** Framing for this message (default: the endpoint's era style). */
+  style?: MessageStyle;
+}
+
+/** Reads responses on outbound connections with the project's HTTP decoder; bodies are discarded. */
+export const readResponsesWithHttpDecoder: ResponseReaderFactory = (onResponse, onError) => {
+  let failed = false;
+  const decoder = new HttpDecoder(
+    { onMessage: (message) => (message.kind === 'response' ? onResponse(message.status) : undefined) },
+    { expect: 'response' },
+  );
+  return {
+    write(bytes) {
+      if (failed) return;
+      try {
+        decoder.write(bytes);
+      } catch (error) {
+        failed = true;
+        onError(error as MesosWireError);
+      }
+    },
+    end() {
+      if (failed) return;
+      try {
+        decoder.end();
+      } catch {
+        // A response cut off by the close: the messages it answered are reported unanswered.
+      }
+    },
+  };
+};
+
+/**
+ * A libprocess endpoint in Node: one port for inbound messages and plain HTTP, plus outbound connections to peers.
+ *
+ * Inbound: every accepted connection is decoded with the project's HttpDecoder (not node:http), so pipelined
+ * messages, HTTP/1.0 chunked bodies and empty `Host` headers are taken exactly as Mesos takes them. Each request is
+ * classified as Mesos does (§2.2-2.3); messages go to the handler registered for the receiver id and to
+ * `'message'` listeners, and are answered as the chosen era does (§2.4): 202 Accepted / 404 Not Found, 400 for a
+ * path without `/`, 500 for a bad percent-escape in the id — or only to non-`libprocess/` User-Agents (0.19-1.3),
+ * or never (<= 0.18). Other requests go to `router` (404 when no route). Responses leave in request order.
+ * Invalid HTTP closes that connection only, without a response.
+ *
+ * Outbound: `send()` writes like libprocess — one persistent connection per peer address shared by all local ids,
+ * messages back to back from the sender's UPID in the era's framing; the peer's responses are read and counted.
+ * `link()` reports `'exited'` when the connection to a linked peer's address closes or cannot be opened.
+ *
+ * Events: `'message'` (InboundMessage, every message incl. 404s), `'exited'` (ExitedEvent), `'connection'`
+ * (ConnectionInfo), `'connection-error'` ({connection, error}), `'handler-error'` ({message?, error}).
+ */
+export class LibprocessEndpoint extends EventEmitter {
+  readonly router = new HttpRouter();
+  readonly era: MesosEra;
+  private readonly options: LibprocessEndpointOptions;
+  private readonly server: net.Server;
+  private readonly handlers = new Map<string, MessageHandler>();
+  private readonly inbound = new Set<InboundConnection>();
+  private readonly peers: PeerPool;
+  private readonly dispatcher: InboundDispatcher;
+  private nextConnectionId = 1;
+  private boundIp = '';
+  private boundPort = 0;
+  private listening = false;
+  private closing = false;
+  private cachedDate = new Date();
+  private cachedDateAt = 0;
+  private readonly localUpids = new Map<string, Upid>();
+  // The 202 and 404 answers only change with their Date header (one-second resolution): build them once a second.
+  private cannedAt = -1;
+  private canned202: Uint8Array = new Uint8Array(0);
+  private canned404: Uint8Array = new Uint8Array(0);
+
+  constructor(options: LibprocessEndpointOptions = {}) {
+    super();
+    this.options = options;
+    const era = mesosEra(options.mesosVersion ?? '1.11.0');
+    this.era = { style: options.style ?? era.style, replies: options.replies ?? era.replies };
+    this.peers = new PeerPool({ ...options.outbound, readResponses: readResponsesWithHttpDecoder });
+    this.peers.on('exited', (event: ExitedEvent) => this.emit('exited', event));
+    this.dispatcher = {
+      dispatch: (request, slot, connection, bodyOffset) => this.dispatch(request, slot, connection, bodyOffset),
+      connectionFailed: (connection, error) => this.emit('connection-error', { connection: connection.info, error }),
+      connectionClosed: (connection) => this.inbound.delete(connection),
+    };
+    // Half-open: a peer that sends its last messages and shuts down its side still gets every response.
+    this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+  }
+
+  /** Creates an endpoint and starts listening. */
+  static async listen(options: LibprocessEndpointOptions = {}): Promise<LibprocessEndpoint> {
+    const endpoint = new LibprocessEndpoint(options);
+    await endpoint.listen();
+    return endpoint;
+  }
+
+  /** Binds `ip:port` (rejects with MW_TRANSPORT_CONNECT when it cannot). */
+  listen(): Promise<this> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void =>
+        reject(
+          mwError(
+            'MW_TRANSPORT_CONNECT',
+            `cannot listen on ${this.options.ip ?? '127.0.0.1'}:${this.options.port ?? 0}: ${error.message}`,
+            { cause: error },
+          ),
+        );
+      this.server.once('error', onError);
+      this.server.listen(this.options.port ?? 0, this.options.ip ?? '127.0.0.1', () => {
+        this.server.off('error', onError);
+        const address = this.server.address() as net.AddressInfo;
+        this.boundIp = address.address;
+        this.boundPort = address.port;
+        this.localUpids.clear();
+        this.listening = true;
+        resolve(this);
+      });
+    });
+  }
+
+  /** The bound address (valid after `listen()`). */
+  get address(): { ip: string; port: number } {
+    return { ip: this.boundIp, port: this.boundPort };
+  }
+
+  /** The advertised `ip:port` written into this endpoint's UPIDs. */
+  get advertisedAddress(): { ip: string; port: number } {
+    const ip = this.options.advertiseIp ?? (this.boundIp === '0.0.0.0' ? '127.0.0.1' : this.boundIp);
+    return { ip, port: this.options.advertisePort ?? this.boundPort };
+  }
+
+  /** The UPID of local process `id` (`id@advertised-ip:port`). */
+  upid(id: string = this.options.defaultId ?? 'mesos-wire'): Upid {
+    let upid = this.localUpids.get(id);
+    if (upid === undefined) {
+      const { ip, port } = this.advertisedAddress;
+      upid = makeUpid(id, ip, port);
+      // Bounded: ids come from the caller and from replayed captures; forget them all rather than grow.
+      if (this.localUpids.size >= 1024) this.localUpids.clear();
+      this.localUpids.set(id, upid);
+    }
+    return upid;
+  }
+
+  /** Registers process `id`: its messages are answered 202 and go to `handler`. */
+  register(id: string, handler: MessageHandler = () => {}): Upid {
+    this.handlers.set(id, handler);
+    return this.upid(id);
+  }
+
+  /** Removes process `id`: later messages to it are answered 404. */
+  unregister(id: string): boolean {
+    return this.handlers.delete(id);
+  }
+
+  /** True when messages to `id` are accepted (registered, or `acceptAnyId`). */
+  hasProcess(id: string): boolean {
+    return this.options.acceptAnyId === true || this.handlers.has(id);
+  }
+
+  /**
+   * Sends one message. Resolves when it was handed to the kernel, or with `awaitResponse` when the peer answered
+   * (receipt.status). Rejects with MW_TRANSPORT_QUEUE_FULL when the peer's queue is full (see `write` for the
+   * non-throwing form), MW_TRANSPORT_CONNECT when the peer cannot be reached, MW_TRANSPORT_CLOSED when closing.
+   */
+  send(message: OutboundMessage, options: SendOptions = {}): Promise<SendReceipt> {
+    try {
+      const { connection, bytes } = this.prepare(message, options.style);
+      return connection.send(bytes, options.awaitResponse === true);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Queues one message without a promise: false when the peer's queue is full (nothing queued; wait for
+   * `whenWritable(to)`). Throws for invalid UPIDs or names.
+   */
+  write(message: OutboundMessage, callback?: SendCallback, options: SendOptions = {}): boolean {
+    const { connection, bytes } = this.prepare(message, options.style);
+    return connection.write(bytes, callback, options.awaitResponse === true);
+  }
+
+  /** Resolves when the outbound queue to `to`'s address has room again. */
+  whenWritable(to: Upid | string): Promise<void> {
+    const connection = this.connectionTo(to);
+    if (connection.canAccept(0) && connection.queuedMessages === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        connection.off('writable', done);
+        connection.off('failed', done);
+        connection.off('closed', done);
+        resolve();
+      };
+      connection.on('writable', done);
+      connection.on('failed', done);
+      connection.on('closed', done);
+    });
+  }
+
+  /** The outbound connection to `to`'s address (created idle when missing): stats, state, queue. */
+  connectionTo(to: Upid | string): PeerConnection {
+    const upid = typeof to === 'string' ? parseUpid(to) : to;
+    return this.peers.connectionTo({ host: upid.host, port: upid.port });
+  }
+
+  /** libprocess `link`: connect to `peer`'s address now; `'exited'` fires when that connection goes. */
+  link(peer: Upid | string): void {
+    const upid = typeof peer === 'string' ? parseUpid(peer) : peer;
+    this.peers.link(formatUpid(upid), { host: upid.host, port: upid.port });
+  }
+
+  unlink(peer: Upid | string): void {
+    const upid = typeof peer === 'string' ? parseUpid(peer) : peer;
+    this.peers.unlink(formatUpid(upid), { host: upid.host, port: upid.port });
+  }
+
+  /** Inbound connections currently open. */
+  get inboundConnections(): number {
+    return this.inbound.size;
+  }
+
+  /**
+   * Graceful close: stops accepting, flushes every outbound queue and waits for the peers' responses (up to
+   * `timeoutMs`), then closes inbound connections. Reports what was not sent or not answered.
+   */
+  async close(timeoutMs = 5000): Promise<CloseReport> {
+    if (this.closing) return { unsent: 0, unanswered: 0 };
+    this.closing = true;
+    const serverClosed = this.listening
+      ? new Promise<void>((resolve) => this.server.close(() => resolve()))
+      : Promise.resolve();
+    const report = await this.peers.close(timeoutMs);
+    for (const connection of this.inbound) connection.destroy();
+    await serverClosed;
+    return report;
+  }
+
+  private prepare(
+    message: OutboundMessage,
+    style: MessageStyle | undefined,
+  ): { connection: PeerConnection; bytes: Uint8Array } {
+    if (this.closing) throw mwError('MW_TRANSPORT_CLOSED', 'endpoint is closed');
+    const to = typeof message.to === 'string' ? parseUpid(message.to) : message.to;
+    const from = this.senderUpid(message.from);
+    const bytes = encodeMessage({ name: message.name, from, to, body: message.body }, style ?? this.era.style);
+    return { connection: this.peers.connectionTo({ host: to.host, port: to.port }), bytes };
+  }
+
+  private senderUpid(from: Upid | string | undefined): Upid {
+    if (from === undefined) return this.upid();
+    if (typeof from !== 'string') return from;
+    return from.includes('@') ? parseUpid(from) : this.upid(from);
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const info: ConnectionInfo = {
+      id: this.nextConnectionId++,
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? '',
+      localPort: socket.localPort ?? 0,
+    };
+    const connection = new InboundConnection(socket, info, this.dispatcher, {
+      decoder: this.options.decoder,
+      maxPendingResponses: this.options.maxPendingResponses,
+    });
+    this.inbound.add(connection);
+    this.emit('connection', info);
+  }
+
+  private dispatch(
+    request: HttpRequestMessage,
+    slot: ResponseSlot,
+    connection: InboundConnection,
+    bodyOffset: number | undefined,
+  ): void {
+    const classified = classifyRequest(request);
+    switch (classified.kind) {
+      case 'message':
+        this.deliver(request, classified, slot, connection, bodyOffset);
+        return;
+      case 'rejected':
+        if (classified.status === 400) slot.send(encodeBadRequestResponse(undefined, this.dateOption()));
+        else if (repliesToMessage(this.era.replies, getHeader(request, 'User-Agent'))) {
+          slot.send(encodeInternalServerErrorResponse(classified.error.message, this.dateOption()));
+        } else slot.skip();
+        return;
+      default:
+        this.route(request, classified.path, slot, connection);
+    }
+  }
+
+  private deliver(
+    request: HttpRequestMessage,
+    classified: ClassifiedMessage,
+    slot: ResponseSlot,
+    connection: InboundConnection,
+    bodyOffset: number | undefined,
+  ): void {
+    const accepted = this.hasProcess(classified.to);
+    const replies = repliesToMessage(this.era.replies, getHeader(request, 'User-Agent'));
+    const message: InboundMessage = {
+      from: classified.from,
+      fromText: classified.fromText,
+      fromValid: classified.fromValid,
+      fromSource: classified.fromSource,
+      to: classified.to,
+      name: classified.name,
+      body: request.body,
+      offset: request.offset,
+      end: request.end,
+      bodyOffset,
+      accepted,
+      status: replies ? (accepted ? 202 : 404) : undefined,
+      connection: connection.info,
+      request,
+    };
+    if (accepted) {
+      const handler = this.handlers.get(classified.to);
+      if (handler !== undefined) this.runHandler(handler, message);
+    }
+    if (this.listenerCount('message') > 0) this.emit('message', message);
+    if (!replies) slot.skip();
+    else slot.send(this.cannedResponse(accepted));
+  }
+
+  private runHandler(handler: MessageHandler, message: InboundMessage): void {
+    try {
+      handler(message);
+    } catch (error) {
+      this.emit('handler-error', { message, error });
+    }
+  }
+
+  private route(request: HttpRequestMessage, path: string, slot: ResponseSlot, connection: InboundConnection): void {
+    const handler = this.router.match(request.method, path);
+    if (handler === undefined) {
+      slot.send(encodeNotFoundResponse(this.dateOption()));
+      return;
+    }
+    const question = request.target.indexOf('?');
+    const hash = request.target.indexOf('#');
+    const query = question < 0 ? '' : request.target.slice(question + 1, hash > question ? hash : undefined);
+    let streaming = false;
+    const reply = {
+      stream: (status: number, headers: readonly (readonly [string, string])[] = []): ResponseStream => {
+        streaming = true;
+        return this.openStream(slot, status, headers);
+      },
+    };
+    const fail = (error: unknown): void => {
+      this.emit('handler-error', { error });
+      if (!streaming)
+        slot.send(encodeInternalServerErrorResponse(String((error as Error)?.message ?? error), this.dateOption()));
+      else slot.finish();
+    };
+    try {
+      const result = handler(
+        {
+          method: request.method,
+          target: request.target,
+          path,
+          query,
+          headers: request.headers,
+          body: request.body,
+          message: request,
+          connection: connection.info,
+        },
+        reply,
+      );
+      const settle = (response: RouteResponse | undefined): void => {
+        if (response !== undefined) slot.send(this.encodeRouteResponse(response));
+        else if (!streaming) fail(mwError('MW_INTERNAL', 'route handler returned no response and opened no stream'));
+      };
+      if (result instanceof Promise) result.then(settle, fail);
+      else settle(result);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  private openStream(
+    slot: ResponseSlot,
+    status: number,
+    headers: readonly (readonly [string, string])[],
+  ): ResponseStream {
+    const head = encodeResponse({
+      status,
+      reason: STATUS_REASONS[status] ?? '',
+      headers: [
+        { name: 'Date', value: this.now().toUTCString() },
+        ...headers.map(([name, value]): HttpHeader => ({ name, value })),
+        { name: 'Transfer-Encoding', value: 'chunked' },
+      ],
+    });
+    slot.write(head);
+    let ended = false;
+    return {
+      write(piece) {
+        if (ended) return false;
+        const bytes = typeof piece === 'string' ? new TextEncoder().encode(piece) : piece;
+        if (bytes.length === 0) return !slot.closed;
+        return slot.write(encodeChunk(bytes));
+      },
+      end() {
+        if (ended) return;
+        ended = true;
+        slot.finish(encodeLastChunk());
+      },
+      get closed() {
+        return ended || slot.closed;
+      },
+    };
+  }
+
+  private encodeRouteResponse(response: RouteResponse): Uint8Array {
+    const body =
+      typeof response.body === 'string'
+        ? new TextEncoder().encode(response.body)
+        : (response.body ?? new Uint8Array(0));
+    return encodeResponse({
+      status: response.status,
+      reason: response.reason ?? STATUS_REASONS[response.status] ?? '',
+      headers: [
+        { name: 'Date', value: this.now().toUTCString() },
+        ...(response.headers ?? []).map(([name, value]): HttpHeader => ({ name, value })),
+        { name: 'Content-Length', value: String(body.length) },
+      ],
+      body,
+    });
+  }
+
+  // The Date header has one-second resolution: reuse one Date per second instead of one per response.
+  private now(): Date {
+    const ms = Date.now();
+    if (ms - this.cachedDateAt >= 1000) {
+      this.cachedDate = new Date(ms);
+      this.cachedDateAt = ms - (ms % 1000);
+    }
+    return this.cachedDate;
+  }
+
+  private cannedResponse(accepted: boolean): Uint8Array {
+    const date = this.now();
+    if (this.cannedAt !== this.cachedDateAt) {
+      this.cannedAt = this.cachedDateAt;
+      this.canned202 = encodeAcceptedResponse({ date });
+      this.canned404 = encodeNotFoundResponse({ date });
+    }
+    return accepted ? this.canned202 : this.canned404;
+  }
+
+  private dateOption(): { date: Date } {
+    return { date: this.now() };
+  }
+}

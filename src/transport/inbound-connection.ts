@@ -1,0 +1,249 @@
+import type net from 'node:net';
+import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
+import { HttpDecoder, type HttpDecoderOptions, type HttpMessage, type HttpRequestMessage } from '../http/index.ts';
+import type { ConnectionInfo } from './connection-info.ts';
+
+/**
+ * The response to one request, filled in by whoever handles the request. Slots are answered strictly in request
+ * order on the connection (HTTP/1.1 pipelining), whatever order they are filled in.
+ */
+export class ResponseSlot {
+  /** Bytes ready to go out, in order. */
+  parts: Uint8Array[] = [];
+  /** True once nothing more will be added. */
+  done = false;
+  private readonly connection: InboundConnection;
+
+  constructor(connection: InboundConnection) {
+    this.connection = connection;
+  }
+
+  /** True when the connection can no longer carry a response. */
+  get closed(): boolean {
+    return this.connection.closed;
+  }
+
+  /** Answers with a complete response. */
+  send(bytes: Uint8Array): void {
+    if (this.done) return;
+    this.parts.push(bytes);
+    this.done = true;
+    this.connection.pump();
+  }
+
+  /** Answers nothing (the era does not reply to this request). */
+  skip(): void {
+    if (this.done) return;
+    this.done = true;
+    this.connection.pump();
+  }
+
+  /** Adds a piece of a streaming response; it goes out once every earlier response is complete. */
+  write(bytes: Uint8Array): boolean {
+    if (this.done || this.connection.closed) return false;
+    this.parts.push(bytes);
+    this.connection.pump();
+    return true;
+  }
+
+  /** Ends a streaming response with its last bytes (if any). */
+  finish(bytes?: Uint8Array): void {
+    if (this.done) return;
+    if (bytes !== undefined && bytes.length > 0) this.parts.push(bytes);
+    this.done = true;
+    this.connection.pump();
+  }
+}
+
+/** How long a failed connection may take to write the responses it still owes before it is destroyed. */
+const FAILED_CLOSE_GRACE_MS = 2000;
+
+/** What an inbound connection hands its requests to (the endpoint). */
+export interface InboundDispatcher {
+  /**
+   * One complete request, in order, with the absolute offset of its first body byte (undefined without body).
+   * The dispatcher must eventually `send`, `skip` or `finish` the slot.
+   */
+  dispatch(
+    request: HttpRequestMessage,
+    slot: ResponseSlot,
+    connection: InboundConnection,
+    bodyOffset: number | undefined,
+  ): void;
+  /** The connection broke the HTTP framing (or ended mid-request); it is being closed without a response. */
+  connectionFailed(connection: InboundConnection, error: MesosWireError): void;
+  /** The socket closed. */
+  connectionClosed(connection: InboundConnection): void;
+}
+
+/** Limits of one inbound connection. */
+export interface InboundConnectionOptions {
+  /** Decoder limits (expect is forced to `request`). */
+  decoder?: Omit<HttpDecoderOptions, 'expect' | 'startOffset' | 'streamBodies'>;
+  /** Requests whose response is not yet written; reading pauses above this. Default 1024. */
+  maxPendingResponses?: number;
+  /** Bytes buffered in the socket for writing; reading pauses above this. Default 1 MiB. */
+  maxBufferedResponseBytes?: number;
+}
+
+/**
+ * One accepted socket: decodes pipelined requests with the project's HttpDecoder, hands each to the dispatcher
+ * and writes the responses in request order.
+ *
+ * Backpressure: when the peer does not read its responses (or handlers are slow), reading from the socket pauses,
+ * so a peer cannot make the endpoint buffer without bound. Invalid HTTP closes this connection only, without a
+ * response, as libprocess does; requests decoded before the bad bytes were still dispatched.
+ */
+export class InboundConnection {
+  readonly info: ConnectionInfo;
+  readonly socket: net.Socket;
+  /** Requests decoded so far. */
+  requests = 0;
+  private readonly decoder: HttpDecoder;
+  private readonly dispatcher: InboundDispatcher;
+  private readonly slots: ResponseSlot[] = [];
+  private slotHead = 0;
+  private readonly maxPendingResponses: number;
+  private readonly maxBufferedResponseBytes: number;
+  private readingPaused = false;
+  private readingDone = false;
+  private failed = false;
+  private closedValue = false;
+  private bodyOffset: number | undefined;
+
+  constructor(
+    socket: net.Socket,
+    info: ConnectionInfo,
+    dispatcher: InboundDispatcher,
+    options: InboundConnectionOptions = {},
+  ) {
+    this.socket = socket;
+    this.info = info;
+    this.dispatcher = dispatcher;
+    this.maxPendingResponses = options.maxPendingResponses ?? 1024;
+    this.maxBufferedResponseBytes = options.maxBufferedResponseBytes ?? 1024 * 1024;
+    this.decoder = new HttpDecoder(
+      {
+        onBody: (_head, _piece, offset) => {
+          if (this.bodyOffset === undefined) this.bodyOffset = offset;
+        },
+        onMessage: (message: HttpMessage) => this.onRequest(message as HttpRequestMessage),
+      },
+      { ...options.decoder, expect: 'request' },
+    );
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('drain', () => this.pump());
+    socket.on('error', () => {
+      // The 'close' that follows does the cleanup; an inbound socket error has no one else to report to.
+    });
+    socket.once('close', () => {
+      this.closedValue = true;
+      this.dispatcher.connectionClosed(this);
+    });
+  }
+
+  /** True once the socket is closed (responses can no longer be written). */
+  get closed(): boolean {
+    return this.closedValue || this.socket.destroyed;
+  }
+
+  /** Responses not yet fully written. */
+  get pendingResponses(): number {
+    return this.slots.length - this.slotHead;
+  }
+
+  /** Closes the socket at once. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Writes every response that is ready, in order, then decides whether to read on, pause or end. */
+  pump(): void {
+    if (this.closed) return;
+    while (this.slotHead < this.slots.length) {
+      const slot = this.slots[this.slotHead]!;
+      for (const part of slot.parts) this.socket.write(part);
+      slot.parts = [];
+      if (!slot.done) break;
+      this.slots[this.slotHead++] = undefined as unknown as ResponseSlot;
+    }
+    if (this.slotHead === this.slots.length) {
+      this.slots.length = 0;
+      this.slotHead = 0;
+    } else if (this.slotHead > 1024) {
+      this.slots.splice(0, this.slotHead);
+      this.slotHead = 0;
+    }
+    this.regulateReading();
+    if ((this.readingDone || this.failed) && this.pendingResponses === 0) this.finishWriting();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.failed) return;
+    // Responses produced while decoding this chunk leave in one write.
+    this.socket.cork();
+    try {
+      this.decoder.write(chunk);
+    } catch (error) {
+      this.fail(error);
+    }
+    this.socket.uncork();
+  }
+
+  private onEnd(): void {
+    if (this.failed) return;
+    try {
+      this.decoder.end();
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.readingDone = true;
+    this.pump();
+  }
+
+  private onRequest(request: HttpRequestMessage): void {
+    this.requests++;
+    const slot = new ResponseSlot(this);
+    this.slots.push(slot);
+    const bodyOffset = this.bodyOffset;
+    this.bodyOffset = undefined;
+    this.dispatcher.dispatch(request, slot, this, bodyOffset);
+  }
+
+  private fail(error: unknown): void {
+    this.failed = true;
+    const failure = isMesosWireError(error)
+      ? error
+      : mwError('MW_INTERNAL', `inbound connection ${this.info.id}: ${String(error)}`, { cause: error });
+    this.socket.pause();
+    this.dispatcher.connectionFailed(this, failure);
+    // No response to the bad request. Requests decoded before it keep their responses; then the socket closes.
+    setTimeout(() => this.socket.destroy(), FAILED_CLOSE_GRACE_MS).unref();
+    this.pump();
+  }
+
+  private finishWriting(): void {
+    if (this.closed || this.socket.writableEnded) return;
+    if (this.failed) {
+      // Unread bytes from the peer would turn a clean close into a reset anyway; do not wait for them.
+      this.socket.end(() => this.socket.destroy());
+      return;
+    }
+    this.socket.end();
+  }
+
+  private regulateReading(): void {
+    const overloaded =
+      this.pendingResponses >= this.maxPendingResponses || this.socket.writableLength > this.maxBufferedResponseBytes;
+    if (overloaded && !this.readingPaused) {
+      this.readingPaused = true;
+      this.socket.pause();
+    } else if (!overloaded && this.readingPaused && !this.failed) {
+      this.readingPaused = false;
+      this.socket.resume();
+    }
+  }
+}

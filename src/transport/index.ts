@@ -1,0 +1,47 @@
+/** The live side of libprocess: an endpoint that listens and sends like a Mesos process, and capture replay. */
+
+export { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay } from './backoff.ts';
+export type { ConnectionInfo } from './connection-info.ts';
+export {
+  type InboundMessage,
+  LibprocessEndpoint,
+  type LibprocessEndpointOptions,
+  type MessageHandler,
+  type OutboundMessage,
+  readResponsesWithHttpDecoder,
+  type SendOptions,
+} from './endpoint.ts';
+export {
+  HttpRouter,
+  type ResponseStream,
+  type RouteHandler,
+  type RouteReply,
+  type RouteRequest,
+  type RouteResponse,
+} from './http-router.ts';
+export {
+  type CloseReport,
+  formatPeerAddress,
+  type PeerAddress,
+  PeerConnection,
+  type PeerConnectionOptions,
+  type PeerConnectionState,
+  type PeerConnectionStats,
+  type ResponseReader,
+  type ResponseReaderFactory,
+  type SendCallback,
+  type SendReceipt,
+} from './peer-connection.ts';
+export { type ExitedEvent, PeerPool } from './peer-pool.ts';
+export {
+  type CapturedMessage,
+  type ExtractedMessages,
+  messagesFromRawStream,
+  nameGlob,
+  parseRewrite,
+  type ReplayEvent,
+  type ReplayOptions,
+  type ReplayReport,
+  replayMessages,
+} from './replay.ts';
+export { type MesosEra, mesosEra, REPLY_POLICIES, type ReplyPolicy, repliesToMessage } from './reply-policy.ts';

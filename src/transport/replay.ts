@@ -1,0 +1,217 @@
+import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
+import { HttpDecoder, type HttpMessage } from '../http/index.ts';
+import { classifyRequest, formatUpid, makeUpid, parseUpid, type Upid } from '../libprocess/index.ts';
+import type { InboundMessage, LibprocessEndpoint } from './endpoint.ts';
+
+/** One libprocess message taken from a capture, ready to be sent again. */
+export interface CapturedMessage {
+  readonly name: string;
+  /** Sender as Mesos parses it (the empty UPID when it does not parse). */
+  readonly from: Upid;
+  /** Receiver id. */
+  readonly to: string;
+  readonly body: Uint8Array;
+  /** Absolute offset of the request in its capture stream. */
+  readonly offset: number;
+  /** Capture time in seconds, when the capture has timestamps (pcap); undefined for raw streams. */
+  readonly time?: number | undefined;
+}
+
+/** Messages of a raw byte stream and the framing errors skipped on the way. */
+export interface ExtractedMessages {
+  readonly messages: CapturedMessage[];
+  /** Framing errors; after each, decoding resumed at the next plausible message start. */
+  readonly errors: MesosWireError[];
+}
+
+/**
+ * The libprocess messages of a raw stream (the bytes one side of a connection sent, as `decode` reads them).
+ * Responses and plain HTTP requests are skipped; a framing error is recorded and decoding resumes (explicit
+ * `resync`) at the next message start.
+ */
+export function messagesFromRawStream(bytes: Uint8Array): ExtractedMessages {
+  const messages: CapturedMessage[] = [];
+  const errors: MesosWireError[] = [];
+  const decoder = new HttpDecoder({
+    onMessage: (message: HttpMessage) => {
+      if (message.kind !== 'request') return;
+      const classified = classifyRequest(message);
+      if (classified.kind !== 'message') return;
+      messages.push({
+        name: classified.name,
+        from: classified.from,
+        to: classified.to,
+        // The decoder's views alias `bytes`, which the caller keeps; copy so later edits to it do not leak in.
+        body: message.body.slice(),
+        offset: message.offset,
+      });
+    },
+  });
+  // A framing error is recorded, then resync() skips to the next plausible message start and decodes on from
+  // there (it may fail again, further on).
+  const attempt = (step: () => void): boolean => {
+    try {
+      step();
+      return true;
+    } catch (error) {
+      if (!isMesosWireError(error)) throw error;
+      errors.push(error);
+      return false;
+    }
+  };
+  let ok = attempt(() => decoder.write(bytes));
+  while (!ok) ok = attempt(() => decoder.resync());
+  attempt(() => decoder.end());
+  return { messages, errors };
+}
+
+/** Options of `replayMessages`. */
+export interface ReplayOptions {
+  /** Where to send: an address, and optionally the receiver id to use instead of each message's own. */
+  readonly target: { readonly host: string; readonly port: number; readonly id?: string | undefined };
+  /**
+   * Explicit sender rewrites, by UPID text. Senders without an entry keep their id and get the replayer's own
+   * address, so that replies come back to it.
+   */
+  readonly rewriteFrom?: ReadonlyMap<string, string>;
+  /** Only messages whose name passes (default: all). */
+  readonly filter?: (message: CapturedMessage) => boolean;
+  /** Scale of the original timing (2 = twice as fast). Used when messages have times and no `rate` is given. */
+  readonly speed?: number;
+  /** Fixed rate in messages per second (overrides the capture's timing). */
+  readonly rate?: number;
+  /** How long to keep listening for replies after the last answer, in ms. Default 500. */
+  readonly settleMs?: number;
+  /** Called for every message as it is sent and when it is answered. */
+  readonly onProgress?: (event: ReplayEvent) => void;
+}
+
+/** Progress of a replay, one per step. */
+export type ReplayEvent =
+  | {
+      readonly kind: 'sent';
+      readonly index: number;
+      readonly message: CapturedMessage;
+      readonly from: Upid;
+      readonly to: Upid;
+    }
+  | { readonly kind: 'answered'; readonly index: number; readonly status: number }
+  | { readonly kind: 'failed'; readonly index: number; readonly error: MesosWireError }
+  | { readonly kind: 'came-back'; readonly message: InboundMessage };
+
+/** What a replay did. */
+export interface ReplayReport {
+  /** Messages in the capture that passed the filter. */
+  readonly selected: number;
+  /** Messages written to the peer. */
+  readonly sent: number;
+  /** Answered 2xx. */
+  readonly accepted: number;
+  /** Answered with another status (404, 400, 500...). */
+  readonly refused: number;
+  /** Not delivered or not answered (connection failures). */
+  readonly failed: number;
+  /** Messages the peer sent back to the replayer while it ran. */
+  readonly cameBack: number;
+  readonly statuses: ReadonlyMap<number, number>;
+}
+
+/** Compiles a shell-style glob (`*`, `?`) over message names. */
+export function nameGlob(glob: string): (name: string) => boolean {
+  const source = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  const regex = new RegExp(`^${source}$`);
+  return (name) => regex.test(name);
+}
+
+/** Parses `OLD=NEW` (two UPIDs) for `rewriteFrom`. Throws MW_INVALID_ARGUMENT or the UPID errors. */
+export function parseRewrite(text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq < 0) throw mwError('MW_INVALID_ARGUMENT', `rewrite "${text}" is not OLD=NEW`);
+  return [formatUpid(parseUpid(text.slice(0, eq))), formatUpid(parseUpid(text.slice(eq + 1)))];
+}
+
+/**
+ * Sends captured messages again through `endpoint`, in order, with their original timing scaled by `speed` (or at
+ * `rate`), and waits for every answer. Senders are rewritten to the endpoint's address (or by `rewriteFrom`), so
+ * the peer's replies come back to the endpoint; those are counted as `cameBack`.
+ */
+export async function replayMessages(
+  endpoint: LibprocessEndpoint,
+  messages: readonly CapturedMessage[],
+  options: ReplayOptions,
+): Promise<ReplayReport> {
+  const selected = options.filter === undefined ? messages : messages.filter(options.filter);
+  const statuses = new Map<number, number>();
+  let sent = 0;
+  let accepted = 0;
+  let refused = 0;
+  let failed = 0;
+  let cameBack = 0;
+  const onMessage = (message: InboundMessage): void => {
+    cameBack++;
+    options.onProgress?.({ kind: 'came-back', message });
+  };
+  endpoint.on('message', onMessage);
+  const answers: Promise<void>[] = [];
+  const started = Date.now();
+  const firstTime = selected.find((m) => m.time !== undefined)?.time;
+  try {
+    for (let index = 0; index < selected.length; index++) {
+      const message = selected[index]!;
+      const due = dueAt(index, message, firstTime, options);
+      const wait = started + due - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const from = rewriteSender(message.from, endpoint, options.rewriteFrom);
+      const to = makeUpid(options.target.id ?? message.to, options.target.host, options.target.port);
+      const outbound = { to, from, name: message.name, body: message.body };
+      let resolve: () => void = () => {};
+      const answer = new Promise<void>((r) => {
+        resolve = r;
+      });
+      const done = (error: MesosWireError | undefined, receipt?: { status?: number }): void => {
+        if (error !== undefined) {
+          failed++;
+          options.onProgress?.({ kind: 'failed', index, error });
+        } else {
+          const status = receipt?.status ?? 0;
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          if (status >= 200 && status < 300) accepted++;
+          else refused++;
+          options.onProgress?.({ kind: 'answered', index, status });
+        }
+        resolve();
+      };
+      // A full queue takes nothing (and calls nothing): wait for room, so that the order is kept.
+      while (!endpoint.write(outbound, done, { awaitResponse: true })) await endpoint.whenWritable(to);
+      sent++;
+      options.onProgress?.({ kind: 'sent', index, message, from, to });
+      answers.push(answer);
+    }
+    await Promise.all(answers);
+    await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 500));
+  } finally {
+    endpoint.off('message', onMessage);
+  }
+  return { selected: selected.length, sent, accepted, refused, failed, cameBack, statuses };
+}
+
+/** Milliseconds after the start at which message `index` is due. */
+function dueAt(index: number, message: CapturedMessage, firstTime: number | undefined, options: ReplayOptions): number {
+  if (options.rate !== undefined && options.rate > 0) return (index * 1000) / options.rate;
+  if (message.time === undefined || firstTime === undefined) return 0;
+  const speed = options.speed !== undefined && options.speed > 0 ? options.speed : 1;
+  return ((message.time - firstTime) * 1000) / speed;
+}
+
+function rewriteSender(
+  from: Upid,
+  endpoint: LibprocessEndpoint,
+  rewrites: ReadonlyMap<string, string> | undefined,
+): Upid {
+  const explicit = rewrites?.get(formatUpid(from));
+  if (explicit !== undefined) return parseUpid(explicit);
+  return endpoint.upid(from.id);
+}

@@ -1,0 +1,370 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { afterEach, describe, it } from 'node:test';
+import type { MesosWireError } from '../../src/errors.ts';
+import { encodeMessage } from '../../src/libprocess/encoder.ts';
+import { formatUpid } from '../../src/libprocess/upid.ts';
+import {
+  type InboundMessage,
+  LibprocessEndpoint,
+  type LibprocessEndpointOptions,
+} from '../../src/transport/endpoint.ts';
+import { cat, hex } from '../helpers/bytes.ts';
+import { until } from './sockets.ts';
+
+const open: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const thing of open.splice(0)) await thing.close();
+});
+
+async function endpoint(options: LibprocessEndpointOptions = {}): Promise<LibprocessEndpoint> {
+  const e = await LibprocessEndpoint.listen({ outbound: { backoff: { initialMs: 5, maxMs: 20 } }, ...options });
+  open.push({ close: () => e.close(500) });
+  return e;
+}
+
+/** A raw client socket that records everything the endpoint answers. */
+async function rawClient(port: number): Promise<{ socket: net.Socket; received: () => string; closed: Promise<void> }> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  const chunks: Buffer[] = [];
+  socket.on('data', (c) => chunks.push(c));
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  open.push({ close: () => socket.destroy() });
+  return { socket, received: () => Buffer.concat(chunks).toString('latin1'), closed };
+}
+
+/** Status codes of the responses in `text`, in order. */
+function statuses(text: string): number[] {
+  return [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+}
+
+// Example C of wire-protocol.md §1.6 (empty body, 1.12-dev framing), as independent literal bytes.
+const EXAMPLE_C = cat(
+  'POST /slave-observer(1)/mesos.internal.PongSlaveMessage HTTP/1.1\r\n',
+  'User-Agent: libprocess/slave(1)@10.0.0.2:5051\r\n',
+  'Libprocess-From: slave(1)@10.0.0.2:5051\r\n',
+  'Connection: Keep-Alive\r\n',
+  'Host: 10.0.0.1:5050\r\n',
+  '\r\n',
+);
+// Example B: PingSlaveMessage{connected: true}, 2-byte body in one chunk.
+const EXAMPLE_B = cat(
+  'POST /slave(1)/mesos.internal.PingSlaveMessage HTTP/1.1\r\n',
+  'User-Agent: libprocess/slave-observer(1)@10.0.0.1:5050\r\n',
+  'Libprocess-From: slave-observer(1)@10.0.0.1:5050\r\n',
+  'Connection: Keep-Alive\r\n',
+  'Host: 10.0.0.2:5051\r\n',
+  'Transfer-Encoding: chunked\r\n',
+  '\r\n',
+  '2\r\n',
+  hex('08 01'),
+  '\r\n0\r\n\r\n',
+);
+
+describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
+  it('decodes pipelined messages from one write and answers 202/404 in request order', async () => {
+    const e = await endpoint();
+    const got: InboundMessage[] = [];
+    e.register('slave(1)', (m) => got.push(m));
+    e.register('slave-observer(1)');
+    const all: InboundMessage[] = [];
+    e.on('message', (m) => all.push(m));
+    const client = await rawClient(e.address.port);
+    const unknown = EXAMPLE_B.slice();
+    const stream = cat(
+      EXAMPLE_B,
+      EXAMPLE_C,
+      cat('POST /nobody/x HTTP/1.1\r\nLibprocess-From: a@1.2.3.4:5\r\n\r\n'),
+      unknown,
+    );
+    client.socket.write(stream);
+    await until(() => statuses(client.received()).length === 4, 2000, 'four responses');
+    assert.deepEqual(statuses(client.received()), [202, 202, 404, 202]);
+    assert.match(
+      client.received(),
+      /^HTTP\/1\.1 202 Accepted\r\nDate: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\r\nContent-Length: 0\r\n\r\n/,
+    );
+    assert.match(client.received(), /HTTP\/1\.1 404 Not Found\r\n.*Content-Length: 14\r\n\r\n404 Not Found\./s);
+    assert.equal(all.length, 4);
+    // The 404 body is the 14 bytes libprocess writes.
+    assert.deepEqual(
+      all.map((m) => [m.to, m.name, formatUpid(m.from), m.accepted, m.status, m.offset, m.end]),
+      [
+        ['slave(1)', 'mesos.internal.PingSlaveMessage', 'slave-observer(1)@10.0.0.1:5050', true, 202, 0, 250],
+        ['slave-observer(1)', 'mesos.internal.PongSlaveMessage', 'slave(1)@10.0.0.2:5051', true, 202, 250, 451],
+        ['nobody', 'x', 'a@1.2.3.4:5', false, 404, 451, 451 + 57],
+        ['slave(1)', 'mesos.internal.PingSlaveMessage', 'slave-observer(1)@10.0.0.1:5050', true, 202, 508, 758],
+      ],
+    );
+    assert.equal(got.length, 2);
+    assert.deepEqual([...got[0]!.body], [0x08, 0x01]);
+    // The body of example B starts after the 238-byte head and the "2\r\n" size line.
+    assert.equal(got[0]!.bodyOffset, 241);
+    assert.equal(got[1]!.bodyOffset, 508 + 241);
+    assert.equal(all[1]!.body.length, 0);
+    assert.equal(all[0]!.connection.remotePort, client.socket.localPort);
+  });
+
+  it('delivers a message fed one byte at a time', async () => {
+    const e = await endpoint({ acceptAnyId: true });
+    const got: InboundMessage[] = [];
+    e.on('message', (m) => got.push(m));
+    const client = await rawClient(e.address.port);
+    for (const byte of EXAMPLE_B) {
+      client.socket.write(Uint8Array.of(byte));
+      await new Promise((r) => setImmediate(r));
+    }
+    await until(() => statuses(client.received()).length === 1, 2000, 'response');
+    assert.equal(got.length, 1);
+    assert.deepEqual([...got[0]!.body], [0x08, 0x01]);
+    assert.deepEqual(statuses(client.received()), [202]);
+  });
+
+  it('answers 400 for a path without "/" and 500 for a bad escape in the receiver id', async () => {
+    const e = await endpoint({ acceptAnyId: true });
+    const client = await rawClient(e.address.port);
+    client.socket.write(
+      cat(
+        'POST http://example.com HTTP/1.1\r\nLibprocess-From: a@1.2.3.4:5\r\nHost: example.com\r\n\r\n',
+        'POST /bad%zz/foo HTTP/1.1\r\nLibprocess-From: a@1.2.3.4:5\r\n\r\n',
+      ),
+    );
+    await until(() => statuses(client.received()).length === 2, 2000, 'two responses');
+    assert.deepEqual(statuses(client.received()), [400, 500]);
+    assert.match(client.received(), /Request URL path must start with '\/'/);
+  });
+
+  it('closes only the connection that sent garbage, after delivering what came before it', async () => {
+    const e = await endpoint({ acceptAnyId: true });
+    const got: string[] = [];
+    const errors: MesosWireError[] = [];
+    e.on('message', (m: InboundMessage) => got.push(`${m.connection.id}:${m.name}`));
+    e.on('connection-error', ({ error }) => errors.push(error));
+    const bad = await rawClient(e.address.port);
+    const good = await rawClient(e.address.port);
+    bad.socket.write(cat(EXAMPLE_C, 'NOT HTTP AT ALL\r\n\r\n'));
+    await bad.closed;
+    good.socket.write(EXAMPLE_B);
+    await until(() => statuses(good.received()).length === 1, 2000, 'good response');
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!.code, /^MW_HTTP_/);
+    // "NOT HTTP" parses as method and target; "AT" is where the version should be.
+    assert.equal(errors[0]!.offset, EXAMPLE_C.length + 9);
+    assert.deepEqual(got, ['1:mesos.internal.PongSlaveMessage', '2:mesos.internal.PingSlaveMessage']);
+    // The garbage got no response of its own.
+    assert.ok(statuses(bad.received()).length <= 1);
+  });
+
+  it('does not deliver a message whose sender closed mid-body', async () => {
+    const e = await endpoint({ acceptAnyId: true });
+    const got: InboundMessage[] = [];
+    const errors: MesosWireError[] = [];
+    e.on('message', (m) => got.push(m));
+    e.on('connection-error', ({ error }) => errors.push(error));
+    const client = await rawClient(e.address.port);
+    client.socket.end(EXAMPLE_B.subarray(0, EXAMPLE_B.length - 6));
+    await client.closed;
+    await until(() => errors.length === 1, 2000, 'connection error');
+    assert.equal(got.length, 0);
+    assert.equal(errors[0]!.code, 'MW_HTTP_TRUNCATED');
+  });
+
+  it('answers a half-closed sender before closing (no reset loses messages)', async () => {
+    const e = await endpoint({ acceptAnyId: true });
+    const client = await rawClient(e.address.port);
+    client.socket.end(cat(EXAMPLE_B, EXAMPLE_C, EXAMPLE_B));
+    await client.closed;
+    assert.deepEqual(statuses(client.received()), [202, 202, 202]);
+  });
+});
+
+describe('LibprocessEndpoint inbound, older eras', () => {
+  const ROUTE = cat('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+  const FROM_ONLY = cat('POST /slave(1)/m HTTP/1.1\r\nLibprocess-From: a@1.2.3.4:5\r\n\r\n');
+
+  it('0.19-1.3: answers only senders without a libprocess/ User-Agent', async () => {
+    const e = await endpoint({ mesosVersion: '1.3.0', acceptAnyId: true });
+    assert.deepEqual(e.era, { style: 'mesos-1.11', replies: 'non-libprocess-only' });
+    e.router.get('/health', () => ({ status: 200, body: 'ok' }));
+    const got: InboundMessage[] = [];
+    e.on('message', (m) => got.push(m));
+    const client = await rawClient(e.address.port);
+    client.socket.write(cat(EXAMPLE_B, FROM_ONLY, EXAMPLE_C, ROUTE));
+    await until(() => statuses(client.received()).length === 2, 2000, 'responses');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(statuses(client.received()), [202, 200]);
+    assert.deepEqual(
+      got.map((m) => m.status),
+      [undefined, 202, undefined],
+    );
+  });
+
+  it('<= 0.18: never answers messages, still answers HTTP routes', async () => {
+    const e = await endpoint({ mesosVersion: '0.18.2', acceptAnyId: true });
+    assert.deepEqual(e.era, { style: 'mesos-0.21', replies: 'never' });
+    e.router.get('/health', () => ({ status: 200, body: 'ok' }));
+    const client = await rawClient(e.address.port);
+    client.socket.write(cat(EXAMPLE_B, FROM_ONLY, ROUTE, EXAMPLE_C));
+    await until(() => statuses(client.received()).length === 1, 2000, 'route response');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(statuses(client.received()), [200]);
+  });
+});
+
+describe('LibprocessEndpoint HTTP routes', () => {
+  it('serves whole and streamed responses in request order; unknown routes 404', async () => {
+    const e = await endpoint();
+    let stream: { write(p: string): boolean; end(): void } | undefined;
+    e.router.get('/stream', (_req, reply) => {
+      stream = reply.stream(200, [['Content-Type', 'application/json']]);
+      stream.write('{"a":1}');
+      return undefined;
+    });
+    e.router.post('/echo', async (req) => ({ status: 200, headers: [['X-Query', req.query]], body: req.body }));
+    const client = await rawClient(e.address.port);
+    client.socket.write(
+      cat(
+        'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n',
+        'POST /echo?k=v HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello',
+        'GET /missing HTTP/1.1\r\nHost: x\r\n\r\n',
+      ),
+    );
+    await until(() => client.received().includes('{"a":1}'), 2000, 'first chunk');
+    // The echo and 404 wait behind the open stream.
+    assert.deepEqual(statuses(client.received()), [200]);
+    assert.match(client.received(), /Transfer-Encoding: chunked\r\n\r\n7\r\n\{"a":1\}\r\n$/);
+    stream!.end();
+    await until(() => statuses(client.received()).length === 3, 2000, 'all responses');
+    assert.deepEqual(statuses(client.received()), [200, 200, 404]);
+    assert.match(client.received(), /0\r\n\r\nHTTP\/1\.1 200 OK\r\n.*X-Query: k=v\r\n.*\r\n\r\nhello/s);
+  });
+
+  it('pauses reading when responses pile up behind a slow one (bounded pipelining)', async () => {
+    const e = await endpoint({ acceptAnyId: true, maxPendingResponses: 8 });
+    let stream: { end(): void } | undefined;
+    e.router.get('/hold', (_req, reply) => {
+      stream = reply.stream(200);
+      return undefined;
+    });
+    let delivered = 0;
+    e.on('message', () => delivered++);
+    const client = await rawClient(e.address.port);
+    client.socket.write(cat('GET /hold HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await until(() => stream !== undefined, 2000, 'stream');
+    const many = cat(...Array.from({ length: 2000 }, () => EXAMPLE_B));
+    client.socket.write(many);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(delivered < 2000, `reading paused (${delivered} delivered)`);
+    stream!.end();
+    await until(() => delivered === 2000, 3000, 'all messages');
+    await until(() => statuses(client.received()).length === 2001, 3000, 'all responses');
+  });
+});
+
+describe('LibprocessEndpoint endpoint to endpoint', () => {
+  it('sends thousands of messages on one connection per peer address, in order, from the sender UPID', async () => {
+    const receiver = await endpoint();
+    const sender = await endpoint({ defaultId: 'scheduler-1' });
+    const bodies: number[] = [];
+    const froms = new Set<string>();
+    receiver.register('master', (m) => {
+      bodies.push(new DataView(m.body.buffer, m.body.byteOffset).getUint32(0));
+      froms.add(formatUpid(m.from));
+    });
+    const to = receiver.upid('master');
+    const count = 5000;
+    let pending = 0;
+    for (let i = 0; i < count; i++) {
+      const body = new Uint8Array(4);
+      new DataView(body.buffer).setUint32(0, i);
+      while (!sender.write({ to, name: 'test.Seq', body, from: i % 2 === 0 ? undefined : 'other(1)' })) {
+        await sender.whenWritable(to);
+      }
+      pending++;
+    }
+    assert.equal(pending, count);
+    const last = await sender.send(
+      { to, name: 'test.Seq', body: new Uint8Array(4).fill(0xff) },
+      { awaitResponse: true },
+    );
+    assert.equal(last.status, 202);
+    await until(() => bodies.length === count + 1, 5000, 'all messages');
+    assert.deepEqual(
+      bodies.slice(0, count),
+      Array.from({ length: count }, (_, i) => i),
+    );
+    assert.deepEqual([...froms].sort(), [formatUpid(sender.upid('other(1)')), formatUpid(sender.upid('scheduler-1'))]);
+    assert.equal(receiver.inboundConnections, 1);
+    const stats = sender.connectionTo(to).stats;
+    assert.equal(stats.connects, 1);
+    await until(() => stats.responses === count + 1, 2000, 'responses counted');
+    const unknown = await sender.send({ to: receiver.upid('nobody'), name: 'x' }, { awaitResponse: true });
+    assert.equal(unknown.status, 404);
+  });
+
+  it('writes in the era style of the sender (bytes as libprocess writes them)', async () => {
+    const receiver = await endpoint({ acceptAnyId: true });
+    const sender = await endpoint({ mesosVersion: '0.20.1' });
+    const got: InboundMessage[] = [];
+    receiver.on('message', (m) => got.push(m));
+    const body = hex('08 01');
+    await sender.send(
+      { to: receiver.upid('slave(1)'), name: 'mesos.internal.PingSlaveMessage', body },
+      { awaitResponse: true },
+    );
+    const expected = encodeMessage(
+      { from: sender.upid(), to: receiver.upid('slave(1)'), name: 'mesos.internal.PingSlaveMessage', body },
+      'mesos-0.21',
+    );
+    assert.equal(got[0]!.end - got[0]!.offset, expected.length);
+    assert.equal(got[0]!.request.version, '1.0');
+    assert.equal(got[0]!.fromSource, 'User-Agent');
+  });
+
+  it('link: reports exited when the peer goes away, reconnects when it comes back', async () => {
+    const receiver = await endpoint({ acceptAnyId: true });
+    const port = receiver.address.port;
+    const sender = await endpoint();
+    const peer = receiver.upid('master');
+    const exited: string[] = [];
+    sender.on('exited', (event) => exited.push(event.peer));
+    sender.link(peer);
+    await until(() => receiver.inboundConnections === 1, 2000, 'linked connection');
+    await receiver.close(200);
+    await until(() => exited.length === 1, 2000, 'exited');
+    assert.deepEqual(exited, [formatUpid(peer)]);
+    // The receiving end restarts on the same port; messages sent meanwhile wait in the queue.
+    const pending = sender.send({ to: peer, name: 'after.Restart' }, { awaitResponse: true });
+    await new Promise((r) => setTimeout(r, 30));
+    const restarted = await endpoint({ port, acceptAnyId: true });
+    const got: string[] = [];
+    restarted.on('message', (m: InboundMessage) => got.push(m.name));
+    assert.equal((await pending).status, 202);
+    assert.deepEqual(got, ['after.Restart']);
+    sender.link(peer);
+    await until(() => restarted.inboundConnections === 1, 2000, 'relinked');
+    await restarted.close(200);
+    await until(() => exited.length === 2, 2000, 'second exited');
+  });
+
+  it('rejects with MW_TRANSPORT_CONNECT when nobody listens', async () => {
+    const gone = await endpoint();
+    const peer = gone.upid('master');
+    await gone.close(100);
+    const sender = await endpoint({ outbound: { maxConnectAttempts: 2, backoff: { initialMs: 5, maxMs: 10 } } });
+    await assert.rejects(sender.send({ to: peer, name: 'x' }), { code: 'MW_TRANSPORT_CONNECT' });
+  });
+
+  it('close() flushes the queue and waits for the answers', async () => {
+    const receiver = await endpoint({ acceptAnyId: true });
+    let count = 0;
+    receiver.on('message', () => count++);
+    const sender = new LibprocessEndpoint();
+    await sender.listen();
+    for (let i = 0; i < 1000; i++) sender.write({ to: receiver.upid('x'), name: 'n', body: new Uint8Array(100) });
+    assert.deepEqual(await sender.close(2000), { unsent: 0, unanswered: 0 });
+    assert.equal(count, 1000);
+  });
+});
