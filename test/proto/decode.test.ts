@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { isMesosWireError } from '../../src/errors.ts';
+import '../../src/proto/bundle.ts';
+import { decodeBody, decodeWithType, tryDecodeBody, unknownFieldsOf } from '../../src/proto/decode.ts';
+import { encodeMessage } from '../../src/proto/json-read.ts';
+import { toMesosJson } from '../../src/proto/json-write.ts';
+import { listWireNames } from '../../src/proto/registry.ts';
+import { findType, getDefaultRoot } from '../../src/proto/schema.ts';
+import { hex, toHexString } from '../helpers/bytes.ts';
+import { fixtureType } from './fixture-root.ts';
+
+interface ErrorShape {
+  code: string;
+  offset?: number;
+  detail?: Record<string, unknown>;
+}
+
+function expectError(fn: () => unknown, code: string, offset?: number): ErrorShape {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(isMesosWireError(caught), `expected ${code}, got ${String(caught)}`);
+  assert.equal(caught.code, code);
+  if (offset !== undefined) assert.equal(caught.offset, offset);
+  return caught as ErrorShape;
+}
+
+// StatusUpdateAcknowledgementMessage {slave_id "S", framework_id "F", task_id "T", uuid 0x01 x16}
+const ACK = hex(
+  '0a 03 0a 01 53 | 12 03 0a 01 46 | 1a 03 0a 01 54 | 22 10 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01',
+);
+
+describe('decodeBody', () => {
+  it('decodes a libprocess body by wire name (literal bytes)', () => {
+    const m = decodeBody('mesos.internal.StatusUpdateAcknowledgementMessage', ACK);
+    assert.equal((m.slave_id as { value: string }).value, 'S');
+    assert.equal((m.framework_id as { value: string }).value, 'F');
+    assert.equal(toHexString(m.uuid as Uint8Array), '01'.repeat(16));
+    assert.equal(
+      toMesosJson(m, findType(getDefaultRoot(), 'mesos.internal.StatusUpdateAcknowledgementMessage')!),
+      '{"slave_id":{"value":"S"},"framework_id":{"value":"F"},"task_id":{"value":"T"},"uuid":"AQEBAQEBAQEBAQEBAQEBAQ=="}',
+    );
+  });
+
+  it('decodes the v0 SUBSCRIBE call with force (wire-protocol 3.5) and the v1 one', () => {
+    const v0 = decodeBody('mesos.scheduler.Call', hex('10 01 1a 0e 0a 0a 0a 04 72 6f 6f 74 12 02 66 77 10 01'));
+    assert.equal((v0.subscribe as { force: boolean }).force, true);
+    const v1Type = findType(getDefaultRoot(), 'mesos.v1.scheduler.Call')!;
+    const v1 = decodeWithType(v1Type, hex('10 01 1a 0c 0a 0a 0a 04 72 6f 6f 74 12 02 66 77'));
+    assert.equal(
+      toMesosJson(v1, v1Type),
+      '{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"root","name":"fw","failover_timeout":0.0,"checkpoint":false}}}',
+    );
+  });
+
+  it('wraps truncation as MW_PROTO_DECODE with the absolute offset', () => {
+    expectError(
+      () => decodeBody('mesos.internal.StatusUpdateAcknowledgementMessage', ACK.subarray(0, 20), { baseOffset: 100 }),
+      'MW_PROTO_DECODE',
+      117, // the uuid's value starts at 17 and 16 bytes are announced, 3 present
+    );
+  });
+
+  it('reports a missing required field with the partial message', () => {
+    const e = expectError(
+      () => decodeBody('mesos.internal.StatusUpdateAcknowledgementMessage', ACK.subarray(0, 15)),
+      'MW_PROTO_MISSING_REQUIRED',
+      15,
+    );
+    assert.equal((e.detail!.partial as { task_id: { value: string } }).task_id.value, 'T');
+  });
+
+  it('stops at the nesting limit with MW_PROTO_TOO_DEEP', () => {
+    const Deep = fixtureType('mwtest.Deep');
+    let bytes = hex('10 01');
+    for (let i = 0; i < 5; i++) bytes = Uint8Array.from([0x0a, bytes.length, ...bytes]);
+    assert.deepEqual(Object.keys(decodeWithType(Deep, bytes, { maxDepth: 5 })), ['next']);
+    expectError(() => decodeWithType(Deep, bytes, { maxDepth: 4 }), 'MW_PROTO_TOO_DEEP');
+  });
+
+  it('names unknown types MW_PROTO_UNKNOWN_TYPE', () => {
+    expectError(() => decodeBody('mesos.internal.NoSuchMessage', hex('08 01')), 'MW_PROTO_UNKNOWN_TYPE');
+    expectError(() => decodeBody('not a name', hex('')), 'MW_PROTO_UNKNOWN_TYPE');
+  });
+
+  it('PING: empty body is raw, a non-empty body is a PingSlaveMessage; PONG is raw', () => {
+    assert.deepEqual(tryDecodeBody('PING', hex('')), { kind: 'raw', wireName: 'PING' });
+    assert.deepEqual(tryDecodeBody('PONG', hex('')), { kind: 'raw', wireName: 'PONG' });
+    const r = tryDecodeBody('PING', hex('08 01'));
+    assert.equal(r.kind, 'message');
+    if (r.kind === 'message') {
+      assert.equal(r.typeName, 'mesos.internal.PingSlaveMessage');
+      assert.equal(r.message.connected, true);
+    }
+    const pong = tryDecodeBody('PONG', hex('08 01'));
+    assert.equal(pong.kind, 'schemaless');
+  });
+
+  it('keeps unknown fields, unknown enum numbers and wrong wire types visible', () => {
+    // TaskStatus: task_id "a", state TASK_RUNNING(1), field 99 varint 5, healthy (8) as len, latest_state? no:
+    // source (9) = 77 (not a Source value).
+    const T = findType(getDefaultRoot(), 'mesos.TaskStatus')!;
+    const bytes = hex('0a 03 0a 01 61 | 10 01 | 98 06 05 | 42 01 00 | 48 4d');
+    const m = decodeWithType(T, bytes);
+    assert.equal(unknownFieldsOf(m).length, 3);
+    assert.equal(
+      toMesosJson(m, T),
+      '{"task_id":{"value":"a"},"state":"TASK_RUNNING","$unknown":[' +
+        '{"number":99,"wire_type":0,"value":5},' +
+        '{"number":8,"name":"healthy","wire_type":2,"value":"AA=="},' +
+        '{"number":9,"name":"source","wire_type":0,"value":77}]}',
+    );
+    // and they survive a binary round trip
+    assert.equal(toHexString(encodeMessage(m, T)).length, toHexString(bytes).length);
+  });
+});
+
+describe('tryDecodeBody', () => {
+  it('falls back to schema-less fields with the error for undecodable bodies', () => {
+    const r = tryDecodeBody('mesos.internal.StatusUpdateAcknowledgementMessage', ACK.subarray(0, 20), {
+      baseOffset: 7,
+    });
+    assert.equal(r.kind, 'schemaless');
+    if (r.kind !== 'schemaless') return;
+    assert.equal(r.error.code, 'MW_PROTO_DECODE');
+    assert.equal(r.fields.length, 3);
+    assert.equal(r.fields[0]!.offset, 7);
+    assert.equal(r.schemalessError?.code, 'MW_PROTO_DECODE');
+    assert.equal(r.schemalessError?.offset, 7 + 16); // the length prefix that overruns
+  });
+
+  it('falls back for unknown names', () => {
+    const r = tryDecodeBody('com.example.Custom', hex('0a 02 68 69'));
+    assert.equal(r.kind, 'schemaless');
+    if (r.kind !== 'schemaless') return;
+    assert.equal(r.error.code, 'MW_PROTO_UNKNOWN_TYPE');
+    assert.equal(r.schemalessError, undefined);
+    assert.equal(r.fields.length, 1);
+  });
+
+  it('never throws on random bodies for any catalog name', () => {
+    const names = listWireNames();
+    fc.assert(
+      fc.property(fc.constantFrom(...names), fc.uint8Array({ maxLength: 48 }), (name, bytes) => {
+        const r = tryDecodeBody(name, bytes);
+        if (r.kind === 'schemaless') {
+          assert.ok(isMesosWireError(r.error));
+          if (r.schemalessError) assert.ok(isMesosWireError(r.schemalessError));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
