@@ -211,6 +211,8 @@ export class HttpDecoder {
   #msgStartAbs = 0;
   #headLimitAbs = 0;
   #headScanAbs = 0;
+  #scanTo = 0; // data end and head limit (indexes) of the buffer being scanned, for #lineError
+  #scanLimitIdx = 0;
   #lineNo = 0;
   #fieldCount = 0;
   #folded = false;
@@ -568,31 +570,77 @@ export class HttpDecoder {
    */
   #parseHeadLines(buf: Uint8Array, i: number, to: number, delta: number): number {
     const limitIdx = this.#headLimitAbs - delta;
+    const stop = Math.min(to, limitIdx);
+    this.#scanTo = to;
+    this.#scanLimitIdx = limitIdx;
     for (;;) {
-      const lf = buf.indexOf(LF, i);
-      if (lf === -1 || lf >= to) {
+      let lf = -1;
+      if (i < stop) {
+        const c0 = buf[i];
+        if (c0 === CR) {
+          if (i + 1 < stop) {
+            if (buf[i + 1] === LF) {
+              this.#fieldsEndAbs = delta + i;
+              return i + 2;
+            }
+            lf = this.#lineError('MW_HTTP_BAD_HEADER_NAME', 'field name', buf, i, delta);
+          }
+        } else if (c0 === LF) {
+          if (!this.#bareLf) throw this.#raise('MW_HTTP_BARE_LF', 'head line ends in LF without CR', delta + i);
+          this.#fieldsEndAbs = delta + i;
+          return i + 1;
+        } else if (this.#lineNo === 0) {
+          lf = this.#scanStartLine(buf, i, stop, delta);
+        } else {
+          lf = this.#scanFieldLine(buf, i, stop, delta);
+        }
+      }
+      if (lf < 0) {
         if (to > limitIdx) throw this.#headTooLarge();
         this.#headScanAbs = delta + i;
         return -1;
       }
-      if (lf >= limitIdx) throw this.#headTooLarge();
-      let e = lf;
-      if (lf > i && buf[lf - 1] === CR) e = lf - 1;
-      else if (!this.#bareLf) throw this.#raise('MW_HTTP_BARE_LF', 'head line ends in LF without CR', delta + lf);
-      if (e === i) {
-        this.#fieldsEndAbs = delta + i;
-        if (this.#lineNo === 0) this.#fieldsStartAbs = delta + i;
-        return lf + 1;
-      }
-      if (this.#lineNo === 0) {
-        this.#parseStartLine(buf, i, e, delta);
-        this.#fieldsStartAbs = delta + lf + 1;
-      } else {
-        this.#parseFieldLine(buf, i, e, delta, true);
-      }
-      this.#lineNo++;
+      if (this.#lineNo++ === 0) this.#fieldsStartAbs = delta + lf + 1;
       i = lf + 1;
     }
+  }
+
+  /**
+   * An invalid byte at buf[p] of the head line being scanned. Errors count only once the line is complete (so that
+   * every way of splitting the input gives the same result): returns -1 when the line's LF has not arrived yet,
+   * otherwise throws, preferring the head limit, then a bare LF ending the line, then a bare CR, then `code`.
+   */
+  #lineError(code: ErrorCode, what: string, buf: Uint8Array, p: number, delta: number): number {
+    const to = this.#scanTo;
+    const limitIdx = this.#scanLimitIdx;
+    const lf = buf.indexOf(LF, p);
+    if (lf === -1 || lf >= to) {
+      if (to > limitIdx) throw this.#headTooLarge();
+      return -1;
+    }
+    if (lf >= limitIdx) throw this.#headTooLarge();
+    if (!this.#bareLf && (lf === 0 || buf[lf - 1] !== CR)) {
+      throw this.#raise('MW_HTTP_BARE_LF', 'head line ends in LF without CR', delta + lf);
+    }
+    const b = buf[p]!;
+    if (b === CR && p + 1 !== lf)
+      throw this.#raise('MW_HTTP_BARE_CR', 'CR not followed by LF (RFC 9112 §2.2)', delta + p);
+    if (b === CR || b === LF) throw this.#raise(code, `${what}: line ends early`, delta + p);
+    throw this.#raise(code, `${what}: unexpected byte ${byteName(b)}`, delta + p);
+  }
+
+  /** The line end at buf[i]: index of its LF, -1 when not all here yet; anything else is a `code` error. */
+  #scanLineEnd(buf: Uint8Array, i: number, stop: number, delta: number, code: ErrorCode, what: string): number {
+    if (i >= stop) return -1;
+    const c = buf[i];
+    if (c === CR) {
+      if (i + 1 >= stop) return -1;
+      if (buf[i + 1] === LF) return i + 1;
+    } else if (c === LF) {
+      if (this.#bareLf) return i;
+      throw this.#raise('MW_HTTP_BARE_LF', 'head line ends in LF without CR', delta + i);
+    }
+    return this.#lineError(code, what, buf, i, delta);
   }
 
   #headTooLarge(): MesosWireError {
@@ -642,81 +690,148 @@ export class HttpDecoder {
     this.#headLen = len + n;
   }
 
-  #parseStartLine(buf: Uint8Array, s: number, e: number, delta: number): void {
+  #scanStartLine(buf: Uint8Array, s: number, stop: number, delta: number): number {
     const expect = this.#expect;
-    if (expect === EXPECT_REQUEST) {
-      this.#isResponse = false;
-    } else {
+    let isResponse = false;
+    if (expect !== EXPECT_REQUEST) {
       let k = 0;
-      while (k < 5 && s + k < e && buf[s + k] === HTTP_1_DOT[k]) k++;
-      this.#isResponse = k === 5;
-      if (!this.#isResponse && expect === EXPECT_RESPONSE) {
-        throw this.#badByte('MW_HTTP_BAD_START_LINE', 'expected a status line', buf, s + k, e, delta);
+      while (k < 5 && s + k < stop && buf[s + k] === HTTP_1_DOT[k]) k++;
+      if (k < 5 && s + k === stop) return -1;
+      isResponse = k === 5;
+      if (!isResponse && expect === EXPECT_RESPONSE) {
+        return this.#lineError('MW_HTTP_BAD_START_LINE', 'expected a status line', buf, s + k, delta);
       }
     }
-    if (this.#isResponse) this.#parseStatusLine(buf, s, e, delta);
-    else this.#parseRequestLine(buf, s, e, delta);
+    this.#isResponse = isResponse;
+    return isResponse ? this.#scanStatusLine(buf, s, stop, delta) : this.#scanRequestLine(buf, s, stop, delta);
   }
 
-  #parseRequestLine(buf: Uint8Array, s: number, e: number, delta: number): void {
+  #scanRequestLine(buf: Uint8Array, s: number, stop: number, delta: number): number {
     let i = s;
-    while (i < e && TOKEN[buf[i]!] === 1) i++;
-    if (i === s || i === e || buf[i] !== SP) throw this.#badByte('MW_HTTP_BAD_METHOD', 'method', buf, i, e, delta);
-    this.#method = methodName(buf, s, i);
+    while (i < stop && TOKEN[buf[i]!] === 1) i++;
+    if (i >= stop) return -1;
+    if (i === s || buf[i] !== SP) return this.#lineError('MW_HTTP_BAD_METHOD', 'method', buf, i, delta);
+    const methodEnd = i;
     const ts = ++i;
-    while (i < e && TARGET_CHAR[buf[i]!] === 1) i++;
-    if (i === ts || i === e || buf[i] !== SP)
-      throw this.#badByte('MW_HTTP_BAD_TARGET', 'request target', buf, i, e, delta);
+    while (i < stop && TARGET_CHAR[buf[i]!] === 1) i++;
+    if (i >= stop) return -1;
+    if (i === ts || buf[i] !== SP) return this.#lineError('MW_HTTP_BAD_TARGET', 'request target', buf, i, delta);
+    const te = i++;
+    if (!this.#scanVersion(buf, i, stop, delta)) return -1;
+    const lf = this.#scanLineEnd(buf, i + 8, stop, delta, 'MW_HTTP_BAD_VERSION', 'HTTP version');
+    if (lf < 0) return -1;
+    this.#method = methodName(buf, s, methodEnd);
     this.#spanStartAbs = delta + ts;
-    this.#spanEndAbs = delta + i;
-    i++;
-    this.#parseVersion(buf, i, e, delta);
-    if (i + 8 !== e) throw this.#badByte('MW_HTTP_BAD_VERSION', 'HTTP version', buf, i + 8, e, delta);
+    this.#spanEndAbs = delta + te;
+    return lf;
   }
 
-  #parseVersion(buf: Uint8Array, i: number, e: number, delta: number): void {
+  /** `HTTP/1.0` or `HTTP/1.1` at buf[i]: true when read (sets #version), false when not all here yet. */
+  #scanVersion(buf: Uint8Array, i: number, stop: number, delta: number): boolean {
     for (let k = 0; k < 7; k++) {
-      if (i + k >= e || buf[i + k] !== HTTP_1_DOT[k]) {
-        throw this.#badByte('MW_HTTP_BAD_VERSION', 'HTTP version', buf, i + k, e, delta);
+      if (i + k >= stop) return false;
+      if (buf[i + k] !== HTTP_1_DOT[k]) {
+        return this.#lineError('MW_HTTP_BAD_VERSION', 'HTTP version', buf, i + k, delta) >= 0;
       }
     }
-    const minor = i + 7 < e ? buf[i + 7] : -1;
+    if (i + 7 >= stop) return false;
+    const minor = buf[i + 7];
     if (minor === 0x31) this.#version = '1.1';
     else if (minor === 0x30) this.#version = '1.0';
-    else throw this.#badByte('MW_HTTP_BAD_VERSION', 'HTTP version', buf, i + 7, e, delta);
+    else return this.#lineError('MW_HTTP_BAD_VERSION', 'HTTP version', buf, i + 7, delta) >= 0;
+    return true;
   }
 
-  #parseStatusLine(buf: Uint8Array, s: number, e: number, delta: number): void {
-    this.#parseVersion(buf, s, e, delta);
+  #scanStatusLine(buf: Uint8Array, s: number, stop: number, delta: number): number {
+    if (!this.#scanVersion(buf, s, stop, delta)) return -1;
     let i = s + 8;
-    if (i >= e || buf[i] !== SP) {
-      throw this.#badByte(i >= e ? 'MW_HTTP_BAD_STATUS' : 'MW_HTTP_BAD_VERSION', 'status line', buf, i, e, delta);
+    if (i >= stop) return -1;
+    let c = buf[i]!;
+    if (c !== SP) {
+      const code = c === CR || c === LF ? 'MW_HTTP_BAD_STATUS' : 'MW_HTTP_BAD_VERSION';
+      return this.#lineError(code, 'status line', buf, i, delta);
     }
     i++;
+    const statusAt = i;
     let status = 0;
-    for (let k = 0; k < 3; k++) {
-      const d = i + k < e ? buf[i + k]! - 0x30 : -1;
-      if (d < 0 || d > 9) throw this.#badByte('MW_HTTP_BAD_STATUS', 'status code', buf, i + k, e, delta);
+    for (let k = 0; k < 3; k++, i++) {
+      if (i >= stop) return -1;
+      const d = buf[i]! - 0x30;
+      if (d < 0 || d > 9) return this.#lineError('MW_HTTP_BAD_STATUS', 'status code', buf, i, delta);
       status = status * 10 + d;
     }
-    if (status < 100) throw this.#raise('MW_HTTP_BAD_STATUS', `status code ${status} is below 100`, delta + i);
+    if (i >= stop) return -1;
+    c = buf[i]!;
+    let reasonStart = i;
+    if (c === SP) {
+      reasonStart = ++i;
+      while (i < stop && VALUE_CHAR[buf[i]!] !== 0) i++;
+    }
+    const lf = this.#scanLineEnd(buf, i, stop, delta, 'MW_HTTP_BAD_STATUS', c === SP ? 'reason phrase' : 'status code');
+    if (lf < 0) return -1;
+    if (status < 100) throw this.#raise('MW_HTTP_BAD_STATUS', `status code ${status} is below 100`, delta + statusAt);
     if (this.#rejectUnknownStatus && STATUS_REASONS[status] === undefined) {
-      throw this.#raise('MW_HTTP_BAD_STATUS', `unknown status code ${status}`, delta + i);
+      throw this.#raise('MW_HTTP_BAD_STATUS', `unknown status code ${status}`, delta + statusAt);
     }
     this.#status = status;
-    i += 3;
-    if (i === e) {
-      this.#spanStartAbs = delta + e;
-      this.#spanEndAbs = delta + e;
-      return;
+    this.#spanStartAbs = delta + reasonStart;
+    this.#spanEndAbs = delta + i;
+    return lf;
+  }
+
+  /** A header field line at buf[s] (not empty): returns its LF index or -1 when not all here yet. */
+  #scanFieldLine(buf: Uint8Array, s: number, stop: number, delta: number): number {
+    const c0 = buf[s];
+    if (c0 === SP || c0 === HTAB) return this.#scanFoldLine(buf, s, stop, delta);
+    if (this.#fieldCount >= this.#maxHeaderCount) {
+      return this.#lineError('MW_HTTP_TOO_MANY_HEADERS', `more than ${this.#maxHeaderCount} fields`, buf, s, delta);
     }
-    if (buf[i] !== SP) throw this.#badByte('MW_HTTP_BAD_STATUS', 'status code', buf, i, e, delta);
+    let i = s;
+    while (i < stop && TOKEN[buf[i]!] === 1) i++;
+    if (i >= stop) return -1;
+    if (i === s || buf[i] !== 0x3a) return this.#lineError('MW_HTTP_BAD_HEADER_NAME', 'field name', buf, i, delta);
+    const nameLen = i - s;
     i++;
-    this.#spanStartAbs = delta + i;
-    for (; i < e; i++) {
-      if (VALUE_CHAR[buf[i]!] === 0) throw this.#badByte('MW_HTTP_BAD_STATUS', 'reason phrase', buf, i, e, delta);
+    while (i < stop && (buf[i] === SP || buf[i] === HTAB)) i++;
+    const vs = i;
+    let ve = i;
+    for (; i < stop; i++) {
+      const k = VALUE_CHAR[buf[i]!];
+      if (k === 2) ve = i + 1;
+      else if (k === 0) break;
     }
-    this.#spanEndAbs = delta + e;
+    const lf = this.#scanLineEnd(buf, i, stop, delta, 'MW_HTTP_BAD_HEADER_VALUE', 'field value');
+    if (lf < 0) return -1;
+    this.#fieldCount++;
+    this.#lastFieldFraming = false;
+    if (nameLen === 14) {
+      if (matchLower(buf, s, CONTENT_LENGTH)) this.#onContentLength(buf, s, vs, ve, delta);
+    } else if (nameLen === 17) {
+      if (matchLower(buf, s, TRANSFER_ENCODING)) this.#onTransferEncoding(buf, s, vs, ve, delta);
+    }
+    return lf;
+  }
+
+  /** An obs-fold continuation line (only with the obsFold leniency). */
+  #scanFoldLine(buf: Uint8Array, s: number, stop: number, delta: number): number {
+    if (!this.#obsFold)
+      return this.#lineError('MW_HTTP_OBS_FOLD', 'obsolete line folding (RFC 9112 §5.2)', buf, s, delta);
+    let i = s;
+    while (i < stop && VALUE_CHAR[buf[i]!] !== 0) i++;
+    const lf = this.#scanLineEnd(buf, i, stop, delta, 'MW_HTTP_BAD_HEADER_VALUE', 'field value');
+    if (lf < 0) return -1;
+    if (this.#fieldCount === 0) {
+      throw this.#raise('MW_HTTP_BAD_HEADER_NAME', 'whitespace before the first field line', delta + s);
+    }
+    if (this.#lastFieldFraming) {
+      throw this.#raise(
+        'MW_HTTP_OBS_FOLD',
+        'a framing header (Content-Length, Transfer-Encoding) is folded',
+        delta + s,
+      );
+    }
+    this.#folded = true;
+    return lf;
   }
 
   /** A header (inHead) or trailer field line buf[s, e), CRLF excluded. */

@@ -10,7 +10,17 @@ export {
   MAX_HEADER_BYTES_DEFAULT,
   MAX_HEADER_COUNT_DEFAULT,
 } from './decoder.ts';
+export {
+  type EncodeFraming,
+  type EncodeRequestInput,
+  type EncodeResponseInput,
+  encodeChunk,
+  encodeLastChunk,
+  encodeRequest,
+  encodeResponse,
+} from './encoder.ts';
 export { STATUS_REASONS } from './status-reasons.ts';
+export { decodeHttpStream, type HttpDecodeEvent, HttpDecodeStream, type HttpDecodeStreamOptions } from './stream.ts';
 export {
   type BodyFraming,
   getHeader,
