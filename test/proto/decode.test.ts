@@ -153,7 +153,7 @@ describe('tryDecodeBody', () => {
           if (r.schemalessError) assert.ok(isMesosWireError(r.schemalessError));
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     );
   });
 });
