@@ -18,6 +18,8 @@ export const BLOCK_PACKET = 0x00000002;
 export const BLOCK_SIMPLE_PACKET = 0x00000003;
 export const BLOCK_ENHANCED_PACKET = 0x00000006;
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+/** Custom Blocks (copyable, not copyable) and the systemd Journal Export Block: skipped, but frames in Wireshark. */
+const WIRESHARK_FRAME_BLOCKS = new Set([0x00000bad, 0x40000bad, 0x00000009]);
 
 const OPTION_END = 0;
 const OPTION_IF_TSRESOL = 9;
@@ -50,7 +52,9 @@ type State = (typeof State)[keyof typeof State];
 /**
  * Push-driven pcapng reader (same contract as PcapReader). Decodes SHB, IDB, EPB, SPB
  * and the obsolete Packet Block; other blocks are skipped without being buffered
- * (their trailer length is still checked).
+ * (their trailer length is still checked). Custom blocks take a frame number without
+ * delivering a packet, as in Wireshark. A Simple Packet Block has no timestamp: its
+ * packet carries the epoch with zero fraction digits.
  */
 export class PcapngReader implements CaptureReader {
   private readonly queue = new ByteQueue();
@@ -113,6 +117,8 @@ export class PcapngReader implements CaptureReader {
           if (this.isDecoded(this.blockType)) {
             this.state = State.BLOCK_BODY;
           } else {
+            // Wireshark numbers custom and systemd-journal blocks as frames; keep frame numbers aligned with it.
+            if (WIRESHARK_FRAME_BLOCKS.has(this.blockType)) this.delivered++;
             queue.skip(8);
             this.skipRemaining = this.blockLength - 12;
             this.state = State.SKIP;
