@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { TaskRule } from '../../../src/mock/core/index.ts';
 import { commandTask, Harness, type Scheduler } from './harness.ts';
 
-function launch(h: Harness, fw: Scheduler, ids: string[]): void {
+function launch(fw: Scheduler, ids: string[]): void {
   const offer = fw.outstanding()[0]!;
   fw.launch(
     offer,
@@ -35,7 +35,7 @@ describe('task behaviours', () => {
         },
       },
     ]);
-    launch(h, fw, ['fail-1', 'lost-1', 'hang-1', 'custom', 'plain']);
+    launch(fw, ['fail-1', 'lost-1', 'hang-1', 'custom', 'plain']);
     h.advance(60_000);
     assert.deepEqual(fw.states('fail-1'), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
     assert.deepEqual(fw.states('lost-1'), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_LOST']);
@@ -62,7 +62,7 @@ describe('task behaviours', () => {
 
   it('a task that stays STAGING until killed', () => {
     const { h, fw } = setup([{ match: /.*/, behavior: 'stage' }]);
-    launch(h, fw, ['s']);
+    launch(fw, ['s']);
     h.advance(10_000);
     assert.deepEqual(fw.states('s'), []);
     assert.equal(h.sim.snapshot().tasks[0]!.state, 'TASK_STAGING');
@@ -84,7 +84,7 @@ describe('kill', () => {
       [['TASK_KILLING_STATE'], ['TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']],
     ] as const) {
       const { h, fw } = setup(rules, [...caps]);
-      launch(h, fw, ['k']);
+      launch(fw, ['k']);
       h.advance(10);
       fw.call({ type: 'KILL', task_id: { value: 'k' }, kill_policy: { grace_period: { nanoseconds: 1 } } });
       const kill = h.agentOutputs('KILL_TASK')[0]!;
@@ -135,7 +135,7 @@ describe('kill', () => {
 describe('reconciliation', () => {
   it('implicit: every known task with its latest status update state, no uuid', () => {
     const { h, fw } = setup([{ match: /.*/, behavior: 'hang' }]);
-    launch(h, fw, ['r1', 'r2']);
+    launch(fw, ['r1', 'r2']);
     h.advance(100);
     const before = fw.of('UPDATE').length;
     fw.call({ type: 'RECONCILE', tasks: [] });
@@ -192,11 +192,11 @@ describe('reconciliation', () => {
     const aware = h.driver('aware', { capabilities: [{ type: 'PARTITION_AWARE' }] });
     plain.subscribe();
     h.advance(0);
-    launch(h, plain, ['p']);
+    launch(plain, ['p']);
     aware.subscribe();
     plain.call({ type: 'SUPPRESS' });
     h.advance(1000);
-    launch(h, aware, ['q']);
+    launch(aware, ['q']);
     h.advance(100);
     h.sim.removeAgent('M-S0');
     const p = plain.of('UPDATE').at(-1)!.update.status;
@@ -211,7 +211,7 @@ describe('reconciliation', () => {
 describe('messages between frameworks and executors', () => {
   it('relays framework messages to the agent and executor messages to the framework with the agent pid', () => {
     const { h, fw } = setup([{ match: /.*/, behavior: 'hang' }]);
-    launch(h, fw, ['m']);
+    launch(fw, ['m']);
     h.advance(100);
     const data = new Uint8Array([1, 2, 3]);
     fw.call({ type: 'MESSAGE', slave_id: { value: 'M-S0' }, executor_id: { value: 'm' }, data });
