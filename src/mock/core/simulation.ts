@@ -39,7 +39,7 @@ import {
   subtractResources,
   upgradeResources,
 } from './resources.ts';
-import type { AgentRecord, ExecutorRecord, FrameworkRecord, OfferRecord, TaskRecord } from './state.ts';
+import type { AgentRecord, FrameworkRecord, OfferRecord, TaskRecord } from './state.ts';
 import {
   DEFAULT_TASK_TIMINGS,
   matchRule,

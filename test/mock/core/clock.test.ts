@@ -67,7 +67,7 @@ describe('VirtualClock', () => {
       fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 60 }), (delays) => {
         const clock = new VirtualClock();
         const fired: number[] = [];
-        delays.forEach((d, i) => clock.setTimer(d, () => fired.push(i)));
+        for (const [i, d] of delays.entries()) clock.setTimer(d, () => fired.push(i));
         clock.advance(100);
         const expected = delays.map((d, i) => [d, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
         assert.deepEqual(
