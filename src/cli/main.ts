@@ -2,11 +2,20 @@ import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { decodeCommand } from './commands/decode.ts';
 import { encodeCommand } from './commands/encode.ts';
+import { listenCommand } from './commands/listen.ts';
+import { replayCommand } from './commands/replay.ts';
+import { sendCommand } from './commands/send.ts';
 import type { CliContext } from './context.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 
 /** The commands, one file each under commands/. */
-const COMMANDS: ((ctx: CliContext) => Command)[] = [decodeCommand, encodeCommand];
+const COMMANDS: ((ctx: CliContext) => Command)[] = [
+  decodeCommand,
+  encodeCommand,
+  sendCommand,
+  listenCommand,
+  replayCommand,
+];
 
 /** Builds the commander program. Each command lives in its own file under commands/. */
 export function buildProgram(ctx?: CliContext): Command {

@@ -164,6 +164,11 @@ export const readResponsesWithHttpDecoder: ResponseReaderFactory = (onResponse, 
 export class LibprocessEndpoint extends EventEmitter {
   readonly router = new HttpRouter();
   readonly era: MesosEra;
+  /**
+   * Test hook (mocks): how a delivered message is answered when the era answers it: 'send' (default), 'drop' (no
+   * response; later responses still go out in order) or a delay in ms before the response is written.
+   */
+  answerHook: ((message: InboundMessage) => 'send' | 'drop' | number) | undefined;
   private readonly options: LibprocessEndpointOptions;
   private readonly server: net.Server;
   private readonly handlers = new Map<string, MessageHandler>();
@@ -437,8 +442,21 @@ export class LibprocessEndpoint extends EventEmitter {
       if (handler !== undefined) this.runHandler(handler, message);
     }
     if (this.listenerCount('message') > 0) this.emit('message', message);
-    if (!replies) slot.skip();
-    else slot.send(this.cannedResponse(accepted));
+    const answer = replies ? (this.answerHook?.(message) ?? 'send') : 'drop';
+    if (answer === 'drop') slot.skip();
+    else if (answer === 'send' || !(answer > 0)) slot.send(this.cannedResponse(accepted));
+    else setTimeout(() => slot.send(this.cannedResponse(accepted)), answer);
+  }
+
+  /** Test hook (mocks): destroys the inbound connections `select` picks (a peer's link breaks); returns how many. */
+  closeInbound(select: (connection: ConnectionInfo) => boolean): number {
+    let closed = 0;
+    for (const connection of this.inbound) {
+      if (!select(connection.info)) continue;
+      connection.destroy();
+      closed++;
+    }
+    return closed;
   }
 
   private runHandler(handler: MessageHandler, message: InboundMessage): void {

@@ -391,9 +391,11 @@ export class PeerConnection extends EventEmitter {
     }
     if (this.failures >= this.options.maxConnectAttempts) {
       this.rejectQueued(
-        mwError('MW_TRANSPORT_CONNECT', `gave up on ${this.key} after ${this.failures} failed connects`, {
-          cause: error,
-        }),
+        mwError(
+          'MW_TRANSPORT_CONNECT',
+          `cannot reach ${this.key} (${error?.message ?? 'connection closed'}); gave up after ${this.failures} attempt(s)`,
+          { cause: error },
+        ),
       );
       this.failures = 0;
       if (this.stateValue === 'closing') this.notifyWaiters();

@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
 import { isMesosWireError } from '../../errors.ts';
-import { formatUpid, guessMessageStyle } from '../../libprocess/index.ts';
 import { type InboundMessage, LibprocessEndpoint } from '../../transport/endpoint.ts';
-import type { MessageEvent } from '../events.ts';
+import { type CliContext, writeText } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { bodyJson } from '../render/body.ts';
-import { type CommandIo, parseNonNegative } from './send.ts';
+import { httpEvent } from '../raw-stream.ts';
+import { chalkFor } from '../render/color.ts';
+import { eventJson } from '../render/json.ts';
+import { TextWriter } from '../render/text.ts';
+import { parseNonNegative } from './send.ts';
 
 /** Options of `mesos-wire listen`, as parsed. */
 export interface ListenCommandOptions {
@@ -15,10 +17,11 @@ export interface ListenCommandOptions {
   format?: 'text' | 'ndjson' | undefined;
   mesosVersion?: string | undefined;
   count?: number | undefined;
+  hexLimit?: number | undefined;
 }
 
 /** `mesos-wire listen`: commander wiring only; `runListen` does the work. */
-export function listenCommand(io: CommandIo, setExitCode: (code: ExitCode) => void): Command {
+export function listenCommand(ctx: CliContext): Command {
   return new Command('listen')
     .description(
       'Listen as a libprocess endpoint, print every inbound message like `decode` does, and answer as the chosen ' +
@@ -30,13 +33,28 @@ export function listenCommand(io: CommandIo, setExitCode: (code: ExitCode) => vo
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'ndjson']).default('text'))
     .option('--mesos-version <version>', 'Mesos release whose answering behaviour to copy', '1.11.0')
     .option('--count <n>', 'exit after this many messages', parseNonNegative)
+    .option('--hex-limit <n>', 'body bytes shown in hex dumps (text format)', parseNonNegative, 256)
     .action(async (options: ListenCommandOptions) => {
-      setExitCode(await runListen(options, io));
+      // Ctrl-C or a TERM stops listening gracefully (connections closed, exit code kept).
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        ctx.setExit(await runListen(options, ctx, stop.signal));
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     });
 }
 
-/** Listens until `io.signal` aborts (or `count` messages arrived); returns the exit code. */
-export async function runListen(options: ListenCommandOptions, io: CommandIo): Promise<ExitCode> {
+/** Listens until `signal` aborts (or `count` messages arrived); returns the exit code. */
+export async function runListen(
+  options: ListenCommandOptions,
+  ctx: CliContext,
+  signal?: AbortSignal,
+): Promise<ExitCode> {
   const ids = options.id ?? [];
   let endpoint: LibprocessEndpoint;
   try {
@@ -47,17 +65,23 @@ export async function runListen(options: ListenCommandOptions, io: CommandIo): P
       acceptAnyId: ids.length === 0,
     });
   } catch (error) {
-    io.stderr.write(`mesos-wire listen: ${isMesosWireError(error) ? error.message : String(error)}\n`);
+    ctx.stderr.write(`mesos-wire listen: ${isMesosWireError(error) ? error.message : String(error)}\n`);
     return isMesosWireError(error) && error.code === 'MW_INVALID_ARGUMENT' ? EXIT.USAGE : EXIT.IO;
   }
   for (const id of ids) endpoint.register(id);
   const ndjson = options.format === 'ndjson';
+  const text = new TextWriter(chalkFor(ctx.stdout, ctx.env), { hexLimit: options.hexLimit ?? 256 });
   const { ip, port } = endpoint.address;
-  if (ndjson) {
-    io.stdout.write(`${JSON.stringify({ type: 'listening', address: `${ip}:${port}`, era: endpoint.era })}\n`);
-  } else {
-    io.stdout.write(`listening on ${ip}:${port} (${endpoint.era.style} framing, replies: ${endpoint.era.replies})\n`);
-  }
+  // Output goes through one promise chain so that lines keep their order while the terminal is slow.
+  let output = writeText(
+    ctx.stdout,
+    ndjson
+      ? `${JSON.stringify({ type: 'listening', address: `${ip}:${port}`, era: endpoint.era })}\n`
+      : `listening on ${ip}:${port} (${endpoint.era.style} framing, replies: ${endpoint.era.replies})\n`,
+  );
+  const print = (line: string): void => {
+    output = output.then(() => writeText(ctx.stdout, line));
+  };
   let received = 0;
   let connectionErrors = 0;
   let finish: () => void = () => {};
@@ -66,64 +90,33 @@ export async function runListen(options: ListenCommandOptions, io: CommandIo): P
   });
   endpoint.on('message', (message: InboundMessage) => {
     received++;
-    io.stdout.write(ndjson ? `${JSON.stringify(messageRecord(message))}\n` : messageLine(message));
+    const event = httpEvent(message.request);
+    const peer = `${message.connection.remoteAddress}:${message.connection.remotePort}`;
+    if (ndjson) {
+      // The decode record, plus which connection it came on and what this endpoint answered.
+      print(`${JSON.stringify({ ...eventJson(event), connection: peer, status: message.status ?? null })}\n`);
+    } else {
+      const answer = message.status === undefined ? 'none (this era does not answer it)' : String(message.status);
+      print(`${text.write(event)}  answer   ${answer}, connection #${message.connection.id} from ${peer}\n`);
+    }
     if (options.count !== undefined && received >= options.count) finish();
   });
   endpoint.on('connection-error', ({ connection, error }) => {
     connectionErrors++;
-    const where = `${connection.remoteAddress}:${connection.remotePort}`;
-    if (ndjson) {
-      io.stdout.write(`${JSON.stringify({ type: 'error', connection: where, ...error.toJSON() })}\n`);
-    } else io.stdout.write(`error from ${where} at offset ${error.offset}: ${error.code} ${error.message}\n`);
+    const peer = `${connection.remoteAddress}:${connection.remotePort}`;
+    print(
+      ndjson
+        ? `${JSON.stringify({ type: 'error', code: error.code, offset: error.offset, message: error.message, connection: peer })}\n`
+        : `error on connection ${peer} #${connection.id} at offset ${error.offset}: ${error.code} ${error.message} (connection closed)\n`,
+    );
   });
   if (options.count === 0) finish();
-  if (io.signal !== undefined) {
-    if (io.signal.aborted) finish();
-    else io.signal.addEventListener('abort', () => finish(), { once: true });
+  if (signal !== undefined) {
+    if (signal.aborted) finish();
+    else signal.addEventListener('abort', () => finish(), { once: true });
   }
   await finished;
   await endpoint.close(1000);
+  await output;
   return connectionErrors > 0 ? EXIT.INPUT_ERRORS : EXIT.OK;
-}
-
-/** The message as `decode` reports it (a MessageEvent), plus where it came from and how it was answered. */
-export function messageEvent(message: InboundMessage): MessageEvent {
-  const request = message.request;
-  return {
-    type: 'message',
-    offset: message.offset,
-    end: message.end,
-    version: request.version,
-    framing: request.framing,
-    chunks: request.chunks,
-    body: message.body,
-    from: formatUpid(message.from),
-    fromText: message.fromText,
-    fromValid: message.fromValid,
-    fromSource: message.fromSource,
-    to: message.to,
-    name: message.name,
-    style: guessMessageStyle(request),
-  };
-}
-
-function messageRecord(message: InboundMessage): Record<string, unknown> {
-  const event = messageEvent(message);
-  const { body: _body, ...rest } = event;
-  return {
-    ...rest,
-    bodyBytes: message.body.length,
-    body: bodyJson(event),
-    connection: `${message.connection.remoteAddress}:${message.connection.remotePort}`,
-    status: message.status ?? null,
-  };
-}
-
-function messageLine(message: InboundMessage): string {
-  const event = messageEvent(message);
-  const status = message.status === undefined ? 'no reply' : String(message.status);
-  return (
-    `${message.connection.remoteAddress}:${message.connection.remotePort} @${event.offset} ` +
-    `${event.from} -> ${event.to} ${event.name} (${message.body.length} bytes, ${event.style}) ${status}\n`
-  );
 }

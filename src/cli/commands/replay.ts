@@ -12,8 +12,9 @@ import {
   type ReplayReport,
   replayMessages,
 } from '../../transport/replay.ts';
+import { type CliContext, ioMessage, writeText } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { type CommandIo, parseNonNegative } from './send.ts';
+import { parseNonNegative } from './send.ts';
 
 /** Options of `mesos-wire replay`, as parsed. */
 export interface ReplayCommandOptions {
@@ -30,7 +31,7 @@ export interface ReplayCommandOptions {
 }
 
 /** `mesos-wire replay`: commander wiring only; `runReplay` does the work. */
-export function replayCommand(io: CommandIo, setExitCode: (code: ExitCode) => void): Command {
+export function replayCommand(ctx: CliContext): Command {
   return new Command('replay')
     .description(
       'Send the libprocess messages of a capture again, in order, with senders rewritten to this replayer ' +
@@ -48,12 +49,12 @@ export function replayCommand(io: CommandIo, setExitCode: (code: ExitCode) => vo
     .addOption(new Option('--style <style>', 'framing of a Mesos era').choices(MESSAGE_STYLES).default('mesos-1.11'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'ndjson']).default('text'))
     .action(async (capture: string, options: ReplayCommandOptions) => {
-      setExitCode(await runReplay(capture, options, io));
+      ctx.setExit(await runReplay(capture, options, ctx));
     });
 }
 
 /** Replays `capture` as the options say; returns the exit code. */
-export async function runReplay(capture: string, options: ReplayCommandOptions, io: CommandIo): Promise<ExitCode> {
+export async function runReplay(capture: string, options: ReplayCommandOptions, ctx: CliContext): Promise<ExitCode> {
   let messages: CapturedMessage[];
   let target: { host: string; port: number; id?: string };
   let rewrites: Map<string, string>;
@@ -66,20 +67,23 @@ export async function runReplay(capture: string, options: ReplayCommandOptions, 
       throw mwError('MW_INVALID_ARGUMENT', 'give --speed or --rate, not both');
     }
   } catch (error) {
-    io.stderr.write(`mesos-wire replay: ${isMesosWireError(error) ? error.message : String(error)}\n`);
+    ctx.stderr.write(`mesos-wire replay: ${isMesosWireError(error) ? error.message : String(error)}\n`);
     return EXIT.USAGE;
   }
   try {
-    messages = await loadCapture(capture, io);
+    messages = await loadCapture(capture, ctx);
   } catch (error) {
-    io.stderr.write(`mesos-wire replay: ${isMesosWireError(error) ? error.message : String(error)}\n`);
+    ctx.stderr.write(`mesos-wire replay: ${isMesosWireError(error) ? error.message : ioMessage(error)}\n`);
     return EXIT.IO;
   }
   const globs = (options.name ?? []).map(nameGlob);
   const filter = globs.length === 0 ? undefined : (m: CapturedMessage) => globs.some((g) => g(m.name));
   const ndjson = options.format === 'ndjson';
+  // Output goes through one promise chain so that lines keep their order while the terminal is slow.
+  let output: Promise<void> = Promise.resolve();
   const emit = (record: Record<string, unknown>, text: string): void => {
-    io.stdout.write(ndjson ? `${JSON.stringify(record)}\n` : `${text}\n`);
+    const line = ndjson ? `${JSON.stringify(record)}\n` : `${text}\n`;
+    output = output.then(() => writeText(ctx.stdout, line));
   };
   let endpoint: LibprocessEndpoint;
   try {
@@ -91,7 +95,7 @@ export async function runReplay(capture: string, options: ReplayCommandOptions, 
       outbound: { maxConnectAttempts: 3, backoff: { initialMs: 100, maxMs: 1000 } },
     });
   } catch (error) {
-    io.stderr.write(`mesos-wire replay: ${isMesosWireError(error) ? error.message : String(error)}\n`);
+    ctx.stderr.write(`mesos-wire replay: ${isMesosWireError(error) ? error.message : String(error)}\n`);
     return EXIT.IO;
   }
   const self = `${endpoint.address.ip}:${endpoint.address.port}`;
@@ -141,6 +145,7 @@ export async function runReplay(capture: string, options: ReplayCommandOptions, 
     return exitCodeOf(report);
   } finally {
     await endpoint.close(1000);
+    await output;
   }
 }
 
@@ -183,11 +188,12 @@ function reportEvent(event: ReplayEvent, emit: (record: Record<string, unknown>,
 }
 
 /** Reads a capture: a raw stream today; pcap and pcapng are recognised and refused until the pipeline exists. */
-async function loadCapture(file: string, io: CommandIo): Promise<CapturedMessage[]> {
+async function loadCapture(file: string, ctx: CliContext): Promise<CapturedMessage[]> {
   let bytes: Uint8Array;
   if (file === '-') {
     const chunks: Buffer[] = [];
-    for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    for await (const chunk of ctx.stdin as AsyncIterable<Buffer | string>)
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     bytes = new Uint8Array(Buffer.concat(chunks));
   } else bytes = new Uint8Array(await readFile(file));
   if (isPcap(bytes)) {
@@ -195,7 +201,7 @@ async function loadCapture(file: string, io: CommandIo): Promise<CapturedMessage
   }
   const { messages, errors } = messagesFromRawStream(bytes);
   for (const error of errors) {
-    io.stderr.write(`mesos-wire replay: ${file}: skipped bad bytes at offset ${error.offset}: ${error.code}\n`);
+    ctx.stderr.write(`mesos-wire replay: ${file}: skipped bad bytes at offset ${error.offset}: ${error.code}\n`);
   }
   return messages;
 }

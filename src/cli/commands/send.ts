@@ -2,17 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isMesosWireError, type MesosWireError, mwError } from '../../errors.ts';
 import { formatUpid, MESSAGE_STYLES, type MessageStyle, parseUpid } from '../../libprocess/index.ts';
+// Registers the bundled Mesos schemas, which --json encoding looks names up in.
+import '../../proto/bundle.ts';
+import { type JsonNode, parseJson } from '../../proto/json-parse.ts';
+import { encodeMessage, fromMesosJson, jsonNodeToMessage, missingRequiredFields } from '../../proto/json-read.ts';
+import { lookupWireName } from '../../proto/registry.ts';
+import type { PbType } from '../../proto/schema.ts';
 import { LibprocessEndpoint } from '../../transport/endpoint.ts';
+import { type CliContext, ioMessage, writeText } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-
-/** Where the transport commands write, read and report their exit code (main.ts provides the process's). */
-export interface CommandIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-  readonly stdin: AsyncIterable<Buffer | string>;
-  /** Stops long-running commands (listen, replay) gracefully. */
-  readonly signal?: AbortSignal | undefined;
-}
 
 /** Options of `mesos-wire send`, as parsed. */
 export interface SendCommandOptions {
@@ -37,21 +35,8 @@ interface PlannedMessage {
   readonly from: string | undefined;
 }
 
-/**
- * Encodes a Mesos JSON body for message `name`. Set by the proto layer's JSON encoder once available; until then
- * `--json` is refused with a clear message.
- */
-export type JsonBodyEncoder = (name: string, json: unknown) => Uint8Array;
-
-let jsonBodyEncoder: JsonBodyEncoder | undefined;
-
-/** Installs the JSON -> protobuf body encoder used by `send --json`. */
-export function setJsonBodyEncoder(encoder: JsonBodyEncoder): void {
-  jsonBodyEncoder = encoder;
-}
-
 /** `mesos-wire send`: commander wiring only; `runSend` does the work. */
-export function sendCommand(io: CommandIo, setExitCode: (code: ExitCode) => void): Command {
+export function sendCommand(ctx: CliContext): Command {
   return new Command('send')
     .description(
       'Send libprocess messages to a peer, as libprocess writes them, and report its answers ' +
@@ -69,18 +54,20 @@ export function sendCommand(io: CommandIo, setExitCode: (code: ExitCode) => void
     .option('--timeout <ms>', 'how long to wait for the answers', parseNonNegative, 5000)
     .option('--retries <n>', 'connect attempts after the first one fails', parseNonNegative, 0)
     .action(async (options: SendCommandOptions) => {
-      setExitCode(await runSend(options, io));
+      ctx.setExit(await runSend(options, ctx));
     });
 }
 
 /** Sends the messages the options describe; returns the exit code. */
-export async function runSend(options: SendCommandOptions, io: CommandIo): Promise<ExitCode> {
+export async function runSend(options: SendCommandOptions, ctx: CliContext): Promise<ExitCode> {
   let planned: PlannedMessage[];
   try {
-    planned = await planMessages(options, io);
+    planned = await planMessages(options, ctx);
   } catch (error) {
-    io.stderr.write(`mesos-wire send: ${describe(error)}\n`);
-    return isMesosWireError(error) && error.code === 'MW_TRANSPORT_CONNECT' ? EXIT.IO : EXIT.USAGE;
+    ctx.stderr.write(`mesos-wire send: ${describe(error)}\n`);
+    if (!isMesosWireError(error)) return EXIT.IO; // the file could not be read
+    // Bad option values are usage errors; bad JSON or bodies are errors in the input.
+    return error.code === 'MW_INVALID_ARGUMENT' || error.code.startsWith('MW_UPID_') ? EXIT.USAGE : EXIT.INPUT_ERRORS;
   }
   const endpoint = await LibprocessEndpoint.listen({
     style: options.style ?? 'mesos-1.11',
@@ -110,28 +97,28 @@ export async function runSend(options: SendCommandOptions, io: CommandIo): Promi
       const from = formatUpid(endpoint.upid()) === message.from ? undefined : message.from;
       if (error !== undefined) {
         if (error.code === 'MW_TRANSPORT_CONNECT' || error.code === 'MW_TRANSPORT_CLOSED') unreachable ??= error;
-        writeResult(io, ndjson, { name: message.name, to: message.to, from, bytes: message.body.length, error });
+        await writeResult(ctx, ndjson, { name: message.name, to: message.to, from, bytes: message.body.length, error });
         continue;
       }
       if (status === undefined || status < 200 || status > 299) refused++;
-      writeResult(io, ndjson, { name: message.name, to: message.to, from, bytes: message.body.length, status });
+      await writeResult(ctx, ndjson, { name: message.name, to: message.to, from, bytes: message.body.length, status });
     }
   } finally {
     await endpoint.close(500);
   }
   if (unreachable !== undefined) {
-    io.stderr.write(`mesos-wire send: ${unreachable.message}\n`);
+    ctx.stderr.write(`mesos-wire send: ${unreachable.message}\n`);
     return EXIT.IO;
   }
   if (refused > 0) {
-    io.stderr.write(`mesos-wire send: the peer refused ${refused} of ${planned.length} message(s)\n`);
+    ctx.stderr.write(`mesos-wire send: the peer refused ${refused} of ${planned.length} message(s)\n`);
     return EXIT.INPUT_ERRORS;
   }
   return EXIT.OK;
 }
 
-function writeResult(
-  io: CommandIo,
+async function writeResult(
+  ctx: CliContext,
   ndjson: boolean,
   result: {
     name: string;
@@ -141,20 +128,20 @@ function writeResult(
     status?: number | undefined;
     error?: MesosWireError;
   },
-): void {
+): Promise<void> {
   if (ndjson) {
     const record: Record<string, unknown> = { name: result.name, to: result.to, bytes: result.bytes };
     if (result.from !== undefined) record.from = result.from;
     if (result.status !== undefined) record.status = result.status;
     if (result.error !== undefined) record.error = result.error.toJSON();
-    io.stdout.write(`${JSON.stringify(record)}\n`);
+    await writeText(ctx.stdout, `${JSON.stringify(record)}\n`);
     return;
   }
   const outcome = result.error !== undefined ? `failed: ${result.error.message}` : `${result.status}`;
-  io.stdout.write(`${outcome}  ${result.name} -> ${result.to} (${result.bytes} bytes)\n`);
+  await writeText(ctx.stdout, `${outcome}  ${result.name} -> ${result.to} (${result.bytes} bytes)\n`);
 }
 
-async function planMessages(options: SendCommandOptions, io: CommandIo): Promise<PlannedMessage[]> {
+async function planMessages(options: SendCommandOptions, ctx: CliContext): Promise<PlannedMessage[]> {
   const to = formatUpid(parseUpid(options.to));
   const from = options.from === undefined ? undefined : formatUpid(parseUpid(options.from));
   const bodySources = [options.json, options.bodyHex, options.bodyFile].filter((v) => v !== undefined).length;
@@ -165,7 +152,7 @@ async function planMessages(options: SendCommandOptions, io: CommandIo): Promise
         '--messages cannot be combined with --name, --json, --body-hex or --body-file',
       );
     }
-    const text = await readText(options.messages, io);
+    const text = await readText(options.messages, ctx);
     return text
       .split('\n')
       .map((line, index) => ({ line: line.trim(), index }))
@@ -177,43 +164,67 @@ async function planMessages(options: SendCommandOptions, io: CommandIo): Promise
   let body: Uint8Array = new Uint8Array(0);
   if (options.bodyHex !== undefined) body = parseHex(options.bodyHex);
   else if (options.bodyFile !== undefined) body = new Uint8Array(await readFile(options.bodyFile));
-  else if (options.json !== undefined) body = encodeJson(options.name, JSON.parse(await readText(options.json, io)));
+  else if (options.json !== undefined)
+    body = fromMesosJson(await readText(options.json, ctx), bodyTypeOf(options.name));
   return [{ name: options.name, body, to, from }];
 }
 
 function planLine(line: string, lineNumber: number, to: string, from: string | undefined): PlannedMessage {
-  let record: { name?: unknown; json?: unknown; bodyHex?: unknown; to?: unknown; from?: unknown };
+  const where = `messages line ${lineNumber}`;
+  let record: JsonNode;
   try {
-    record = JSON.parse(line);
+    // The lossless parser keeps 64-bit numbers exact (JSON.parse would round them).
+    record = parseJson(line);
   } catch (error) {
-    throw mwError('MW_JSON_PARSE', `messages line ${lineNumber}: ${(error as Error).message}`);
+    throw mwError('MW_JSON_PARSE', `${where}: ${(error as Error).message}`, { cause: error });
   }
-  if (typeof record.name !== 'string') throw mwError('MW_INVALID_ARGUMENT', `messages line ${lineNumber}: no "name"`);
+  if (record.kind !== 'object') throw mwError('MW_JSON_TYPE', `${where}: not a JSON object`);
+  const text = (key: string): string | undefined => {
+    const node = record.entries.get(key);
+    if (node === undefined) return undefined;
+    if (node.kind !== 'string') throw mwError('MW_JSON_TYPE', `${where}: "${key}" is not a string`);
+    return node.value;
+  };
+  const name = text('name');
+  if (name === undefined) throw mwError('MW_INVALID_ARGUMENT', `${where}: no "name"`);
+  const bodyHex = text('bodyHex');
+  const json = record.entries.get('json');
   let body: Uint8Array = new Uint8Array(0);
-  if (typeof record.bodyHex === 'string') body = parseHex(record.bodyHex);
-  else if (record.json !== undefined) body = encodeJson(record.name, record.json);
+  if (bodyHex !== undefined) body = parseHex(bodyHex);
+  else if (json !== undefined) body = encodeJsonNode(json, bodyTypeOf(name), where);
+  const toText = text('to');
+  const fromText = text('from');
   return {
-    name: record.name,
+    name,
     body,
-    to: typeof record.to === 'string' ? formatUpid(parseUpid(record.to)) : to,
-    from: typeof record.from === 'string' ? formatUpid(parseUpid(record.from)) : from,
+    to: toText === undefined ? to : formatUpid(parseUpid(toText)),
+    from: fromText === undefined ? from : formatUpid(parseUpid(fromText)),
   };
 }
 
-function encodeJson(name: string, json: unknown): Uint8Array {
-  if (jsonBodyEncoder === undefined) {
-    throw mwError(
-      'MW_INVALID_ARGUMENT',
-      'JSON bodies need the Mesos JSON encoder, which is not available yet: use --body-hex',
-    );
+/** The protobuf type a message name carries (MW_PROTO_UNKNOWN_TYPE when the schemas do not know it). */
+function bodyTypeOf(name: string): PbType {
+  const type = lookupWireName(name)?.type;
+  if (type === undefined) {
+    throw mwError('MW_PROTO_UNKNOWN_TYPE', `no schema for message name ${name}: give the body with --body-hex`);
   }
-  return jsonBodyEncoder(name, json);
+  return type;
 }
 
-async function readText(file: string, io: CommandIo): Promise<string> {
+function encodeJsonNode(node: JsonNode, type: PbType, where: string): Uint8Array {
+  const message = jsonNodeToMessage(node, type);
+  const missing = missingRequiredFields(message, type);
+  if (missing.length > 0) {
+    throw mwError('MW_PROTO_MISSING_REQUIRED', `${where}: missing required fields: ${missing.join(', ')}`);
+  }
+  return encodeMessage(message, type);
+}
+
+async function readText(file: string, ctx: CliContext): Promise<string> {
   if (file !== '-') return readFile(file, 'utf8');
   let text = '';
-  for await (const chunk of io.stdin) text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+  for await (const chunk of ctx.stdin as AsyncIterable<Buffer | string>)
+    text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
   return text;
 }
 
@@ -232,5 +243,5 @@ export function parseNonNegative(value: string): number {
 }
 
 function describe(error: unknown): string {
-  return isMesosWireError(error) ? `${error.code}: ${error.message}` : String((error as Error)?.message ?? error);
+  return isMesosWireError(error) ? `${error.code}: ${error.message}` : ioMessage(error);
 }
