@@ -38,7 +38,11 @@ interface TcpStreamDiagnosticBase {
 /** Every anomaly mesos-wire reports, keyed on `kind`. */
 export type Diagnostic =
   | (TcpStreamDiagnosticBase & { kind: 'tcp-gap'; bytes: number; reason: TcpGapReason })
-  | (TcpStreamDiagnosticBase & { kind: 'tcp-retransmission-conflict'; bytes: number })
+  | (TcpStreamDiagnosticBase & {
+      kind: 'tcp-retransmission-conflict';
+      /** From the first to the last differing byte (seq and streamOffset point at the first). */
+      bytes: number;
+    })
   | (TcpStreamDiagnosticBase & { kind: 'tcp-midstream-start' })
   | (TcpStreamDiagnosticBase & {
       kind: 'tcp-late-segment';

@@ -532,7 +532,8 @@ export class TcpReassembler {
     const ref = { index: packet.index, timestamp: packet.timestamp };
     let cursor = start;
     let overlapBytes = 0;
-    let conflict = -1;
+    let firstDiff = -1;
+    let lastDiff = -1;
     let i = 0;
     while (i < pending.length && pending[i]!.end <= cursor) i++;
     for (; i < pending.length && pending[i]!.start < end; i++) {
@@ -542,11 +543,11 @@ export class TcpReassembler {
       const to = Math.min(end, piece.end);
       if (to > from) {
         overlapBytes += to - from;
-        if (bytes !== undefined && piece.bytes !== undefined && conflict < 0) {
+        if (bytes !== undefined && piece.bytes !== undefined) {
           for (let at = from; at < to; at++) {
             if (bytes[at - start] !== piece.bytes[at - piece.start]) {
-              conflict = at;
-              break;
+              if (firstDiff < 0) firstDiff = at;
+              lastDiff = at;
             }
           }
         }
@@ -558,7 +559,7 @@ export class TcpReassembler {
       stream.stats.retransmissions++;
       stream.stats.retransmittedBytes += overlapBytes;
     }
-    if (conflict >= 0) this.conflict(conn, stream, conflict, end - conflict, packet);
+    if (firstDiff >= 0) this.conflict(conn, stream, firstDiff, lastDiff + 1 - firstDiff, packet);
     for (const piece of added) {
       if (piece.bytes !== undefined) stream.pendingBytes += piece.bytes.length;
       let at = pending.length;
@@ -646,13 +647,15 @@ export class TcpReassembler {
     const ring = stream.ring;
     const retainedFrom = ring === undefined ? stream.next : Math.max(stream.retainFrom, stream.next - ring.length, 0);
     if (ring !== undefined) {
-      const from = Math.max(start, retainedFrom);
-      for (let at = from; at < end; at++) {
+      let firstDiff = -1;
+      let lastDiff = -1;
+      for (let at = Math.max(start, retainedFrom); at < end; at++) {
         if (ring[at % ring.length] !== bytes[at - start]) {
-          this.conflict(conn, stream, at, end - at, packet);
-          break;
+          if (firstDiff < 0) firstDiff = at;
+          lastDiff = at;
         }
       }
+      if (firstDiff >= 0) this.conflict(conn, stream, firstDiff, lastDiff + 1 - firstDiff, packet);
     }
     // Bytes before the stream's first byte, or inside a range already reported missing, are late.
     const beforeStart = Math.min(end, 0) - Math.min(start, 0);

@@ -1,7 +1,9 @@
 /** Shared helpers of the capture tests. */
 import assert from 'node:assert/strict';
+import { latin1String } from '../../src/bytes/ascii.ts';
 import { isMesosWireError, type MesosWireError } from '../../src/errors.ts';
-import type { CapturedPacket, CaptureReader } from '../../src/pcap/index.ts';
+import type { CapturedPacket, CaptureReader, TcpEvent, TcpReassemblerOptions } from '../../src/pcap/index.ts';
+import { AutoCaptureReader, TcpReassembler } from '../../src/pcap/index.ts';
 import { toHexString } from '../helpers/bytes.ts';
 
 /** What a test compares: every field of a packet, data as hex, time as ISO text. */
@@ -40,3 +42,56 @@ export function feed(reader: CaptureReader, pieces: Uint8Array[]) {
   return { packets, error };
 }
 
+/** A compact, comparable record of what the reassembler reported for a capture. */
+export interface ReassemblyLog {
+  /** Stream contents per `connection stream`, gaps written as ⟨gap N reason⟩. */
+  streams: Record<string, string>;
+  /** open/close/diagnostic events, one line each, in order. */
+  events: string[];
+}
+
+/** Reads a whole capture (any format) and reassembles it. */
+export function reassemble(bytes: Uint8Array, options: TcpReassemblerOptions = {}): ReassemblyLog {
+  const log: ReassemblyLog = { streams: {}, events: [] };
+  const reassembler = new TcpReassembler((event) => recordEvent(log, event), options);
+  const reader = new AutoCaptureReader();
+  reader.write(bytes, (p) => reassembler.push(p));
+  reader.end();
+  reassembler.end();
+  return log;
+}
+
+export function recordEvent(log: ReassemblyLog, event: TcpEvent): void {
+  switch (event.kind) {
+    case 'data': {
+      const key = `${event.connection} ${event.stream}`;
+      log.streams[key] = (log.streams[key] ?? '') + latin1String(event.bytes);
+      return;
+    }
+    case 'gap': {
+      const key = `${event.connection} ${event.stream}`;
+      log.streams[key] = `${log.streams[key] ?? ''}⟨gap ${event.length} ${event.reason}⟩`;
+      return;
+    }
+    case 'open':
+      log.events.push(
+        `open #${event.connection} ${event.flow}${event.midstream ? ' midstream' : ''} frame ${event.packet.index}`,
+      );
+      return;
+    case 'close':
+      log.events.push(
+        `close #${event.connection} ${event.reason} c2s=${event.clientToServer.bytes} s2c=${event.serverToClient.bytes} ` +
+          `retrans=${event.clientToServer.retransmissions + event.serverToClient.retransmissions}`,
+      );
+      return;
+    case 'diagnostic': {
+      const { kind, ...rest } = event.diagnostic;
+      const fields = Object.entries(rest)
+        .filter(([k]) => k !== 'flow')
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      log.events.push(`${kind} ${fields}`);
+      return;
+    }
+  }
+}
