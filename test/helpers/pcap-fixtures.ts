@@ -3,7 +3,7 @@
  * scripts/make-pcap-fixtures.ts writes them, and the tests check that the committed
  * files still equal what these definitions produce.
  */
-import { ascii } from './bytes.ts';
+import { ascii, cat, hex } from './bytes.ts';
 import {
   type ByteOrder,
   enhancedPacketBlock,
@@ -26,6 +26,21 @@ import {
 
 /** 2026-11-27T21:00:00Z */
 export const FIXTURE_EPOCH = 1795813200;
+
+/** wire-protocol.md §1.6 Example A (313 bytes): StatusUpdateAcknowledgementMessage with a 68-byte body. */
+export const EXAMPLE_A = cat(
+  'POST /slave(1)/mesos.internal.StatusUpdateAcknowledgementMessage HTTP/1.1\r\n' +
+    'User-Agent: libprocess/master@10.0.0.1:5050\r\n' +
+    'Libprocess-From: master@10.0.0.1:5050\r\n' +
+    'Connection: Keep-Alive\r\n' +
+    'Host: 10.0.0.2:5051\r\n' +
+    'Transfer-Encoding: chunked\r\n\r\n44\r\n',
+  hex(
+    '0a0d0a0b32303234303130312d5330120f0a0d32303234303130312d303030301a100a0e7461736b2d303030303030303031' +
+      '22108f5b1e2a447c4d6e9a3b0c1122334455',
+  ),
+  '\r\n0\r\n\r\n',
+);
 
 /** wire-protocol.md §1.6 Example B (250 bytes). */
 export const EXAMPLE_B = ascii(
