@@ -73,6 +73,16 @@ export function allocatableToRole(resource: Resource, role: string): boolean {
 
 /** Identity of a resource for merging: everything except the quantity. */
 export function resourceKey(resource: Resource): string {
+  // Fast path for the common plain resource; the full key only when there is more identity to compare.
+  if (
+    (resource.reservations === undefined || resource.reservations.length === 0) &&
+    resource.disk === undefined &&
+    resource.revocable === undefined &&
+    resource.shared === undefined &&
+    resource.provider_id === undefined
+  ) {
+    return `${resource.name}\u0000${resource.type}`;
+  }
   return JSON.stringify([
     resource.name,
     resource.type,
