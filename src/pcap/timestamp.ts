@@ -53,8 +53,10 @@ function pad(value: number, width: number): string {
 }
 
 function formatIsoTime(seconds: number | bigint, nanos: number, digits: number, fineFraction?: string): string {
-  // Beyond 2^53 seconds the date is meaningless anyway; keep it exact but simple.
-  if (typeof seconds === 'bigint') return `@${seconds}.${fineFraction ?? pad(nanos, 9).slice(0, digits)}`;
+  // Beyond 2^53 seconds a calendar date is meaningless: write @seconds.fraction, exact.
+  if (typeof seconds === 'bigint') {
+    return digits > 0 ? `@${seconds}.${fineFraction ?? pad(nanos, 9).slice(0, digits)}` : `@${seconds}`;
+  }
   const days = Math.floor(seconds / SECONDS_PER_DAY);
   const secondOfDay = seconds - days * SECONDS_PER_DAY;
   const [year, month, day] = civilFromDays(days);
