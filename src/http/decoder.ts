@@ -255,6 +255,10 @@ export class HttpDecoder {
 
   // --- resync ---
   #atLineStart = false;
+  /** Whether the write before the current one ended with LF (a resync tail starting there is at a line start). */
+  #prevEndedWithLf = false;
+  #endedWithLf = false;
+  #resyncAtLineStart = false;
   #probe: Uint8Array = EMPTY_BODY;
   #probeAbs = 0;
 
@@ -300,6 +304,8 @@ export class HttpDecoder {
       bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     const base = this.#offset;
     this.#offset = base + chunk.length;
+    this.#prevEndedWithLf = this.#endedWithLf;
+    if (chunk.length > 0) this.#endedWithLf = chunk[chunk.length - 1] === LF;
     this.#feed(chunk, base);
   }
 
@@ -351,7 +357,7 @@ export class HttpDecoder {
     this.#lineLen = 0;
     this.#trailers = undefined;
     this.#probe = EMPTY_BODY;
-    this.#atLineStart = false;
+    this.#atLineStart = this.#resyncAtLineStart;
     this.#state = STATE.RESYNC;
     const tail = this.#resyncTail;
     this.#resyncTail = undefined;
@@ -383,6 +389,8 @@ export class HttpDecoder {
     const rel = at - base;
     this.#resyncTail = rel >= 0 && rel < chunk.length ? chunk.subarray(rel) : rel < 0 ? chunk : undefined;
     this.#resyncTailBase = rel >= 0 ? at : base;
+    // When the offending byte lies in an earlier write, the tail starts at this write: a line start if that ended in LF.
+    this.#resyncAtLineStart = rel < 0 && chunk.length > 0 && this.#prevEndedWithLf;
   }
 
   #raise(code: ErrorCode, message: string, at: number): MesosWireError {
