@@ -75,7 +75,7 @@ describe('TcpReassembler', () => {
     assert.deepEqual(log.events, [
       `open #1 ${C2S} frame 1`,
       'tcp-retransmission-conflict connection=1 direction=client-to-server seq=108 streamOffset=8 bytes=2 frame=6',
-      'close #1 end-of-capture c2s=18 s2c=0 retrans=3',
+      'close #1 end-of-capture c2s=18 s2c=0 retrans=2',
     ]);
   });
 
