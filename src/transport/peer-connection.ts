@@ -44,6 +44,8 @@ export interface PeerConnectionOptions {
   readResponses?: ResponseReaderFactory;
   /** Bytes per socket write when several queued messages are coalesced. Default 64 KiB. */
   batchBytes?: number;
+  /** Bytes the socket may buffer before the queue waits for its 'drain'. Default 1 MiB. */
+  socketBufferBytes?: number;
   /** Random source for the backoff jitter (tests). */
   random?: () => number;
 }
@@ -94,6 +96,7 @@ const DEFAULTS = {
   connectTimeoutMs: 5000,
   maxConnectAttempts: 6,
   batchBytes: 64 * 1024,
+  socketBufferBytes: 1024 * 1024,
 };
 
 /**
@@ -303,7 +306,12 @@ export class PeerConnection extends EventEmitter {
 
   private connect(): void {
     this.stateValue = this.stateValue === 'closing' ? 'closing' : 'connecting';
-    const socket = net.connect({ host: this.address.host, port: this.address.port });
+    const socket = net.connect({
+      host: this.address.host,
+      port: this.address.port,
+      // Several coalesced batches may wait in the socket before 'drain' is needed (16 KiB would allow one).
+      writableHighWaterMark: this.options.socketBufferBytes,
+    } as net.NetConnectOpts);
     socket.setNoDelay(true);
     this.socket = socket;
     this.socketBlocked = false;
@@ -526,13 +534,10 @@ export class PeerConnection extends EventEmitter {
 }
 
 function concat(batch: QueuedMessage[], size: number): Uint8Array {
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const message of batch) {
-    out.set(message.bytes, at);
-    at += message.bytes.length;
-  }
-  return out;
+  return Buffer.concat(
+    batch.map((message) => message.bytes),
+    size,
+  );
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

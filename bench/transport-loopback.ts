@@ -1,0 +1,194 @@
+/**
+ * End-to-end libprocess messages per second over loopback: LibprocessEndpoint -> LibprocessEndpoint (encode in the
+ * sender's era style, one persistent connection per sender, decode + classify + 202 at the receiver, responses read
+ * back by the sender), against writing and reading the same bytes over raw sockets in the same run.
+ * One connection and many; medians of several rounds. Sender and receiver share one process (one core), so each row
+ * is given per wall-clock second and per CPU-second of the process (the latter is steadier on a busy machine).
+ *
+ *   node --conditions=mesos-wire-source bench/transport-loopback.ts [--messages 50000] [--rounds 5] [--body 100]
+ *     [--connections 8]
+ *
+ * Rows:
+ * - `transport`: endpoint.write() for every message (backpressure through whenWritable), done when the receiver's
+ *   handler has seen the last one.
+ * - `raw bytes`: the same pre-encoded bytes written to plain sockets in 64 KiB slices (drain respected), done when
+ *   the receiver has read them all. No HTTP at all: the ceiling of the socket path.
+ * - `raw + decode`: raw bytes, the receiver runs the project's HttpDecoder and classifyRequest on them (no
+ *   responses, no encoding): the codec's share of the cost.
+ */
+import net from 'node:net';
+import { HttpDecoder } from '../src/http/index.ts';
+import { classifyRequest, encodeMessage, makeUpid } from '../src/libprocess/index.ts';
+import { LibprocessEndpoint } from '../src/transport/index.ts';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const MESSAGES = arg('messages', 50_000);
+const ROUNDS = arg('rounds', 5);
+const BODY = arg('body', 100);
+const MANY = arg('connections', 8);
+const NAME = 'mesos.internal.StatusUpdateAcknowledgementMessage';
+const SLICE = 64 * 1024;
+
+const body = new Uint8Array(BODY).map((_, i) => (i * 31) & 0xff);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Resolves when `condition()` holds, checking after every turn of the event loop. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A measured run: messages per wall-clock second and per second of this process's CPU time. */
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+function measure(total: number, started: number, cpuStarted: NodeJS.CpuUsage): Rate {
+  const elapsed = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStarted);
+  return { wall: total / (elapsed / 1000), cpu: total / ((cpu.user + cpu.system) / 1e6) };
+}
+
+/** messages/s through LibprocessEndpoints with `connections` senders sharing the work. */
+async function transportRate(connections: number): Promise<Rate> {
+  const receiver = await LibprocessEndpoint.listen();
+  let delivered = 0;
+  receiver.register('slave(1)', () => {
+    delivered++;
+  });
+  const senders = await Promise.all(
+    Array.from({ length: connections }, () => LibprocessEndpoint.listen({ defaultId: 'master' })),
+  );
+  const to = receiver.upid('slave(1)');
+  const per = Math.floor(MESSAGES / connections);
+  const total = per * connections;
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  await Promise.all(
+    senders.map(async (sender) => {
+      for (let i = 0; i < per; i++) {
+        while (!sender.write({ to, name: NAME, body })) await sender.whenWritable(to);
+      }
+    }),
+  );
+  await until(() => delivered >= total);
+  const rate = measure(total, started, cpuStarted);
+  await Promise.all(senders.map((s) => s.close(2000)));
+  await receiver.close(500);
+  return rate;
+}
+
+/** The bytes `per` messages from one sender occupy (as the transport rows write them). */
+function encodedStream(per: number, port: number): Uint8Array {
+  const one = encodeMessage(
+    { from: makeUpid('master', '127.0.0.1', 40000), to: makeUpid('slave(1)', '127.0.0.1', port), name: NAME, body },
+    'mesos-1.11',
+  );
+  const out = new Uint8Array(one.length * per);
+  for (let i = 0; i < per; i++) out.set(one, i * one.length);
+  return out;
+}
+
+/** messages/s writing pre-encoded bytes over plain sockets; `decode` runs the HTTP decoder at the receiver. */
+async function rawRate(connections: number, decode: boolean): Promise<Rate> {
+  const per = Math.floor(MESSAGES / connections);
+  let received = 0;
+  let decoded = 0;
+  const server = net.createServer((socket) => {
+    if (!decode) {
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+      });
+      return;
+    }
+    const decoder = new HttpDecoder(
+      {
+        onMessage: (message) => {
+          if (message.kind === 'request' && classifyRequest(message).kind === 'message') decoded++;
+        },
+      },
+      { expect: 'request' },
+    );
+    socket.on('data', (chunk: Buffer) => decoder.write(chunk));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as net.AddressInfo).port;
+  const stream = encodedStream(per, port);
+  const sockets = await Promise.all(
+    Array.from(
+      { length: connections },
+      () =>
+        new Promise<net.Socket>((resolve) => {
+          const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
+          socket.setNoDelay(true);
+        }),
+    ),
+  );
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  await Promise.all(
+    sockets.map(async (socket) => {
+      for (let at = 0; at < stream.length; at += SLICE) {
+        if (!socket.write(stream.subarray(at, at + SLICE))) {
+          await new Promise((resolve) => socket.once('drain', resolve));
+        }
+      }
+    }),
+  );
+  const total = per * connections;
+  await until(() => (decode ? decoded >= total : received >= stream.length * connections));
+  const rate = measure(total, started, cpuStarted);
+  for (const socket of sockets) socket.destroy();
+  await new Promise((resolve) => server.close(resolve));
+  return rate;
+}
+
+async function main(): Promise<void> {
+  const messageBytes = encodedStream(1, 5051).length;
+  process.stdout.write(
+    `transport-loopback: ${MESSAGES} messages of ${messageBytes} bytes (${BODY}-byte body), ${ROUNDS} rounds, ` +
+      `medians; node ${process.version}\n`,
+  );
+  // One warm-up pass of each path so that the measured rounds run optimised code.
+  await transportRate(1);
+  await rawRate(1, false);
+  await rawRate(1, true);
+  for (const connections of [1, MANY]) {
+    const transport: Rate[] = [];
+    const raw: Rate[] = [];
+    const rawDecode: Rate[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      transport.push(await transportRate(connections));
+      raw.push(await rawRate(connections, false));
+      rawDecode.push(await rawRate(connections, true));
+    }
+    const label = `${connections} connection${connections === 1 ? '' : 's'}`;
+    for (const key of ['wall', 'cpu'] as const) {
+      const t = median(transport.map((r) => r[key]));
+      const r = median(raw.map((x) => x[key]));
+      const d = median(rawDecode.map((x) => x[key]));
+      process.stdout.write(
+        `${label.padEnd(14)} ${key === 'wall' ? 'msg/s     ' : 'msg/cpu-s '} transport ${fmt(t)} | raw bytes ${fmt(r)} ` +
+          `(transport = ${pct(t, r)}) | raw + decode ${fmt(d)} (transport = ${pct(t, d)})\n`,
+      );
+    }
+  }
+}
+
+function fmt(rate: number): string {
+  return Math.round(rate).toLocaleString('en-US').padStart(10);
+}
+
+function pct(a: number, b: number): string {
+  return `${((a / b) * 100).toFixed(1)}%`;
+}
+
+await main();
