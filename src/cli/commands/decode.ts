@@ -54,7 +54,9 @@ export async function runDecode(file: string, options: DecodeOptions, ctx: CliCo
         ? new JsonArrayWriter()
         : new TextWriter(chalkFor(ctx.stdout, ctx.env), { hexLimit: options.hexLimit });
   let out = '';
+  let emitted = 0;
   const emit = (event: DecodeEvent) => {
+    emitted++;
     out += writer.write(event);
   };
   const decoder = new RawStreamDecoder(options.input, emit, { maxRecordBytes: options.maxRecordBytes });
@@ -65,7 +67,8 @@ export async function runDecode(file: string, options: DecodeOptions, ctx: CliCo
     try {
       step = await chunks.next();
     } catch (error) {
-      await writeText(ctx.stdout, out + writer.finish());
+      // Close what was printed (a JSON array, a summary), but print nothing for a file that never opened.
+      if (emitted > 0) await writeText(ctx.stdout, out + writer.finish());
       ctx.stderr.write(`mesos-wire: cannot read ${file === '-' ? 'standard input' : file}: ${ioMessage(error)}\n`);
       return EXIT.IO;
     }
