@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { DecodeEvent } from '../../src/cli/events.ts';
+import { type RawInputKind, RawStreamDecoder } from '../../src/cli/raw-stream.ts';
+import { eventJson } from '../../src/cli/render/json.ts';
+import { encodeAcceptedResponse, encodeMessage } from '../../src/libprocess/index.ts';
+import { encodeRecord } from '../../src/recordio/index.ts';
+import { ascii, cat, chunksOf, everySplit } from '../helpers/bytes.ts';
+
+function decode(
+  pieces: Uint8Array[],
+  kind: RawInputKind = 'auto',
+): { events: Record<string, unknown>[]; errors: number } {
+  const events: DecodeEvent[] = [];
+  const decoder = new RawStreamDecoder(kind, (e) => events.push(e));
+  for (const p of pieces) decoder.write(p);
+  decoder.end();
+  // Render at once, as the CLI does, since bodies may be views of the pieces.
+  return { events: events.map(eventJson), errors: decoder.errors };
+}
+
+const ping = encodeMessage({
+  name: 'mesos.internal.PingSlaveMessage',
+  from: 'slave-observer(1)@10.0.0.1:5050',
+  to: 'slave(1)@10.0.0.2:5051',
+  body: new Uint8Array([8, 1]),
+});
+const accepted = encodeAcceptedResponse({ date: new Date(Date.UTC(2024, 7, 23, 18, 59, 0)) });
+
+describe('RawStreamDecoder', () => {
+  it('a message and a 202: the same events at every split (auto-detected as HTTP)', () => {
+    const stream = cat(ping, accepted);
+    const expected = decode([stream]);
+    assert.equal(expected.errors, 0);
+    assert.deepEqual(
+      expected.events.map((e) => [e.type, e.offset]),
+      [
+        ['message', 0],
+        ['response', ping.length],
+      ],
+    );
+    for (const { label, pieces } of everySplit(stream)) assert.deepEqual(decode(pieces), expected, label);
+  });
+  it('the session fixture decodes the same in pieces of 1..64 bytes', () => {
+    const session = new Uint8Array(readFileSync(new URL('../../fixtures/raw/libprocess-session.bin', import.meta.url)));
+    const expected = decode([session]);
+    assert.equal(expected.events.length, 12);
+    for (let size = 1; size <= 64; size++) assert.deepEqual(decode(chunksOf(session, size)), expected, `size ${size}`);
+  });
+  it('RecordIO auto-detected from a leading digit, at every split', () => {
+    const stream = cat(encodeRecord('{"type":"HEARTBEAT"}'), encodeRecord(new Uint8Array([8, 8])));
+    const expected = decode([stream]);
+    assert.deepEqual(
+      expected.events.map((e) => [e.type, e.offset, e.length, e.body]),
+      [
+        ['record', 0, 20, '{"type":"HEARTBEAT"}'],
+        ['record', 23, 2, { fields: [{ field: 1, wire: 'varint', value: 8 }] }],
+      ],
+    );
+    for (const { label, pieces } of everySplit(stream)) assert.deepEqual(decode(pieces), expected, label);
+  });
+  it('HTTP errors become events, decoding resumes at the next message', () => {
+    const stream = cat(ping, ascii('GARBAGE\r\n'), ping);
+    for (const { label, pieces } of everySplit(stream)) {
+      const { events, errors } = decode(pieces);
+      assert.equal(errors, 1, label);
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['message', 'error', 'message'],
+        label,
+      );
+      assert.equal(events[2]!.offset, ping.length + 9, label);
+    }
+  });
+  it('RecordIO stops at its first error', () => {
+    const { events, errors } = decode([ascii('1\na\nx2\nbb')], 'recordio');
+    assert.equal(errors, 1);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.offset]),
+      [
+        ['record', 0],
+        ['error', 3],
+      ],
+    );
+  });
+  it('truncation at the end is reported, everything before kept', () => {
+    const { events } = decode([ping, ping.subarray(0, 40)]);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.code]),
+      [
+        ['message', undefined],
+        ['error', 'MW_HTTP_TRUNCATED'],
+      ],
+    );
+  });
+  it('short and empty inputs', () => {
+    assert.deepEqual(decode([]), { events: [], errors: 0 });
+    assert.deepEqual(decode([new Uint8Array(0)]), { events: [], errors: 0 });
+    const r = decode([ascii('0\n')]);
+    assert.deepEqual(
+      r.events.map((e) => [e.type, e.length]),
+      [['record', 0]],
+    );
+    assert.equal(decode([ascii('PO')]).events[0]!.code, 'MW_HTTP_TRUNCATED');
+  });
+  it('forced --input http on RecordIO bytes reports an HTTP error', () => {
+    const { events, errors } = decode([ascii('2\nab')], 'http');
+    assert.ok(errors >= 1);
+    assert.equal(events[0]!.type, 'error');
+  });
+});
