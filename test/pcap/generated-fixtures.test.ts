@@ -167,6 +167,28 @@ describe('generated capture fixtures', () => {
     );
   });
 
+  it('small fixtures give the same packets split at every byte and cut in chunks of 1..16 bytes', () => {
+    for (const name of ['null-le.pcap', 'two-sections.pcapng']) {
+      const bytes = read(name);
+      const readPieces = (pieces: Uint8Array[]) => {
+        const packets: ReturnType<typeof describePacket>[] = [];
+        const reader = new AutoCaptureReader();
+        for (const piece of pieces) reader.write(piece, (p) => packets.push(describePacket(p)));
+        reader.end();
+        return packets;
+      };
+      const whole = readPieces([bytes]);
+      for (let at = 1; at < bytes.length; at++) {
+        assert.deepEqual(readPieces([bytes.slice(0, at), bytes.slice(at)]), whole, `${name} split@${at}`);
+      }
+      for (let size = 1; size <= 16; size++) {
+        const pieces: Uint8Array[] = [];
+        for (let at = 0; at < bytes.length; at += size) pieces.push(bytes.slice(at, at + size));
+        assert.deepEqual(readPieces(pieces), whole, `${name} chunks of ${size}`);
+      }
+    }
+  });
+
   it('big-endian and nanosecond pcaps keep every fraction digit', () => {
     const times = (name: string) => {
       const out: string[] = [];
