@@ -79,6 +79,8 @@ function* drain(pending: HttpDecodeEvent[]): Generator<HttpDecodeEvent> {
 export class HttpDecodeStream extends Transform {
   readonly #decoder: HttpDecoder;
   readonly #pending: HttpDecodeEvent[] = [];
+  /** A decode error held back until the events before it have been read. */
+  #failure: { error: Error; callback: TransformCallback } | undefined;
 
   constructor(options: HttpDecodeStreamOptions = {}) {
     super({ readableObjectMode: true });
@@ -106,6 +108,20 @@ export class HttpDecodeStream extends Transform {
       failure = e instanceof Error ? e : new Error(String(e));
     }
     for (const event of this.#pending.splice(0, this.#pending.length)) this.push(event);
-    callback(failure);
+    // Erroring now would destroy the stream and drop the events still buffered on the readable side.
+    if (failure !== undefined && this.readableLength > 0) this.#failure = { error: failure, callback };
+    else callback(failure);
+  }
+
+  // Reads are how the buffered events leave (async iteration, 'data', pipe all call read()): once the last one before
+  // a held-back error is out, raise the error.
+  override read(size?: number): unknown {
+    const event = super.read(size);
+    const failure = this.#failure;
+    if (failure !== undefined && this.readableLength === 0) {
+      this.#failure = undefined;
+      process.nextTick(failure.callback, failure.error);
+    }
+    return event;
   }
 }

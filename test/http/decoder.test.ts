@@ -2,24 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HttpDecoder } from '../../src/http/decoder.ts';
 import { getHeader, type HttpMessage } from '../../src/http/types.ts';
-import { hex } from '../helpers/bytes.ts';
+import { EXAMPLE_A, EXAMPLE_A_BODY_HEX } from './examples.ts';
 import { assertEverySplit, bytes, decodeLog } from './harness.ts';
-
-// wire-protocol.md §1.6 Example A: the 313-byte hex dump, copied as an independent literal.
-const EXAMPLE_A = hex(`
-504f 5354 202f 736c 6176 6528 3129 2f6d 6573 6f73 2e69 6e74 6572 6e61 6c2e 5374
-6174 7573 5570 6461 7465 4163 6b6e 6f77 6c65 6467 656d 656e 744d 6573 7361 6765
-2048 5454 502f 312e 310d 0a55 7365 722d 4167 656e 743a 206c 6962 7072 6f63 6573
-732f 6d61 7374 6572 4031 302e 302e 302e 313a 3530 3530 0d0a 4c69 6270 726f 6365
-7373 2d46 726f 6d3a 206d 6173 7465 7240 3130 2e30 2e30 2e31 3a35 3035 300d 0a43
-6f6e 6e65 6374 696f 6e3a 204b 6565 702d 416c 6976 650d 0a48 6f73 743a 2031 302e
-302e 302e 323a 3530 3531 0d0a 5472 616e 7366 6572 2d45 6e63 6f64 696e 673a 2063
-6875 6e6b 6564 0d0a 0d0a 3434 0d0a 0a0d 0a0b 3230 3234 3031 3031 2d53 3012 0f0a
-0d32 3032 3430 3130 312d 3030 3030 1a10 0a0e 7461 736b 2d30 3030 3030 3030 3031
-2210 8f5b 1e2a 447c 4d6e 9a3b 0c11 2233 4455 0d0a 300d 0a0d 0a
-`);
-const EXAMPLE_A_BODY_HEX =
-  '0a0d0a0b32303234303130312d5330120f0a0d32303234303130312d303030301a100a0e7461736b2d30303030303030303122108f5b1e2a447c4d6e9a3b0c1122334455';
 
 const EXAMPLE_A_LOG = [
   'off=0 request POST /slave(1)/mesos.internal.StatusUpdateAcknowledgementMessage HTTP/1.1 framing=chunked headerBytes=234',
