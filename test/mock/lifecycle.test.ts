@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { MockMaster, type MockMasterOptions } from '../../src/mock/index.ts';
+import { commandTask, TestSchedulerDriver } from './scheduler-driver.ts';
+
+/** Fast timings so whole lifecycles take milliseconds on the real clock. */
+export const FAST: MockMasterOptions['simulation'] = {
+  allocationIntervalMs: 30,
+  taskTimings: { starting_ms: 2, running_ms: 2, finish_ms: 10 },
+  statusUpdateRetryMinMs: 200,
+};
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  await Promise.all(cleanups.map((c) => c()));
+});
+
+async function setup(options: MockMasterOptions = {}) {
+  const master = await MockMaster.start({ agents: 2, resources: 'cpus:4;mem:4096', simulation: FAST, ...options });
+  cleanups.push(() => master.close());
+  return master;
+}
+
+async function driver(master: MockMaster, api: 'call' | 'legacy' = 'call', extra = {}) {
+  const d = await TestSchedulerDriver.start({ master: master.upid, api, ...extra });
+  cleanups.push(() => d.close());
+  return d;
+}
+
+describe('MockMaster lifecycle over real sockets', () => {
+  it('registers a v0 Call SUBSCRIBE driver: FrameworkRegisteredMessage from master@ip:port with a full MasterInfo', async () => {
+    const master = await setup();
+    const d = await driver(master);
+    const subscribeSeen = master.next('mesos.scheduler.Call', { callType: 'SUBSCRIBE', direction: 'in' });
+    const registered = await d.subscribe();
+    assert.equal(registered.name, 'mesos.internal.FrameworkRegisteredMessage');
+    assert.equal(registered.from, master.upid);
+    const info = registered.message.master_info as Record<string, unknown>;
+    const { ip, port } = master.address;
+    assert.equal(info.pid, master.upid);
+    assert.equal(info.port, port);
+    // 127.0.0.1 in network byte order read as a little-endian uint32 (§2.8).
+    assert.equal(info.ip, 16777343);
+    assert.deepEqual(info.address, { hostname: ip, ip, port });
+    assert.equal(info.version, '1.11.0');
+    assert.match(String(info.id), /^[0-9a-f-]{36}$/);
+    assert.match(d.frameworkId ?? '', new RegExp(`^${String(info.id)}-0000$`));
+    const seen = await subscribeSeen;
+    assert.equal(seen.from, d.upid);
+    assert.equal(seen.status, 202);
+    assert.equal(seen.to, master.upid);
+    // The reply went out on the master's own connection, in 1.11 framing, from the master's UPID.
+    const out = master.log.find((r) => r.name === 'mesos.internal.FrameworkRegisteredMessage')!;
+    const head = new TextDecoder().decode(out.raw.subarray(0, 400));
+    assert.ok(head.startsWith(`POST /${d.id}/mesos.internal.FrameworkRegisteredMessage HTTP/1.1\r\n`));
+    assert.ok(head.includes(`Libprocess-From: ${master.upid}\r\n`));
+    assert.ok(head.includes('Host: \r\n'));
+  });
+
+  it('runs offers -> ACCEPT/LAUNCH -> STARTING/RUNNING/FINISHED with acknowledgements to the agent pid', async () => {
+    const master = await setup();
+    const d = await driver(master);
+    await d.subscribe();
+    const offers = await d.next('mesos.internal.ResourceOffersMessage');
+    const offer = (offers.message.offers as Record<string, any>[])[0]!;
+    const pids = offers.message.pids as string[];
+    const { ip, port } = master.address;
+    assert.match(pids[0]!, new RegExp(`^slave\\(\\d+\\)@${ip.replace(/\./g, '\\.')}:${port}$`));
+    const finished = d.next(
+      (r) =>
+        r.name === 'mesos.internal.StatusUpdateMessage' &&
+        (r.message.update as any).status.state === 'TASK_FINISHED',
+    );
+    const ackSeen = master.next('mesos.scheduler.Call', { callType: 'ACKNOWLEDGE' });
+    await d.launch([offer.id.value], [commandTask('t1', offer.slave_id.value)]);
+    const update = await finished;
+    assert.equal(update.message.pid, pids[0]);
+    const states = d.received
+      .filter((r) => r.name === 'mesos.internal.StatusUpdateMessage')
+      .map((r) => (r.message.update as any).status.state);
+    assert.deepEqual(states, ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+    const ack = await ackSeen;
+    assert.equal(ack.from, d.upid);
+    assert.equal((ack.message?.acknowledge as any).task_id.value, 't1');
+    // Once the terminal update is acknowledged the master forgets the task.
+    await master.next('mesos.internal.StatusUpdateAcknowledgementMessage', { direction: 'internal' });
+    await waitFor(() => master.simulation.snapshot().completed_tasks.length === 1);
+  });
+
+  it('registers and launches through the legacy (<= 0.23) messages', async () => {
+    const master = await setup();
+    const d = await driver(master, 'legacy');
+    const registered = await d.subscribe();
+    assert.equal(registered.name, 'mesos.internal.FrameworkRegisteredMessage');
+    const offers = await d.next('mesos.internal.ResourceOffersMessage');
+    const offer = (offers.message.offers as any[])[0];
+    const acks = master.next('mesos.internal.StatusUpdateAcknowledgementMessage', { direction: 'in' });
+    await d.launch([offer.id.value], [commandTask('legacy-1', offer.slave_id.value)]);
+    await d.next((r) => (r.message.update as any)?.status?.state === 'TASK_FINISHED');
+    const ack = await acks;
+    assert.equal(ack.from, d.upid);
+    const launch = master.log.find((r) => r.name === 'mesos.internal.LaunchTasksMessage')!;
+    assert.equal(launch.note, undefined);
+  });
+
+  it('serves several frameworks at once', async () => {
+    const master = await setup({ agents: 3 });
+    const drivers = await Promise.all([0, 1, 2, 3].map(() => driver(master)));
+    await Promise.all(drivers.map((d) => d.subscribe()));
+    const ids = new Set(drivers.map((d) => d.frameworkId));
+    assert.equal(ids.size, 4);
+    await Promise.all(
+      drivers.map(async (d, i) => {
+        const offers = await d.next('mesos.internal.ResourceOffersMessage');
+        const offer = (offers.message.offers as any[])[0];
+        await d.launch([offer.id.value], [commandTask(`fw${i}-task`, offer.slave_id.value)]);
+        await d.next((r) => (r.message.update as any)?.status?.state === 'TASK_FINISHED');
+      }),
+    );
+    for (const d of drivers) assert.equal(d.ignored.length, 0);
+  });
+});
+
+/** Polls `condition` until true (2 s at most). */
+export async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
