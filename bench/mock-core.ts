@@ -71,7 +71,13 @@ function round(): RoundResult {
         const fit = Math.min(perFramework - done, Math.floor(cpus / 0.5));
         if (fit <= 0) {
           timed(() =>
-            sim.execute({ type: 'DECLINE', framework_id: { value: fw }, from, offer_ids: [offer.id], filters: { refuse_seconds: 3600 } }),
+            sim.execute({
+              type: 'DECLINE',
+              framework_id: { value: fw },
+              from,
+              offer_ids: [offer.id],
+              filters: { refuse_seconds: 3600 },
+            }),
           );
           continue;
         }
