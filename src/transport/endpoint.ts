@@ -71,6 +71,12 @@ export interface InboundMessage {
 /** Handles the messages of one process id. Errors thrown here are reported as `'handler-error'`. */
 export type MessageHandler = (message: InboundMessage) => void;
 
+/**
+ * Test hook (mocks): how a message is answered when the era answers it: `'send'` (as usual), `'drop'` (no response;
+ * later responses still go out in order) or a delay in ms before the response is written (later responses wait).
+ */
+export type AnswerHook = (message: InboundMessage) => 'send' | 'drop' | number;
+
 /** Options of `LibprocessEndpoint`. */
 export interface LibprocessEndpointOptions {
   /** Address to bind. Default 127.0.0.1. */
@@ -164,11 +170,8 @@ export const readResponsesWithHttpDecoder: ResponseReaderFactory = (onResponse, 
 export class LibprocessEndpoint extends EventEmitter {
   readonly router = new HttpRouter();
   readonly era: MesosEra;
-  /**
-   * Test hook (mocks): how a delivered message is answered when the era answers it: 'send' (default), 'drop' (no
-   * response; later responses still go out in order) or a delay in ms before the response is written.
-   */
-  answerHook: ((message: InboundMessage) => 'send' | 'drop' | number) | undefined;
+  /** See `AnswerHook`; consulted after the handlers. Undefined: answer every message at once. */
+  answerHook: AnswerHook | undefined;
   private readonly options: LibprocessEndpointOptions;
   private readonly server: net.Server;
   private readonly handlers = new Map<string, MessageHandler>();
@@ -442,7 +445,7 @@ export class LibprocessEndpoint extends EventEmitter {
       if (handler !== undefined) this.runHandler(handler, message);
     }
     if (this.listenerCount('message') > 0) this.emit('message', message);
-    const answer = replies ? (this.answerHook?.(message) ?? 'send') : 'drop';
+    const answer = replies ? this.consultAnswerHook(message) : 'drop';
     if (answer === 'drop') slot.skip();
     else if (answer === 'send' || !(answer > 0)) slot.send(this.cannedResponse(accepted));
     else setTimeout(() => slot.send(this.cannedResponse(accepted)), answer);
@@ -457,6 +460,17 @@ export class LibprocessEndpoint extends EventEmitter {
       closed++;
     }
     return closed;
+  }
+
+  private consultAnswerHook(message: InboundMessage): 'send' | 'drop' | number {
+    if (this.answerHook === undefined) return 'send';
+    try {
+      return this.answerHook(message);
+    } catch (error) {
+      // A failing hook must not leave the response slot open (it would stall the connection).
+      this.emit('handler-error', { message, error });
+      return 'send';
+    }
   }
 
   private runHandler(handler: MessageHandler, message: InboundMessage): void {

@@ -3,6 +3,7 @@
 export { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay } from './backoff.ts';
 export type { ConnectionInfo } from './connection-info.ts';
 export {
+  type AnswerHook,
   type InboundMessage,
   LibprocessEndpoint,
   type LibprocessEndpointOptions,

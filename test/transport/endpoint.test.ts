@@ -180,6 +180,44 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
   });
 });
 
+describe('LibprocessEndpoint test hooks', () => {
+  it('answerHook drops or delays answers; later answers keep request order; a throwing hook answers normally', async () => {
+    const e = await endpoint({ acceptAnyId: true });
+    const plan: ('send' | 'drop' | number)[] = [60, 'drop', 'send'];
+    let calls = 0;
+    e.answerHook = () => {
+      calls++;
+      if (calls === 4) throw new Error('hook bug');
+      return plan[calls - 1] ?? 'send';
+    };
+    const hookErrors: unknown[] = [];
+    e.on('handler-error', ({ error }) => hookErrors.push(error));
+    const client = await rawClient(e.address.port);
+    const started = Date.now();
+    client.socket.write(cat(EXAMPLE_B, EXAMPLE_C, EXAMPLE_B, EXAMPLE_C));
+    await until(() => statuses(client.received()).length === 3, 2000, 'three answers');
+    assert.ok(Date.now() - started >= 50, 'the delayed first answer held the others back');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(statuses(client.received()), [202, 202, 202]);
+    assert.equal(hookErrors.length, 1);
+  });
+
+  it('closeInbound closes the selected inbound connections only', async () => {
+    const e = await endpoint({ acceptAnyId: true });
+    const a = await rawClient(e.address.port);
+    const b = await rawClient(e.address.port);
+    await until(() => e.inboundConnections === 2, 2000, 'two connections');
+    assert.equal(
+      e.closeInbound((info) => info.remotePort === a.socket.localPort),
+      1,
+    );
+    await a.closed;
+    b.socket.write(EXAMPLE_B);
+    await until(() => statuses(b.received()).length === 1, 2000, 'b still answered');
+    assert.equal(e.inboundConnections, 1);
+  });
+});
+
 describe('LibprocessEndpoint inbound, older eras', () => {
   const ROUTE = cat('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
   const FROM_ONLY = cat('POST /slave(1)/m HTTP/1.1\r\nLibprocess-From: a@1.2.3.4:5\r\n\r\n');
