@@ -81,13 +81,21 @@ interface FieldPlan {
   keyKind: number;
   enumNames: Record<number, string> | undefined;
   messageType: PbType | undefined;
+  /** The message type's plan, filled on first use (types may be recursive). */
+  nested: TypePlan | undefined;
   /** JSON text of the default written for an unset field, or undefined. */
   defaultText: string | undefined;
 }
 
+/** A compiled writer: message, depth, whether to write unknown fields -> JSON text. */
+type CompiledWriter = (m: ProtoMessage, depth: number, unknown: boolean) => string;
+
 interface TypePlan {
+  type: PbType;
+  alphabetical: boolean;
   fields: FieldPlan[];
   byNumber: Map<number, string>;
+  writer: CompiledWriter | undefined;
 }
 
 const plans = new WeakMap<PbType, TypePlan>();
@@ -125,6 +133,7 @@ function planFor(type: PbType, alphabetical: boolean): TypePlan {
       keyKind: map ? (KIND_BY_TYPE[(field as unknown as { keyType: string }).keyType] ?? K_STRING) : 0,
       enumNames,
       messageType,
+      nested: undefined,
       defaultText: undefined,
     };
     const options = field.options as Record<string, unknown> | undefined;
@@ -134,7 +143,7 @@ function planFor(type: PbType, alphabetical: boolean): TypePlan {
     fields.push(f);
   }
   if (alphabetical) fields.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  plan = { fields, byNumber };
+  plan = { type, alphabetical, fields, byNumber, writer: undefined };
   cache.set(type, plan);
   return plan;
 }
@@ -145,62 +154,135 @@ function planFor(type: PbType, alphabetical: boolean): TypePlan {
  * @throws MesosWireError MW_PROTO_TOO_DEEP on nesting beyond JSON_WRITE_MAX_DEPTH.
  */
 export function toMesosJson(message: ProtoMessage, type: PbType, options: MesosJsonWriteOptions = {}): string {
-  const alphabetical = options.keyOrder === 'alphabetical';
-  return writeMessage(message, type, alphabetical, options.unknownFields !== false, 0);
+  const plan = planFor(type, options.keyOrder === 'alphabetical');
+  return writerOf(plan)(message, 0, options.unknownFields !== false);
 }
 
-const hasOwn = Object.prototype.hasOwnProperty;
+function nestedPlan(f: FieldPlan, parent: TypePlan): TypePlan {
+  if (f.nested === undefined) f.nested = planFor(f.messageType!, parent.alphabetical);
+  return f.nested;
+}
 
-function writeMessage(m: ProtoMessage, type: PbType, alphabetical: boolean, unknown: boolean, depth: number): string {
-  if (depth > JSON_WRITE_MAX_DEPTH) {
-    throw mwError('MW_PROTO_TOO_DEEP', `message nests deeper than ${JSON_WRITE_MAX_DEPTH}`, {
-      typeName: type.fullName,
-    });
+function writerOf(plan: TypePlan): CompiledWriter {
+  if (plan.writer === undefined) plan.writer = compileWriter(plan);
+  return plan.writer;
+}
+
+/** JS expression writing scalar `v` of field `i` (string concatenation converts numbers and bigints). */
+function scalarExpr(f: FieldPlan, i: number, v: string): string {
+  switch (f.kind) {
+    case K_DOUBLE:
+      return `fd(${v})`;
+    case K_INT32:
+      return `(${v}|0)`;
+    case K_UINT32:
+      return `(${v}>>>0)`;
+    case K_INT64:
+      return `(typeof ${v}==="bigint"?${v}:big(${v},false))`;
+    case K_UINT64:
+      return `(typeof ${v}==="bigint"?${v}:big(${v},true))`;
+    case K_BOOL:
+      return `(${v}?"true":"false")`;
+    case K_STRING:
+      return `q(${v})`;
+    case K_BYTES:
+      return `by(${v})`;
+    case K_ENUM:
+      return `(EQ[${i}][${v}]??${v})`;
+    default:
+      throw mwError('MW_INTERNAL', `no scalar writer for ${f.name}`);
   }
-  const plan = planFor(type, alphabetical);
-  let out = '{';
-  let first = true;
-  const unknowns = unknown ? (m as { $unknowns?: Uint8Array[] }).$unknowns : undefined;
-  if (alphabetical && unknowns !== undefined && unknowns.length > 0) {
-    out += `"$unknown":${writeUnknowns(unknowns, plan)}`;
-    first = false;
-  }
+}
+
+/**
+ * Generates a writer per type, like protobufjs generates decoders: one straight-line
+ * block per field with constant property names, so V8 sees monomorphic loads instead
+ * of a keyed lookup per field (about twice as fast as walking the plan).
+ */
+function compileWriter(plan: TypePlan): CompiledWriter {
   const fields = plan.fields;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i]!;
-    const v = hasOwn.call(m, f.name) ? m[f.name] : undefined;
-    let text: string | undefined;
-    if (f.repeated) {
-      if (!Array.isArray(v) || v.length === 0) continue;
-      text = '[';
-      for (let j = 0; j < v.length; j++) {
-        if (j > 0) text += ',';
-        text += writeValue(f, v[j], alphabetical, unknown, depth);
-      }
-      text += ']';
-    } else if (f.map) {
-      if (v === undefined || v === null) continue;
-      const keys = Object.keys(v as object);
-      if (keys.length === 0) continue;
-      text = '{';
-      for (let j = 0; j < keys.length; j++) {
-        if (j > 0) text += ',';
-        text += `${quoteString(mapKeyText(f, keys[j]!))}:${writeValue(f, (v as Record<string, unknown>)[keys[j]!], alphabetical, unknown, depth)}`;
-      }
-      text += '}';
-    } else if (v === undefined || v === null) {
-      if (f.defaultText === undefined) continue;
-      text = f.defaultText;
+  const lines: string[] = [];
+  // `c` is the separator before the next key: empty until something was written.
+  const unknownBlock = 'if(u){v=m.$unknowns;if(v!=null&&v.length>0){o+=c+\'"$unknown":\'+unk(v,P);c=","}}';
+  lines.push('if(d>MAX)deep(P);', 'var o="{",c="",v,j;');
+  if (plan.alphabetical) lines.push(unknownBlock);
+  fields.forEach((f, i) => {
+    const key = JSON.stringify(f.name);
+    const key_ = JSON.stringify(f.key);
+    lines.push(`v=m[${key}];`);
+    if (f.map) {
+      lines.push(`if(v!=null){j=mp(F[${i}],v,d,u,P);if(j!==undefined){o+=c+${key_}+j;c=","}}`);
+    } else if (f.repeated) {
+      const item = (x: string) => (f.kind === K_MESSAGE ? `(WS[${i}]||ld(${i}))(${x},d+1,u)` : scalarExpr(f, i, x));
+      lines.push(
+        `if(v!=null&&v.length>0){o+=c+${key_}+"["+${item('v[0]')};for(j=1;j<v.length;j++)o+=","+${item('v[j]')};o+="]";c=","}`,
+      );
+    } else if (f.kind === K_MESSAGE) {
+      lines.push(`if(v!=null&&h.call(m,${key})){o+=c+${key_}+(WS[${i}]||ld(${i}))(v,d+1,u);c=","}`);
     } else {
-      text = writeValue(f, v, alphabetical, unknown, depth);
+      const write = `{o+=c+${key_}+${scalarExpr(f, i, 'v')};c=","}`;
+      const dflt = f.defaultText === undefined ? '' : `else{o+=c+${JSON.stringify(`${f.key}${f.defaultText}`)};c=","}`;
+      lines.push(`if(v!=null&&h.call(m,${key}))${write}${dflt}`);
     }
-    out += first ? f.key + text : `,${f.key}${text}`;
-    first = false;
+  });
+  if (!plan.alphabetical) lines.push(unknownBlock);
+  lines.push('return o+"}"');
+  const WS: (CompiledWriter | undefined)[] = fields.map(() => undefined);
+  const ld = (i: number): CompiledWriter => {
+    const w = writerOf(nestedPlan(fields[i]!, plan));
+    WS[i] = w;
+    return w;
+  };
+  const EQ = fields.map((f) =>
+    f.enumNames === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(f.enumNames).map(([id, name]) => [id, `"${name}"`])),
+  );
+  const deep = (p: TypePlan): never => {
+    throw mwError('MW_PROTO_TOO_DEEP', `message nests deeper than ${JSON_WRITE_MAX_DEPTH}`, {
+      typeName: p.type.fullName,
+    });
+  };
+  const factory = new Function(
+    'fd, q, by, big, h, EQ, WS, ld, mp, unk, deep, F, P, MAX',
+    `return function write(m,d,u){${lines.join('\n')}}`,
+  ) as (...deps: unknown[]) => CompiledWriter;
+  return factory(
+    formatDouble,
+    quoteString,
+    writeBytes,
+    (v: unknown, unsigned: boolean) => toBigInt(v, unsigned),
+    Object.prototype.hasOwnProperty,
+    EQ,
+    WS,
+    ld,
+    writeMap,
+    writeUnknowns,
+    deep,
+    fields,
+    plan,
+    JSON_WRITE_MAX_DEPTH,
+  );
+}
+
+function writeBytes(v: unknown): string {
+  return typeof v === 'string' ? quoteString(v) : `"${encodeBase64(v as Uint8Array)}"`;
+}
+
+/** A map field's object text, or undefined when the map is empty. */
+function writeMap(f: FieldPlan, v: Record<string, unknown>, depth: number, unknown: boolean, parent: TypePlan) {
+  const keys = Object.keys(v);
+  if (keys.length === 0) return undefined;
+  let text = '{';
+  for (let j = 0; j < keys.length; j++) {
+    const item = v[keys[j]!];
+    const itemText =
+      f.kind === K_MESSAGE
+        ? writerOf(nestedPlan(f, parent))(item as ProtoMessage, depth + 1, unknown)
+        : writeScalar(f, item);
+    text += `${j > 0 ? ',' : ''}${quoteString(mapKeyText(f, keys[j]!))}:${itemText}`;
   }
-  if (!alphabetical && unknowns !== undefined && unknowns.length > 0) {
-    out += `${first ? '' : ','}"$unknown":${writeUnknowns(unknowns, plan)}`;
-  }
-  return `${out}}`;
+  return `${text}}`;
 }
 
 function mapKeyText(f: FieldPlan, key: string): string {
@@ -210,11 +292,6 @@ function mapKeyText(f: FieldPlan, key: string): string {
     return toBigInt({ low: bits.lo, high: bits.hi }, f.keyKind === K_UINT64).toString();
   }
   return key;
-}
-
-function writeValue(f: FieldPlan, v: unknown, alphabetical: boolean, unknown: boolean, depth: number): string {
-  if (f.kind === K_MESSAGE) return writeMessage(v as ProtoMessage, f.messageType!, alphabetical, unknown, depth + 1);
-  return writeScalar(f, v);
 }
 
 function writeScalar(f: FieldPlan, v: unknown): string {
@@ -285,18 +362,26 @@ export function formatDouble(v: number): string {
   if (v === Number.POSITIVE_INFINITY) return '"Infinity"';
   if (v === Number.NEGATIVE_INFINITY) return '"-Infinity"';
   if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
+  if (Number.isInteger(v) && v < 1e21 && v > -1e21) return `${v}.0`;
   const s = String(v);
   const e = s.indexOf('e');
   if (e >= 0) return s[e + 1] === '+' ? s.slice(0, e + 1) + s.slice(e + 2) : s;
   return s.indexOf('.') >= 0 ? s : `${s}.0`;
 }
 
-const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 const HEX = '0123456789ABCDEF';
+
+function needsEscape(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return true;
+  }
+  return false;
+}
 
 /** A JSON string literal as RapidJSON writes it: raw UTF-8, escaping `"`, `\` and control characters. */
 export function quoteString(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  if (!needsEscape(s)) return `"${s}"`;
   let out = '"';
   let from = 0;
   for (let i = 0; i < s.length; i++) {
