@@ -115,7 +115,8 @@ export class HttpDecodeStream extends Transform {
 
   // Reads are how the buffered events leave (async iteration, 'data', pipe all call read()): once the last one before
   // a held-back error is out, raise the error.
-  override read(size?: number): unknown {
+  // biome-ignore lint/suspicious/noExplicitAny: same signature as Readable.read
+  override read(size?: number): any {
     const event = super.read(size);
     const failure = this.#failure;
     if (failure !== undefined && this.readableLength === 0) {

@@ -84,9 +84,13 @@ describe('HttpDecodeStream (Node Transform)', () => {
   it('turns bytes into message events', async () => {
     const seen: string[] = [];
     const stream = new HttpDecodeStream();
-    await pipeline(Readable.from(chunksOf(EXAMPLE_A, 64).map((c) => Buffer.from(c))), stream, async (events) => {
-      for await (const e of events as AsyncIterable<HttpDecodeEvent>) seen.push(describeEvent(e));
-    });
+    await pipeline(
+      Readable.from(chunksOf(EXAMPLE_A, 64).map((c) => Buffer.from(c))),
+      stream,
+      async (events: AsyncIterable<HttpDecodeEvent>) => {
+        for await (const e of events) seen.push(describeEvent(e));
+      },
+    );
     assert.deepEqual(seen, ['message request 68B end=313']);
     assert.equal(stream.decoder.offset, 313);
   });
@@ -98,8 +102,8 @@ describe('HttpDecodeStream (Node Transform)', () => {
       pipeline(
         Readable.from([Buffer.from(EXAMPLE_A), Buffer.from('POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n')]),
         stream,
-        async (events) => {
-          for await (const e of events as AsyncIterable<HttpDecodeEvent>) seen.push(describeEvent(e));
+        async (events: AsyncIterable<HttpDecodeEvent>) => {
+          for await (const e of events) seen.push(describeEvent(e));
         },
       ),
       { code: 'MW_HTTP_BAD_CONTENT_LENGTH', offset: 346 },
