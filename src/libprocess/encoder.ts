@@ -1,4 +1,6 @@
 import { mwError } from '../errors.ts';
+import { encodeRequest } from '../http/encoder.ts';
+import type { HttpHeader } from '../http/types.ts';
 import { formatUpid, formatUpidAddress, parseUpid, type Upid } from './upid.ts';
 
 /**
@@ -33,48 +35,71 @@ export interface OutgoingMessage {
   body?: Uint8Array;
 }
 
-const CRLF = '\r\n';
-
 /**
- * Encodes a message byte for byte as a sender of the given era writes it.
+ * Encodes a message byte for byte as a sender of the given era writes it
+ * (on top of the HTTP encoder of src/http, which writes headers exactly as given).
  * Throws `MW_LIBPROCESS_BAD_NAME` when the name or receiver id cannot be
- * written into a request line (a space, CR, LF or other control byte), and
- * the UPID errors for malformed UPID text.
+ * written into a request line (space, control or non-ASCII bytes), and the
+ * UPID errors for malformed UPID text.
  */
 export function encodeMessage(message: OutgoingMessage, style: MessageStyle = 'mesos-1.11'): Uint8Array {
   const from = typeof message.from === 'string' ? parseUpid(message.from) : message.from;
   const to = typeof message.to === 'string' ? parseUpid(message.to) : message.to;
   const body = message.body ?? new Uint8Array(0);
-  const path = messagePath(to.id, message.name);
+  const target = messagePath(to.id, message.name);
   const fromText = formatUpid(from);
-  let head: string;
+  // libprocess: one lowercase-hex chunk for a non-empty body; nothing at all (no framing header) for an empty one.
+  const chunked = body.length > 0;
+  const transferEncoding: HttpHeader[] = chunked ? [{ name: 'Transfer-Encoding', value: 'chunked' }] : [];
+  const framing = chunked ? 'chunked' : 'none';
   switch (style) {
     case 'mesos-0.21':
-      head = `POST ${path} HTTP/1.0${CRLF}User-Agent: libprocess/${fromText}${CRLF}Connection: Keep-Alive${CRLF}`;
-      break;
+      return encodeRequest({
+        method: 'POST',
+        target,
+        version: '1.0',
+        headers: [
+          { name: 'User-Agent', value: `libprocess/${fromText}` },
+          { name: 'Connection', value: 'Keep-Alive' },
+          ...transferEncoding,
+        ],
+        body,
+        framing,
+      });
     case 'mesos-1.11':
-    case 'mesos-1.12': {
-      const host = style === 'mesos-1.12' ? formatUpidAddress(to) : '';
-      head =
-        `POST ${path} HTTP/1.1${CRLF}User-Agent: libprocess/${fromText}${CRLF}Libprocess-From: ${fromText}${CRLF}` +
-        `Connection: Keep-Alive${CRLF}Host: ${host}${CRLF}`;
-      break;
-    }
+    case 'mesos-1.12':
+      return encodeRequest({
+        method: 'POST',
+        target,
+        headers: [
+          { name: 'User-Agent', value: `libprocess/${fromText}` },
+          { name: 'Libprocess-From', value: fromText },
+          { name: 'Connection', value: 'Keep-Alive' },
+          { name: 'Host', value: style === 'mesos-1.12' ? formatUpidAddress(to) : '' },
+          ...transferEncoding,
+        ],
+        body,
+        framing,
+      });
     case 'content-length':
-      head =
-        `POST ${path} HTTP/1.1${CRLF}Host: ${formatUpidAddress(to)}${CRLF}User-Agent: Go-http-client/1.1${CRLF}` +
-        `Content-Length: ${body.length}${CRLF}Connection: Keep-Alive${CRLF}Content-Type: application/x-protobuf${CRLF}` +
-        `Libprocess-From: ${fromText}${CRLF}Accept-Encoding: gzip${CRLF}${CRLF}`;
-      return join(head, body, '');
+      return encodeRequest({
+        method: 'POST',
+        target,
+        headers: [
+          { name: 'Host', value: formatUpidAddress(to) },
+          { name: 'User-Agent', value: 'Go-http-client/1.1' },
+          { name: 'Content-Length', value: String(body.length) },
+          { name: 'Connection', value: 'Keep-Alive' },
+          { name: 'Content-Type', value: 'application/x-protobuf' },
+          { name: 'Libprocess-From', value: fromText },
+          { name: 'Accept-Encoding', value: 'gzip' },
+        ],
+        body,
+        framing: 'content-length',
+      });
     default:
       throw mwError('MW_INVALID_ARGUMENT', `unknown message style "${String(style)}"`);
   }
-  if (body.length === 0) return join(`${head}${CRLF}`, body, '');
-  return join(
-    `${head}Transfer-Encoding: chunked${CRLF}${CRLF}${body.length.toString(16)}${CRLF}`,
-    body,
-    `${CRLF}0${CRLF}${CRLF}`,
-  );
 }
 
 /**
@@ -91,21 +116,11 @@ export function messagePath(receiverId: string, name: string): string {
 function checkPathPart(text: string, what: string, base: number): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    // A space ends the request target; control bytes and non-latin1 cannot be sent at all.
-    if (c <= 0x20 || c === 0x7f || c > 0xff) {
+    // A space ends the request target; control bytes cannot be sent; non-ASCII is not a valid target byte.
+    if (c <= 0x20 || c >= 0x7f) {
       throw mwError('MW_LIBPROCESS_BAD_NAME', `${what} has a byte that cannot go into a request line (code ${c})`, {
         offset: base + i,
       });
     }
   }
-}
-
-/** head (latin1 text) + body + tail (latin1 text) as one array. */
-function join(head: string, body: Uint8Array, tail: string): Uint8Array {
-  const out = new Uint8Array(head.length + body.length + tail.length);
-  for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i);
-  out.set(body, head.length);
-  const t = head.length + body.length;
-  for (let i = 0; i < tail.length; i++) out[t + i] = tail.charCodeAt(i);
-  return out;
 }

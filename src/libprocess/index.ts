@@ -20,9 +20,7 @@ export type { ResponseOptions, StreamingResponseOptions } from './responses.ts';
 export {
   encodeAcceptedResponse,
   encodeBadRequestResponse,
-  encodeChunk,
   encodeInternalServerErrorResponse,
-  encodeLastChunk,
   encodeNotFoundResponse,
   encodeStreamingResponseHead,
   encodeTextResponse,

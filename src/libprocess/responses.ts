@@ -1,16 +1,16 @@
 import { mwError } from '../errors.ts';
+import { encodeResponse } from '../http/encoder.ts';
+import type { HttpHeader } from '../http/types.ts';
 
 /**
  * The HTTP responses a libprocess receiver writes on the inbound connection
  * of a message (wire-protocol.md §1.6 example D, §2.4). Header order in real
  * responses is unspecified (a hash map); mesos-wire writes `Date`, then
  * `Content-Type` (when there is a body), then `Content-Length`.
- *
- * These are fixed templates written directly (the generic HTTP encoder of
- * src/http was not available when this was written).
+ * Written with the HTTP encoder of src/http; stream bodies continue with its
+ * `encodeChunk` / `encodeLastChunk`.
  */
 
-const CRLF = '\r\n';
 const TEXT_PLAIN = 'text/plain; charset=utf-8';
 const utf8 = new TextEncoder();
 
@@ -71,10 +71,10 @@ export function encodeTextResponse(status: number, body: string, options: Respon
   if (reason === undefined)
     throw mwError('MW_INVALID_ARGUMENT', `no libprocess response template for status ${status}`);
   const bodyBytes = utf8.encode(body);
-  const date = formatHttpDate(options.date ?? new Date());
-  const contentType = bodyBytes.length > 0 ? `Content-Type: ${TEXT_PLAIN}${CRLF}` : '';
-  const head = `HTTP/1.1 ${status} ${reason}${CRLF}Date: ${date}${CRLF}${contentType}Content-Length: ${bodyBytes.length}${CRLF}${CRLF}`;
-  return concatLatin1(head, bodyBytes, '');
+  const headers: HttpHeader[] = [{ name: 'Date', value: formatHttpDate(options.date ?? new Date()) }];
+  if (bodyBytes.length > 0) headers.push({ name: 'Content-Type', value: TEXT_PLAIN });
+  headers.push({ name: 'Content-Length', value: String(bodyBytes.length) });
+  return encodeResponse({ status, reason, headers, body: bodyBytes, framing: 'content-length' });
 }
 
 /** Options of `encodeStreamingResponseHead`. */
@@ -91,39 +91,17 @@ export interface StreamingResponseOptions extends ResponseOptions {
  * The head of a chunked streaming response (a v1 API event stream):
  * status line, `Date`, `Content-Type`, the extra headers, then
  * `Transfer-Encoding: chunked`. Follow it with `encodeChunk` pieces and
- * `encodeLastChunk()`.
+ * `encodeLastChunk()` (src/http/encoder.ts).
  */
 export function encodeStreamingResponseHead(options: StreamingResponseOptions): Uint8Array {
   const status = options.status ?? 200;
   const reason = LIBPROCESS_REASONS[status];
   if (reason === undefined) throw mwError('MW_INVALID_ARGUMENT', `no reason phrase for status ${status}`);
-  let head = `HTTP/1.1 ${status} ${reason}${CRLF}Date: ${formatHttpDate(options.date ?? new Date())}${CRLF}`;
-  head += `Content-Type: ${options.contentType}${CRLF}`;
-  for (const [name, value] of options.headers ?? []) head += `${name}: ${value}${CRLF}`;
-  head += `Transfer-Encoding: chunked${CRLF}${CRLF}`;
-  return concatLatin1(head, new Uint8Array(0), '');
-}
-
-/**
- * One HTTP chunk: lowercase hex size, CRLF, the bytes, CRLF. An empty input
- * gives an empty array, because a zero-size chunk would end the stream
- * (use `encodeLastChunk` for that).
- */
-export function encodeChunk(bytes: Uint8Array): Uint8Array {
-  if (bytes.length === 0) return new Uint8Array(0);
-  return concatLatin1(`${bytes.length.toString(16)}${CRLF}`, bytes, CRLF);
-}
-
-/** The last chunk of a chunked body: `0\r\n\r\n` (no trailers). */
-export function encodeLastChunk(): Uint8Array {
-  return concatLatin1(`0${CRLF}${CRLF}`, new Uint8Array(0), '');
-}
-
-function concatLatin1(head: string, body: Uint8Array, tail: string): Uint8Array {
-  const out = new Uint8Array(head.length + body.length + tail.length);
-  for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i);
-  out.set(body, head.length);
-  const t = head.length + body.length;
-  for (let i = 0; i < tail.length; i++) out[t + i] = tail.charCodeAt(i);
-  return out;
+  const headers: HttpHeader[] = [
+    { name: 'Date', value: formatHttpDate(options.date ?? new Date()) },
+    { name: 'Content-Type', value: options.contentType },
+  ];
+  for (const [name, value] of options.headers ?? []) headers.push({ name, value });
+  headers.push({ name: 'Transfer-Encoding', value: 'chunked' });
+  return encodeResponse({ status, reason, headers });
 }

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isMesosWireError } from '../../src/errors.ts';
+import { encodeChunk, encodeLastChunk } from '../../src/http/encoder.ts';
 import {
   encodeAcceptedResponse,
   encodeBadRequestResponse,
-  encodeChunk,
   encodeInternalServerErrorResponse,
-  encodeLastChunk,
   encodeMessage,
   encodeNotFoundResponse,
   encodeStreamingResponseHead,
