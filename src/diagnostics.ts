@@ -35,6 +35,16 @@ interface TcpStreamDiagnosticBase {
   frame?: number;
 }
 
+/** Fields shared by the diagnostics of HTTP decoding over a TCP stream. */
+interface HttpStreamDiagnosticBase {
+  flow: string;
+  connection: number;
+  direction: TcpDirection;
+  /** Offset in this direction's byte stream where the problem was found. */
+  streamOffset: number;
+  frame?: number;
+}
+
 /** Every anomaly mesos-wire reports, keyed on `kind`. */
 export type Diagnostic =
   | (TcpStreamDiagnosticBase & { kind: 'tcp-gap'; bytes: number; reason: TcpGapReason })
@@ -64,6 +74,24 @@ export type Diagnostic =
       moreFragments: boolean;
     }
   | { kind: 'packet-undecodable'; frame: number; linkType: number; reason: string }
+  | (HttpStreamDiagnosticBase & {
+      kind: 'http-framing-error';
+      /** The MW_HTTP_* code of the decoder's error. */
+      code: string;
+      message: string;
+    })
+  | (HttpStreamDiagnosticBase & {
+      kind: 'http-resync';
+      /** What made the stream start inside a message: a TCP gap, or a capture that started mid-connection. */
+      reason: 'gap' | 'midstream';
+      /** The MW_HTTP_* code the bytes before the next message start produced. */
+      code: string;
+    })
+  | (HttpStreamDiagnosticBase & {
+      kind: 'http-incomplete-message';
+      /** A TCP gap cut the message, or the connection closed (or the capture ended) inside it. */
+      cause: 'gap' | 'close';
+    })
   | { kind: 'unsupported-link-type'; frame: number; linkType: number };
 
 /** The `kind` of each diagnostic. */
@@ -121,6 +149,22 @@ export const DIAGNOSTIC_INFO: { readonly [K in DiagnosticKind]: DiagnosticInfo }
   'packet-undecodable': {
     title: 'Undecodable packet',
     description: 'A packet is too short or malformed at the link, IP or TCP layer and was skipped.',
+  },
+  'http-framing-error': {
+    title: 'HTTP framing error',
+    description:
+      'Bytes of a TCP stream are not valid HTTP/1.x at this point; decoding skips to the next message start ' +
+      '(a line beginning with a method and " /", or with "HTTP/1.").',
+  },
+  'http-resync': {
+    title: 'HTTP resynchronised',
+    description:
+      'After a TCP gap or a mid-connection start, the stream began inside a message; the bytes up to the next ' +
+      'message start were skipped.',
+  },
+  'http-incomplete-message': {
+    title: 'Incomplete HTTP message',
+    description: 'A message was cut by a TCP gap or by the end of its connection (or of the capture); it is not shown.',
   },
   'unsupported-link-type': {
     title: 'Unsupported link type',

@@ -1,0 +1,282 @@
+import type { Diagnostic, TcpDirection } from '../diagnostics.ts';
+import { isMesosWireError, type MesosWireError } from '../errors.ts';
+import { HttpDecoder, type HttpDecoderOptions } from '../http/decoder.ts';
+import type { HttpMessage } from '../http/types.ts';
+import type { CapturedPacket, PacketRef } from '../pcap/packet.ts';
+import { type ReadCaptureFileOptions, type ReadCaptureFileResult, readCaptureFile } from '../pcap/read-file.ts';
+import { type TcpEvent, TcpReassembler, type TcpReassemblerOptions } from '../pcap/tcp-reassembler.ts';
+
+/** What decoding a capture yields, in capture order. */
+export type CaptureDecodeEvent =
+  /** Connection lifecycle, TCP gaps and every diagnostic (TCP and HTTP), as the reassembler and decoders report them. */
+  | Exclude<TcpEvent, { kind: 'data' }>
+  | {
+      kind: 'http-message';
+      /** Connection id `client>server`. */
+      flow: string;
+      connection: number;
+      direction: TcpDirection;
+      /** `source>destination` of this message. */
+      stream: string;
+      message: HttpMessage;
+      /** The packet that carried the message's first byte (frame number and time). */
+      packet: PacketRef;
+      /** The packet that carried its last byte. */
+      endPacket: PacketRef;
+    };
+
+/** Options of CaptureDecoder. */
+export interface CaptureDecoderOptions {
+  tcp?: TcpReassemblerOptions;
+  /** Passed to every per-direction HttpDecoder (`startOffset` and `expect` are set by the pipeline). */
+  http?: Omit<HttpDecoderOptions, 'startOffset' | 'expect'>;
+}
+
+/** Packets remembered per direction to map message offsets back to frames. */
+const MAX_TRACKED_PACKETS = 8192;
+/** Bounded guard against a resync that makes no progress (a decoder bug); the direction then waits for new bytes. */
+const MAX_RESYNCS_PER_WRITE = 10_000;
+
+/** Which stream a direction state belongs to. */
+interface StreamContext {
+  readonly flow: string;
+  readonly connection: number;
+  readonly direction: TcpDirection;
+  readonly stream: string;
+}
+
+/** One direction of a connection: its HTTP decoder and the packets that carried its recent bytes. */
+class DirectionState {
+  readonly context: StreamContext;
+  /** Set right after construction (the decoder's handler needs this state). */
+  decoder!: HttpDecoder;
+  /** Why the next bytes may start inside a message (until a message head is seen). */
+  disruption: 'gap' | 'midstream' | undefined;
+  /** (stream offset, packet) of recent data events, oldest first, to find a message's first and last packet. */
+  offsets: number[] = [];
+  packets: PacketRef[] = [];
+  /** The packet being written, for diagnostics raised during the write. */
+  current: PacketRef | undefined;
+
+  constructor(context: StreamContext, disruption: 'gap' | 'midstream' | undefined) {
+    this.context = context;
+    this.disruption = disruption;
+  }
+
+  /** The packet that carried stream offset `at`. */
+  packetAt(at: number): PacketRef {
+    let found = 0;
+    for (let i = 0; i < this.offsets.length && this.offsets[i]! <= at; i++) found = i;
+    return this.packets[found]!;
+  }
+
+  /** Forgets packets wholly before `at` (a message ended there). */
+  forgetBefore(at: number): void {
+    let keep = 0;
+    while (keep + 1 < this.offsets.length && this.offsets[keep + 1]! <= at) keep++;
+    if (keep > 0) {
+      this.offsets.splice(0, keep);
+      this.packets.splice(0, keep);
+    }
+  }
+}
+
+/**
+ * Captures to HTTP messages: packets -> TCP reassembly -> one HttpDecoder per direction.
+ *
+ * Each direction's decoder accepts requests and responses (`expect: 'any'`). After a TCP gap, or when the capture
+ * started mid-connection, the next bytes may fall inside a message: the decoder then fails on them and is resynced
+ * at the next message start, reported once as `http-resync` (not as a framing error). A framing error elsewhere is
+ * reported as `http-framing-error` and resynced the same way. A message cut by a gap or by the connection's end is
+ * reported as `http-incomplete-message`. Nothing is thrown for bad traffic; `push` rethrows only a handler's error.
+ */
+export class CaptureDecoder {
+  private readonly onEvent: (event: CaptureDecodeEvent) => void;
+  private readonly httpOptions: CaptureDecoderOptions['http'];
+  private readonly reassembler: TcpReassembler;
+  /** Per `connection direction`. */
+  private readonly directions = new Map<string, DirectionState>();
+  private readonly midstream = new Set<number>();
+
+  constructor(onEvent: (event: CaptureDecodeEvent) => void, options: CaptureDecoderOptions = {}) {
+    this.onEvent = onEvent;
+    this.httpOptions = options.http;
+    this.reassembler = new TcpReassembler((event) => this.onTcpEvent(event), options.tcp);
+  }
+
+  /** Counters of the TCP layer. */
+  get tcpStats(): TcpReassembler['stats'] {
+    return this.reassembler.stats;
+  }
+
+  push(packet: CapturedPacket): void {
+    this.reassembler.push(packet);
+  }
+
+  /** End of capture: closes every connection, reporting messages left incomplete. */
+  end(): void {
+    this.reassembler.end();
+  }
+
+  private onTcpEvent(event: TcpEvent): void {
+    switch (event.kind) {
+      case 'data': {
+        const state = this.direction(event, event.streamOffset);
+        state.offsets.push(event.streamOffset);
+        state.packets.push({ index: event.packet.index, timestamp: event.packet.timestamp });
+        // Bytes that never complete a message (a huge body, junk while resyncing) must not grow this without bound;
+        // beyond the cap, the first packet of such a message is reported as the oldest one still known.
+        if (state.offsets.length > MAX_TRACKED_PACKETS) {
+          state.offsets.splice(0, MAX_TRACKED_PACKETS / 2);
+          state.packets.splice(0, MAX_TRACKED_PACKETS / 2);
+        }
+        state.current = event.packet;
+        this.write(state, event.bytes);
+        return;
+      }
+      case 'open':
+        if (event.midstream) this.midstream.add(event.connection);
+        this.onEvent(event);
+        return;
+      case 'gap': {
+        this.onEvent(event);
+        const key = `${event.connection} ${event.direction}`;
+        const state = this.directions.get(key);
+        if (state !== undefined) this.finish(state, 'gap', event.streamOffset);
+        // A fresh decoder at the offset after the gap, expecting to start inside a message.
+        this.directions.set(key, this.createState(event, event.streamOffset + event.length, 'gap'));
+        return;
+      }
+      case 'close':
+        for (const direction of ['client-to-server', 'server-to-client'] as const) {
+          const key = `${event.connection} ${direction}`;
+          const state = this.directions.get(key);
+          if (state !== undefined) {
+            this.finish(state, 'close', undefined);
+            this.directions.delete(key);
+          }
+        }
+        this.midstream.delete(event.connection);
+        this.onEvent(event);
+        return;
+      default:
+        this.onEvent(event);
+    }
+  }
+
+  private direction(context: StreamContext, startOffset: number): DirectionState {
+    const key = `${context.connection} ${context.direction}`;
+    let state = this.directions.get(key);
+    if (state === undefined) {
+      const disruption = this.midstream.has(context.connection) ? 'midstream' : undefined;
+      state = this.createState(context, startOffset, disruption);
+      this.directions.set(key, state);
+    }
+    return state;
+  }
+
+  private createState(
+    context: StreamContext,
+    startOffset: number,
+    disruption: 'gap' | 'midstream' | undefined,
+  ): DirectionState {
+    const { flow, connection, direction, stream } = context;
+    const state = new DirectionState({ flow, connection, direction, stream }, disruption);
+    state.decoder = new HttpDecoder(
+      {
+        onHead: () => {
+          state.disruption = undefined;
+        },
+        onMessage: (message) => {
+          const packet = state.packetAt(message.offset);
+          const endPacket = state.packetAt(message.end - 1);
+          state.forgetBefore(message.end);
+          this.onEvent({ kind: 'http-message', ...state.context, message, packet, endPacket });
+        },
+      },
+      { ...this.httpOptions, expect: 'any', startOffset },
+    );
+    return state;
+  }
+
+  private write(state: DirectionState, bytes: Uint8Array): void {
+    try {
+      state.decoder.write(bytes);
+    } catch (error) {
+      this.reportAndResync(state, error);
+    }
+  }
+
+  /** Reports a decoder error, then resyncs until the decoder stops failing on the bytes it holds. */
+  private reportAndResync(state: DirectionState, first: unknown): void {
+    let error: unknown = first;
+    let lastOffset = -1;
+    for (let round = 0; round < MAX_RESYNCS_PER_WRITE; round++) {
+      if (!isMesosWireError(error) || error.code === 'MW_DECODER_FAILED') throw error;
+      const offset = error.offset ?? state.decoder.offset;
+      if (offset === lastOffset && round > 0) return;
+      lastOffset = offset;
+      this.report(state, error, offset);
+      try {
+        state.decoder.resync();
+        return;
+      } catch (next) {
+        error = next;
+      }
+    }
+  }
+
+  private report(state: DirectionState, error: MesosWireError, offset: number): void {
+    const { flow, connection, direction } = state.context;
+    const base = { flow, connection, direction, streamOffset: offset };
+    const frame = state.offsets.length > 0 ? state.packetAt(offset).index : state.current?.index;
+    let diagnostic: Diagnostic;
+    if (state.disruption !== undefined) {
+      diagnostic = { kind: 'http-resync', ...base, reason: state.disruption, code: error.code };
+      // One report per disruption: later errors before a message head are plain framing errors again.
+      state.disruption = undefined;
+    } else {
+      diagnostic = { kind: 'http-framing-error', ...base, code: error.code, message: error.message };
+    }
+    if (frame !== undefined) diagnostic.frame = frame;
+    this.onEvent({ kind: 'diagnostic', diagnostic });
+  }
+
+  /** The stream stops here (gap or close): a message in progress is incomplete. */
+  private finish(state: DirectionState, cause: 'gap' | 'close', at: number | undefined): void {
+    if (state.decoder.error !== undefined) return;
+    try {
+      state.decoder.end();
+    } catch (error) {
+      if (!isMesosWireError(error) || error.code === 'MW_DECODER_FAILED') throw error;
+      const diagnostic: Diagnostic = {
+        kind: 'http-incomplete-message',
+        flow: state.context.flow,
+        connection: state.context.connection,
+        direction: state.context.direction,
+        streamOffset: at ?? error.offset ?? state.decoder.offset,
+        cause,
+      };
+      if (state.current !== undefined) diagnostic.frame = state.current.index;
+      this.onEvent({ kind: 'diagnostic', diagnostic });
+    }
+  }
+}
+
+/**
+ * Streams a pcap or pcapng file from disk through CaptureDecoder. Capture-format errors
+ * (MW_PCAP_*) are thrown after every event decodable before them was delivered and the
+ * open connections were closed.
+ */
+export async function decodeCaptureFile(
+  path: string,
+  onEvent: (event: CaptureDecodeEvent) => void,
+  options: CaptureDecoderOptions & ReadCaptureFileOptions = {},
+): Promise<ReadCaptureFileResult> {
+  const decoder = new CaptureDecoder(onEvent, options);
+  try {
+    return await readCaptureFile(path, (packet) => decoder.push(packet), options);
+  } finally {
+    decoder.end();
+  }
+}
