@@ -7,7 +7,7 @@
  */
 
 import { parseResourcesText } from './resource-text.ts';
-import { normalizeResources } from './resources.ts';
+import { normalizeResources, upgradeResources } from './resources.ts';
 import type { Resource } from './types.ts';
 
 /** DEFAULT_CPUS = 1. */
@@ -32,7 +32,7 @@ export interface AgentResourceDefaults {
  * default `*`), plus the defaults for cpus, mem, disk and ports the text leaves out. Throws `MW_RESOURCES_PARSE`.
  */
 export function agentResources(text = '', defaultRole = '*', defaults: AgentResourceDefaults = {}): Resource[] {
-  const tokens = parseResourcesText(text, defaultRole).map((t) => t.resource);
+  const tokens = upgradeResources(parseResourcesText(text, defaultRole));
   const given = new Set(tokens.map((r) => r.name));
   const reserve = defaultRole === '*' ? {} : { reservations: [{ type: 'STATIC' as const, role: defaultRole }] };
   const added: Resource[] = [];

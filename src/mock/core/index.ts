@@ -33,7 +33,7 @@ export {
 export { formatUuid, masterInfoIp, uuidEquals } from './ids.ts';
 export { type LogEntry, SimulationLog } from './log.ts';
 export type { AgentMessage, AgentView, FrameworkView, OperatorEvent, Output, SchedulerEvent } from './outputs.ts';
-export { parseResourcesText, type ResourceToken } from './resource-text.ts';
+export { parseResourcesText } from './resource-text.ts';
 export {
   addResources,
   containsResources,

@@ -25,48 +25,44 @@ describe('resources text (the agent --resources notation)', () => {
     const parsed = parseResourcesText(
       'cpus:4;mem:8192;disk:10000;ports:[31000-32000, 4000-4001];gpus(ml):2;zones:{a,b}',
     );
-    assert.deepEqual(
-      parsed.map((t) => [t.resource, t.offset]),
-      [
-        [{ name: 'cpus', type: 'SCALAR', scalar: { value: 4 } }, 0],
-        [{ name: 'mem', type: 'SCALAR', scalar: { value: 8192 } }, 7],
-        [{ name: 'disk', type: 'SCALAR', scalar: { value: 10000 } }, 16],
-        [
-          {
-            name: 'ports',
-            type: 'RANGES',
-            ranges: {
-              range: [
-                { begin: 31000, end: 32000 },
-                { begin: 4000, end: 4001 },
-              ],
-            },
-          },
-          27,
-        ],
-        [{ name: 'gpus', type: 'SCALAR', scalar: { value: 2 }, reservations: [{ type: 'STATIC', role: 'ml' }] }, 58],
-        [{ name: 'zones', type: 'SET', set: { item: ['a', 'b'] } }, 69],
-      ],
-    );
+    assert.deepEqual(parsed, [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 4 } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 8192 } },
+      { name: 'disk', type: 'SCALAR', scalar: { value: 10000 } },
+      // Ranges come sorted and coalesced.
+      {
+        name: 'ports',
+        type: 'RANGES',
+        ranges: {
+          range: [
+            { begin: 4000, end: 4001 },
+            { begin: 31000, end: 32000 },
+          ],
+        },
+      },
+      { name: 'gpus', type: 'SCALAR', scalar: { value: 2 }, reservations: [{ type: 'STATIC', role: 'ml' }] },
+      { name: 'zones', type: 'SET', set: { item: ['a', 'b'] } },
+    ]);
   });
 
   it('applies the default role and accepts the JSON array form', () => {
-    assert.deepEqual(parseResourcesText('cpus:1', 'r')[0]!.resource.reservations, [{ type: 'STATIC', role: 'r' }]);
+    assert.deepEqual(parseResourcesText('cpus:1', 'r')[0]!.reservations, [{ type: 'STATIC', role: 'r' }]);
     const json = parseResourcesText('[{"name":"cpus","type":"SCALAR","scalar":{"value":2}}]');
-    assert.deepEqual(json[0]!.resource, { name: 'cpus', type: 'SCALAR', scalar: { value: 2 } });
+    assert.deepEqual(json[0], { name: 'cpus', type: 'SCALAR', scalar: { value: 2 } });
   });
 
-  it('rejects malformed tokens with MW_RESOURCES_PARSE at the offset of the token', () => {
+  it('rejects malformed text with MW_RESOURCES_PARSE at the offset of the fault', () => {
     const cases: [string, number, RegExp][] = [
       ['cpus:4;mem', 7, /missing or extra ':'/],
       ['cpus:4;a:b:c', 7, /missing or extra ':'/],
-      ['cpus(r:1', 0, /mismatched parentheses/],
-      ['cpus:abc', 0, /Bad type for resource cpus/],
-      ['cpus:-1', 0, /Bad type/],
-      ['ports:[1-2', 0, /Mismatched brackets/],
-      ['ports:[1-2-3]', 0, /ranges/],
-      ['mem:1;ports:[a-b]', 6, /non-negative integers/],
-      ['x:1[2]', 0, /Unexpected '\['/],
+      ['cpus(r:1', 4, /mismatched parentheses/],
+      ['cpus:abc', 5, /scalar/],
+      ['cpus:-1', 5, /value < 0/],
+      ['ports:[1-2', 6, /Mismatched brackets/],
+      ['ports:[1-2-3]', 6, /ranges/],
+      ['mem:1;ports:[a-b]', 12, /non-negative integers/],
+      ['x:1[2]', 2, /Unexpected '\['/],
+      ['cpus:1;cpus:[1-2]', 7, /different types/],
     ];
     for (const [text, offset, message] of cases) {
       assert.throws(
