@@ -133,7 +133,12 @@ const session = concat([
     body: frameworkRegistered,
   }),
   accepted(),
-  encodeMessage({ name: 'mesos.internal.PingSlaveMessage', from: 'slave-observer(1)@10.0.0.1:5050', to: AGENT, body: ping }),
+  encodeMessage({
+    name: 'mesos.internal.PingSlaveMessage',
+    from: 'slave-observer(1)@10.0.0.1:5050',
+    to: AGENT,
+    body: ping,
+  }),
   accepted(),
   encodeMessage({ name: 'mesos.internal.PongSlaveMessage', from: AGENT, to: 'slave-observer(1)@10.0.0.1:5050' }),
   accepted(),
