@@ -147,6 +147,8 @@ function applyProtocScoping(ns: protobuf.Namespace, warnings: string[]): void {
 
 let defaultRoot: PbRoot | undefined;
 let bundleLoader: (() => unknown) | undefined;
+/** The `mesos.v1` part of the bundle, added to the default Root on first use. */
+let pendingV1: protobuf.INamespace | undefined;
 
 /**
  * Registers how to obtain the default bundle (a JSON descriptor as produced by
@@ -155,30 +157,58 @@ let bundleLoader: (() => unknown) | undefined;
 export function setBundleLoader(loader: () => unknown): void {
   bundleLoader = loader;
   defaultRoot = undefined;
+  pendingV1 = undefined;
 }
 
 /** Replaces the default Root (tests, tools). */
 export function setDefaultRoot(root: PbRoot | undefined): void {
   defaultRoot = root;
+  pendingV1 = undefined;
 }
 
-/** The default Root, built from the generated bundle on first use. */
+type NamespaceJson = protobuf.INamespace & { nested?: Record<string, NamespaceJson> };
+
+/**
+ * The default Root, built from the generated bundle on first use. The v1 API schemas
+ * (`mesos.v1.*`, half of the bundle) are only built when a v1 type is first looked up:
+ * nothing outside `mesos.v1` refers to them, and libprocess decoding never needs them.
+ */
 export function getDefaultRoot(): PbRoot {
   if (defaultRoot === undefined) {
     if (bundleLoader === undefined) throw mwError('MW_INTERNAL', 'no protobuf bundle registered');
-    defaultRoot = protobuf.Root.fromJSON(bundleLoader() as protobuf.INamespace);
+    const json = bundleLoader() as NamespaceJson;
+    const mesos = json.nested?.mesos;
+    const v1 = mesos?.nested?.v1;
+    if (mesos !== undefined && v1 !== undefined) {
+      const { v1: _v1, ...rest } = mesos.nested!;
+      const base = { ...json, nested: { ...json.nested, mesos: { ...mesos, nested: rest } } };
+      defaultRoot = protobuf.Root.fromJSON(base);
+      pendingV1 = v1;
+    } else defaultRoot = protobuf.Root.fromJSON(json);
   }
   return defaultRoot;
 }
 
+/** Builds the deferred `mesos.v1` namespace into the default Root. */
+function loadPendingV1(root: PbRoot): void {
+  if (pendingV1 === undefined || root !== defaultRoot) return;
+  const json = pendingV1;
+  pendingV1 = undefined;
+  const mesos = root.lookup('.mesos');
+  if (mesos instanceof protobuf.Namespace) mesos.add(protobuf.Namespace.fromJSON('v1', json));
+}
+
 /** The message type with this full name (no leading dot), or undefined. */
 export function findType(root: PbRoot, fullName: string): PbType | undefined {
-  const found = root.lookup(fullName.startsWith('.') ? fullName : `.${fullName}`);
+  const name = fullName.startsWith('.') ? fullName : `.${fullName}`;
+  if (pendingV1 !== undefined && name.startsWith('.mesos.v1.')) loadPendingV1(root);
+  const found = root.lookup(name);
   return found instanceof protobuf.Type ? found : undefined;
 }
 
 /** Every message type in the Root, depth first, by full name (no leading dot). */
 export function allTypes(root: PbRoot): PbType[] {
+  loadPendingV1(root);
   const out: PbType[] = [];
   const walk = (ns: protobuf.Namespace): void => {
     for (const child of ns.nestedArray) {
