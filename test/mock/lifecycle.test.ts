@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { MockMaster, type MockMasterOptions } from '../../src/mock/index.ts';
+import { FAST, idOf, offersOf, stateOf, waitFor } from './helpers.ts';
 import { commandTask, TestSchedulerDriver } from './scheduler-driver.ts';
-
-/** Fast timings so whole lifecycles take milliseconds on the real clock. */
-export const FAST: MockMasterOptions['simulation'] = {
-  allocationIntervalMs: 30,
-  taskTimings: { starting_ms: 2, running_ms: 2, finish_ms: 10 },
-  statusUpdateRetryMinMs: 200,
-};
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -62,14 +56,12 @@ describe('MockMaster lifecycle over real sockets', () => {
     const d = await driver(master);
     await d.subscribe();
     const offers = await d.next('mesos.internal.ResourceOffersMessage');
-    const offer = (offers.message.offers as Record<string, any>[])[0]!;
+    const offer = offersOf(offers.message)[0]!;
     const pids = offers.message.pids as string[];
     const { ip, port } = master.address;
     assert.match(pids[0]!, new RegExp(`^slave\\(\\d+\\)@${ip.replace(/\./g, '\\.')}:${port}$`));
     const finished = d.next(
-      (r) =>
-        r.name === 'mesos.internal.StatusUpdateMessage' &&
-        (r.message.update as any).status.state === 'TASK_FINISHED',
+      (r) => r.name === 'mesos.internal.StatusUpdateMessage' && stateOf(r.message) === 'TASK_FINISHED',
     );
     const ackSeen = master.next('mesos.scheduler.Call', { callType: 'ACKNOWLEDGE' });
     await d.launch([offer.id.value], [commandTask('t1', offer.slave_id.value)]);
@@ -77,11 +69,11 @@ describe('MockMaster lifecycle over real sockets', () => {
     assert.equal(update.message.pid, pids[0]);
     const states = d.received
       .filter((r) => r.name === 'mesos.internal.StatusUpdateMessage')
-      .map((r) => (r.message.update as any).status.state);
+      .map((r) => stateOf(r.message));
     assert.deepEqual(states, ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
     const ack = await ackSeen;
     assert.equal(ack.from, d.upid);
-    assert.equal((ack.message?.acknowledge as any).task_id.value, 't1');
+    assert.equal(idOf(ack.message?.acknowledge as Record<string, unknown>, 'task_id'), 't1');
     // Once the terminal update is acknowledged the master forgets the task.
     await master.next('mesos.internal.StatusUpdateAcknowledgementMessage', { direction: 'internal' });
     await waitFor(() => master.simulation.snapshot().completed_tasks.length === 1);
@@ -93,10 +85,10 @@ describe('MockMaster lifecycle over real sockets', () => {
     const registered = await d.subscribe();
     assert.equal(registered.name, 'mesos.internal.FrameworkRegisteredMessage');
     const offers = await d.next('mesos.internal.ResourceOffersMessage');
-    const offer = (offers.message.offers as any[])[0];
+    const offer = offersOf(offers.message)[0]!;
     const acks = master.next('mesos.internal.StatusUpdateAcknowledgementMessage', { direction: 'in' });
     await d.launch([offer.id.value], [commandTask('legacy-1', offer.slave_id.value)]);
-    await d.next((r) => (r.message.update as any)?.status?.state === 'TASK_FINISHED');
+    await d.next((r) => stateOf(r.message) === 'TASK_FINISHED');
     const ack = await acks;
     assert.equal(ack.from, d.upid);
     const launch = master.log.find((r) => r.name === 'mesos.internal.LaunchTasksMessage')!;
@@ -112,20 +104,11 @@ describe('MockMaster lifecycle over real sockets', () => {
     await Promise.all(
       drivers.map(async (d, i) => {
         const offers = await d.next('mesos.internal.ResourceOffersMessage');
-        const offer = (offers.message.offers as any[])[0];
+        const offer = offersOf(offers.message)[0]!;
         await d.launch([offer.id.value], [commandTask(`fw${i}-task`, offer.slave_id.value)]);
-        await d.next((r) => (r.message.update as any)?.status?.state === 'TASK_FINISHED');
+        await d.next((r) => stateOf(r.message) === 'TASK_FINISHED');
       }),
     );
     for (const d of drivers) assert.equal(d.ignored.length, 0);
   });
 });
-
-/** Polls `condition` until true (2 s at most). */
-export async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
