@@ -1,13 +1,14 @@
 /** Views of a framework built from the master state (operator API and `/master/state`). */
 import type { MasterState } from './context.ts';
+import type { FrameworkView } from './outputs.ts';
 import { addResources } from './resources.ts';
 import type { FrameworkRecord } from './state.ts';
-import type { Resource } from './types.ts';
+import type { Offer, Resource } from './types.ts';
 import { type FrameworkSnapshot, frameworkView, offerMessage } from './views.ts';
 
 /** The operator view of a framework: its offers as sent, used and offered resources. */
-export function frameworkViewOf(s: MasterState, fw: FrameworkRecord): ReturnType<typeof frameworkView> {
-  const offers: ReturnType<typeof offerMessage>[] = [];
+export function frameworkViewOf(s: MasterState, fw: FrameworkRecord): FrameworkView {
+  const offers: Offer[] = [];
   let offered: Resource[] = [];
   for (const id of fw.offers) {
     const offer = s.offers.get(id)!;
