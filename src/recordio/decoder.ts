@@ -96,9 +96,29 @@ export class RecordIoDecoder {
     return this.state === LENGTH && this.lengthDigits === 0;
   }
 
-  /** Feeds bytes; calls `onRecord` for each complete record; throws on bad input (after delivering earlier records). */
+  /**
+   * Feeds bytes; calls `onRecord` for each complete record; throws on bad input (after delivering earlier records).
+   * A handler that throws fails the decoder too (`MW_DECODER_FAILED`, the handler's error as cause); `write`
+   * rethrows the handler's own error.
+   */
   write(bytes: Uint8Array, onRecord: RecordIoRecordHandler): void {
     if (this.failure !== undefined) throw this.failure;
+    try {
+      this.run(bytes, onRecord);
+    } catch (error) {
+      if (this.failure === undefined) {
+        this.failure = mwError('MW_DECODER_FAILED', 'a RecordIO record handler threw; the decoder is failed', {
+          cause: error,
+          offset: this.recordStart,
+        });
+        this.state = FAILED;
+        this.partial = undefined;
+      }
+      throw error;
+    }
+  }
+
+  private run(bytes: Uint8Array, onRecord: RecordIoRecordHandler): void {
     let i = 0;
     const n = bytes.length;
     while (i < n) {

@@ -197,6 +197,23 @@ describe('RecordIoDecoder: errors', () => {
   for (const [name, input, expected, options] of cases) {
     it(`${name} (every split)`, () => check(input, expected, options));
   }
+  it('a throwing record handler fails the decoder (MW_DECODER_FAILED), its own error propagates', () => {
+    const decoder = new RecordIoDecoder();
+    const boom = new Error('handler');
+    assert.throws(
+      () =>
+        decoder.write(ascii('1\na1\nb'), () => {
+          throw boom;
+        }),
+      (e: unknown) => e === boom,
+    );
+    assert.equal(decoder.error?.code, 'MW_DECODER_FAILED');
+    assert.equal(decoder.error?.cause, boom);
+    assert.throws(
+      () => decoder.write(ascii('1\nc'), () => {}),
+      (e: unknown) => isMesosWireError(e) && e.code === 'MW_DECODER_FAILED',
+    );
+  });
   it('rejects a bad maxRecordBytes option', () => {
     assert.throws(
       () => new RecordIoDecoder({ maxRecordBytes: -1 }),
