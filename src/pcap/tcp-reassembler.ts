@@ -128,6 +128,20 @@ interface Piece {
   packet: PacketRef;
 }
 
+/** Writes bytes for stream offsets [at, at + length) into a ring indexed by offset modulo its size. */
+function ringWrite(ring: Uint8Array, at: number, bytes: Uint8Array): void {
+  const size = ring.length;
+  let source = bytes;
+  if (source.length > size) {
+    at += source.length - size;
+    source = source.subarray(source.length - size);
+  }
+  const index = at % size;
+  const first = Math.min(source.length, size - index);
+  ring.set(source.subarray(0, first), index);
+  if (first < source.length) ring.set(source.subarray(first), 0);
+}
+
 function emptyStats(): TcpStreamStats {
   return {
     bytes: 0,
@@ -717,20 +731,15 @@ export class TcpReassembler {
       while (size < wanted) size *= 2;
       const grown = new Uint8Array(Math.min(max, size));
       const keepFrom = Math.max(stream.retainFrom, start - ring.length, 0);
-      for (let at = keepFrom; at < start; at++) grown[at % grown.length] = ring[at % ring.length]!;
+      // Re-place what is still valid: the old ring holds [keepFrom, start) in at most two runs.
+      const index = keepFrom % ring.length;
+      const length = start - keepFrom;
+      const first = Math.min(length, ring.length - index);
+      ringWrite(grown, keepFrom, ring.subarray(index, index + first));
+      if (first < length) ringWrite(grown, keepFrom + first, ring.subarray(0, length - first));
       ring = stream.ring = grown;
     }
-    const size = ring.length;
-    let source = bytes;
-    let at = start;
-    if (source.length > size) {
-      at += source.length - size;
-      source = source.subarray(source.length - size);
-    }
-    const index = at % size;
-    const first = Math.min(source.length, size - index);
-    ring.set(source.subarray(0, first), index);
-    if (first < source.length) ring.set(source.subarray(first), 0);
+    ringWrite(ring, start, bytes);
   }
 
   private diagnose(diagnostic: Diagnostic): void {

@@ -203,6 +203,23 @@ describe('TcpReassembler', () => {
     ]);
   });
 
+  it('the retained copy survives ring growth: identical retransmissions pass, one changed byte is found', () => {
+    const text = Array.from({ length: 10_000 }, (_, i) => String.fromCharCode(97 + ((i * 7) % 26))).join('');
+    const s = new Script({ retainBytes: 16384 }).handshake();
+    for (let at = 0; at < text.length; at += 1000) s.segment('c', 100 + at, F.ACK, text.slice(at, at + 1000));
+    s.segment('c', 100 + 2000, F.ACK, text.slice(2000, 3000));
+    s.segment('c', 100 + 9000, F.ACK, text.slice(9000, 10_000));
+    const changed = `${text.slice(5000, 5500)}#${text.slice(5501, 6000)}`;
+    s.segment('c', 100 + 5000, F.ACK, changed);
+    const log = s.end();
+    assert.equal(log.streams[`1 ${C2S}`], text);
+    assert.deepEqual(log.events, [
+      `open #1 ${C2S} frame 1`,
+      'tcp-retransmission-conflict connection=1 direction=client-to-server seq=5600 streamOffset=5500 bytes=1 frame=16',
+      'close #1 end-of-capture c2s=10000 s2c=0 retrans=3',
+    ]);
+  });
+
   it('evicts the oldest connection beyond maxConnections', () => {
     const s = new Script({ maxConnections: 1 }).handshake();
     s.reassembler.pushSegment(
