@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { DecodeEvent } from '../../src/cli/events.ts';
 import { type RawInputKind, RawStreamDecoder } from '../../src/cli/raw-stream.ts';
 import { eventJson } from '../../src/cli/render/json.ts';
@@ -108,5 +109,27 @@ describe('RawStreamDecoder', () => {
     const { events, errors } = decode([ascii('2\nab')], 'http');
     assert.ok(errors >= 1);
     assert.equal(events[0]!.type, 'error');
+  });
+  it('random and mutated streams only ever produce events (never a throw), in any chunking', () => {
+    const base = cat(ping, accepted, encodeRecord('x'));
+    const mutated = fc
+      .tuple(fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 4 }), fc.nat(base.length))
+      .map(([edits, cut]) => {
+        const s = base.slice(0, cut);
+        for (const [at, byte] of edits) if (s.length > 0) s[at % s.length] = byte;
+        return s;
+      });
+    fc.assert(
+      fc.property(
+        fc.oneof(mutated, fc.uint8Array({ maxLength: 200 })),
+        fc.integer({ min: 1, max: 64 }),
+        fc.constantFrom<RawInputKind>('auto', 'http', 'recordio'),
+        (bytes, size, kind) => {
+          const { events, errors } = decode(chunksOf(bytes, size), kind);
+          assert.equal(events.filter((e) => e.type === 'error').length, errors);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
