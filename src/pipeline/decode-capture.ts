@@ -57,6 +57,8 @@ class DirectionState {
   packets: PacketRef[] = [];
   /** The packet being written, for diagnostics raised during the write. */
   current: PacketRef | undefined;
+  /** Set while the stream is cut short: a body running until close then ends early, not normally. */
+  cutShort: 'gap' | 'close' | undefined;
 
   constructor(context: StreamContext, disruption: 'gap' | 'midstream' | undefined) {
     this.context = context;
@@ -142,7 +144,7 @@ export class CaptureDecoder {
         this.onEvent(event);
         const key = `${event.connection} ${event.direction}`;
         const state = this.directions.get(key);
-        if (state !== undefined) this.finish(state, 'gap', event.streamOffset);
+        if (state !== undefined) this.finish(state, 'gap', event.streamOffset, 'gap');
         // A fresh decoder at the offset after the gap, expecting to start inside a message.
         this.directions.set(key, this.createState(event, event.streamOffset + event.length, 'gap'));
         return;
@@ -152,7 +154,9 @@ export class CaptureDecoder {
           const key = `${event.connection} ${direction}`;
           const state = this.directions.get(key);
           if (state !== undefined) {
-            this.finish(state, 'close', undefined);
+            // FIN and RST end an until-close body normally; the end of the capture or an eviction does not.
+            const cutShort = event.reason === 'fin' || event.reason === 'rst' ? undefined : 'close';
+            this.finish(state, 'close', undefined, cutShort);
             this.directions.delete(key);
           }
         }
@@ -192,6 +196,9 @@ export class CaptureDecoder {
           const endPacket = state.packetAt(message.end - 1);
           state.forgetBefore(message.end);
           this.onEvent({ kind: 'http-message', ...state.context, message, packet, endPacket });
+          if (state.cutShort !== undefined && message.framing === 'until-close') {
+            this.incomplete(state, state.cutShort, message.end);
+          }
         },
       },
       { ...this.httpOptions, expect: 'any', startOffset },
@@ -242,24 +249,37 @@ export class CaptureDecoder {
     this.onEvent({ kind: 'diagnostic', diagnostic });
   }
 
-  /** The stream stops here (gap or close): a message in progress is incomplete. */
-  private finish(state: DirectionState, cause: 'gap' | 'close', at: number | undefined): void {
+  /**
+   * The stream stops here (gap or close): a message in progress is incomplete. `cutShort` says whether a body that
+   * runs until close ends early here (its message is then delivered, and flagged).
+   */
+  private finish(
+    state: DirectionState,
+    cause: 'gap' | 'close',
+    at: number | undefined,
+    cutShort: 'gap' | 'close' | undefined,
+  ): void {
     if (state.decoder.error !== undefined) return;
+    state.cutShort = cutShort;
     try {
       state.decoder.end();
     } catch (error) {
       if (!isMesosWireError(error) || error.code === 'MW_DECODER_FAILED') throw error;
-      const diagnostic: Diagnostic = {
-        kind: 'http-incomplete-message',
-        flow: state.context.flow,
-        connection: state.context.connection,
-        direction: state.context.direction,
-        streamOffset: at ?? error.offset ?? state.decoder.offset,
-        cause,
-      };
-      if (state.current !== undefined) diagnostic.frame = state.current.index;
-      this.onEvent({ kind: 'diagnostic', diagnostic });
+      this.incomplete(state, cause, at ?? error.offset ?? state.decoder.offset);
     }
+  }
+
+  private incomplete(state: DirectionState, cause: 'gap' | 'close', streamOffset: number): void {
+    const diagnostic: Diagnostic = {
+      kind: 'http-incomplete-message',
+      flow: state.context.flow,
+      connection: state.context.connection,
+      direction: state.context.direction,
+      streamOffset,
+      cause,
+    };
+    if (state.current !== undefined) diagnostic.frame = state.current.index;
+    this.onEvent({ kind: 'diagnostic', diagnostic });
   }
 }
 

@@ -127,6 +127,38 @@ describe('decodeCaptureFile / CaptureDecoder', () => {
     ]);
   });
 
+  it('a body that runs until close: complete at FIN, flagged when the capture ends first', () => {
+    const capture = (withFin: boolean) => {
+      const c = new TcpConversation(CLIENT, AGENT);
+      const frames = [
+        ...c.handshake(),
+        ...c.send('client', ascii('GET /state HTTP/1.0\r\n\r\n')),
+        ...c.send('server', ascii('HTTP/1.0 200 OK\r\n\r\n{"a":'), ascii('1}')),
+      ];
+      if (withFin) frames.push(...c.close());
+      return pcapFile({
+        linkType: 1,
+        records: recordsAt(
+          FIXTURE_EPOCH,
+          frames.map((f) => ethernetFrame(0x0800, f)),
+        ),
+      });
+    };
+    assert.deepEqual(decodeBytes(capture(true)), [
+      'open #1',
+      '#1 client-to-server frames 4-4 GET /state [0,23) body 0',
+      '#1 server-to-client frames 5-6 200 [0,26) body 7',
+      'close #1 fin',
+    ]);
+    assert.deepEqual(decodeBytes(capture(false)), [
+      'open #1',
+      '#1 client-to-server frames 4-4 GET /state [0,23) body 0',
+      '#1 server-to-client frames 5-6 200 [0,26) body 7',
+      'http-incomplete-message connection=1 direction=server-to-client streamOffset=26 cause=close frame=6',
+      'close #1 end-of-capture',
+    ]);
+  });
+
   it('a connection that ends inside a message reports it incomplete', () => {
     const c = new TcpConversation(CLIENT, AGENT);
     const frames = [...c.handshake(), ...c.send('client', EXAMPLE_B.subarray(0, 120)), ...c.send('server', ACCEPTED)];
