@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { isMesosWireError } from '../../src/errors.ts';
+import { AutoCaptureReader } from '../../src/pcap/index.ts';
+import { CaptureDecoder } from '../../src/pipeline/decode-capture.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..', 'fixtures', 'pcap');
+const FIXTURES = ['generated', 'real'].flatMap((dir) =>
+  readdirSync(join(ROOT, dir))
+    .filter((f) => /\.pcap(ng)?$/.test(f))
+    .map((f) => new Uint8Array(readFileSync(join(ROOT, dir, f)))),
+);
+
+describe('CaptureDecoder fuzzing (bounded)', () => {
+  it('mutated captures: only capture-format errors escape, and HTTP messages lie inside their stream', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...FIXTURES),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        (fixture, edits) => {
+          const bytes = fixture.slice();
+          for (const [at, value] of edits) bytes[at % bytes.length] = value;
+          const decoder = new CaptureDecoder((e) => {
+            if (e.kind === 'http-message') assert.ok(e.message.end > e.message.offset && e.message.offset >= 0);
+          });
+          const reader = new AutoCaptureReader();
+          try {
+            reader.write(bytes, (p) => decoder.push(p));
+            reader.end();
+          } catch (e) {
+            assert.ok(isMesosWireError(e) && /^MW_(PCAP|PCAPNG|CAPTURE)_/.test(e.code), String(e));
+          }
+          decoder.end();
+        },
+      ),
+      { numRuns: 400, seed: 17 },
+    );
+  });
+});
