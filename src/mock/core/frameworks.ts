@@ -56,7 +56,10 @@ export function subscribe(s: MasterState, command: SubscribeCommand): CommandRes
         }
       }
     }
-    const id = formatFrameworkId(s.masterInfo.id, s.nextFrameworkId++);
+    let id = formatFrameworkId(s.masterInfo.id, s.nextFrameworkId++);
+    // Skip ids a framework brought in itself (see the unknown-id case below).
+    while (s.frameworks.has(id) || s.removedFrameworkIds.has(id))
+      id = formatFrameworkId(s.masterInfo.id, s.nextFrameworkId++);
     const fw = newFramework(s, { ...info, id: { value: id } }, from, command.suppressed_roles);
     s.toFramework(fw, subscribed(s, fw, false));
     if (from.kind === 'http') startHeartbeats(s, fw);

@@ -151,3 +151,18 @@ describe('disconnection and failover', () => {
     });
   });
 });
+
+describe('subscriptions with ids the master did not assign', () => {
+  it('takes in an unknown id (as after a master failover) and never hands the same id out again', () => {
+    const h = new Harness();
+    const returning = h.driver('back');
+    returning.frameworkId = 'M-0000';
+    returning.subscribe({ force: true });
+    const sub = returning.of('SUBSCRIBED')[0]!;
+    assert.equal(sub.framework_id.value, 'M-0000');
+    assert.equal(sub.reregistered, true);
+    const fresh = h.driver('fresh');
+    fresh.subscribe();
+    assert.equal(fresh.frameworkId, 'M-0001');
+  });
+});
