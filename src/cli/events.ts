@@ -14,6 +14,8 @@ interface HttpEventCommon {
   /** Chunk sizes as sent; [] unless chunked. */
   chunks: number[];
   body: Uint8Array;
+  /** Trailer fields after a chunked body (Mesos fails the connection on these: the message is never delivered). */
+  trailers: readonly HttpHeader[];
 }
 
 /** A libprocess message (a POST Mesos would deliver to an actor). */

@@ -151,6 +151,7 @@ export function httpEvent(m: HttpMessage): DecodeEvent {
     framing: m.framing,
     chunks: m.chunks,
     body: m.body,
+    trailers: m.trailers,
   };
   if (m.kind === 'response') {
     return { type: 'response', ...common, status: m.status, reason: m.reason, headers: m.headers };

@@ -74,6 +74,16 @@ describe('RawStreamDecoder', () => {
       assert.equal(events[2]!.offset, ping.length + 9, label);
     }
   });
+  it('trailers after a chunked message are shown (Mesos drops such connections)', () => {
+    const bytes = ascii(
+      'POST /master/m HTTP/1.1\r\nLibprocess-From: x@1.2.3.4:5\r\nTransfer-Encoding: chunked\r\n\r\n' +
+        '1\r\na\r\n0\r\nX: y\r\n\r\n',
+    );
+    const { events } = decode([bytes]);
+    assert.equal(events[0]!.type, 'message');
+    assert.deepEqual(events[0]!.trailers, [{ name: 'X', value: 'y' }]);
+    assert.equal(decode([ping]).events[0]!.trailers, undefined);
+  });
   it('RecordIO stops at its first error', () => {
     const { events, errors } = decode([ascii('1\na\nx2\nbb')], 'recordio');
     assert.equal(errors, 1);

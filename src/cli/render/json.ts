@@ -9,6 +9,14 @@ import { bodyJson } from './body.ts';
  * error `{type, code, offset, message}`.
  */
 export function eventJson(event: DecodeEvent): Record<string, unknown> {
+  const out = eventFields(event);
+  if (event.type !== 'record' && event.type !== 'error' && event.trailers.length > 0) {
+    out.trailers = event.trailers.map((h) => ({ name: h.name, value: h.value }));
+  }
+  return out;
+}
+
+function eventFields(event: DecodeEvent): Record<string, unknown> {
   switch (event.type) {
     case 'message':
       return {
