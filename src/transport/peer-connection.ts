@@ -46,6 +46,11 @@ export interface PeerConnectionOptions {
   batchBytes?: number;
   /** Bytes the socket may buffer before the queue waits for its 'drain'. Default 1 MiB. */
   socketBufferBytes?: number;
+  /**
+   * Closes a connection that is not `persistent` once it has been idle (everything written and answered) this
+   * long, like libprocess's temporary sockets (0: as soon as it is idle). Undefined (default): keep it open.
+   */
+  idleCloseMs?: number;
   /** Random source for the backoff jitter (tests). */
   random?: () => number;
 }
@@ -147,6 +152,12 @@ export class PeerConnection extends EventEmitter {
   private expectedHead = 0;
   private expectedCount = 0;
   private closeWaiters: (() => void)[] = [];
+  private idleTimer: NodeJS.Timeout | undefined;
+  /**
+   * Persistent connections (libprocess `link`) stay open when idle; the others close after `idleCloseMs`.
+   * Messages use whichever connection exists, as in libprocess.
+   */
+  persistent = false;
 
   constructor(address: PeerAddress, options: PeerConnectionOptions = {}) {
     super();
@@ -192,6 +203,10 @@ export class PeerConnection extends EventEmitter {
     }
     this.queue.push({ bytes, callback, awaitResponse });
     this.queuedBytes += bytes.length;
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
     if (this.stateValue === 'idle') this.connect();
     else if (this.stateValue === 'open' && !this.socketBlocked) this.scheduleFlush();
     return true;
@@ -302,6 +317,21 @@ export class PeerConnection extends EventEmitter {
 
   private notifyWaiters(): void {
     for (const waiter of [...this.closeWaiters]) waiter();
+    this.checkIdle();
+  }
+
+  // Temporary connections: half-close once idle. The peer then closes its side; reading on until it does avoids
+  // the reset that would make a libprocess receiver drop the last messages.
+  private checkIdle(): void {
+    const idleCloseMs = this.options.idleCloseMs;
+    if (idleCloseMs === undefined || this.persistent || this.stateValue !== 'open' || this.idleTimer !== undefined) {
+      return;
+    }
+    if (!this.isSettled()) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (!this.persistent && this.stateValue === 'open' && this.isSettled()) this.socket?.end();
+    }, idleCloseMs);
   }
 
   private connect(): void {
@@ -374,7 +404,12 @@ export class PeerConnection extends EventEmitter {
   }
 
   private onSocketClosed(wasOpen: boolean, error: Error | undefined): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const closedWhenIdle = this.socket?.writableEnded === true && this.stateValue === 'open';
     this.socket = undefined;
+    // The next socket is temporary until someone links again (libprocess drops the persistent socket too).
+    this.persistent = false;
     this.reader = undefined;
     this.socketBlocked = false;
     if (wasOpen) this.stats.disconnects++;
@@ -411,6 +446,11 @@ export class PeerConnection extends EventEmitter {
       this.emit('failed', cause);
       return;
     }
+    if (closedWhenIdle) {
+      // Messages came while an idle connection was closing: not a failure, reconnect at once.
+      this.connect();
+      return;
+    }
     // While closing, keep retrying until close()'s deadline: close flushes when it can.
     if (this.stateValue !== 'closing') this.stateValue = 'waiting';
     const delay = backoffDelay(this.failures, this.options.backoff, this.options.random);
@@ -434,7 +474,8 @@ export class PeerConnection extends EventEmitter {
 
   private flush(): void {
     const socket = this.socket;
-    if (socket === undefined || this.socketBlocked || socket.connecting) return;
+    // An ended socket (idle close under way) takes nothing more; the queue goes out on the next connection.
+    if (socket === undefined || this.socketBlocked || socket.connecting || socket.writableEnded) return;
     while (this.queuedMessages > 0 && !this.socketBlocked) {
       const batch: QueuedMessage[] = [];
       let size = 0;

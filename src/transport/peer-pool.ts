@@ -61,6 +61,7 @@ export class PeerPool extends EventEmitter {
     let linked = this.links.get(key);
     if (linked === undefined) this.links.set(key, (linked = new Set()));
     linked.add(peer);
+    connection.persistent = true;
     connection.open();
   }
 

@@ -246,6 +246,27 @@ describe('PeerPool', () => {
     pool.destroy();
   });
 
+  it('temporary connections close once idle (after their answers); linked ones stay open', async () => {
+    const server = await rawServer(answerEveryFrame(32));
+    const pool = new PeerPool({ readResponses: statusLineReader, idleCloseMs: 0, backoff: FAST_BACKOFF });
+    const address = { host: '127.0.0.1', port: server.port };
+    const connection = pool.connectionTo(address);
+    assert.equal((await connection.send(frame(1), true)).status, 202);
+    await until(() => connection.state === 'idle', 2000, 'idle close');
+    assert.equal(server.sockets[0]!.readableEnded, true, 'the client half-closed first');
+    assert.equal((await connection.send(frame(2), true)).status, 202);
+    assert.equal(server.sockets.length, 2);
+    const exited: unknown[] = [];
+    pool.on('exited', (e) => exited.push(e));
+    pool.link(`master@127.0.0.1:${server.port}`, address);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(connection.state, 'open');
+    assert.equal(exited.length, 0);
+    assert.deepEqual(frameSequence(server.received()), [1, 2]);
+    await pool.close();
+    await server.close();
+  });
+
   it('raw ACCEPTED bytes are what the stand-in reader parses', () => {
     const statuses: number[] = [];
     const reader = statusLineReader((s) => statuses.push(s));
