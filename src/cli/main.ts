@@ -3,6 +3,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { decodeCommand } from './commands/decode.ts';
 import { encodeCommand } from './commands/encode.ts';
 import { listenCommand } from './commands/listen.ts';
+import { mockMasterCommand } from './commands/mock-master.ts';
 import { replayCommand } from './commands/replay.ts';
 import { sendCommand } from './commands/send.ts';
 import type { CliContext } from './context.ts';
@@ -15,6 +16,7 @@ const COMMANDS: ((ctx: CliContext) => Command)[] = [
   sendCommand,
   listenCommand,
   replayCommand,
+  mockMasterCommand,
 ];
 
 /** Builds the commander program. Each command lives in its own file under commands/. */
