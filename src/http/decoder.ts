@@ -318,21 +318,18 @@ export class HttpDecoder {
     try {
       switch (this.#state) {
         case STATE.MESSAGE_START:
+        case STATE.START_LF: // a CR between messages: no message is cut short
         case STATE.RESYNC:
           return;
         case STATE.BODY_UNTIL_CLOSE:
           this.#complete(this.#offset);
           return;
-        default: {
-          const inMessage = this.#state !== STATE.START_LF;
+        default:
           throw this.#raise(
             'MW_HTTP_TRUNCATED',
-            inMessage
-              ? `stream ended inside the message that starts at offset ${this.#msgStartAbs}`
-              : 'stream ended after a CR between messages',
+            `stream ended inside the message that starts at offset ${this.#msgStartAbs}`,
             this.#offset,
           );
-        }
       }
     } catch (e) {
       this.#fail(e, EMPTY_BODY, this.#offset);
@@ -990,16 +987,8 @@ export class HttpDecoder {
       );
       msg = response;
       const status = this.#status;
-      if (status < 200 || status === 204) {
-        if (this.#hasTransferEncoding || this.#contentLength > 0) {
-          throw this.#raise(
-            'MW_HTTP_UNEXPECTED_RESPONSE_BODY',
-            `a ${status} response cannot have a body`,
-            this.#hasTransferEncoding ? this.#transferEncodingAbs : this.#contentLengthAbs,
-          );
-        }
-        framing = 'none';
-      } else if (status === 304 || this.#responseHasNoBody?.(response) === true) {
+      // RFC 9112 §6.3: 1xx, 204 and 304 end at the blank line whatever their framing headers say.
+      if (status < 200 || status === 204 || status === 304 || this.#responseHasNoBody?.(response) === true) {
         framing = 'none';
       } else if (this.#hasTransferEncoding) {
         // RFC 9112 §6.3: a response whose final coding is not chunked runs until the connection closes.
