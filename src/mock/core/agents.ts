@@ -67,7 +67,7 @@ export function removeAgent(s: MasterState, agent: AgentRecord, how: 'unreachabl
       s.clock.cancel(task.retryTimer);
       task.pending = [];
       task.agentState = state;
-      const status = masterStatus(s, fw, task.info.task_id, state, {
+      const status = masterStatus(s, task.info.task_id, state, {
         reason: how === 'unreachable' ? 'REASON_SLAVE_REMOVED' : 'REASON_SLAVE_REMOVED_BY_OPERATOR',
         message: how === 'unreachable' ? 'Agent is unreachable' : 'Agent has been marked gone',
         slaveId: agent.id,

@@ -238,7 +238,7 @@ export function removeFramework(s: MasterState, fw: FrameworkRecord): void {
     s.clock.cancel(task.retryTimer);
     task.pending = [];
     if (!isTerminalState(task.task.state)) {
-      const status = masterStatus(s, fw, task.info.task_id, 'TASK_KILLED', {
+      const status = masterStatus(s, task.info.task_id, 'TASK_KILLED', {
         reason: 'REASON_FRAMEWORK_REMOVED',
         message: `Framework ${fw.id} removed`,
         slaveId: task.agentId,

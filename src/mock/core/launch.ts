@@ -38,7 +38,7 @@ export function accept(s: MasterState, fw: FrameworkRecord, command: AcceptComma
             : [];
       if (op.type !== 'LAUNCH' && op.type !== 'LAUNCH_GROUP') s.note(`dropped ${op.type} operation: ${error}`);
       for (const t of tasks) {
-        const status = masterStatus(s, fw, t.task_id, state, {
+        const status = masterStatus(s, t.task_id, state, {
           reason: 'REASON_INVALID_OFFERS',
           message: `Task launched with invalid offers: ${error}`,
           slaveId: t.slave_id?.value,
@@ -135,7 +135,7 @@ function launchTasks(
   }
   if (error !== undefined) {
     for (const t of tasks) {
-      const status = masterStatus(s, fw, t.task_id, 'TASK_ERROR', {
+      const status = masterStatus(s, t.task_id, 'TASK_ERROR', {
         reason: isGroup ? 'REASON_TASK_GROUP_INVALID' : 'REASON_TASK_INVALID',
         message: error,
         slaveId: t.slave_id?.value,
