@@ -119,6 +119,7 @@ export const MAX_CONNECTIONS_DEFAULT = 65536;
 const INITIAL_RING_BYTES = 4096;
 const RECENT_GAPS_KEPT = 16;
 const TOMBSTONES_KEPT = 8192;
+const RING_POOL_SIZE = 64;
 
 /** A buffered range of one direction: bytes (copied), or a known-missing range (cut by the snap length). */
 interface Piece {
@@ -241,6 +242,8 @@ export class TcpReassembler {
   /** Closed connections, under both direction ids, to recognise their stragglers. */
   private readonly tombstones = new Map<string, Connection>();
   private readonly reportedLinkTypes = new Set<number>();
+  /** Full-size retention rings of closed streams, reused so long captures do not churn the allocator. */
+  private readonly ringPool: Uint8Array[] = [];
   private liveConnections = 0;
   private nextConnectionId = 1;
   readonly stats: TcpReassemblerStats = {
@@ -476,6 +479,9 @@ export class TcpReassembler {
     }
     // Release buffers now: the tombstone keeps only ids, offsets and counters.
     for (const stream of [conn.clientToServer, conn.serverToClient]) {
+      if (stream.ring?.length === this.retainBytes && this.ringPool.length < RING_POOL_SIZE) {
+        this.ringPool.push(stream.ring);
+      }
       stream.ring = undefined;
       stream.pending = [];
       stream.recentGaps = [];
@@ -725,11 +731,14 @@ export class TcpReassembler {
     let ring = stream.ring;
     const wanted = Math.min(max, start + bytes.length - stream.retainFrom);
     if (ring === undefined) {
-      ring = stream.ring = new Uint8Array(Math.min(max, Math.max(INITIAL_RING_BYTES, wanted)));
+      const initial = Math.min(max, Math.max(INITIAL_RING_BYTES, wanted));
+      ring = stream.ring = (initial === max ? this.ringPool.pop() : undefined) ?? new Uint8Array(initial);
     } else if (ring.length < wanted) {
       let size = ring.length;
       while (size < wanted) size *= 2;
-      const grown = new Uint8Array(Math.min(max, size));
+      const grownSize = Math.min(max, size);
+      // Pooled rings hold stale bytes; only [retainFrom, next) is ever read, and that part is rewritten here.
+      const grown = (grownSize === max ? this.ringPool.pop() : undefined) ?? new Uint8Array(grownSize);
       const keepFrom = Math.max(stream.retainFrom, start - ring.length, 0);
       // Re-place what is still valid: the old ring holds [keepFrom, start) in at most two runs.
       const index = keepFrom % ring.length;
