@@ -1,6 +1,8 @@
 import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
 import { HttpDecoder, type HttpMessage } from '../http/index.ts';
 import { classifyRequest, formatUpid, makeUpid, parseUpid, type Upid } from '../libprocess/index.ts';
+import type { CaptureTimestamp } from '../pcap/timestamp.ts';
+import { decodeCaptureFile } from '../pipeline/decode-capture.ts';
 import type { InboundMessage, LibprocessEndpoint } from './endpoint.ts';
 
 /** One libprocess message taken from a capture, ready to be sent again. */
@@ -15,6 +17,8 @@ export interface CapturedMessage {
   readonly offset: number;
   /** Capture time in seconds, when the capture has timestamps (pcap); undefined for raw streams. */
   readonly time?: number | undefined;
+  /** `source>destination` addresses of the TCP direction that carried it (captures only). */
+  readonly stream?: string | undefined;
 }
 
 /** Messages of a raw byte stream and the framing errors skipped on the way. */
@@ -63,6 +67,48 @@ export function messagesFromRawStream(bytes: Uint8Array): ExtractedMessages {
   while (!ok) ok = attempt(() => decoder.resync());
   attempt(() => decoder.end());
   return { messages, errors };
+}
+
+/** Messages of a pcap/pcapng capture and the diagnostics (TCP gaps, HTTP errors) met on the way. */
+export interface CaptureMessages {
+  readonly messages: CapturedMessage[];
+  /** One line per diagnostic the capture pipeline reported (`kind` and what it says). */
+  readonly diagnostics: string[];
+}
+
+/**
+ * The libprocess messages of a pcap or pcapng file, in capture order (by the packet that completed each), with
+ * the capture time of their first packet, through the capture pipeline (TCP reassembly, HTTP per direction).
+ * Capture-format errors (MW_PCAP_*) are thrown.
+ */
+export async function messagesFromCaptureFile(path: string): Promise<CaptureMessages> {
+  const messages: CapturedMessage[] = [];
+  const diagnostics: string[] = [];
+  await decodeCaptureFile(path, (event) => {
+    if (event.kind === 'diagnostic') {
+      diagnostics.push(
+        `${event.diagnostic.kind}${'frame' in event.diagnostic ? ` (frame ${event.diagnostic.frame})` : ''}`,
+      );
+      return;
+    }
+    if (event.kind !== 'http-message' || event.message.kind !== 'request') return;
+    const classified = classifyRequest(event.message);
+    if (classified.kind !== 'message') return;
+    messages.push({
+      name: classified.name,
+      from: classified.from,
+      to: classified.to,
+      body: event.message.body.slice(),
+      offset: event.message.offset,
+      time: secondsOf(event.packet.timestamp),
+      stream: event.stream,
+    });
+  });
+  return { messages, diagnostics };
+}
+
+function secondsOf(timestamp: CaptureTimestamp): number {
+  return Number(timestamp.seconds) + timestamp.nanos / 1e9;
 }
 
 /** Options of `replayMessages`. */

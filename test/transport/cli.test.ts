@@ -11,12 +11,13 @@ import type { CliContext } from '../../src/cli/context.ts';
 import type { ExitCode } from '../../src/cli/exit-codes.ts';
 import { formatUpid } from '../../src/libprocess/index.ts';
 import { type InboundMessage, LibprocessEndpoint } from '../../src/transport/endpoint.ts';
-import { messagesFromRawStream } from '../../src/transport/replay.ts';
+import { messagesFromCaptureFile, messagesFromRawStream } from '../../src/transport/replay.ts';
 import { toHexString } from '../helpers/bytes.ts';
 import { until } from './sockets.ts';
 
 const SESSION = fileURLToPath(new URL('../../fixtures/raw/libprocess-session.bin', import.meta.url));
 const CORRUPT = fileURLToPath(new URL('../../fixtures/raw/libprocess-corrupt.bin', import.meta.url));
+const PCAP = fileURLToPath(new URL('../../fixtures/pcap/real/lo-ipv4.pcap', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/mesos-wire.js', import.meta.url));
 
 /** A CliContext over in-memory streams. */
@@ -226,6 +227,39 @@ describe('mesos-wire listen and replay', () => {
       got.map((m) => m.to),
       ['master', 'master'],
     );
+    await endpoint.close(200);
+  });
+
+  it('replays a pcap capture in order with its timing scaled by --speed', async () => {
+    const { messages, diagnostics } = await messagesFromCaptureFile(PCAP);
+    assert.deepEqual(diagnostics, []);
+    // wire-protocol.md §1.6 Examples A, B, C, then B and C pipelined (fixtures/pcap/README.md).
+    assert.deepEqual(
+      messages.map((m) => m.name),
+      [
+        'mesos.internal.StatusUpdateAcknowledgementMessage',
+        'mesos.internal.PingSlaveMessage',
+        'mesos.internal.PongSlaveMessage',
+        'mesos.internal.PingSlaveMessage',
+        'mesos.internal.PongSlaveMessage',
+      ],
+    );
+    assert.ok(messages.every((m) => m.time !== undefined && m.stream?.endsWith('>127.0.0.1:15050')));
+    const span = messages.at(-1)!.time! - messages[0]!.time!;
+    const { endpoint, got } = await receiver();
+    const arrivals: number[] = [];
+    endpoint.on('message', () => arrivals.push(Date.now()));
+    const ctx = context();
+    const speed = 4;
+    const code = await runReplay(PCAP, { to: `127.0.0.1:${endpoint.address.port}`, speed, wait: 0 }, ctx);
+    assert.equal(code, 0, ctx.err());
+    assert.deepEqual(
+      got.map((m) => [m.name, m.to, toHexString(m.body)]),
+      messages.map((m) => [m.name, m.to, toHexString(m.body)]),
+    );
+    // The replay takes about the capture's span divided by the speed (loose bounds: a busy machine is slow).
+    const took = (arrivals.at(-1)! - arrivals[0]!) / 1000;
+    assert.ok(took >= (span / speed) * 0.8 - 0.005, `took ${took}s for a ${span}s capture at x${speed}`);
     await endpoint.close(200);
   });
 

@@ -5,6 +5,7 @@ import { formatUpid, MESSAGE_STYLES, type MessageStyle, parseUpid } from '../../
 import { LibprocessEndpoint } from '../../transport/endpoint.ts';
 import {
   type CapturedMessage,
+  messagesFromCaptureFile,
   messagesFromRawStream,
   nameGlob,
   parseRewrite,
@@ -37,7 +38,7 @@ export function replayCommand(ctx: CliContext): Command {
       'Send the libprocess messages of a capture again, in order, with senders rewritten to this replayer ' +
         '(which listens) so that replies come back; report what was sent, refused and came back.',
     )
-    .argument('<capture>', 'raw byte stream (pcap/pcapng once the capture pipeline is available)')
+    .argument('<capture>', 'pcap or pcapng capture, or a raw byte stream (- reads a raw stream from stdin)')
     .requiredOption('--to <target>', 'UPID (its id replaces every receiver id) or ip:port (ids kept)')
     .option('--speed <x>', 'scale of the capture timing (2 = twice as fast)', parsePositive)
     .option('--rate <n/s>', 'fixed rate in messages per second (e.g. 100 or 100/s)', parseRate)
@@ -61,7 +62,7 @@ export async function runReplay(capture: string, options: ReplayCommandOptions, 
   let listenAt: { host: string; port: number };
   try {
     target = parseTarget(options.to);
-    listenAt = parseAddress(options.listen ?? '127.0.0.1:0');
+    listenAt = parseAddress(options.listen ?? '127.0.0.1:0', true);
     rewrites = new Map((options.rewriteFrom ?? []).map(parseRewrite));
     if (options.speed !== undefined && options.rate !== undefined) {
       throw mwError('MW_INVALID_ARGUMENT', 'give --speed or --rate, not both');
@@ -187,17 +188,21 @@ function reportEvent(event: ReplayEvent, emit: (record: Record<string, unknown>,
   }
 }
 
-/** Reads a capture: a raw stream today; pcap and pcapng are recognised and refused until the pipeline exists. */
+/** Reads a capture: pcap/pcapng through the capture pipeline (with packet times), anything else as a raw stream. */
 async function loadCapture(file: string, ctx: CliContext): Promise<CapturedMessage[]> {
   let bytes: Uint8Array;
   if (file === '-') {
     const chunks: Buffer[] = [];
-    for await (const chunk of ctx.stdin as AsyncIterable<Buffer | string>)
+    for await (const chunk of ctx.stdin as AsyncIterable<Buffer | string>) {
       chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    }
     bytes = new Uint8Array(Buffer.concat(chunks));
   } else bytes = new Uint8Array(await readFile(file));
   if (isPcap(bytes)) {
-    throw mwError('MW_CAPTURE_UNKNOWN_FORMAT', `${file} is a pcap/pcapng capture; replay reads raw streams for now`);
+    if (file === '-') throw mwError('MW_INVALID_ARGUMENT', 'pcap/pcapng captures are read from a file, not stdin');
+    const { messages, diagnostics } = await messagesFromCaptureFile(file);
+    for (const line of diagnostics) ctx.stderr.write(`mesos-wire replay: ${file}: ${line}\n`);
+    return messages;
   }
   const { messages, errors } = messagesFromRawStream(bytes);
   for (const error of errors) {
@@ -220,10 +225,11 @@ function parseTarget(text: string): { host: string; port: number; id?: string } 
   return parseAddress(text);
 }
 
-function parseAddress(text: string): { host: string; port: number } {
+function parseAddress(text: string, allowPortZero = false): { host: string; port: number } {
   const colon = text.lastIndexOf(':');
-  const port = Number(text.slice(colon + 1));
-  if (colon <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+  const portText = text.slice(colon + 1);
+  const port = Number(portText);
+  if (colon <= 0 || !/^\d{1,5}$/.test(portText) || port > 65535 || (port === 0 && !allowPortZero)) {
     throw mwError('MW_INVALID_ARGUMENT', `"${text}" is not ip:port`);
   }
   return { host: text.slice(0, colon), port };
