@@ -301,21 +301,9 @@ export class LibprocessEndpoint extends EventEmitter {
     return connection.write(bytes, callback, options.awaitResponse === true);
   }
 
-  /** Resolves when the outbound queue to `to`'s address has room again. */
+  /** Resolves when the outbound queue to `to`'s address has room again (see `PeerConnection.whenWritable`). */
   whenWritable(to: Upid | string): Promise<void> {
-    const connection = this.connectionTo(to);
-    if (connection.canAccept(0) && connection.queuedMessages === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        connection.off('writable', done);
-        connection.off('failed', done);
-        connection.off('closed', done);
-        resolve();
-      };
-      connection.on('writable', done);
-      connection.on('failed', done);
-      connection.on('closed', done);
-    });
+    return this.connectionTo(to).whenWritable();
   }
 
   /** The outbound connection to `to`'s address (created idle when missing): stats, state, queue. */

@@ -197,6 +197,12 @@ export class PeerConnection extends EventEmitter {
     if (awaitResponse && this.options.readResponses === undefined) {
       throw mwError('MW_INVALID_ARGUMENT', 'awaitResponse needs a connection that reads responses');
     }
+    if (bytes.length > this.options.maxQueuedBytes) {
+      // It would never fit: refusing it "for now" would make a caller wait forever.
+      throw mwError('MW_TRANSPORT_QUEUE_FULL', `a ${bytes.length}-byte message exceeds maxQueuedBytes`, {
+        detail: { maxQueuedBytes: this.options.maxQueuedBytes },
+      });
+    }
     if (!this.canAccept(bytes.length)) {
       this.wasFull = true;
       return false;
@@ -210,6 +216,32 @@ export class PeerConnection extends EventEmitter {
     if (this.stateValue === 'idle') this.connect();
     else if (this.stateValue === 'open' && !this.socketBlocked) this.scheduleFlush();
     return true;
+  }
+
+  /**
+   * Resolves once the queue has drained to half its bounds (at once when it already has, or when the connection
+   * is closing: the next `write()` then reports that). Pair it with `write()` returning false.
+   */
+  whenWritable(): Promise<void> {
+    if (this.stateValue === 'closing' || this.stateValue === 'closed' || this.belowHalf()) return Promise.resolve();
+    this.wasFull = true;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.off('writable', done);
+        this.off('failed', done);
+        this.off('closed', done);
+        resolve();
+      };
+      this.on('writable', done);
+      this.on('failed', done);
+      this.on('closed', done);
+    });
+  }
+
+  private belowHalf(): boolean {
+    return (
+      this.queuedMessages * 2 <= this.options.maxQueuedMessages && this.queuedBytes * 2 <= this.options.maxQueuedBytes
+    );
   }
 
   /**
@@ -497,11 +529,9 @@ export class PeerConnection extends EventEmitter {
       const accepted = socket.write(bytes, (error) => this.onBatchWritten(batch, error));
       if (!accepted) this.socketBlocked = true;
     }
-    if (this.wasFull && this.queuedMessages * 2 <= this.options.maxQueuedMessages) {
-      if (this.queuedBytes * 2 <= this.options.maxQueuedBytes) {
-        this.wasFull = false;
-        this.emit('writable');
-      }
+    if (this.wasFull && this.belowHalf()) {
+      this.wasFull = false;
+      this.emit('writable');
     }
     this.notifyWaiters();
   }

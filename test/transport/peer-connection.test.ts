@@ -205,6 +205,13 @@ describe('PeerConnection', () => {
     await server.close();
   });
 
+  it('refuses at once a message larger than the whole queue; whenWritable resolves on a closed connection', async () => {
+    const connection = new PeerConnection({ host: '127.0.0.1', port: 1 }, { maxQueuedBytes: 100 });
+    assert.throws(() => connection.write(new Uint8Array(101)), { code: 'MW_TRANSPORT_QUEUE_FULL' });
+    connection.destroy();
+    await connection.whenWritable();
+  });
+
   it('refuses awaitResponse without a response reader', () => {
     const connection = new PeerConnection({ host: '127.0.0.1', port: 1 });
     assert.throws(() => connection.write(frame(1), undefined, true), { code: 'MW_INVALID_ARGUMENT' });
