@@ -41,7 +41,8 @@ export class VirtualClock {
     const entry: TimerEntry = { id, due: this.#now + Math.max(0, delayMs), fn };
     this.#push(entry);
     this.#live.add(id);
-    this.onScheduleChange?.();
+    // During advance() one notification at the end is enough.
+    if (!this.#advancing) this.onScheduleChange?.();
     return id;
   }
 
@@ -158,9 +159,12 @@ export interface RealTimeHost {
 export function bindClockToRealTime(clock: VirtualClock, host: RealTimeHost = defaultHost()): () => void {
   let lastReal = host.now();
   let handle: unknown;
+  /** Virtual due time the pending host timer was set for. */
+  let armedFor = Number.POSITIVE_INFINITY;
   let stopped = false;
   const tick = (): void => {
     handle = undefined;
+    armedFor = Number.POSITIVE_INFINITY;
     if (stopped) return;
     const real = host.now();
     const elapsed = Math.max(0, real - lastReal);
@@ -169,12 +173,12 @@ export function bindClockToRealTime(clock: VirtualClock, host: RealTimeHost = de
   };
   const reschedule = (): void => {
     if (stopped) return;
-    if (handle !== undefined) host.clearTimeout(handle);
-    handle = undefined;
     const due = clock.nextDueTime();
-    if (due === undefined) return;
+    if (due === undefined || (handle !== undefined && armedFor <= due)) return;
+    if (handle !== undefined) host.clearTimeout(handle);
     // Virtual time lags real time by the real time since the last advance.
     const lag = host.now() - lastReal;
+    armedFor = due;
     handle = host.setTimeout(tick, Math.max(0, due - clock.now() - lag));
   };
   clock.onScheduleChange = reschedule;
@@ -189,10 +193,7 @@ export function bindClockToRealTime(clock: VirtualClock, host: RealTimeHost = de
 function defaultHost(): RealTimeHost {
   return {
     now: () => performance.now(),
-    setTimeout: (fn, ms) => {
-      const timer = setTimeout(fn, ms) as unknown as { unref?: () => void };
-      return timer;
-    },
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
   };
 }

@@ -111,4 +111,13 @@ describe('VirtualClock', () => {
     assert.equal(pending, undefined, 'a stopped binding schedules nothing');
     assert.equal(clock.onScheduleChange, undefined);
   });
+
+  it('binds to the real clock with the default host', async () => {
+    const clock = new VirtualClock(0);
+    const stop = bindClockToRealTime(clock);
+    const fired = new Promise<number>((resolve) => clock.setTimer(20, () => resolve(clock.now())));
+    const at = await fired;
+    stop();
+    assert.ok(at >= 20 && at < 1000, `fired at virtual ${at}`);
+  });
 });
