@@ -352,7 +352,20 @@ export class LibprocessEndpoint extends EventEmitter {
     const to = typeof message.to === 'string' ? parseUpid(message.to) : message.to;
     const from = this.senderUpid(message.from);
     const bytes = encodeMessage({ name: message.name, from, to, body: message.body }, style ?? this.era.style);
-    return { connection: this.peers.connectionTo({ host: to.host, port: to.port }), bytes };
+    return { connection: this.outboundFor(to), bytes };
+  }
+
+  // Senders usually write many messages to one peer: remember the last peer's connection.
+  private lastPeer: { host: string; port: number; connection: PeerConnection } | undefined;
+
+  private outboundFor(to: Upid): PeerConnection {
+    const last = this.lastPeer;
+    if (last !== undefined && last.host === to.host && last.port === to.port && last.connection.state !== 'closed') {
+      return last.connection;
+    }
+    const connection = this.peers.connectionTo({ host: to.host, port: to.port });
+    this.lastPeer = { host: to.host, port: to.port, connection };
+    return connection;
   }
 
   private senderUpid(from: Upid | string | undefined): Upid {
@@ -411,7 +424,10 @@ export class LibprocessEndpoint extends EventEmitter {
     bodyOffset: number | undefined,
   ): void {
     const accepted = this.hasProcess(classified.to);
-    const replies = repliesToMessage(this.era.replies, getHeader(request, 'User-Agent'));
+    // Only the 0.19-1.3 policy looks at the User-Agent; skip the header lookup otherwise.
+    const replies =
+      this.era.replies === 'always' ||
+      (this.era.replies !== 'never' && repliesToMessage(this.era.replies, getHeader(request, 'User-Agent')));
     const message: InboundMessage = {
       from: classified.from,
       fromText: classified.fromText,
