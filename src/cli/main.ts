@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
+import { apiCommand } from './commands/api.ts';
 import { decodeCommand } from './commands/decode.ts';
 import { encodeCommand } from './commands/encode.ts';
 import { listenCommand } from './commands/listen.ts';
 import { mockMasterCommand } from './commands/mock-master.ts';
 import { replayCommand } from './commands/replay.ts';
 import { sendCommand } from './commands/send.ts';
+import { watchCommand } from './commands/watch.ts';
 import type { CliContext } from './context.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 
@@ -17,6 +19,8 @@ const COMMANDS: ((ctx: CliContext) => Command)[] = [
   listenCommand,
   replayCommand,
   mockMasterCommand,
+  apiCommand,
+  watchCommand,
 ];
 
 /** Builds the commander program. Each command lives in its own file under commands/. */

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { isMesosWireError } from '../../errors.ts';
 import { HttpDecoder, type HttpMessage } from '../../http/index.ts';
 import { MESSAGE_STYLES, type MessageStyle } from '../../libprocess/index.ts';
+import { v1ApiHook } from '../../mock/http-api/index.ts';
 import { MockMaster, messageType, type TrafficRecord } from '../../mock/index.ts';
 import { decodeWithType } from '../../proto/decode.ts';
 import { toMesosJson } from '../../proto/json-write.ts';
@@ -66,6 +67,8 @@ export async function runMockMaster(
       port: options.port,
       agents: options.agents,
       mesosVersion: options.mesosVersion,
+      // The v1 scheduler and operator APIs on the same port, as on a real master.
+      http: v1ApiHook(),
       ...(options.resources === undefined ? {} : { resources: options.resources }),
       ...(options.style === undefined ? {} : { style: options.style }),
     });

@@ -91,3 +91,18 @@ export function mountV1Apis(router: HttpRouter, simulation: MasterSimulation, op
     },
   };
 }
+
+/**
+ * The `http` hook of `MockMaster.start` that mounts these APIs on the mock's port:
+ * `MockMaster.start({ http: v1ApiHook({}, (apis) => { ... }) })`. `onMount` receives the mounted APIs (leadership
+ * switch, event injection).
+ */
+export function v1ApiHook(
+  options: V1ApiOptions = {},
+  onMount?: (apis: V1Apis) => void,
+): (context: { router: HttpRouter; simulation: MasterSimulation }) => void {
+  return ({ router, simulation }) => {
+    const apis = mountV1Apis(router, simulation, options);
+    onMount?.(apis);
+  };
+}
