@@ -201,7 +201,6 @@ function launchTasks(
       stepTimer: undefined,
       killing: false,
       pending: [],
-      headForwarded: false,
       retryTimer: undefined,
       retryIntervalMs: s.timings.statusUpdateRetryMinMs,
       resources: taskResources,

@@ -105,8 +105,6 @@ export interface TaskRecord {
   killing: boolean;
   /** Agent status update stream: unacknowledged updates, head first. */
   pending: StatusUpdate[];
-  /** Whether the head of `pending` already reached the master once (retries are not new statuses). */
-  headForwarded: boolean;
   retryTimer: TimerId | undefined;
   retryIntervalMs: number;
   /** Resources charged for the task; returned once the master learns a terminal state. */

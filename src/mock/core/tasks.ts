@@ -97,22 +97,19 @@ export function forward(s: MasterState, task: TaskRecord): void {
   const agent = s.agents.get(task.agentId);
   if (head === undefined || fw === undefined || agent === undefined) return;
   const update: StatusUpdate = { ...head, latest_state: task.agentState };
-  const previous = task.task.state;
-  task.task.state = task.agentState;
+  // `Master::updateTask`: the state becomes the latest state (never leaving a terminal one); the status is
+  // recorded without its data, replacing the previous one if it has the same state (retries), and operator
+  // subscribers hear of each new status state.
+  if (!isTerminalState(task.task.state)) task.task.state = task.agentState;
   task.task.status_update_state = head.status.state;
   task.task.status_update_uuid = head.uuid!;
-  if (!task.headForwarded) {
-    task.headForwarded = true;
-    const { data: _data, ...kept } = head.status;
-    task.task.statuses.push(kept);
-  }
-  if (previous !== task.task.state) {
-    s.operator({
-      type: 'TASK_UPDATED',
-      framework_id: { value: fw.id },
-      status: head.status,
-      state: task.task.state,
-    });
+  const { data: _data, ...recorded } = head.status;
+  const last = task.task.statuses[task.task.statuses.length - 1];
+  const newState = last === undefined || last.state !== recorded.state;
+  if (!newState) task.task.statuses.pop();
+  task.task.statuses.push(recorded);
+  if (newState) {
+    s.operator({ type: 'TASK_UPDATED', framework_id: { value: fw.id }, status: head.status, state: task.task.state });
   }
   if (isTerminalState(task.task.state) && !task.resourcesRecovered) {
     task.resourcesRecovered = true;
@@ -159,7 +156,6 @@ export function acknowledge(
     return;
   }
   task.pending.shift();
-  task.headForwarded = false;
   s.clock.cancel(task.retryTimer);
   task.retryTimer = undefined;
   task.retryIntervalMs = s.timings.statusUpdateRetryMinMs;

@@ -47,6 +47,12 @@ describe('status updates: uuids, acknowledgements, retries', () => {
     const snap = h.sim.snapshot();
     assert.equal(snap.tasks[0]!.state, 'TASK_FINISHED');
     assert.equal(snap.tasks[0]!.status_update_state, 'TASK_STARTING');
+    // Retries replace the recorded status rather than adding one; operators heard of STARTING once.
+    assert.deepEqual(
+      snap.tasks[0]!.statuses.map((st) => st.state),
+      ['TASK_STARTING'],
+    );
+    assert.equal(h.operator.filter((e) => e.type === 'TASK_UPDATED').length, 1);
     assert.deepEqual(snap.agents[0]!.allocated_resources, []);
 
     // Acknowledging the head releases the next update at once, and so on.
