@@ -15,6 +15,8 @@
  *   the receiver has read them all. No HTTP at all: the ceiling of the socket path.
  * - `raw + decode`: raw bytes, the receiver runs the project's HttpDecoder and classifyRequest on them (no
  *   responses, no encoding): the codec's share of the cost.
+ * - `raw per-message writes`: the raw bytes again, but one socket.write() per message (what a sender that does
+ *   not coalesce does), no decoding.
  */
 import net from 'node:net';
 import { HttpDecoder } from '../src/http/index.ts';
@@ -97,8 +99,11 @@ function encodedStream(per: number, port: number): Uint8Array {
   return out;
 }
 
-/** messages/s writing pre-encoded bytes over plain sockets; `decode` runs the HTTP decoder at the receiver. */
-async function rawRate(connections: number, decode: boolean): Promise<Rate> {
+/**
+ * messages/s writing pre-encoded bytes over plain sockets: in 64 KiB slices, or one write per message with
+ * `perMessage`; `decode` runs the HTTP decoder at the receiver.
+ */
+async function rawRate(connections: number, decode: boolean, perMessage = false): Promise<Rate> {
   const per = Math.floor(MESSAGES / connections);
   let received = 0;
   let decoded = 0;
@@ -136,8 +141,9 @@ async function rawRate(connections: number, decode: boolean): Promise<Rate> {
   const cpuStarted = process.cpuUsage();
   await Promise.all(
     sockets.map(async (socket) => {
-      for (let at = 0; at < stream.length; at += SLICE) {
-        if (!socket.write(stream.subarray(at, at + SLICE))) {
+      const step = perMessage ? stream.length / per : SLICE;
+      for (let at = 0; at < stream.length; at += step) {
+        if (!socket.write(stream.subarray(at, at + step))) {
           await new Promise((resolve) => socket.once('drain', resolve));
         }
       }
@@ -161,23 +167,27 @@ async function main(): Promise<void> {
   await transportRate(1);
   await rawRate(1, false);
   await rawRate(1, true);
+  await rawRate(1, false, true);
   for (const connections of [1, MANY]) {
     const transport: Rate[] = [];
     const raw: Rate[] = [];
     const rawDecode: Rate[] = [];
+    const rawWrites: Rate[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       transport.push(await transportRate(connections));
       raw.push(await rawRate(connections, false));
       rawDecode.push(await rawRate(connections, true));
+      rawWrites.push(await rawRate(connections, false, true));
     }
     const label = `${connections} connection${connections === 1 ? '' : 's'}`;
     for (const key of ['wall', 'cpu'] as const) {
       const t = median(transport.map((r) => r[key]));
       const r = median(raw.map((x) => x[key]));
       const d = median(rawDecode.map((x) => x[key]));
+      const w = median(rawWrites.map((x) => x[key]));
       process.stdout.write(
         `${label.padEnd(14)} ${key === 'wall' ? 'msg/s     ' : 'msg/cpu-s '} transport ${fmt(t)} | raw bytes ${fmt(r)} ` +
-          `(transport = ${pct(t, r)}) | raw + decode ${fmt(d)} (transport = ${pct(t, d)})\n`,
+          `(${pct(t, r)}) | raw + decode ${fmt(d)} (${pct(t, d)}) | raw per-message writes ${fmt(w)} (${pct(t, w)})\n`,
       );
     }
   }

@@ -157,6 +157,20 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
     assert.ok(statuses(bad.received()).length <= 1);
   });
 
+  it('applies the decoder limits per connection (a too-large header block closes that connection)', async () => {
+    const e = await endpoint({ acceptAnyId: true, decoder: { maxHeaderBytes: 300 } });
+    const errors: MesosWireError[] = [];
+    e.on('connection-error', ({ error }) => errors.push(error));
+    const big = await rawClient(e.address.port);
+    big.socket.write(cat('POST /a/b HTTP/1.1\r\nLibprocess-From: a@1.2.3.4:5\r\nX-Pad: ', 'x'.repeat(400), '\r\n\r\n'));
+    await big.closed;
+    assert.equal(errors[0]!.code, 'MW_HTTP_HEADERS_TOO_LARGE');
+    assert.equal(statuses(big.received()).length, 0);
+    const small = await rawClient(e.address.port);
+    small.socket.write(EXAMPLE_B);
+    await until(() => statuses(small.received()).length === 1, 2000, 'answer');
+  });
+
   it('does not deliver a message whose sender closed mid-body', async () => {
     const e = await endpoint({ acceptAnyId: true });
     const got: InboundMessage[] = [];
