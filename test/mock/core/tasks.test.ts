@@ -230,3 +230,57 @@ describe('messages between frameworks and executors', () => {
     assert.deepEqual(fw.call({ type: 'REQUEST', requests: [] }), { ok: true });
   });
 });
+
+describe('custom executors', () => {
+  it('charges the executor once, reuses it, lists it in offers, and SHUTDOWN kills its tasks', () => {
+    const { h, fw } = setup([{ match: /.*/, behavior: 'hang' }]);
+    const offer = fw.outstanding()[0]!;
+    const executor = {
+      executor_id: { value: 'custom' },
+      command: { value: './executor' },
+      resources: [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 0.5 } }],
+    };
+    const withExecutor = (id: string) => {
+      const t = commandTask(id, offer, 0.1, 32);
+      delete t.command;
+      t.executor = executor;
+      return t;
+    };
+    fw.launch(offer, [withExecutor('c1'), withExecutor('c2')], { refuse_seconds: 0 });
+    h.advance(100);
+    const run = h.agentOutputs('RUN_TASK');
+    assert.deepEqual(
+      run.map((o) => o.target === 'agent' && o.message.type === 'RUN_TASK' && o.message.launch_executor),
+      [true, false],
+    );
+    const snap = h.sim.snapshot();
+    assert.deepEqual(
+      snap.agents[0]!.allocated_resources.find((r) => r.name === 'cpus')?.scalar,
+      { value: 0.7 },
+      'two tasks of 0.1 plus one executor of 0.5',
+    );
+    assert.deepEqual(
+      snap.frameworks[0]!.executors.map((e) => e.executor_id.value),
+      ['custom'],
+    );
+    h.advance(1000);
+    assert.deepEqual(
+      fw
+        .outstanding()
+        .at(-1)!
+        .executor_ids?.map((e) => e.value),
+      ['custom'],
+    );
+
+    fw.call({ type: 'SHUTDOWN', slave_id: { value: 'M-S0' }, executor_id: { value: 'custom' } });
+    assert.equal(fw.states('c1').at(-1), 'TASK_KILLED');
+    assert.equal(fw.states('c2').at(-1), 'TASK_KILLED');
+    assert.deepEqual(fw.of('FAILURE').at(-1), {
+      type: 'FAILURE',
+      slave_id: { value: 'M-S0' },
+      executor_id: { value: 'custom' },
+      status: 0,
+    });
+    assert.deepEqual(h.sim.snapshot().agents[0]!.allocated_resources, []);
+  });
+});
