@@ -343,12 +343,11 @@ export class PcapngReader implements CaptureReader {
         const value = block[valueAt]!;
         resolution = { binary: (value & 0x80) !== 0, exponent: value & 0x7f };
       } else if (code === OPTION_IF_TSOFFSET && length >= 8) {
-        const lo = readU32(block, valueAt, le);
-        const hi = readU32(block, valueAt + 4, le);
-        const big = le
-          ? (BigInt.asIntN(32, BigInt(hi)) << 32n) | BigInt(lo)
-          : (BigInt.asIntN(32, BigInt(lo)) << 32n) | BigInt(hi);
-        offsetSeconds = Number(big);
+        // A signed 64-bit integer in the section's byte order.
+        const first = readU32(block, valueAt, le);
+        const second = readU32(block, valueAt + 4, le);
+        const [high, low] = le ? [second, first] : [first, second];
+        offsetSeconds = Number((BigInt.asIntN(32, BigInt(high)) << 32n) | BigInt(low));
       }
       at = valueAt + ((length + 3) & ~3);
     }

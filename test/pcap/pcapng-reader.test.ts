@@ -54,6 +54,21 @@ describe('PcapngReader', () => {
     }
   });
 
+  it('applies a negative if_tsoffset in either byte order', () => {
+    // Ethernet, microseconds, if_tsoffset -3600; one empty EPB at 1795813200 s (21:00:00Z) in interface units.
+    const le = hex(`${SHB_LE}
+      01000000 24000000 0100 0000 00000000 0e00 0800 f0f1ffffffffffff 0000 0000 24000000
+      06000000 20000000 00000000 48610600 0074de57 00000000 00000000 20000000`);
+    const be = hex(`${SHB_BE}
+      00000001 00000024 0001 0000 00000000 000e 0008 fffffffffffff1f0 0000 0000 00000024
+      00000006 00000020 00000000 00066148 57de7400 00000000 00000000 00000020`);
+    for (const bytes of [le, be]) {
+      const { packets, error } = feed(new PcapngReader(), [bytes]);
+      assert.equal(error, undefined);
+      assert.equal(packets[0]!.time, '2026-11-27T20:00:00.000000Z');
+    }
+  });
+
   it('cuts a Simple Packet Block to the snap length of interface 0', () => {
     const idb = '00000001 00000014 0001 0000 00000001 00000014';
     const { packets } = feed(new PcapngReader(), [hex(`${SHB_BE} ${idb} ${SPB_BE}`)]);
