@@ -32,6 +32,16 @@ describe('schema bundle', () => {
     assert.ok(fixtureRoot());
   });
 
+  it('fixes the Appendix B case: an outer-package type wins over a nested type elsewhere', () => {
+    // Plain protobufjs resolves this to .mwscope.internal.Reconcile.Operation.
+    const ops = fixtureType('mwscope.internal.Update.Operations');
+    ops.fields.operations!.resolve();
+    assert.equal(ops.fields.operations!.resolvedType?.fullName, '.mwscope.Operation');
+    const rec = fixtureType('mwscope.internal.Reconcile');
+    rec.fields.operations!.resolve();
+    assert.equal(rec.fields.operations!.resolvedType?.fullName, '.mwscope.internal.Reconcile.Operation');
+  });
+
   it('UpdateSlaveMessage.Operations.operations is mesos.Operation (wire-protocol App. B)', () => {
     const ops = findType(getDefaultRoot(), 'mesos.internal.UpdateSlaveMessage.Operations')!;
     ops.fields.operations!.resolve();
