@@ -330,15 +330,16 @@ export class LibprocessEndpoint extends EventEmitter {
 
   /**
    * Graceful close: stops accepting, flushes every outbound queue and waits for the peers' responses (up to
-   * `timeoutMs`), then closes inbound connections. Reports what was not sent or not answered.
+   * `timeoutMs`; `awaitAnswers: false` waits for the writes only), then closes inbound connections. Reports what
+   * was not sent or not answered.
    */
-  async close(timeoutMs = 5000): Promise<CloseReport> {
+  async close(timeoutMs = 5000, options: { awaitAnswers?: boolean } = {}): Promise<CloseReport> {
     if (this.closing) return { unsent: 0, unanswered: 0 };
     this.closing = true;
     const serverClosed = this.listening
       ? new Promise<void>((resolve) => this.server.close(() => resolve()))
       : Promise.resolve();
-    const report = await this.peers.close(timeoutMs);
+    const report = await this.peers.close(timeoutMs, options);
     for (const connection of this.inbound) connection.destroy();
     await serverClosed;
     return report;

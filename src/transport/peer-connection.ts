@@ -287,13 +287,15 @@ export class PeerConnection extends EventEmitter {
    * answered every message, then half-closes and waits for the peer to close. Reading on until the peer closes
    * matters: closing with unread responses makes the kernel reset the connection, and a libprocess receiver then
    * drops the messages it was still reading. Whatever was not done by the deadline is reported.
+   * `awaitAnswers: false` skips the wait for answers (peers of eras that never answer), not the half-close.
    */
-  async close(timeoutMs = 5000): Promise<CloseReport> {
+  async close(timeoutMs = 5000, options: { awaitAnswers?: boolean } = {}): Promise<CloseReport> {
     if (this.stateValue === 'closed') return { unsent: 0, unanswered: 0 };
     const deadline = Date.now() + timeoutMs;
     const wasIdle = this.stateValue === 'idle';
     this.stateValue = 'closing';
-    if (!wasIdle) await this.waitUntil(() => this.isSettled(), deadline);
+    const awaitAnswers = options.awaitAnswers !== false;
+    if (!wasIdle) await this.waitUntil(() => this.isSettled(awaitAnswers), deadline);
     const unsent = this.queuedMessages;
     const unanswered = this.expectedCount;
     this.rejectQueued(mwError('MW_TRANSPORT_CLOSED', `connection to ${this.key} closed before the message was sent`));
@@ -323,11 +325,11 @@ export class PeerConnection extends EventEmitter {
     this.emit('closed');
   }
 
-  private isSettled(): boolean {
+  private isSettled(awaitAnswers = true): boolean {
     if (this.queuedMessages > 0) return false;
     if (this.socket === undefined) return this.stateValue !== 'connecting';
     if (this.socket.writableLength > 0) return false;
-    return this.expectedCount === 0 || this.readerFailed;
+    return !awaitAnswers || this.expectedCount === 0 || this.readerFailed;
   }
 
   private waitUntil(condition: () => boolean, deadline: number): Promise<void> {

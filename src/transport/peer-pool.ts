@@ -71,10 +71,10 @@ export class PeerPool extends EventEmitter {
   }
 
   /** Graceful close of every connection (see `PeerConnection.close`); totals of what was left undone. */
-  async close(timeoutMs = 5000): Promise<CloseReport> {
+  async close(timeoutMs = 5000, options: { awaitAnswers?: boolean } = {}): Promise<CloseReport> {
     this.closing = true;
     this.links.clear();
-    const reports = await Promise.all([...this.connections.values()].map((c) => c.close(timeoutMs)));
+    const reports = await Promise.all([...this.connections.values()].map((c) => c.close(timeoutMs, options)));
     this.connections.clear();
     return reports.reduce((a, b) => ({ unsent: a.unsent + b.unsent, unanswered: a.unanswered + b.unanswered }), {
       unsent: 0,

@@ -113,6 +113,21 @@ describe('mesos-wire send', () => {
     await endpoint.close(200);
   });
 
+  it('--no-answers reports messages once written, for peers of eras that never answer', async () => {
+    const old = await LibprocessEndpoint.listen({ mesosVersion: '0.18.0', acceptAnyId: true });
+    const got: InboundMessage[] = [];
+    old.on('message', (m) => got.push(m));
+    const to = formatUpid(old.upid('master'));
+    const waiting = await send({ to, name: 'test.A', timeout: 300 });
+    assert.equal(waiting.code, 3);
+    assert.match(waiting.ctx.err(), /no answer within 300 ms/);
+    const { code, ctx } = await send({ to, name: 'test.B', answers: false });
+    assert.equal(code, 0, ctx.err());
+    assert.match(ctx.out(), /^sent {2}test\.B -> master@/);
+    await until(() => got.length === 2, 2000, 'both delivered');
+    await old.close(200);
+  });
+
   it('exits 3 with the reason when the peer cannot be reached, 2 for bad arguments', async () => {
     const gone = await LibprocessEndpoint.listen();
     const to = formatUpid(gone.upid('master'));

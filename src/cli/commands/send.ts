@@ -25,6 +25,8 @@ export interface SendCommandOptions {
   format?: 'text' | 'ndjson' | undefined;
   timeout?: number | undefined;
   retries?: number | undefined;
+  /** False with --no-answers: report a message once written instead of waiting for its 202. */
+  answers?: boolean | undefined;
 }
 
 /** One message to send, after reading the options or a line of the messages file. */
@@ -53,6 +55,7 @@ export function sendCommand(ctx: CliContext): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'ndjson']).default('text'))
     .option('--timeout <ms>', 'how long to wait for the answers', parseNonNegative, 5000)
     .option('--retries <n>', 'connect attempts after the first one fails', parseNonNegative, 0)
+    .option('--no-answers', 'do not wait for HTTP answers (peers before Mesos 1.4 do not answer libprocess senders)')
     .action(async (options: SendCommandOptions) => {
       ctx.setExit(await runSend(options, ctx));
     });
@@ -74,20 +77,24 @@ export async function runSend(options: SendCommandOptions, ctx: CliContext): Pro
     outbound: { maxConnectAttempts: 1 + (options.retries ?? 0), backoff: { initialMs: 100, maxMs: 1000 } },
   });
   const ndjson = options.format === 'ndjson';
+  const awaitResponse = options.answers !== false;
   let refused = 0;
   let unreachable: MesosWireError | undefined;
+  type Outcome = { message: PlannedMessage; status: number | undefined; error: MesosWireError | undefined };
   try {
-    const receipts = planned.map((message) =>
-      endpoint
-        .send({ to: message.to, from: message.from, name: message.name, body: message.body }, { awaitResponse: true })
-        .then(
-          (receipt) => ({ message, status: receipt.status, error: undefined }),
-          (error: MesosWireError) => ({ message, status: undefined, error }),
-        ),
-    );
+    // Queue everything in order (waiting for room when the queue is full), then report the outcomes in order.
+    const outcomes: Promise<Outcome>[] = [];
+    for (const message of planned) {
+      const outbound = { to: message.to, from: message.from, name: message.name, body: message.body };
+      let settle: (outcome: Outcome) => void = () => {};
+      outcomes.push(new Promise<Outcome>((resolve) => (settle = resolve)));
+      const callback = (error: MesosWireError | undefined, receipt?: { status?: number }): void =>
+        settle({ message, status: receipt?.status, error });
+      while (!endpoint.write(outbound, callback, { awaitResponse })) await endpoint.whenWritable(message.to);
+    }
     const timeoutMs = options.timeout ?? 5000;
     const deadline = new Promise<'timeout'>((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref());
-    for (const pending of receipts) {
+    for (const pending of outcomes) {
       const result = await Promise.race([pending, deadline]);
       if (result === 'timeout') {
         unreachable ??= mwError('MW_TRANSPORT_TIMEOUT', `no answer within ${timeoutMs} ms`);
@@ -95,16 +102,19 @@ export async function runSend(options: SendCommandOptions, ctx: CliContext): Pro
       }
       const { message, status, error } = result;
       const from = formatUpid(endpoint.upid()) === message.from ? undefined : message.from;
+      const bytes = message.body.length;
       if (error !== undefined) {
         if (error.code === 'MW_TRANSPORT_CONNECT' || error.code === 'MW_TRANSPORT_CLOSED') unreachable ??= error;
-        await writeResult(ctx, ndjson, { name: message.name, to: message.to, from, bytes: message.body.length, error });
+        await writeResult(ctx, ndjson, { name: message.name, to: message.to, from, bytes, error });
         continue;
       }
-      if (status === undefined || status < 200 || status > 299) refused++;
-      await writeResult(ctx, ndjson, { name: message.name, to: message.to, from, bytes: message.body.length, status });
+      if (awaitResponse && (status === undefined || status < 200 || status > 299)) refused++;
+      await writeResult(ctx, ndjson, { name: message.name, to: message.to, from, bytes, status });
     }
   } finally {
-    await endpoint.close(500);
+    // Half-close and read until the peer closes: closing with unread answers would reset the connection.
+    const report = await endpoint.close(Math.min(options.timeout ?? 5000, 2000), { awaitAnswers: awaitResponse });
+    if (report.unsent > 0) unreachable ??= mwError('MW_TRANSPORT_CLOSED', `${report.unsent} message(s) not sent`);
   }
   if (unreachable !== undefined) {
     ctx.stderr.write(`mesos-wire send: ${unreachable.message}\n`);
@@ -137,7 +147,12 @@ async function writeResult(
     await writeText(ctx.stdout, `${JSON.stringify(record)}\n`);
     return;
   }
-  const outcome = result.error !== undefined ? `failed: ${result.error.message}` : `${result.status}`;
+  const outcome =
+    result.error !== undefined
+      ? `failed: ${result.error.message}`
+      : result.status === undefined
+        ? 'sent'
+        : `${result.status}`;
   await writeText(ctx.stdout, `${outcome}  ${result.name} -> ${result.to} (${result.bytes} bytes)\n`);
 }
 
