@@ -14,6 +14,8 @@ export interface Received {
   name: string;
   from: string;
   message: PlainMessage;
+  /** The body bytes (a view of the received data: copy to keep). */
+  body: Uint8Array;
   /** performance.now() at receipt. */
   at: number;
 }
@@ -192,7 +194,7 @@ export class TestSchedulerDriver {
     } catch {
       return;
     }
-    const received: Received = { name: inbound.name, from, message, at: performance.now() };
+    const received: Received = { name: inbound.name, from, message, body: inbound.body, at: performance.now() };
     // The driver only believes its master (and ExecutorToFrameworkMessage from agents, sent directly).
     const fromAgent = inbound.name === 'mesos.internal.ExecutorToFrameworkMessage' && from.startsWith('slave(');
     if (from !== this.master && !fromAgent) {
@@ -200,6 +202,13 @@ export class TestSchedulerDriver {
       return;
     }
     if (this.#keep) this.received.push(received);
+    if (
+      inbound.name.endsWith('.FrameworkRegisteredMessage') ||
+      inbound.name.endsWith('.FrameworkReregisteredMessage')
+    ) {
+      // As the C++ driver: the id is known before any later message (offers come right behind) is handled.
+      this.frameworkId = (message.framework_id as { value?: string } | undefined)?.value ?? this.frameworkId;
+    }
     const waiter = this.#waiters.find((w) =>
       w.predicate !== undefined ? w.predicate(received) : w.name === received.name,
     );
