@@ -34,7 +34,7 @@ export {
   mesosJsonToMessage,
   missingRequiredFields,
 } from './json-read.ts';
-export { formatDouble, type MesosJsonWriteOptions, quoteString, toMesosJson } from './json-write.ts';
+export { formatDouble, type MesosJsonWriteOptions, quoteString, schemalessToJson, toMesosJson } from './json-write.ts';
 export {
   type ApiServer,
   type EndpointDirection,
@@ -84,4 +84,12 @@ export {
   WIRE_TYPE,
   WIRE_TYPE_NAMES,
 } from './schemaless.ts';
-export { formatMessageTree, formatSchemalessTree, formatUuid, type TextTreeOptions } from './text.ts';
+export {
+  describeType,
+  type FieldDescription,
+  formatMessageTree,
+  formatSchemalessTree,
+  formatTypeSchema,
+  formatUuid,
+  type TextTreeOptions,
+} from './text.ts';

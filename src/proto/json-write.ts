@@ -354,6 +354,38 @@ function writeUnknownField(field: SchemalessField, byNumber: Map<number, string>
 }
 
 /**
+ * Schema-less fields as JSON text (for ndjson output of bodies without a usable schema):
+ * an array of `{"number":N,"wire_type":W,"offset":O,"value":V}` in the `"$unknown"`
+ * notation, plus for len fields the guesses: `"text"` (printable UTF-8) and `"message"`
+ * (the nested fields, same notation).
+ */
+export function schemalessToJson(fields: readonly SchemalessField[]): string {
+  return `[${fields.map(writeSchemalessField).join(',')}]`;
+}
+
+function writeSchemalessField(field: SchemalessField): string {
+  let out = `{"number":${field.number},"wire_type":${field.wireType},"offset":${field.offset},"value":`;
+  switch (field.wireType) {
+    case 0:
+    case 1:
+      out += field.value.toString();
+      break;
+    case 5:
+      out += String(field.value);
+      break;
+    case 2:
+      out += `"${encodeBase64(field.value)}"`;
+      if (field.text !== undefined) out += `,"text":${quoteString(field.text)}`;
+      if (field.message !== undefined) out += `,"message":${schemalessToJson(field.message)}`;
+      break;
+    case 3:
+      out += schemalessToJson(field.fields);
+      break;
+  }
+  return `${out}}`;
+}
+
+/**
  * A double as Mesos writes it: shortest round-trip digits, `.0` on integral values,
  * exponent without `+`, `-0.0`, `"Infinity"`/`"-Infinity"` strings and a bare `NaN`.
  */

@@ -222,3 +222,48 @@ export function formatSchemalessTree(fields: readonly SchemalessField[], options
   for (const f of fields) out.push(...schemalessLines(f, '', options));
   return out;
 }
+
+/** One field of a message type, as `mesos-wire schema NAME` shows it. */
+export interface FieldDescription {
+  name: string;
+  number: number;
+  label: 'required' | 'optional' | 'repeated' | 'map';
+  /** Scalar type name, or the full name of the message or enum type (no leading dot). */
+  type: string;
+  /** The explicit `[default = ...]` as written in the schema, if any. */
+  defaultValue: string | undefined;
+  deprecated: boolean;
+}
+
+/** The fields of a type in declaration order. */
+export function describeType(type: PbType): FieldDescription[] {
+  return type.fieldsArray.map((field) => {
+    field.resolve();
+    const resolved = field.resolvedType;
+    const typeText = resolved === null ? field.type : resolved.fullName.replace(/^\./, '');
+    const options = (field.options ?? {}) as Record<string, unknown>;
+    const map = field instanceof pb.MapField;
+    return {
+      name: field.name,
+      number: field.id,
+      label: map ? 'map' : field.repeated ? 'repeated' : field.required ? 'required' : 'optional',
+      type: map ? `map<${(field as unknown as { keyType: string }).keyType}, ${typeText}>` : typeText,
+      defaultValue: options.default === undefined ? undefined : String(options.default),
+      deprecated: options.deprecated === true,
+    };
+  });
+}
+
+/** A type's fields as text lines: `required .mesos.FrameworkID framework_id = 1 [default = x, deprecated]`. */
+export function formatTypeSchema(type: PbType): string[] {
+  const lines = [`message ${type.fullName.replace(/^\./, '')} {`];
+  for (const f of describeType(type)) {
+    const opts: string[] = [];
+    if (f.defaultValue !== undefined) opts.push(`default = ${f.defaultValue}`);
+    if (f.deprecated) opts.push('deprecated = true');
+    const label = f.label === 'map' ? '' : `${f.label} `;
+    lines.push(`  ${label}${f.type} ${f.name} = ${f.number}${opts.length > 0 ? ` [${opts.join(', ')}]` : ''};`);
+  }
+  lines.push('}');
+  return lines;
+}

@@ -3,9 +3,16 @@ import { describe, it } from 'node:test';
 import '../../src/proto/bundle.ts';
 import { decodeWithType } from '../../src/proto/decode.ts';
 import { fromMesosJson } from '../../src/proto/json-read.ts';
+import { schemalessToJson } from '../../src/proto/json-write.ts';
 import { findType, getDefaultRoot } from '../../src/proto/schema.ts';
 import { decodeSchemaless } from '../../src/proto/schemaless.ts';
-import { formatMessageTree, formatSchemalessTree, formatUuid } from '../../src/proto/text.ts';
+import {
+  describeType,
+  formatMessageTree,
+  formatSchemalessTree,
+  formatTypeSchema,
+  formatUuid,
+} from '../../src/proto/text.ts';
 import { hex } from '../helpers/bytes.ts';
 
 function tree(typeName: string, json: string): string[] {
@@ -112,5 +119,37 @@ describe('formatSchemalessTree', () => {
 
   it('formats uuids', () => {
     assert.equal(formatUuid(hex('000102030405060708090a0b0c0d0e0f')), '00010203-0405-0607-0809-0a0b0c0d0e0f');
+  });
+});
+
+describe('schema descriptions', () => {
+  it('describes a type in declaration order with labels, defaults and deprecation', () => {
+    const type = findType(getDefaultRoot(), 'mesos.internal.PingSlaveMessage')!;
+    assert.deepEqual(formatTypeSchema(type), [
+      'message mesos.internal.PingSlaveMessage {',
+      '  required bool connected = 1;',
+      '}',
+    ]);
+    const fw = describeType(findType(getDefaultRoot(), 'mesos.FrameworkInfo')!);
+    const role = fw.find((f) => f.name === 'role')!;
+    assert.deepEqual(role, {
+      name: 'role',
+      number: 6,
+      label: 'optional',
+      type: 'string',
+      defaultValue: '*',
+      deprecated: true,
+    });
+    assert.equal(fw.find((f) => f.name === 'id')?.type, 'mesos.FrameworkID');
+  });
+
+  it('writes schema-less fields as JSON', () => {
+    const { fields } = decodeSchemaless(hex('08 96 01 12 02 68 69 1d 00 00 80 3f'));
+    assert.equal(
+      schemalessToJson(fields),
+      '[{"number":1,"wire_type":0,"offset":0,"value":150},' +
+        '{"number":2,"wire_type":2,"offset":3,"value":"aGk=","text":"hi","message":[{"number":13,"wire_type":0,"offset":5,"value":105}]},' +
+        '{"number":3,"wire_type":5,"offset":7,"value":1065353216}]',
+    );
   });
 });
