@@ -449,7 +449,14 @@ export class LibprocessEndpoint extends EventEmitter {
       const handler = this.handlers.get(classified.to);
       if (handler !== undefined) this.runHandler(handler, message);
     }
-    if (this.listenerCount('message') > 0) this.emit('message', message);
+    if (this.listenerCount('message') > 0) {
+      try {
+        this.emit('message', message);
+      } catch (error) {
+        // A throwing listener must not fail the connection's decoder (and so close the connection).
+        this.emit('handler-error', { message, error });
+      }
+    }
     const answer = replies ? this.consultAnswerHook(message) : 'drop';
     if (answer === 'drop') slot.skip();
     else if (answer === 'send' || !(answer > 0)) slot.send(this.cannedResponse(accepted));

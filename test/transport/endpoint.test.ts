@@ -216,6 +216,25 @@ describe('LibprocessEndpoint test hooks', () => {
     assert.equal(hookErrors.length, 1);
   });
 
+  it('a throwing handler or listener is reported and the connection goes on', async () => {
+    const e = await endpoint();
+    e.register('slave(1)', () => {
+      throw new Error('handler bug');
+    });
+    let calls = 0;
+    e.on('message', () => {
+      calls++;
+      throw new Error('listener bug');
+    });
+    const errors: string[] = [];
+    e.on('handler-error', ({ error }) => errors.push((error as Error).message));
+    const client = await rawClient(e.address.port);
+    client.socket.write(cat(EXAMPLE_B, EXAMPLE_B));
+    await until(() => statuses(client.received()).length === 2, 2000, 'two answers');
+    assert.equal(calls, 2);
+    assert.deepEqual(errors, ['handler bug', 'listener bug', 'handler bug', 'listener bug']);
+  });
+
   it('closeInbound closes the selected inbound connections only', async () => {
     const e = await endpoint({ acceptAnyId: true });
     const a = await rawClient(e.address.port);
