@@ -30,15 +30,21 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
 }
 
+/**
+ * Connections per master of the default dispatchers: an event stream holds one for its lifetime, calls share the
+ * others (kept alive). Unbounded, a burst of calls (acknowledgements) would open a connection each.
+ */
+export const MAX_CONNECTIONS_PER_MASTER = 16;
+
 /** The default dispatcher choice (see the file comment). */
 export class MasterDispatchers {
-  readonly #direct = new Agent();
+  readonly #direct = new Agent({ connections: MAX_CONNECTIONS_PER_MASTER });
   #env: EnvHttpProxyAgent | undefined;
 
   /** The dispatcher for a URL. */
   forUrl(url: URL): Dispatcher {
     if (isLoopbackHost(url.hostname)) return this.#direct;
-    this.#env ??= new EnvHttpProxyAgent();
+    this.#env ??= new EnvHttpProxyAgent({ connections: MAX_CONNECTIONS_PER_MASTER });
     return this.#env;
   }
 
