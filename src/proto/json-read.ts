@@ -2,7 +2,8 @@
  * Mesos JSON -> message -> protobuf bytes, with the leniencies of stout's
  * `protobuf::parse<T>(JSON)` (wire-protocol.md 4.9):
  *
- * - the top level must be an object; unknown keys are ignored (so is `"$unknown"`);
+ * - the top level must be an object; unknown keys are ignored; `"$unknown"` (mesos-wire's
+ *   notation for unknown fields, see json-write.ts) is turned back into those fields;
  *   `null` leaves a field unset; keys match field names exactly;
  * - integers: JSON numbers or strings holding a JSON number (`"-1"`); 64-bit values are
  *   exact (bigint) even above 2^63-1, where Mesos would go through a double; a number
@@ -80,6 +81,17 @@ export function jsonNodeToMessage(node: JsonNode, type: PbType, path = ''): Prot
   }
   const out: ProtoMessage = {};
   for (const [key, value] of node.entries) {
+    if (key === '$unknown' && value.kind === 'array') {
+      // mesos-wire's own notation for unknown fields (json-write.ts): restore them, so
+      // that decode -> JSON -> encode keeps every byte Mesos would have kept.
+      Object.defineProperty(out, '$unknowns', {
+        value: value.items.map((item) => unknownFieldBytes(item, path)),
+        enumerable: false,
+        writable: true,
+        configurable: true,
+      });
+      continue;
+    }
     const field = Object.hasOwn(type.fields, key) ? type.fields[key] : undefined;
     if (field === undefined || value.kind === 'null') continue;
     field.resolve();
@@ -111,6 +123,65 @@ export function jsonNodeToMessage(node: JsonNode, type: PbType, path = ''): Prot
     }
   }
   return out;
+}
+
+function varintBytes(v: bigint): number[] {
+  const out: number[] = [];
+  let u = BigInt.asUintN(64, v);
+  while (u >= 0x80n) {
+    out.push(Number(u & 0x7fn) | 0x80);
+    u >>= 7n;
+  }
+  out.push(Number(u));
+  return out;
+}
+
+function littleEndian(v: bigint, bytes: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < bytes; i++) out.push(Number((v >> BigInt(8 * i)) & 0xffn));
+  return out;
+}
+
+/** One `"$unknown"` entry (`{"number","wire_type","value"}`) back to its raw field bytes. */
+function unknownFieldBytes(node: JsonNode, path: string): Uint8Array {
+  const bad = (why: string) =>
+    typeError(node, path === '' ? '$unknown' : `${path}.$unknown`, `Bad $unknown entry: ${why}`);
+  if (node.kind !== 'object') throw bad('not an object');
+  const num = node.entries.get('number');
+  const wt = node.entries.get('wire_type');
+  const value = node.entries.get('value');
+  if (num?.kind !== 'number' || wt?.kind !== 'number' || value === undefined)
+    throw bad('number, wire_type and value needed');
+  const number = integerFromText(num.text);
+  const wireType = Number(wt.text);
+  if (number === undefined || number < 1n || number > 536870911n) throw bad('field number out of range');
+  const tag = (w: number) => varintBytes((number << 3n) | BigInt(w));
+  const integer = (max: bigint) => {
+    const v = value.kind === 'number' ? integerFromText(value.text) : undefined;
+    if (v === undefined || v < 0n || v > max) throw bad('value is not an unsigned integer of the wire type');
+    return v;
+  };
+  switch (wireType) {
+    case 0:
+      return Uint8Array.from([...tag(0), ...varintBytes(integer(UINT64_MAX))]);
+    case 1:
+      return Uint8Array.from([...tag(1), ...littleEndian(integer(UINT64_MAX), 8)]);
+    case 5:
+      return Uint8Array.from([...tag(5), ...littleEndian(integer(UINT32_MAX), 4)]);
+    case 2: {
+      if (value.kind !== 'string') throw bad('len value must be base64 text');
+      const decoded = decodeBase64(value.value);
+      if ('badIndex' in decoded) throw bad('invalid base64');
+      return Uint8Array.from([...tag(2), ...varintBytes(BigInt(decoded.bytes.length)), ...decoded.bytes]);
+    }
+    case 3: {
+      if (value.kind !== 'array') throw bad('group value must be an array');
+      const inner = value.items.flatMap((item) => [...unknownFieldBytes(item, path)]);
+      return Uint8Array.from([...tag(3), ...inner, ...tag(4)]);
+    }
+    default:
+      throw bad(`wire type ${wireType}`);
+  }
 }
 
 function mapKey(field: PbField, key: string, node: JsonNode, path: string): string {

@@ -182,8 +182,26 @@ describe('Mesos JSON input leniencies', () => {
     );
   });
 
-  it('unknown keys and $unknown are ignored', () => {
+  it('unknown keys are ignored', () => {
     assert.equal(toHexString(fromMesosJson('{"zz":[1,{"a":2}],"$unknown":[],"d":1}', Floats())), '11000000000000f03f');
+  });
+
+  it('$unknown entries are restored as the unknown fields they describe', () => {
+    const bytes = hex(
+      '11 00 00 00 00 00 00 f0 3f | f8 01 ff ff ff ff ff ff ff ff ff 01 | a2 06 02 68 69 | 29 01 00 00 00 00 00 00 00 | 35 02 00 00 00 | 5b 08 01 5c',
+    );
+    const json = toMesosJson(decodeWithType(Floats(), bytes), Floats());
+    assert.equal(
+      json,
+      '{"d":1.0,"$unknown":[{"number":31,"wire_type":0,"value":18446744073709551615},' +
+        '{"number":100,"wire_type":2,"value":"aGk="},{"number":5,"wire_type":1,"value":1},' +
+        '{"number":6,"wire_type":5,"value":2},{"number":11,"wire_type":3,"value":[{"number":1,"wire_type":0,"value":1}]}]}',
+    );
+    assert.equal(toHexString(fromMesosJson(json, Floats())), toHexString(bytes));
+    assert.throws(
+      () => fromMesosJson('{"$unknown":[{"number":0,"wire_type":0,"value":1}]}', Floats()),
+      (e: { code: string; offset: number }) => e.code === 'MW_JSON_TYPE' && e.offset === 13,
+    );
   });
 
   it('duplicate keys: the last wins', () => {
