@@ -67,7 +67,13 @@ export function readEventStream(body: AsyncIterable<Uint8Array>, options: EventS
       arm();
       try {
         for await (const chunk of body) {
-          decoder.write(chunk, onRecord);
+          // Events decoded before bad bytes (or a record that does not decode) still go out, then the error.
+          let failure: unknown;
+          try {
+            decoder.write(chunk, onRecord);
+          } catch (error) {
+            failure = error;
+          }
           if (ready.length > 0) arm();
           while (ready.length > 0) {
             const event = ready.shift()!;
@@ -78,6 +84,7 @@ export function readEventStream(body: AsyncIterable<Uint8Array>, options: EventS
             }
             yield event;
           }
+          if (failure !== undefined) throw failure;
         }
         decoder.end();
       } catch (error) {
