@@ -126,6 +126,8 @@ export interface ReplayOptions {
   readonly speed?: number;
   /** Fixed rate in messages per second (overrides the capture's timing). */
   readonly rate?: number;
+  /** Wait for each message's HTTP answer (default true); false for peers of eras that never answer. */
+  readonly awaitAnswers?: boolean;
   /** How long to keep listening for replies after the last answer, in ms. Default 500. */
   readonly settleMs?: number;
   /** Called for every message as it is sent and when it is answered. */
@@ -151,7 +153,7 @@ export interface ReplayReport {
   readonly selected: number;
   /** Messages written to the peer. */
   readonly sent: number;
-  /** Answered 2xx. */
+  /** Answered 2xx (0 when answers are not awaited). */
   readonly accepted: number;
   /** Answered with another status (404, 400, 500...). */
   readonly refused: number;
@@ -202,6 +204,7 @@ export async function replayMessages(
   };
   endpoint.on('message', onMessage);
   const answers: Promise<void>[] = [];
+  const awaitResponse = options.awaitAnswers !== false;
   const started = Date.now();
   const firstTime = selected.find((m) => m.time !== undefined)?.time;
   try {
@@ -221,8 +224,8 @@ export async function replayMessages(
         if (error !== undefined) {
           failed++;
           options.onProgress?.({ kind: 'failed', index, error });
-        } else {
-          const status = receipt?.status ?? 0;
+        } else if (receipt?.status !== undefined) {
+          const status = receipt.status;
           statuses.set(status, (statuses.get(status) ?? 0) + 1);
           if (status >= 200 && status < 300) accepted++;
           else refused++;
@@ -231,7 +234,7 @@ export async function replayMessages(
         resolve();
       };
       // A full queue takes nothing (and calls nothing): wait for room, so that the order is kept.
-      while (!endpoint.write(outbound, done, { awaitResponse: true })) await endpoint.whenWritable(to);
+      while (!endpoint.write(outbound, done, { awaitResponse })) await endpoint.whenWritable(to);
       sent++;
       options.onProgress?.({ kind: 'sent', index, message, from, to });
       answers.push(answer);

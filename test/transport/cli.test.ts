@@ -113,7 +113,7 @@ describe('mesos-wire send', () => {
     await endpoint.close(200);
   });
 
-  it('--no-answers reports messages once written, for peers of eras that never answer', async () => {
+  it('send/replay --no-answers report messages once written, for peers of eras that never answer', async () => {
     const old = await LibprocessEndpoint.listen({ mesosVersion: '0.18.0', acceptAnyId: true });
     const got: InboundMessage[] = [];
     old.on('message', (m) => got.push(m));
@@ -125,6 +125,11 @@ describe('mesos-wire send', () => {
     assert.equal(code, 0, ctx.err());
     assert.match(ctx.out(), /^sent {2}test\.B -> master@/);
     await until(() => got.length === 2, 2000, 'both delivered');
+    const replayCtx = context();
+    const replayed = await runReplay(SESSION, { to, answers: false, wait: 0, format: 'text' }, replayCtx);
+    assert.equal(replayed, 0, replayCtx.err());
+    assert.match(replayCtx.out(), /summary: selected 6, sent 6, accepted 0, refused 0, failed 0, came back 0\n$/);
+    await until(() => got.length === 8, 2000, 'replayed messages delivered');
     await old.close(200);
   });
 

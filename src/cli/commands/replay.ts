@@ -29,6 +29,8 @@ export interface ReplayCommandOptions {
   wait?: number | undefined;
   style?: MessageStyle | undefined;
   format?: 'text' | 'ndjson' | undefined;
+  /** False with --no-answers. */
+  answers?: boolean | undefined;
 }
 
 /** `mesos-wire replay`: commander wiring only; `runReplay` does the work. */
@@ -47,6 +49,7 @@ export function replayCommand(ctx: CliContext): Command {
     .option('--dry-run', 'print what would be sent, send nothing')
     .option('--listen <ip:port>', 'where the replayer listens for replies', '127.0.0.1:0')
     .option('--wait <ms>', 'how long to wait for replies after the last answer', parseNonNegative, 500)
+    .option('--no-answers', 'do not wait for HTTP answers (peers before Mesos 1.4 do not answer libprocess senders)')
     .addOption(new Option('--style <style>', 'framing of a Mesos era').choices(MESSAGE_STYLES).default('mesos-1.11'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'ndjson']).default('text'))
     .action(async (capture: string, options: ReplayCommandOptions) => {
@@ -136,6 +139,7 @@ export async function runReplay(capture: string, options: ReplayCommandOptions, 
       speed: options.speed,
       rate: options.rate,
       settleMs: options.wait ?? 500,
+      awaitAnswers: options.answers !== false,
       onProgress: (event) => reportEvent(event, emit),
     });
     emit(
@@ -145,7 +149,7 @@ export async function runReplay(capture: string, options: ReplayCommandOptions, 
     );
     return exitCodeOf(report);
   } finally {
-    await endpoint.close(1000);
+    await endpoint.close(1000, { awaitAnswers: options.answers !== false });
     await output;
   }
 }
