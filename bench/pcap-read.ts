@@ -3,7 +3,7 @@
  * the same run.
  *
  *   node --conditions=mesos-wire-source bench/pcap-read.ts [--mb 256] [--connections 64] [--ooo 0.01]
- *        [--file /tmp/mesos-wire-bench-256mb.pcap] [--regenerate] [--no-tshark] [--runs 3]
+ *        [--file /tmp/mesos-wire-bench-256mb.pcap] [--regenerate] [--no-tshark] [--runs 3] [--http [--tshark-http]]
  *
  * `--mb 1100` gives a file over 1 GB. The file is generated once into /tmp (kept for later runs; `--regenerate`
  * forces it) by a child process, so generation does not count in the peak RSS. Content (seeded, deterministic):
@@ -16,6 +16,10 @@
  * mesos-wire: readCaptureFile (1 MiB reads) -> TcpReassembler, counting packets, connections and delivered bytes.
  * tshark: `tshark -r FILE -T fields -e frame.number` (frame dissection only, no reassembly), timed with /usr/bin/time
  * for its peak RSS. Reported: packets/s, file MB/s, peak RSS (process max, KiB -> MiB).
+ *
+ * `--http` also runs the whole capture -> TCP -> HTTP pipeline (src/pipeline/decode-capture.ts) and reports complete
+ * HTTP messages/s; `--tshark-http` adds `tshark -d tcp.port==5051,http -Y http.request -T fields -e http.request.uri`
+ * on the same file (slow: use a small --mb).
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
@@ -282,6 +286,53 @@ process.stdout.write(
     `  median of ${RUNS}: ${median.seconds.toFixed(2)} s = ${Math.round(median.packets / median.seconds).toLocaleString('en')} packets/s, ` +
     `${(fileMiB / median.seconds).toFixed(0)} MiB/s; peak RSS ${peakMiB.toFixed(0)} MiB\n`,
 );
+
+if (process.argv.includes('--http')) {
+  // The capture -> TCP -> HTTP pipeline on the same file: complete HTTP messages per second.
+  const { decodeCaptureFile } = await import('../src/pipeline/decode-capture.ts');
+  const runs: { seconds: number; requests: number; responses: number; diagnostics: number }[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    let requests = 0;
+    let responses = 0;
+    let diagnostics = 0;
+    const started = performance.now();
+    await decodeCaptureFile(FILE, (e) => {
+      if (e.kind === 'http-message') {
+        if (e.message.kind === 'request') requests++;
+        else responses++;
+      } else if (e.kind === 'diagnostic') diagnostics++;
+    });
+    runs.push({ seconds: (performance.now() - started) / 1000, requests, responses, diagnostics });
+  }
+  runs.sort((a, b) => a.seconds - b.seconds);
+  const m = runs[Math.floor(runs.length / 2)]!;
+  process.stdout.write(
+    `mesos-wire capture->TCP->HTTP: ${m.requests} requests + ${m.responses} responses, ${m.diagnostics} diagnostics\n` +
+      `  median of ${RUNS}: ${m.seconds.toFixed(2)} s = ${Math.round((m.requests + m.responses) / m.seconds).toLocaleString('en')} messages/s, ` +
+      `${(fileMiB / m.seconds).toFixed(0)} MiB/s; peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`,
+  );
+  if (process.argv.includes('--tshark-http')) {
+    const started = performance.now();
+    const run = spawnSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        '%M',
+        'sh',
+        '-c',
+        `tshark -r '${FILE}' -d tcp.port==5051,http -Y http.request -T fields -e http.request.uri 2>/dev/null | wc -l`,
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const requests = Number(run.stdout.trim());
+    const rssKiB = Number(run.stderr.trim().split('\n').at(-1));
+    process.stdout.write(
+      `tshark -d tcp.port==5051,http -Y http.request: ${requests} requests in ${seconds.toFixed(2)} s = ` +
+        `${Math.round(requests / seconds).toLocaleString('en')} requests/s; peak RSS ${(rssKiB / 1024).toFixed(0)} MiB\n`,
+    );
+  }
+}
 
 if (!process.argv.includes('--no-tshark')) {
   const probe = spawnSync('tshark', ['--version'], { encoding: 'utf8' });

@@ -30,16 +30,21 @@ export async function readCaptureFile(
   const reader = new AutoCaptureReader(options);
   const handle = await open(path, 'r');
   let bytes = 0;
+  // One read ahead: the disk works on the next chunk while this one is decoded.
+  const readAt = (position: number) => handle.read(new Uint8Array(chunkBytes), 0, chunkBytes, position);
+  let next = readAt(0);
   try {
     for (;;) {
-      const chunk = new Uint8Array(chunkBytes);
-      const { bytesRead } = await handle.read(chunk, 0, chunkBytes, null);
+      const { bytesRead, buffer } = await next;
       if (bytesRead === 0) break;
       bytes += bytesRead;
-      reader.write(bytesRead === chunkBytes ? chunk : chunk.subarray(0, bytesRead), onPacket);
+      next = readAt(bytes);
+      reader.write(bytesRead === chunkBytes ? buffer : buffer.subarray(0, bytesRead), onPacket);
     }
     reader.end();
   } finally {
+    // A read still in flight (after an error) must finish before the handle closes.
+    await next.catch(() => undefined);
     await handle.close();
   }
   return { format: reader.format, packets: reader.packets, bytes };

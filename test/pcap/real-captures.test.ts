@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { latin1String } from '../../src/bytes/ascii.ts';
+import { isMesosWireError } from '../../src/errors.ts';
 import {
   AutoCaptureReader,
   type CapturedPacket,
@@ -192,6 +194,23 @@ describe('real captures (tcpdump, dumpcap, tshark on lo)', () => {
     assert.equal(readAll('any-sll2.pcap')[0]!.linkType, 276);
     assert.equal(readAll('any-sll.pcap')[0]!.linkType, 113);
     assert.equal(readAll('lo-ipv4.pcap')[0]!.timestamp.toISOString(), '2026-11-27T21:22:20.207249Z');
+  });
+
+  it('readCaptureFile on a truncated file: every complete packet, then MW_PCAP_TRUNCATED', async () => {
+    const bytes = readFileSync(join(DIR, 'lo-ipv4.pcap'));
+    const dir = mkdtempSync(join(tmpdir(), 'mesos-wire-pcap-'));
+    const path = join(dir, 'cut.pcap');
+    writeFileSync(path, bytes.subarray(0, bytes.length - 10));
+    try {
+      let seen = 0;
+      await assert.rejects(
+        readCaptureFile(path, () => seen++, { chunkBytes: 1000 }),
+        (e: unknown) => isMesosWireError(e) && e.code === 'MW_PCAP_TRUNCATED' && e.offset === 5307 - 66 - 16,
+      );
+      assert.equal(seen, 36);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('readCaptureFile streams a file in small chunks with the same result', async () => {
