@@ -272,6 +272,7 @@ export class PeerConnection extends EventEmitter {
     if (this.stateValue === 'idle') this.connect();
     else if (this.stateValue === 'waiting') {
       clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
       this.connect();
     }
   }
@@ -319,6 +320,8 @@ export class PeerConnection extends EventEmitter {
     if (this.stateValue === 'closed') return;
     this.stateValue = 'closing';
     clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    clearTimeout(this.idleTimer);
     this.rejectQueued(mwError('MW_TRANSPORT_CLOSED', `connection to ${this.key} destroyed`));
     this.socket?.destroy();
     this.stateValue = 'closed';
