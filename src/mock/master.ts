@@ -190,11 +190,11 @@ export class MockMaster extends EventEmitter {
 
     endpoint.register('master', (message) => this.#onInbound(message, 'master'));
     this.#agentIds = new Set();
-    for (const agent of this.simulation.agentPids()) {
-      const id = agent.pid.slice(0, agent.pid.indexOf('@'));
-      this.#agentIds.add(id);
-      endpoint.register(id, (message) => this.#onInbound(message, 'agent'));
-    }
+    for (const agent of this.simulation.agentPids()) this.#serveAgent(agent.pid);
+    // Agents added later (simulation.addAgent) are served on the same port too.
+    this.simulation.onOperatorEvent((event) => {
+      if (event.type === 'AGENT_ADDED') this.#serveAgent(event.agent.pid);
+    });
     endpoint.answerHook = (message) => this.#answer(message);
     endpoint.on('exited', (event: ExitedEvent) => this.#onExited(event));
     endpoint.on('handler-error', ({ error }: { error: unknown }) => this.emit('handler-error', error));
@@ -694,6 +694,15 @@ export class MockMaster extends EventEmitter {
   #isAgent(upid: string): boolean {
     const at = upid.indexOf('@');
     return this.#agentIds.has(at < 0 ? upid : upid.slice(0, at));
+  }
+
+  #serveAgent(pid: string): void {
+    const at = pid.indexOf('@');
+    if (at < 0 || !this.#isLocal(pid)) return;
+    const id = pid.slice(0, at);
+    if (this.#agentIds.has(id)) return;
+    this.#agentIds.add(id);
+    this.endpoint.register(id, (message) => this.#onInbound(message, 'agent'));
   }
 
   #frameworkPid(framework: string): string {
