@@ -7,6 +7,7 @@ import { masterStatus, masterUpdate } from './reconcile.ts';
 import {
   addResources,
   containsResources,
+  formatResources,
   normalizeResources,
   reservationRole,
   subtractResources,
@@ -127,11 +128,11 @@ function launchTasks(
   const existing = executorKey === undefined ? undefined : agent.executors.get(executorKey);
   const executorResources = existing === undefined ? upgradeResources(executorInfo?.resources) : [];
 
-  let error = validateTasks(s, fw, agent, tasks, isGroup);
+  let error = validateTasks(fw, agent, tasks, isGroup);
   let need = executorResources;
   for (const t of tasks) need = addResources(need, upgradeResources(t.resources));
   if (error === undefined && !containsResources(remaining, need)) {
-    error = `Task uses more resources than available`;
+    error = `Task uses more resources ${formatResources(need)} than available ${formatResources(remaining)}`;
   }
   if (error !== undefined) {
     for (const t of tasks) {
@@ -234,7 +235,6 @@ function launchTasks(
 }
 
 function validateTasks(
-  _s: MasterState,
   fw: FrameworkRecord,
   agent: AgentRecord,
   tasks: TaskInfo[],
@@ -282,7 +282,8 @@ function reserve(
   );
   const source = target.map((r) => {
     const out: Resource = { ...r };
-    const stack = type === 'RESERVE' ? (r.reservations ?? []).slice(0, -1) : (r.reservations ?? []).slice(0, -1);
+    // The unreserved (or less refined) form: the same resource without its innermost reservation.
+    const stack = (r.reservations ?? []).slice(0, -1);
     if (stack.length > 0) out.reservations = stack;
     else delete out.reservations;
     return out;

@@ -172,7 +172,12 @@ describe('framework lifecycle on the virtual clock', () => {
     assert.deepEqual(
       errors.map((e) => [e.update.status.task_id.value, e.update.status.reason, e.update.status.message, e.pid]),
       [
-        ['too-big', 'REASON_TASK_INVALID', 'Task uses more resources than available', ''],
+        [
+          'too-big',
+          'REASON_TASK_INVALID',
+          'Task uses more resources cpus:4; mem:128 than available cpus:0.5; mem:384',
+          '',
+        ],
         ['ok', 'REASON_TASK_INVALID', 'Task has duplicate ID: ok', ''],
       ],
     );
