@@ -8,6 +8,7 @@ import { HttpDecoder, type HttpMessage } from '../../src/http/index.ts';
 import { classifyRequest } from '../../src/libprocess/index.ts';
 import { MockMaster, type MockMasterOptions } from '../../src/mock/index.ts';
 import { readCaptureFile, TcpReassembler } from '../../src/pcap/index.ts';
+import { decodeCaptureFile } from '../../src/pipeline/decode-capture.ts';
 import { FAST, offersOf, stateOf } from './helpers.ts';
 import { commandTask, TestSchedulerDriver } from './scheduler-driver.ts';
 
@@ -232,6 +233,18 @@ describe('MockMaster captures', () => {
     }
     assert.equal(responses.length, master.log.filter((r) => r.direction === 'in').length);
     assert.ok(responses.every((s) => s === 202));
+
+    // The capture pipeline `mesos-wire decode` is built on reads it without a single diagnostic.
+    const kinds = new Map<string, number>();
+    await decodeCaptureFile(path, (event) => {
+      const kind = event.kind === 'diagnostic' ? `diagnostic ${event.diagnostic.code}` : event.kind;
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    });
+    assert.equal(kinds.get('http-message'), wire.length + responses.length);
+    assert.deepEqual(
+      [...kinds.keys()].filter((k) => k.startsWith('diagnostic') && !k.includes('end-of-capture')),
+      [],
+    );
   });
 });
 
