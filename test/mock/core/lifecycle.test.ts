@@ -175,7 +175,7 @@ describe('framework lifecycle on the virtual clock', () => {
         [
           'too-big',
           'REASON_TASK_INVALID',
-          'Task uses more resources cpus:4; mem:128 than available cpus:0.5; mem:384',
+          'Task uses more resources cpus:4; mem:128 than available cpus:0.5; mem:384; disk:10240; ports:[31000-32000]',
           '',
         ],
         ['ok', 'REASON_TASK_INVALID', 'Task has duplicate ID: ok', ''],
