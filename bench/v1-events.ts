@@ -108,7 +108,11 @@ async function burst(codec: V1Codec): Promise<number> {
               framework_id: { value: frameworkId },
               slave_id: agentId,
               hostname: 'agent-1.example',
-              url: { scheme: 'http', address: { hostname: 'agent-1.example', ip: '10.0.0.1', port: 5051 }, path: '/slave(1)' },
+              url: {
+                scheme: 'http',
+                address: { hostname: 'agent-1.example', ip: '10.0.0.1', port: 5051 },
+                path: '/slave(1)',
+              },
               resources: [
                 { name: 'cpus', type: 'SCALAR', scalar: { value: 4 }, role: '*' },
                 { name: 'mem', type: 'SCALAR', scalar: { value: 8192 }, role: '*' },

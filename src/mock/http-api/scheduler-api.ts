@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { getHeader } from '../../http/index.ts';
 import { decodeWithType, type ProtoMessage } from '../../proto/decode.ts';
 import { encodeMessage } from '../../proto/json-read.ts';
+import type { PbType } from '../../proto/schema.ts';
 import { encodeRecord } from '../../recordio/index.ts';
 import type { ResponseStream, RouteReply, RouteRequest, RouteResponse } from '../../transport/index.ts';
 import type { Command, FrameworkInfo, MasterSimulation, Output } from '../core/index.ts';
@@ -60,9 +61,14 @@ const ACCEPTED_WITHOUT_EFFECT = new Set([
   'RECONCILE_OPERATIONS',
 ]);
 
-let callTypes: { v1Call: ReturnType<typeof requireType>; v0Call: ReturnType<typeof requireType> } | undefined;
-function types(): NonNullable<typeof callTypes> {
-  callTypes ??= { v1Call: requireType('mesos.v1.scheduler.Call'), v0Call: requireType('mesos.scheduler.Call') };
+type Types = { v1Call: PbType; v0Call: PbType; v1FrameworkInfo: PbType };
+let callTypes: Types | undefined;
+function types(): Types {
+  callTypes ??= {
+    v1Call: requireType('mesos.v1.scheduler.Call'),
+    v0Call: requireType('mesos.scheduler.Call'),
+    v1FrameworkInfo: requireType('mesos.v1.FrameworkInfo'),
+  };
   return callTypes;
 }
 
@@ -197,9 +203,8 @@ export class SchedulerApi {
     const subscribe = call.subscribe as ProtoMessage;
     // v0 and v1 Call.Subscribe number their fields differently (v0 has `force`): evolve FrameworkInfo alone.
     const v1Info = subscribe.framework_info as ProtoMessage;
-    const v1InfoType = requireType('mesos.v1.FrameworkInfo');
     const v0InfoType = v1Types().frameworkInfo;
-    const info = toCoreObject(decodeWithType(v0InfoType, encodeMessage(v1Info, v1InfoType)), v0InfoType);
+    const info = toCoreObject(decodeWithType(v0InfoType, encodeMessage(v1Info, types().v1FrameworkInfo)), v0InfoType);
     const suppressed = (subscribe.suppressed_roles as string[] | undefined) ?? [];
     this.#simulation.execute({
       type: 'SUBSCRIBE',
