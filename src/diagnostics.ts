@@ -144,7 +144,8 @@ export const DIAGNOSTIC_INFO: { readonly [K in DiagnosticKind]: DiagnosticInfo }
   'ip-fragment': {
     title: 'IP fragment',
     description:
-      'The packet is an IP fragment. Fragments are not reassembled; the TCP bytes they carry show up as a gap.',
+      'The packet is an IP fragment. IPv4 fragments are reassembled once all have arrived (bounded); IPv6 ' +
+      'fragments, and IPv4 fragments that never complete, leave their TCP bytes as a gap.',
   },
   'packet-undecodable': {
     title: 'Undecodable packet',

@@ -1,7 +1,9 @@
 import type { Diagnostic, TcpDirection, TcpGapReason } from '../diagnostics.ts';
-import { decodePacket } from './decode-packet.ts';
+import { decodeFrame, decodePacket } from './decode-packet.ts';
 import { formatEndpoint, formatFlowId } from './flow-key.ts';
+import { Ipv4Defragmenter } from './ipv4-defragmenter.ts';
 import type { IpHeader } from './link/ip.ts';
+import { LINKTYPE_IPV4 } from './link/link-layer.ts';
 import { TCP_FLAGS, type TcpHeader } from './link/tcp.ts';
 import type { CapturedPacket, PacketRef } from './packet.ts';
 
@@ -242,6 +244,7 @@ export class TcpReassembler {
   /** Closed connections, under both direction ids, to recognise their stragglers. */
   private readonly tombstones = new Map<string, Connection>();
   private readonly reportedLinkTypes = new Set<number>();
+  private readonly defragmenter = new Ipv4Defragmenter();
   /** Full-size retention rings of closed streams, reused so long captures do not churn the allocator. */
   private readonly ringPool: Uint8Array[] = [];
   private liveConnections = 0;
@@ -291,6 +294,10 @@ export class TcpReassembler {
           fragmentOffset: decoded.ip.fragment!.offset,
           moreFragments: decoded.ip.fragment!.more,
         });
+        if (decoded.ip.version === 4) {
+          const datagram = this.defragmenter.push(packet.data, decoded.ip);
+          if (datagram !== undefined) this.pushDatagram(datagram, packet);
+        }
         return;
       case 'undecodable':
         this.stats.undecodable++;
@@ -308,6 +315,24 @@ export class TcpReassembler {
           this.diagnose({ kind: 'unsupported-link-type', frame: packet.index, linkType: packet.linkType });
         }
         return;
+    }
+  }
+
+  /** A datagram rebuilt from IPv4 fragments: decoded as raw IPv4, credited to the packet of its last fragment. */
+  private pushDatagram(datagram: Uint8Array, packet: CapturedPacket): void {
+    const whole = decodeFrame(LINKTYPE_IPV4, datagram);
+    if (whole.kind === 'tcp') {
+      this.pushSegment(whole.ip, whole.tcp, whole.payload, whole.missingBytes, packet);
+    } else if (whole.kind === 'undecodable') {
+      this.stats.undecodable++;
+      this.diagnose({
+        kind: 'packet-undecodable',
+        frame: packet.index,
+        linkType: packet.linkType,
+        reason: whole.reason,
+      });
+    } else {
+      this.stats.otherPackets++;
     }
   }
 

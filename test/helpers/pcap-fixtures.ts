@@ -292,7 +292,21 @@ function ipFragments(): Uint8Array {
   const frag2 = ipv4Packet({ source: CLIENT.ip, destination: AGENT.ip, id: 77, fragmentOffset: 104 }, secondPart);
   const after = c.send('client', EXAMPLE_B);
   const reply = c.send('server', ACCEPTED, ACCEPTED);
-  return ethernetPcap([...hs, frag1, frag2, ...after, ...reply, ...c.close()]);
+  // The second fragment travels first: reassembly does not depend on order.
+  return ethernetPcap([...hs, frag2, frag1, ...after, ...reply, ...c.close()]);
+}
+
+function ipFragmentLost(): Uint8Array {
+  const c = conversation();
+  const hs = c.handshake();
+  const tcp = c.send('client', EXAMPLE_C)[0]!.subarray(20);
+  const frag1 = ipv4Packet(
+    { source: CLIENT.ip, destination: AGENT.ip, id: 78, moreFragments: true },
+    tcp.subarray(0, 104),
+  );
+  const after = c.send('client', EXAMPLE_B);
+  const reply = c.send('server', ACCEPTED, ACCEPTED);
+  return ethernetPcap([...hs, frag1, ...after, ...reply, ...c.close()]);
 }
 
 function ipv4Options(): Uint8Array {
@@ -359,8 +373,13 @@ export const GENERATED_PCAP_FIXTURES: GeneratedFixture[] = [
   },
   {
     name: 'ip-fragments.pcap',
-    description: 'Example C sent as two IPv4 fragments (not reassembled: ip-fragment x2, then a 201-byte gap).',
+    description: 'Example C as two IPv4 fragments, the second sent first: ip-fragment x2, reassembled, no gap.',
     bytes: ipFragments,
+  },
+  {
+    name: 'ip-fragment-lost.pcap',
+    description: 'Example C as IPv4 fragments whose second one is never captured: a 201-byte tcp-gap at close.',
+    bytes: ipFragmentLost,
   },
   {
     name: 'sll.pcap',

@@ -87,12 +87,20 @@ const EXPECTED: Record<string, { streams: Record<string, string>; events: string
   },
   'ipv4-options.pcap': SIMPLE_V4,
   'ip-fragments.pcap': {
+    streams: { [`1 ${V4}`]: C + B, [`1 ${V4_BACK}`]: D + D },
+    events: [
+      `open #1 ${V4} frame 1`,
+      'ip-fragment frame=4 source=10.0.0.1 destination=10.0.0.2 id=77 fragmentOffset=104 moreFragments=false',
+      'ip-fragment frame=5 source=10.0.0.1 destination=10.0.0.2 id=77 fragmentOffset=0 moreFragments=true',
+      'close #1 fin c2s=451 s2c=162 retrans=0',
+    ],
+  },
+  'ip-fragment-lost.pcap': {
     streams: { [`1 ${V4_BACK}`]: D + D, [`1 ${V4}`]: `⟨gap 201 missing⟩${B}` },
     events: [
       `open #1 ${V4} frame 1`,
-      'ip-fragment frame=4 source=10.0.0.1 destination=10.0.0.2 id=77 fragmentOffset=0 moreFragments=true',
-      'ip-fragment frame=5 source=10.0.0.1 destination=10.0.0.2 id=77 fragmentOffset=104 moreFragments=false',
-      'tcp-gap connection=1 direction=client-to-server seq=1001 streamOffset=0 bytes=201 reason=missing frame=6',
+      'ip-fragment frame=4 source=10.0.0.1 destination=10.0.0.2 id=78 fragmentOffset=0 moreFragments=true',
+      'tcp-gap connection=1 direction=client-to-server seq=1001 streamOffset=0 bytes=201 reason=missing frame=5',
       'close #1 fin c2s=250 s2c=162 retrans=0',
     ],
   },
