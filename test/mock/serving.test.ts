@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { HttpDecoder, type HttpMessage } from '../../src/http/index.ts';
 import { classifyRequest } from '../../src/libprocess/index.ts';
-import { MockMaster, type MockMasterOptions } from '../../src/mock/index.ts';
+import { encodePlain, MockMaster, type MockMasterOptions } from '../../src/mock/index.ts';
 import { readCaptureFile, TcpReassembler } from '../../src/pcap/index.ts';
 import { decodeCaptureFile } from '../../src/pipeline/decode-capture.ts';
 import { FAST, offersOf, stateOf } from './helpers.ts';
@@ -186,6 +186,27 @@ describe('MockMaster under bad peers', () => {
     socket.write(one.repeat(20_000));
     await runOneTask(master, 'beside-slow');
     assert.equal(socket.destroyed, false);
+  });
+});
+
+describe('MockMaster towards a framework that does not read', () => {
+  it('bounds the outbound queue to a stuck framework and keeps serving the others', async () => {
+    const master = await setup();
+    // A "framework" that accepts the master's connection and never reads from it.
+    const stuck = net.createServer({ pauseOnConnect: true }, () => {});
+    await new Promise<void>((resolve) => stuck.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => stuck.close(() => resolve())));
+    const stuckPid = `scheduler-stuck@127.0.0.1:${(stuck.address() as net.AddressInfo).port}`;
+    const big = encodePlain('mesos.internal.FrameworkErrorMessage', { message: 'x'.repeat(256 * 1024) });
+    const records = [];
+    for (let i = 0; i < 120; i++) {
+      records.push(master.inject({ name: 'mesos.internal.FrameworkErrorMessage', body: big }, { to: stuckPid }));
+    }
+    // 30 MiB offered; the queue takes at most its byte bound (16 MiB) and refuses the rest.
+    const refused = records.filter((r) => r.note === 'outbound queue full');
+    assert.ok(refused.length > 0);
+    assert.ok(refused.every((r) => r.dropped));
+    await runOneTask(master, 'beside-stuck');
   });
 });
 

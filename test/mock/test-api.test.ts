@@ -91,6 +91,23 @@ describe('MockMaster test API', () => {
     offersForbidden.cancel();
   });
 
+  it('await using closes the mock; pending futures reject with MW_MOCK_EXPECTATION', async () => {
+    let pending: Promise<unknown> | undefined;
+    let port = 0;
+    {
+      await using master = await MockMaster.start({ agents: 1 });
+      port = master.address.port;
+      pending = master.next('mesos.internal.LostSlaveMessage');
+      pending.catch(() => {});
+    }
+    await assert.rejects(pending, { code: 'MW_MOCK_EXPECTATION', message: /mock master closed/ });
+    const refused = await fetch(`http://127.0.0.1:${port}/health`).then(
+      () => 'served',
+      () => 'refused',
+    );
+    assert.equal(refused, 'refused');
+  });
+
   it('next() rejects with MW_MOCK_EXPECTATION on timeout', async () => {
     const master = await setup();
     await assert.rejects(master.next('mesos.internal.LostSlaveMessage', { timeoutMs: 30 }), {
