@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { DecodeEvent } from '../../src/cli/events.ts';
 import { type RawInputKind, RawStreamDecoder } from '../../src/cli/raw-stream.ts';
+import { stringifyJson } from '../../src/cli/render/body.ts';
 import { eventJson } from '../../src/cli/render/json.ts';
 import { encodeAcceptedResponse, encodeMessage } from '../../src/libprocess/index.ts';
 import { encodeRecord } from '../../src/recordio/index.ts';
@@ -18,7 +19,10 @@ function decode(
   for (const p of pieces) decoder.write(p);
   decoder.end();
   // Render at once, as the CLI does, since bodies may be views of the pieces.
-  return { events: events.map(eventJson), errors: decoder.errors };
+  return {
+    events: events.map((e) => JSON.parse(stringifyJson(eventJson(e))) as Record<string, unknown>),
+    errors: decoder.errors,
+  };
 }
 
 const ping = encodeMessage({
@@ -55,8 +59,9 @@ describe('RawStreamDecoder', () => {
     assert.deepEqual(
       expected.events.map((e) => [e.type, e.offset, e.length, e.body]),
       [
-        ['record', 0, 20, '{"type":"HEARTBEAT"}'],
-        ['record', 23, 2, { fields: [{ field: 1, wire: 'varint', value: 8 }] }],
+        // Typed: a JSON record by its "type", a protobuf record as a scheduler Event.
+        ['record', 0, 20, { type: 'HEARTBEAT' }],
+        ['record', 23, 2, { type: 'HEARTBEAT' }],
       ],
     );
     for (const { label, pieces } of everySplit(stream)) assert.deepEqual(decode(pieces), expected, label);
@@ -86,12 +91,14 @@ describe('RawStreamDecoder', () => {
   });
   it('RecordIO stops at its first error', () => {
     const { events, errors } = decode([ascii('1\na\nx2\nbb')], 'recordio');
-    assert.equal(errors, 1);
+    // The record "a" is not a scheduler Event either (0x61: field 12, a 64-bit value; none follows: offset 3).
+    assert.equal(errors, 2);
     assert.deepEqual(
-      events.map((e) => [e.type, e.offset]),
+      events.map((e) => [e.type, e.offset, e.code]),
       [
-        ['record', 0],
-        ['error', 3],
+        ['record', 0, undefined],
+        ['error', 3, 'MW_PROTO_DECODE'],
+        ['error', 3, 'MW_RECORDIO_BAD_LENGTH'],
       ],
     );
   });

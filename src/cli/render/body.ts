@@ -1,32 +1,171 @@
+import {
+  type BodyOffsetMap,
+  decodeApiBody,
+  decodeMessageBody,
+  endpointTypes,
+  linearOffsets,
+  type TypedBody,
+} from '../../analysis/body-decode.ts';
 import { toHex } from '../../bytes/ascii.ts';
+import { getHeader } from '../../http/types.ts';
+import { toMesosJson } from '../../proto/json-write.ts';
 import { decodeSchemaless, printableText, type SchemalessField, WIRE_TYPE_NAMES } from '../../proto/schemaless.ts';
 import type { DecodeEvent } from '../events.ts';
 
+type BodyEvent = Exclude<DecodeEvent, { type: 'error' } | { type: 'stream-end' }>;
+
 /**
- * The one place that decides how a body appears in json/ndjson output (`body` field).
- * Today: libprocess message bodies (protobuf by protocol) as a schema-less field list
- * `{"fields":[...]}`; other bodies as a string when they are printable UTF-8 text
- * (JSON API bodies, `404 Not Found.`), else as the schema-less field list; empty
- * non-message bodies as null. Typed decoding (Mesos JSON by wire name) is meant to
- * replace this function's message branch.
+ * The typed body of an event: the one set by RawStreamDecoder, else decoded now (and remembered) from what the
+ * event itself says: a libprocess message by its name, a request by its v1 API endpoint. `endpoint` is the v1 API
+ * endpoint of the request a response answers, when known.
  */
-export function bodyJson(event: Exclude<DecodeEvent, { type: 'error' }>): unknown {
+export function typedBodyOf(event: BodyEvent, endpoint?: ReturnType<typeof endpointTypes>): TypedBody {
+  if (event.typed !== undefined) return event.typed;
   const bytes = event.body;
-  if (event.type !== 'message') {
-    if (bytes.length === 0) return null;
-    const text = printableText(bytes);
-    if (text !== undefined) return text;
+  const offsets: BodyOffsetMap =
+    event.type === 'record'
+      ? linearOffsets(event.dataOffset)
+      : (event.bodyOffsets ?? linearOffsets(event.end - bytes.length));
+  let typed: TypedBody;
+  if (event.type === 'message') typed = decodeMessageBody(event.name, bytes, offsets);
+  else if (bytes.length === 0) typed = { kind: 'empty' };
+  else {
+    const type =
+      event.type === 'request'
+        ? endpointTypes(event.target)?.request
+        : event.type === 'response' && event.status >= 200 && event.status < 300
+          ? endpoint?.response
+          : undefined;
+    const contentType = event.type === 'record' ? undefined : getHeader(event, 'Content-Type');
+    if (type !== undefined) typed = decodeApiBody(type, bytes, contentType, offsets);
+    else {
+      const text = printableText(bytes);
+      typed = text !== undefined ? { kind: 'text', text } : untypedSchemaless(bytes);
+    }
   }
-  return schemalessJson(bytes);
+  event.typed = typed;
+  return typed;
+}
+
+function untypedSchemaless(bytes: Uint8Array): TypedBody {
+  const result = decodeSchemaless(bytes);
+  return {
+    kind: 'schemaless',
+    typeName: undefined,
+    fields: result.fields,
+    error: undefined,
+    schemalessError: result.error,
+  };
+}
+
+/**
+ * The one place that decides how a body appears in json/ndjson output (`body` field): a typed message as its Mesos
+ * JSON (exact 64-bit integers as bare numbers, as Mesos prints them); other printable bodies as a string; empty
+ * bodies and raw PING/PONG as null; anything else as the schema-less field list `{"fields":[...]}` (plus `"error"`
+ * when the bytes are not a complete protobuf encoding).
+ */
+export function bodyJson(event: BodyEvent): unknown {
+  return typedJson(typedBodyOf(event));
+}
+
+/** The JSON value of a typed body (see bodyJson). */
+export function typedJson(typed: TypedBody): unknown {
+  switch (typed.kind) {
+    case 'empty':
+    case 'raw':
+      return null;
+    case 'text':
+      return typed.text;
+    case 'message':
+      return mesosJsonValue(toMesosJson(typed.message, typed.type));
+    case 'schemaless':
+      return schemalessFieldsJson(typed.fields, typed.schemalessError);
+  }
+}
+
+/**
+ * JSON text to be embedded as is by `stringifyJson` (so 64-bit integers stay exact). Plain `JSON.stringify` sees the
+ * parsed value instead (exact only up to 2^53).
+ */
+export class RawJson {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
+/** Mesos writes NaN as a bare token, which is not JSON: mesos-wire writes the string "NaN", as for "Infinity". */
+function mesosJsonValue(text: string): RawJson {
+  return new RawJson(text.includes('NaN') ? quoteBareNaN(text) : text);
+}
+
+/** Replaces bare `NaN` tokens (outside strings) with `"NaN"`. */
+export function quoteBareNaN(text: string): string {
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x4e && text.startsWith('NaN', i)) {
+      out += `${text.slice(from, i)}"NaN"`;
+      from = i + 3;
+      i += 2;
+    }
+  }
+  return out + text.slice(from);
+}
+
+// Placeholders carry a per-process nonce so that no input string can forge one.
+const NONCE = Math.random().toString(36).slice(2, 10);
+const PLACEHOLDER = new RegExp(`"\\\\u0000${NONCE}:(\\d+)\\\\u0000"`, 'g');
+
+/** JSON.stringify that writes `RawJson` values as their text (exact 64-bit integers in bodies). */
+export function stringifyJson(value: unknown): string {
+  const raws: string[] = [];
+  const text = JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
+    const original = this[key];
+    if (original instanceof RawJson) {
+      raws.push(original.text);
+      return `\u0000${NONCE}:${raws.length - 1}\u0000`;
+    }
+    return v;
+  });
+  return raws.length === 0 ? text : text.replace(PLACEHOLDER, (_m, i: string) => raws[Number(i)]!);
+}
+
+/** The type name shown for a body (`typeName` in ndjson), or null. */
+export function typedName(typed: TypedBody): string | null {
+  switch (typed.kind) {
+    case 'message':
+      return typed.typeName;
+    case 'schemaless':
+      return typed.typeName ?? null;
+    case 'text':
+      return typed.typeName ?? null;
+    default:
+      return null;
+  }
 }
 
 /** `{"fields":[...]}` plus `"error"` when the bytes are not a complete protobuf encoding. */
 export function schemalessJson(bytes: Uint8Array): { fields: unknown[]; error?: unknown } {
   const result = decodeSchemaless(bytes);
-  const out: { fields: unknown[]; error?: unknown } = { fields: result.fields.map(fieldJson) };
-  if (result.error !== undefined) {
-    out.error = { code: result.error.code, offset: result.error.offset, message: result.error.message };
-  }
+  return schemalessFieldsJson(result.fields, result.error);
+}
+
+function schemalessFieldsJson(
+  fields: readonly SchemalessField[],
+  error: { code: string; offset: number | undefined; message: string } | undefined,
+): { fields: unknown[]; error?: unknown } {
+  const out: { fields: unknown[]; error?: unknown } = { fields: fields.map(fieldJson) };
+  if (error !== undefined) out.error = { code: error.code, offset: error.offset, message: error.message };
   return out;
 }
 

@@ -1,12 +1,16 @@
 import { toHex } from '../../bytes/ascii.ts';
 import type { DecodeEvent } from '../events.ts';
-import { bodyJson } from './body.ts';
+import { bodyJson, stringifyJson, typedBodyOf, typedName } from './body.ts';
 
 /**
  * The ndjson/json object of an event. Field names are a stable contract (never rename, only add):
  * message `{type, offset, from, to, name, framing, chunks, bodyLength, body, ...}`, response
  * `{type, offset, status, ...}`, request `{type, ...}`, record `{type, offset, length, ...}`,
- * error `{type, code, offset, message}`.
+ * error `{type, code, offset, message}`. Added by typed decoding: `typeName` (the body's protobuf
+ * type or null) on messages, requests, responses and records; `encoding` (`json`/`protobuf`) of typed
+ * bodies; responses carrying a RecordIO stream have `stream: "recordio"` (body, chunks and end are
+ * then null, records follow, each with `response`: the response's offset) and are closed by a
+ * `{type: "stream-end", offset, end, framing, chunks, bodyLength, records}` event.
  */
 export function eventJson(event: DecodeEvent): Record<string, unknown> {
   const out = eventFields(event);
@@ -29,6 +33,7 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
         chunks: event.chunks,
         bodyLength: event.body.length,
         body: bodyJson(event),
+        ...typeFields(event),
         bodyHex: toHex(event.body),
         end: event.end,
         version: event.version,
@@ -47,6 +52,7 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
         chunks: event.chunks,
         bodyLength: event.body.length,
         body: bodyJson(event),
+        ...typeFields(event),
         bodyHex: toHex(event.body),
         end: event.end,
         version: event.version,
@@ -55,33 +61,61 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
       if (event.rejected !== undefined) out.rejected = event.rejected;
       return out;
     }
-    case 'response':
-      return {
+    case 'response': {
+      const streaming = event.stream !== undefined;
+      const out: Record<string, unknown> = {
         type: 'response',
         offset: event.offset,
         status: event.status,
         reason: event.reason,
         framing: event.framing,
-        chunks: event.chunks,
-        bodyLength: event.body.length,
-        body: bodyJson(event),
-        bodyHex: toHex(event.body),
-        end: event.end,
+        chunks: streaming ? null : event.chunks,
+        bodyLength: streaming ? null : event.body.length,
+        body: streaming ? null : bodyJson(event),
+        ...(streaming ? { typeName: null } : typeFields(event)),
+        bodyHex: streaming ? null : toHex(event.body),
+        end: streaming ? null : event.end,
         version: event.version,
         headers: event.headers.map((h) => ({ name: h.name, value: h.value })),
       };
-    case 'record':
-      return {
+      if (streaming) out.stream = event.stream;
+      if (event.request !== undefined) out.request = event.request;
+      return out;
+    }
+    case 'record': {
+      const out: Record<string, unknown> = {
         type: 'record',
         offset: event.offset,
         length: event.length,
         body: bodyJson(event),
+        ...typeFields(event),
         bodyHex: toHex(event.body),
         dataOffset: event.dataOffset,
+      };
+      if (event.response !== undefined) out.response = event.response;
+      return out;
+    }
+    case 'stream-end':
+      return {
+        type: 'stream-end',
+        offset: event.offset,
+        end: event.end,
+        framing: event.framing,
+        chunks: event.chunks,
+        bodyLength: event.bodyLength,
+        records: event.records,
       };
     case 'error':
       return { type: 'error', code: event.code, offset: event.offset ?? null, message: event.message };
   }
+}
+
+/** `typeName` (and `encoding` for typed messages) of an event's body. */
+function typeFields(event: Exclude<DecodeEvent, { type: 'error' } | { type: 'stream-end' }>): Record<string, unknown> {
+  const typed = typedBodyOf(event);
+  return typed.kind === 'message'
+    ? { typeName: typed.typeName, encoding: typed.encoding }
+    : { typeName: typedName(typed) };
 }
 
 /** Turns events into output text, one call per event plus a final one. */
@@ -93,7 +127,7 @@ export interface EventWriter {
 /** One JSON object per line. */
 export class NdjsonWriter implements EventWriter {
   write(event: DecodeEvent): string {
-    return `${JSON.stringify(eventJson(event))}\n`;
+    return `${stringifyJson(eventJson(event))}\n`;
   }
   finish(): string {
     return '';
@@ -105,7 +139,7 @@ export class JsonArrayWriter implements EventWriter {
   private count = 0;
   write(event: DecodeEvent): string {
     const prefix = this.count++ === 0 ? '[\n' : ',\n';
-    return `${prefix}${JSON.stringify(eventJson(event))}`;
+    return `${prefix}${stringifyJson(eventJson(event))}`;
   }
   finish(): string {
     return this.count === 0 ? '[]\n' : '\n]\n';
