@@ -25,9 +25,20 @@ export interface IpError {
   readonly error: string;
 }
 
+/** Recently formatted IPv4 addresses: captures repeat a few addresses millions of times. */
+const IPV4_TEXT = new Map<number, string>();
+const IPV4_TEXT_CACHED = 4096;
+
 /** Dotted-quad text of 4 bytes at `at`. */
 export function formatIpv4(bytes: Uint8Array, at: number): string {
-  return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
+  const key = ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+  let text = IPV4_TEXT.get(key);
+  if (text === undefined) {
+    text = `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
+    if (IPV4_TEXT.size >= IPV4_TEXT_CACHED) IPV4_TEXT.clear();
+    IPV4_TEXT.set(key, text);
+  }
+  return text;
 }
 
 /**
