@@ -6,6 +6,7 @@ import { encodeCommand } from './commands/encode.ts';
 import { listenCommand } from './commands/listen.ts';
 import { mockMasterCommand } from './commands/mock-master.ts';
 import { replayCommand } from './commands/replay.ts';
+import { schemaCommand } from './commands/schema.ts';
 import { sendCommand } from './commands/send.ts';
 import { watchCommand } from './commands/watch.ts';
 import type { CliContext } from './context.ts';
@@ -21,6 +22,7 @@ const COMMANDS: ((ctx: CliContext) => Command)[] = [
   mockMasterCommand,
   apiCommand,
   watchCommand,
+  schemaCommand,
 ];
 
 /** Builds the commander program. Each command lives in its own file under commands/. */

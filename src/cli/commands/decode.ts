@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { resolveTypeName } from '../../analysis/body-decode.ts';
+import type { PbType } from '../../proto/schema.ts';
 import { type CliContext, ioMessage, writeText } from '../context.ts';
 import type { DecodeEvent } from '../events.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
@@ -15,6 +17,10 @@ export interface DecodeOptions {
   format: 'text' | 'json' | 'ndjson';
   maxRecordBytes?: number;
   hexLimit: number;
+  /** Show hex dumps of typed bodies too. */
+  hex?: boolean;
+  /** Type of RecordIO records. */
+  type?: PbType;
 }
 
 /** Read size: pieces of the file are decoded and printed as they arrive, never the whole file at once. */
@@ -24,6 +30,15 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
   return n;
+}
+
+/** `--type NAME`: a full protobuf type name or a libprocess wire name. */
+export function typeArgument(value: string): PbType {
+  const type = resolveTypeName(value);
+  if (type === undefined) {
+    throw new InvalidArgumentError(`no protobuf type or wire name ${value} (see mesos-wire schema).`);
+  }
+  return type;
 }
 
 /** `mesos-wire decode [file|-]`: decodes a raw byte stream (libprocess HTTP traffic or RecordIO). */
@@ -40,6 +55,12 @@ export function decodeCommand(ctx: CliContext): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'ndjson']).default('text'))
     .option('--max-record-bytes <n>', 'largest RecordIO record accepted (default 64 MiB)', positiveInt)
     .option('--hex-limit <n>', 'body bytes shown in hex dumps (text format)', positiveInt, 256)
+    .option('--hex', 'text format: hex dumps of bodies that decoded with their type too')
+    .option(
+      '--type <name>',
+      'type of RecordIO records, e.g. mesos.v1.scheduler.Event (default: by endpoint, else detected)',
+      typeArgument,
+    )
     .action(async (file: string, options: DecodeOptions) => {
       ctx.setExit(await runDecode(file, options, ctx));
     });
@@ -52,14 +73,17 @@ export async function runDecode(file: string, options: DecodeOptions, ctx: CliCo
       ? new NdjsonWriter()
       : options.format === 'json'
         ? new JsonArrayWriter()
-        : new TextWriter(chalkFor(ctx.stdout, ctx.env), { hexLimit: options.hexLimit });
+        : new TextWriter(chalkFor(ctx.stdout, ctx.env), { hexLimit: options.hexLimit, hex: options.hex });
   let out = '';
   let emitted = 0;
   const emit = (event: DecodeEvent) => {
     emitted++;
     out += writer.write(event);
   };
-  const decoder = new RawStreamDecoder(options.input, emit, { maxRecordBytes: options.maxRecordBytes });
+  const decoder = new RawStreamDecoder(options.input, emit, {
+    maxRecordBytes: options.maxRecordBytes,
+    recordType: options.type,
+  });
   const source: Readable = file === '-' ? ctx.stdin : createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   for (;;) {
