@@ -468,6 +468,22 @@ export class HttpDecoder {
           break;
         }
         case STATE.CHUNK_SIZE: {
+          if (this.#lineLen === 0) {
+            // Fast path: a plain `<hex>` CRLF line inside this write (what every libprocess sender writes).
+            let i = pos;
+            while (i < end && HEX_VALUE[chunk[i]!]! >= 0) i++;
+            if (
+              i > pos &&
+              i + 1 < end &&
+              chunk[i] === CR &&
+              chunk[i + 1] === LF &&
+              i + 1 - pos < this.#maxHeaderBytes
+            ) {
+              this.#onChunkSizeLine(chunk, pos, i + 1, base);
+              pos = i + 2;
+              break;
+            }
+          }
           const limitAbs = (this.#lineLen === 0 ? base + pos : this.#lineStartAbs) + this.#maxHeaderBytes;
           const next = this.#takeLine(chunk, pos, end, base, limitAbs, 'MW_HTTP_CHUNK_LINE_TOO_LONG');
           if (next < 0) {
@@ -505,6 +521,18 @@ export class HttpDecoder {
           break;
         }
         case STATE.TRAILER: {
+          if (
+            this.#lineLen === 0 &&
+            pos + 1 < end &&
+            chunk[pos] === CR &&
+            chunk[pos + 1] === LF &&
+            base + pos + 1 < this.#trailerStartAbs + this.#maxHeaderBytes
+          ) {
+            // Fast path: no trailers.
+            pos += 2;
+            this.#complete(base + pos);
+            break;
+          }
           const limitAbs = this.#trailerStartAbs + this.#maxHeaderBytes;
           const next = this.#takeLine(chunk, pos, end, base, limitAbs, 'MW_HTTP_TRAILERS_TOO_LARGE');
           if (next < 0) {
@@ -799,14 +827,11 @@ export class HttpDecoder {
     i++;
     while (i < stop && (buf[i] === SP || buf[i] === HTAB)) i++;
     const vs = i;
-    let ve = i;
-    for (; i < stop; i++) {
-      const k = VALUE_CHAR[buf[i]!];
-      if (k === 2) ve = i + 1;
-      else if (k === 0) break;
-    }
+    while (i < stop && VALUE_CHAR[buf[i]!] !== 0) i++;
     const lf = this.#scanLineEnd(buf, i, stop, delta, 'MW_HTTP_BAD_HEADER_VALUE', 'field value');
     if (lf < 0) return -1;
+    let ve = i;
+    while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
     this.#fieldCount++;
     this.#lastFieldFraming = false;
     if (nameLen === 14) {

@@ -82,20 +82,32 @@ abstract class DecodedMessageBase {
   }
 
   #materialiseHeaders(): readonly HttpHeader[] {
+    // The head was validated while decoding: every line is `name:value` or a fold, and ends in LF.
     const b = this.#src;
     const end = this.#fieldsEnd;
     const out: HttpHeader[] = [];
     for (let i = this.#fieldsStart; i < end; ) {
-      const lf = b.indexOf(LF, i);
+      let vs = i;
+      if (b[i] !== SP && b[i] !== HTAB) {
+        while (b[vs] !== COLON) vs++;
+        vs++;
+      }
+      while (b[vs] === SP || b[vs] === HTAB) vs++;
+      let lf = vs;
+      while (b[lf] !== LF) lf++;
+      let ve = lf;
+      if (ve > vs && b[ve - 1] === CR) ve--;
+      while (ve > vs && (b[ve - 1] === SP || b[ve - 1] === HTAB)) ve--;
       if (b[i] === SP || b[i] === HTAB) {
         // obs-fold continuation (only with the obsFold leniency): joined to the previous value with one SP.
         const prev = out[out.length - 1]!;
-        const more = trimmedValue(b, i, lf);
+        const more = internLatin1(b, vs, ve);
         const value = more === '' ? prev.value : prev.value === '' ? more : `${prev.value} ${more}`;
         out[out.length - 1] = { name: prev.name, value };
       } else {
-        const colon = b.indexOf(COLON, i);
-        out.push({ name: latin1String(b, i, colon), value: trimmedValue(b, colon + 1, lf) });
+        let nameEnd = i;
+        while (b[nameEnd] !== COLON) nameEnd++;
+        out.push({ name: internLatin1(b, i, nameEnd), value: internLatin1(b, vs, ve) });
       }
       i = lf + 1;
     }
@@ -133,7 +145,32 @@ function trimmedValue(b: Uint8Array, start: number, lf: number): string {
   if (e > start && b[e - 1] === CR) e--;
   while (start < e && (b[start] === SP || b[start] === HTAB)) start++;
   while (e > start && (b[e - 1] === SP || b[e - 1] === HTAB)) e--;
-  return latin1String(b, start, e);
+  return internLatin1(b, start, e);
+}
+
+/**
+ * Recently made strings for short byte spans. A libprocess stream repeats the same header names, UPIDs and paths over
+ * and over; finding the string again (one byte comparison) is cheaper than building it. Bounded: one slot per hash.
+ */
+const INTERN_SLOTS = 1024;
+const INTERN_MAX_BYTES = 64;
+const interned: (string | undefined)[] = new Array(INTERN_SLOTS);
+
+/** latin1 text of b[s, e), reusing a recent equal string when there is one. */
+export function internLatin1(b: Uint8Array, s: number, e: number): string {
+  const n = e - s;
+  if (n === 0) return '';
+  if (n > INTERN_MAX_BYTES) return latin1String(b, s, e);
+  const slot = (n * 31 + b[s]! * 7 + b[e - 1]! * 13 + b[s + (n >> 1)]!) & (INTERN_SLOTS - 1);
+  const hit = interned[slot];
+  if (hit !== undefined && hit.length === n) {
+    let i = 0;
+    while (i < n && hit.charCodeAt(i) === b[s + i]) i++;
+    if (i === n) return hit;
+  }
+  const text = String.fromCharCode.apply(null, b.subarray(s, e) as unknown as number[]);
+  interned[slot] = text;
+  return text;
 }
 
 /** A decoded request (head, and once complete, the whole message). */
@@ -166,7 +203,7 @@ export class DecodedRequest extends DecodedMessageBase implements HttpRequestMes
 
   /** The request target exactly as sent. */
   get target(): string {
-    if (this.#target === undefined) this.#target = latin1String(this.#targetSrc, this.#targetStart, this.#targetEnd);
+    if (this.#target === undefined) this.#target = internLatin1(this.#targetSrc, this.#targetStart, this.#targetEnd);
     return this.#target;
   }
 
@@ -206,7 +243,7 @@ export class DecodedResponse extends DecodedMessageBase implements HttpResponseM
 
   /** The reason phrase as sent (may be empty). */
   get reason(): string {
-    if (this.#reason === undefined) this.#reason = latin1String(this.#reasonSrc, this.#reasonStart, this.#reasonEnd);
+    if (this.#reason === undefined) this.#reason = internLatin1(this.#reasonSrc, this.#reasonStart, this.#reasonEnd);
     return this.#reason;
   }
 
