@@ -46,25 +46,45 @@ export function readEventStream(body: AsyncIterable<Uint8Array>, options: EventS
         options.maxRecordBytes === undefined ? {} : { maxRecordBytes: options.maxRecordBytes },
       );
       let lost: Error | undefined;
-      let watchdog: ReturnType<typeof setTimeout> | undefined;
-      const arm = (): void => {
-        if (watchdog !== undefined) clearTimeout(watchdog);
-        const seconds = reader.heartbeatIntervalSeconds * options.lossFactor;
-        watchdog = setTimeout(() => {
-          lost = mwError(
-            'MW_CLIENT_HEARTBEAT_LOST',
-            `no event within ${seconds} s (${options.lossFactor} x heartbeat interval ` +
-              `${reader.heartbeatIntervalSeconds} s); offset ${decoder.offset}`,
-            { offset: decoder.offset },
-          );
-          options.abort(lost);
-        }, seconds * 1000);
+      let lastEventAt = performance.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let immediate: ReturnType<typeof setImmediate> | undefined;
+      const limitMs = (): number => reader.heartbeatIntervalSeconds * options.lossFactor * 1000;
+      // The verdict waits for the check phase: after an event-loop stall the timer phase runs before pending
+      // socket data is read, and that data must count.
+      const check = (): void => {
+        immediate = undefined;
+        const idle = performance.now() - lastEventAt;
+        if (idle < limitMs()) {
+          schedule(limitMs() - idle);
+          return;
+        }
+        const seconds = limitMs() / 1000;
+        lost = mwError(
+          'MW_CLIENT_HEARTBEAT_LOST',
+          `no event within ${seconds} s (${options.lossFactor} x heartbeat interval ` +
+            `${reader.heartbeatIntervalSeconds} s); offset ${decoder.offset}`,
+          { offset: decoder.offset },
+        );
+        options.abort(lost);
+      };
+      const schedule = (ms: number): void => {
+        timer = setTimeout(() => {
+          timer = undefined;
+          immediate = setImmediate(check);
+        }, ms);
+      };
+      const rearm = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        if (immediate !== undefined) clearImmediate(immediate);
+        immediate = undefined;
+        schedule(limitMs());
       };
       const ready: PlainMessage[] = [];
       const onRecord = (record: Uint8Array, _offset: number, dataOffset: number): void => {
         ready.push(decodeBody(record, options.type, options.codec, dataOffset));
       };
-      arm();
+      rearm();
       try {
         for await (const chunk of body) {
           // Events decoded before bad bytes (or a record that does not decode) still go out, then the error.
@@ -74,13 +94,13 @@ export function readEventStream(body: AsyncIterable<Uint8Array>, options: EventS
           } catch (error) {
             failure = error;
           }
-          if (ready.length > 0) arm();
+          if (ready.length > 0) lastEventAt = performance.now();
           while (ready.length > 0) {
             const event = ready.shift()!;
             const seconds = subscribedInterval(event);
-            if (seconds !== undefined) {
+            if (seconds !== undefined && seconds !== reader.heartbeatIntervalSeconds) {
               reader.heartbeatIntervalSeconds = seconds;
-              arm();
+              rearm();
             }
             yield event;
           }
@@ -90,7 +110,8 @@ export function readEventStream(body: AsyncIterable<Uint8Array>, options: EventS
       } catch (error) {
         throw lost ?? error;
       } finally {
-        if (watchdog !== undefined) clearTimeout(watchdog);
+        if (timer !== undefined) clearTimeout(timer);
+        if (immediate !== undefined) clearImmediate(immediate);
       }
       if (lost !== undefined) throw lost;
     },

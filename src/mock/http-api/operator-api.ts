@@ -8,7 +8,7 @@ import { getHeader } from '../../http/index.ts';
 import type { ProtoMessage } from '../../proto/decode.ts';
 import { encodeRecord } from '../../recordio/index.ts';
 import type { ResponseStream, RouteReply, RouteRequest, RouteResponse } from '../../transport/index.ts';
-import type { MasterSimulation, OperatorEvent, TimerId } from '../core/index.ts';
+import type { MasterSimulation, OperatorEvent } from '../core/index.ts';
 import {
   evolve,
   getAgentsObject,
@@ -34,7 +34,7 @@ import {
 /** Options of `OperatorApi`. */
 export interface OperatorApiOptions {
   leadership: () => Leadership;
-  /** HEARTBEAT interval of operator event streams, on the simulation clock (default 15 s, as Mesos). */
+  /** HEARTBEAT interval of operator event streams, in real time (default 15 s, as Mesos). */
   heartbeatIntervalMs?: number;
   /** What GET_FLAGS lists (default: a few flags describing the mock). */
   flags?: Readonly<Record<string, string>>;
@@ -43,7 +43,7 @@ export interface OperatorApiOptions {
 interface OperatorStream {
   readonly out: ResponseStream;
   readonly contentType: V1ContentType;
-  heartbeat: TimerId | undefined;
+  heartbeat: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** Sub-message a call type must carry (`validation::master::call::validate`), for the calls the mock serves. */
@@ -203,11 +203,13 @@ export class OperatorApi {
       },
     };
     this.#write(stream, evolve(subscribed, v1Types().operatorEvent, contentType));
+    // Real time, like Mesos's heartbeater (not the simulation clock, which may be advanced by hand or in bursts).
     const beat = (): void => {
       stream.heartbeat = undefined;
       if (!this.#streams.has(stream)) return;
       if (!this.#write(stream, this.#heartbeat(contentType))) return;
-      stream.heartbeat = this.#simulation.clock.setTimer(intervalMs, beat);
+      stream.heartbeat = setTimeout(beat, intervalMs);
+      stream.heartbeat.unref();
     };
     beat();
   }
@@ -239,6 +241,6 @@ export class OperatorApi {
 
   #drop(stream: OperatorStream): void {
     if (!this.#streams.delete(stream)) return;
-    this.#simulation.clock.cancel(stream.heartbeat);
+    if (stream.heartbeat !== undefined) clearTimeout(stream.heartbeat);
   }
 }
