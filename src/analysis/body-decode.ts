@@ -252,6 +252,21 @@ export function decodeApiBody(
     : decodeProtobufAs(type, bytes, offsets);
 }
 
+let v1FeaturesResolved = false;
+
+/**
+ * Works around src/proto building `mesos.v1` lazily without resolving protobufjs features: until the namespace's
+ * `resolveAll()` runs, its fields report `required === false`, so missing required fields would pass unnoticed.
+ */
+function v1Ready<T extends PbType | undefined>(type: T): T {
+  if (!v1FeaturesResolved && type !== undefined && type.fullName.startsWith('.mesos.v1.')) {
+    v1FeaturesResolved = true;
+    const ns = getDefaultRoot().lookup('.mesos.v1');
+    if (ns instanceof pb.Namespace) ns.resolveAll();
+  }
+  return type;
+}
+
 /** The body type of a request target on a v1 API endpoint (`/api/v1/scheduler` -> scheduler Call), if any. */
 export function endpointTypes(target: string):
   | { request: PbType | undefined; response: PbType | undefined; event: PbType | undefined; endpoint: string }
@@ -260,9 +275,9 @@ export function endpointTypes(target: string):
   if (request === undefined) return undefined;
   return {
     endpoint: request.endpoint,
-    request: request.type,
-    response: typeForEndpoint(target, 'response')?.type,
-    event: typeForEndpoint(target, 'event')?.type,
+    request: v1Ready(request.type),
+    response: v1Ready(typeForEndpoint(target, 'response')?.type),
+    event: v1Ready(typeForEndpoint(target, 'event')?.type),
   };
 }
 
@@ -276,7 +291,7 @@ export const EVENT_TYPE_CANDIDATES: readonly string[] = [
 /** Type for a `--type` argument: a full type name, or a libprocess wire name. */
 export function resolveTypeName(name: string): PbType | undefined {
   const root = getDefaultRoot();
-  return findType(root, name) ?? lookupWireName(name, root)?.type;
+  return v1Ready(findType(root, name) ?? lookupWireName(name, root)?.type);
 }
 
 /** Do the keys of an object node (and of its object-valued fields, one level down) all name fields of `type`? */
@@ -302,7 +317,7 @@ function detectEventType(node: JsonNode): PbType | undefined {
   if (tag?.kind !== 'string') return undefined;
   const root = getDefaultRoot();
   for (const name of EVENT_TYPE_CANDIDATES) {
-    const type = findType(root, name);
+    const type = v1Ready(findType(root, name));
     const typeField = type?.fields.type;
     if (type === undefined || typeField === undefined) continue;
     typeField.resolve();
@@ -346,7 +361,7 @@ export class RecordTyper {
     const known = this.fixed ?? this.sticky;
     const encoding = bodyEncodingOf(bytes, this.contentType);
     if (encoding === 'protobuf') {
-      const type = known ?? findType(getDefaultRoot(), 'mesos.v1.scheduler.Event');
+      const type = known ?? v1Ready(findType(getDefaultRoot(), 'mesos.v1.scheduler.Event'));
       if (type === undefined) return schemaless(bytes, undefined, undefined);
       const typed = decodeProtobufAs(type, bytes, offsets);
       if (typed.kind === 'message' && typed.error === undefined && this.fixed === undefined) this.sticky = type;
