@@ -9,6 +9,8 @@ export type {
   TrafficRecord,
 } from './expectations.ts';
 export { matches } from './expectations.ts';
+// The v1 HTTP APIs (scheduler and operator), mounted on a MockMaster with `http: v1ApiHook()`.
+export * from './http-api/index.ts';
 export {
   type AnswerPolicy,
   type HookActions,

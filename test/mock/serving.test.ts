@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { HttpDecoder, type HttpMessage } from '../../src/http/index.ts';
 import { classifyRequest } from '../../src/libprocess/index.ts';
-import { encodePlain, MockMaster, type MockMasterOptions } from '../../src/mock/index.ts';
+import { encodePlain, MockMaster, type MockMasterOptions, v1ApiHook } from '../../src/mock/index.ts';
 import { readCaptureFile, TcpReassembler } from '../../src/pcap/index.ts';
 import { decodeCaptureFile } from '../../src/pipeline/decode-capture.ts';
 import { FAST, offersOf, stateOf } from './helpers.ts';
@@ -130,6 +130,20 @@ describe('MockMaster HTTP endpoints', () => {
       assert.equal(redirect.headers.get('location'), `//${master.address.ip}:${master.address.port}`);
     }
     assert.equal((await fetch(`${master.url}/master/nothing`)).status, 404);
+  });
+
+  it('serves the v1 APIs beside the libprocess side when mounted with v1ApiHook()', async () => {
+    const master = await setup({ http: v1ApiHook() });
+    const d = await runOneTask(master, 'beside-v1');
+    const api = await fetch(`${master.url}/api/v1`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ type: 'GET_FRAMEWORKS' }),
+    });
+    assert.equal(api.status, 200);
+    const body = (await api.json()) as Json;
+    assert.equal(body.get_frameworks.frameworks[0].framework_info.id.value, d.frameworkId);
+    assert.equal((await getJson(master, '/master/state')).body.frameworks.length, 1);
   });
 
   it('mounts extra routes through the http hook', async () => {
