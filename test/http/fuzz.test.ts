@@ -11,7 +11,7 @@ import { HttpDecoder, type HttpDecoderOptions } from '../../src/http/decoder.ts'
 import { EXAMPLE_A } from './examples.ts';
 import { bytes, decodeLog } from './harness.ts';
 
-const BUDGET_MS = 1500;
+const BUDGET_MS = 1000;
 
 const SEEDS = [
   EXAMPLE_A,
