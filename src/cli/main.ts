@@ -8,6 +8,7 @@ import { mockMasterCommand } from './commands/mock-master.ts';
 import { replayCommand } from './commands/replay.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { sendCommand } from './commands/send.ts';
+import { statsCommand } from './commands/stats.ts';
 import { watchCommand } from './commands/watch.ts';
 import type { CliContext } from './context.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
@@ -23,6 +24,7 @@ const COMMANDS: ((ctx: CliContext) => Command)[] = [
   apiCommand,
   watchCommand,
   schemaCommand,
+  statsCommand,
 ];
 
 /** Builds the commander program. Each command lives in its own file under commands/. */
