@@ -141,3 +141,39 @@ test('silence for k heartbeat intervals aborts with MW_CLIENT_HEARTBEAT_LOST; SU
   const waited = Date.now() - started;
   assert.ok(waited >= 90 && waited < 1000, `${waited} ms`);
 });
+
+test('property: any chunking of a mixed JSON stream yields the events of the whole stream', async () => {
+  const fc = (await import('fast-check')).default;
+  const records = [
+    '{"type":"HEARTBEAT"}',
+    OFFERS_JSON,
+    '{"type":"UPDATE","update":{"status":{"task_id":{"value":"t"},"state":"TASK_RUNNING","uuid":"AAECAwQFBgcICQoLDA0ODw=="}}}',
+    '{"type":"MESSAGE","message":{"agent_id":{"value":"a"},"executor_id":{"value":"e"},"data":"aGk="}}',
+  ];
+  const stream = cat(
+    ...records.flatMap((r) => [`${new TextEncoder().encode(r).length}\n`, r]),
+    '20\n{"type":"HEARTBEAT"}',
+  );
+  const whole = await readAll([stream], 'json');
+  assert.equal(whole.error, undefined);
+  assert.equal(whole.events.length, 5);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 40 }),
+      async (cuts) => {
+        const sorted = [...cuts].sort((a, b) => a - b);
+        const pieces: Uint8Array[] = [];
+        let at = 0;
+        for (const cut of sorted) {
+          pieces.push(stream.slice(at, cut));
+          at = cut;
+        }
+        pieces.push(stream.slice(at));
+        const { events, error } = await readAll(pieces, 'json');
+        assert.equal(error, undefined);
+        assert.deepEqual(events, whole.events);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});

@@ -32,9 +32,10 @@ export function acceptsMediaType(accept: string | undefined, mediaType: string):
         const eq = param.indexOf('=');
         if (eq < 0 || param.slice(0, eq).toLowerCase() !== 'q') continue;
         const text = param.slice(eq + 1);
-        // A malformed q counts as absent (the entry is acceptable), as stout's numify failure does.
-        if (!/^[0-9]*\.?[0-9]+$|^[0-9]+\.$/.test(text)) return true;
-        return Number(text) > 0;
+        const q = Number(text);
+        // A malformed q counts as absent (the entry is acceptable), as a failed numify<double> does.
+        if (text === '' || Number.isNaN(q)) return true;
+        return q > 0;
       }
       return true;
     }

@@ -14,6 +14,10 @@ test('acceptsMediaType follows Request::acceptsMediaType (wire-protocol.md §4.2
     ['application/json;q=0', 'application/json', false],
     ['application/json;q=0.001', 'application/json', true],
     ['application/json;q=bad', 'application/json', true],
+    ['application/json;q=', 'application/json', true],
+    ['application/json;q=-1', 'application/json', false],
+    ['application/json;Q=0', 'application/json', false],
+    ['application/json;level=1;q=0', 'application/json', false],
     // The exact type decides before the wildcards, whichever comes first in the header.
     ['*/*, application/json;q=0', 'application/json', false],
     ['application/json;q=0, */*', 'application/x-protobuf', true],
