@@ -129,8 +129,8 @@ function launchTasks(
   const executorResources = existing === undefined ? upgradeResources(executorInfo?.resources) : [];
 
   let error = validateTasks(fw, agent, tasks, isGroup);
-  let need = executorResources;
-  for (const t of tasks) need = addResources(need, upgradeResources(t.resources));
+  const taskResources = tasks.map((t) => normalizeResources(upgradeResources(t.resources)));
+  const need = addResources(executorResources, taskResources.flat());
   if (error === undefined && !containsResources(remaining, need)) {
     error = `Task uses more resources ${formatResources(need)} than available ${formatResources(remaining)}`;
   }
@@ -159,8 +159,8 @@ function launchTasks(
     };
     agent.executors.set(executorKey!, executor);
   }
-  for (const info of tasks) {
-    const taskResources = normalizeResources(upgradeResources(info.resources));
+  for (const [i, info] of tasks.entries()) {
+    const resources = taskResources[i]!;
     const commandTask = executor === undefined;
     const executorId = commandTask ? info.task_id.value : executor!.info.executor_id.value;
     const key = commandTask ? `${fw.id}/${executorId}` : executorKey!;
@@ -182,7 +182,7 @@ function launchTasks(
       framework_id: { value: fw.id },
       slave_id: { value: agent.id },
       state: 'TASK_STAGING',
-      resources: taskResources,
+      resources,
       statuses: [],
     };
     if (!commandTask) task.executor_id = { value: executorId };
@@ -204,7 +204,7 @@ function launchTasks(
       pending: [],
       retryTimer: undefined,
       retryIntervalMs: s.timings.statusUpdateRetryMinMs,
-      resources: taskResources,
+      resources,
       resourcesRecovered: false,
       group: isGroup ? executorKey : undefined,
     };
@@ -254,7 +254,7 @@ function validateTasks(
     if (!isGroup && (t.executor === undefined) === (t.command === undefined)) {
       return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
     }
-    if (upgradeResources(t.resources).length === 0 && !isGroup) return 'Task uses no resources';
+    if ((t.resources ?? []).length === 0 && !isGroup) return 'Task uses no resources';
   }
   return undefined;
 }

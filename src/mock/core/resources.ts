@@ -194,8 +194,8 @@ export function addResources(left: readonly Resource[], right: readonly Resource
 export function subtractResources(left: readonly Resource[], right: readonly Resource[]): Resource[] {
   const out = normalizeResources(left);
   const index = new Map(out.map((r) => [resourceKey(r), r]));
-  for (const r of normalizeResources(right)) {
-    const target = index.get(resourceKey(r));
+  for (const [key, r] of aggregate(right)) {
+    const target = index.get(key);
     if (target === undefined) continue;
     switch (target.type) {
       case 'SCALAR':
@@ -218,13 +218,14 @@ export function subtractResources(left: readonly Resource[], right: readonly Res
 
 /** True when `outer` holds at least everything in `inner` (`Resources::contains`). */
 export function containsResources(outer: readonly Resource[], inner: readonly Resource[]): boolean {
-  const index = new Map(normalizeResources(outer).map((r) => [resourceKey(r), r]));
-  for (const r of normalizeResources(inner)) {
-    const have = index.get(resourceKey(r));
+  const index = aggregate(outer);
+  for (const [key, r] of aggregate(inner)) {
+    if (isEmpty(r)) continue;
+    const have = index.get(key);
     if (have === undefined) return false;
     switch (r.type) {
       case 'SCALAR':
-        if ((have.scalar?.value ?? 0) < (r.scalar?.value ?? 0)) return false;
+        if (roundScalar(have.scalar?.value ?? 0) < roundScalar(r.scalar?.value ?? 0)) return false;
         break;
       case 'RANGES':
         if (!rangesContain(have.ranges?.range ?? [], r.ranges?.range ?? [])) return false;
@@ -239,6 +240,23 @@ export function containsResources(outer: readonly Resource[], inner: readonly Re
     }
   }
   return true;
+}
+
+/** Resources merged by identity for reading only: an entry that appears once is not copied. */
+function aggregate(resources: readonly Resource[]): Map<string, Resource> {
+  const byKey = new Map<string, Resource>();
+  for (const r of resources) {
+    const key = resourceKey(r);
+    const existing = byKey.get(key);
+    if (existing === undefined) {
+      byKey.set(key, r);
+    } else {
+      const merged = cloneValue(existing);
+      merge(merged, r);
+      byKey.set(key, merged);
+    }
+  }
+  return byKey;
 }
 
 /** Sum of a scalar resource over all reservations (0 when absent). */
