@@ -161,8 +161,10 @@ export class OperatorApi {
       case 'TEARDOWN': {
         const id = ((call.teardown as ProtoMessage).framework_id as ProtoMessage).value as string;
         const result = this.#simulation.execute({ type: 'TEARDOWN', framework_id: { value: id } });
-        if (!result.ok && result.reason === 'FRAMEWORK_NOT_FOUND') return textResponse(400, result.message);
-        return textResponse(200);
+        if (result.ok) return textResponse(200);
+        if (result.reason === 'FRAMEWORK_NOT_FOUND') return textResponse(400, 'No framework found with specified ID');
+        // Mesos tears disconnected frameworks down too; the simulation core only removes them on failover timeout.
+        return textResponse(500, `The mock master cannot tear down framework ${id}: ${result.message}`);
       }
       case 'MARK_AGENT_GONE': {
         const id = ((call.mark_agent_gone as ProtoMessage).agent_id as ProtoMessage).value as string;

@@ -65,6 +65,12 @@ describe('/api/v1 (master operator API) on the mock master', () => {
     });
     assert.equal(recordio.status, 406);
     assert.equal(recordio.text, "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
+    const noFramework = await rawRequest(api, {
+      headers: JSON_TYPE,
+      body: '{"type":"TEARDOWN","teardown":{"framework_id":{"value":"nope"}}}',
+    });
+    assert.equal(noFramework.status, 400);
+    assert.equal(noFramework.text, 'No framework found with specified ID');
     const unknown = await rawRequest(api, { headers: JSON_TYPE, body: '{"type":"UNKNOWN"}' });
     assert.equal(unknown.status, 501);
   });
