@@ -549,7 +549,7 @@ export class HttpDecoder {
           else if (!this.#bareLf)
             throw this.#raise('MW_HTTP_BARE_LF', 'trailer line ends in LF without CR', delta + lf);
           if (e === s) this.#complete(base + pos);
-          else this.#parseFieldLine(buf, s, e, delta, false);
+          else this.#parseTrailerLine(buf, s, e, delta);
           break;
         }
         case STATE.BODY_UNTIL_CLOSE: {
@@ -864,46 +864,30 @@ export class HttpDecoder {
     return lf;
   }
 
-  /** A header (inHead) or trailer field line buf[s, e), CRLF excluded. */
-  #parseFieldLine(buf: Uint8Array, s: number, e: number, delta: number, inHead: boolean): void {
+  /**
+   * A trailer field line buf[s, e) (CRLF excluded), complete. Trailers are rare, so they are checked line by line
+   * after the LF is found and materialised at once.
+   */
+  #parseTrailerLine(buf: Uint8Array, s: number, e: number, delta: number): void {
     const c0 = buf[s];
-    if (c0 === SP || c0 === HTAB) {
+    const folded = c0 === SP || c0 === HTAB;
+    if (folded) {
       if (!this.#obsFold) throw this.#raise('MW_HTTP_OBS_FOLD', 'obsolete line folding (RFC 9112 §5.2)', delta + s);
       if (this.#fieldCount === 0) {
         throw this.#raise('MW_HTTP_BAD_HEADER_NAME', 'whitespace before the first field line', delta + s);
       }
-      if (this.#lastFieldFraming) {
-        throw this.#raise(
-          'MW_HTTP_OBS_FOLD',
-          'a framing header (Content-Length, Transfer-Encoding) is folded',
-          delta + s,
-        );
-      }
-      let vs = s;
-      let ve = s;
-      while (vs < e && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
-      for (let i = vs; i < e; i++) {
-        const k = VALUE_CHAR[buf[i]!];
-        if (k === 2) ve = i + 1;
-        else if (k === 0) throw this.#badByte('MW_HTTP_BAD_HEADER_VALUE', 'field value', buf, i, e, delta);
-      }
-      if (inHead) this.#folded = true;
-      else if (ve > vs) {
-        const trailers = this.#trailers!;
-        const prev = trailers[trailers.length - 1]!;
-        const more = latin1String(buf, vs, ve);
-        trailers[trailers.length - 1] = { name: prev.name, value: prev.value === '' ? more : `${prev.value} ${more}` };
-      }
-      return;
-    }
-    if (++this.#fieldCount > this.#maxHeaderCount) {
+    } else if (++this.#fieldCount > this.#maxHeaderCount) {
       throw this.#raise('MW_HTTP_TOO_MANY_HEADERS', `more than ${this.#maxHeaderCount} fields`, delta + s);
     }
     let i = s;
-    while (i < e && TOKEN[buf[i]!] === 1) i++;
-    if (i === s || i === e || buf[i] !== 0x3a)
-      throw this.#badByte('MW_HTTP_BAD_HEADER_NAME', 'field name', buf, i, e, delta);
-    const nameEnd = i++;
+    if (!folded) {
+      while (i < e && TOKEN[buf[i]!] === 1) i++;
+      if (i === s || i === e || buf[i] !== 0x3a) {
+        throw this.#badByte('MW_HTTP_BAD_HEADER_NAME', 'field name', buf, i, e, delta);
+      }
+      i++;
+    }
+    const nameEnd = i - 1;
     while (i < e && (buf[i] === SP || buf[i] === HTAB)) i++;
     const vs = i;
     let ve = i;
@@ -912,17 +896,14 @@ export class HttpDecoder {
       if (k === 2) ve = i + 1;
       else if (k === 0) throw this.#badByte('MW_HTTP_BAD_HEADER_VALUE', 'field value', buf, i, e, delta);
     }
-    this.#lastFieldFraming = false;
-    if (!inHead) {
-      this.#trailers ??= [];
-      this.#trailers.push({ name: latin1String(buf, s, nameEnd), value: latin1String(buf, vs, ve) });
-      return;
-    }
-    const nameLen = nameEnd - s;
-    if (nameLen === 14) {
-      if (matchLower(buf, s, CONTENT_LENGTH)) this.#onContentLength(buf, s, vs, ve, delta);
-    } else if (nameLen === 17) {
-      if (matchLower(buf, s, TRANSFER_ENCODING)) this.#onTransferEncoding(buf, s, vs, ve, delta);
+    const trailers = (this.#trailers ??= []);
+    if (!folded) {
+      trailers.push({ name: latin1String(buf, s, nameEnd), value: latin1String(buf, vs, ve) });
+    } else if (ve > vs) {
+      // obs-fold (obsFold leniency): joined to the previous value with one SP.
+      const prev = trailers[trailers.length - 1]!;
+      const more = latin1String(buf, vs, ve);
+      trailers[trailers.length - 1] = { name: prev.name, value: prev.value === '' ? more : `${prev.value} ${more}` };
     }
   }
 

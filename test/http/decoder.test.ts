@@ -560,6 +560,26 @@ describe('HttpDecoder: leniencies (off by default, each with its fixture)', () =
     );
   });
 
+  it('obsFold applies to trailers too; trailers count against maxHeaderCount', () => {
+    const te = 'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const head = [
+      'off=0 request POST / HTTP/1.1 framing=chunked headerBytes=47',
+      '  header Transfer-Encoding: chunked',
+    ];
+    const input = bytes(`${te}0\r\nT: a\r\n b\r\n\r\n`);
+    assertEverySplit(input, [...head, 'off=47 chunk size=0', 'off=56 error MW_HTTP_OBS_FOLD']);
+    assertEverySplit(input, [...head, 'off=47 chunk size=0', 'off=62 message body="" chunks=[] trailers=T: a b'], {
+      lenient: { obsFold: true },
+    });
+    assertEverySplit(
+      bytes(`${te}0\r\nA: 1\r\nB: 2\r\n\r\n`),
+      [...head, 'off=47 chunk size=0', 'off=56 error MW_HTTP_TOO_MANY_HEADERS'],
+      {
+        maxHeaderCount: 1,
+      },
+    );
+  });
+
   it('obsFold never folds a framing header', () => {
     const input = 'POST / HTTP/1.1\r\nContent-Length: 1\r\n 2\r\n\r\n';
     assertEverySplit(bytes(input), ['off=36 error MW_HTTP_OBS_FOLD'], { lenient: { obsFold: true } });
