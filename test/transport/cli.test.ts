@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runListen } from '../../src/cli/commands/listen.ts';
 import { runReplay } from '../../src/cli/commands/replay.ts';
@@ -11,7 +11,7 @@ import type { CliContext } from '../../src/cli/context.ts';
 import type { ExitCode } from '../../src/cli/exit-codes.ts';
 import { formatUpid } from '../../src/libprocess/index.ts';
 import { type InboundMessage, LibprocessEndpoint } from '../../src/transport/endpoint.ts';
-import { messagesFromCaptureFile, messagesFromRawStream } from '../../src/transport/replay.ts';
+import { messagesFromCaptureFile, messagesFromRawStream, replayMessages } from '../../src/transport/replay.ts';
 import { toHexString } from '../helpers/bytes.ts';
 import { until } from './sockets.ts';
 
@@ -41,10 +41,17 @@ function context(stdinText = ''): CliContext & { out: () => string; err: () => s
   };
 }
 
+// Whatever a test opened is closed after it, also when an assertion failed (an open server would hang the run).
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
 async function receiver(
   options: { ids?: string[] } = {},
 ): Promise<{ endpoint: LibprocessEndpoint; got: InboundMessage[] }> {
   const endpoint = await LibprocessEndpoint.listen({ acceptAnyId: options.ids === undefined });
+  cleanups.push(() => endpoint.close(200));
   for (const id of options.ids ?? []) endpoint.register(id);
   const got: InboundMessage[] = [];
   endpoint.on('message', (m) => got.push(m));
@@ -115,6 +122,7 @@ describe('mesos-wire send', () => {
 
   it('send/replay --no-answers report messages once written, for peers of eras that never answer', async () => {
     const old = await LibprocessEndpoint.listen({ mesosVersion: '0.18.0', acceptAnyId: true });
+    cleanups.push(() => old.close(200));
     const got: InboundMessage[] = [];
     old.on('message', (m) => got.push(m));
     const to = formatUpid(old.upid('master'));
@@ -135,6 +143,7 @@ describe('mesos-wire send', () => {
 
   it('exits 3 with the reason when the peer cannot be reached, 2 for bad arguments', async () => {
     const gone = await LibprocessEndpoint.listen();
+    cleanups.push(() => gone.close(100));
     const to = formatUpid(gone.upid('master'));
     await gone.close(100);
     const unreachable = await send({ to, name: 'x' });
@@ -152,6 +161,7 @@ describe('mesos-wire listen and replay', () => {
   it('replaying a raw fixture into listen yields the same messages, answered 202', async () => {
     const listenCtx = context();
     const stop = new AbortController();
+    cleanups.push(() => stop.abort());
     const listening = runListen({ ip: '127.0.0.1', port: 0, format: 'ndjson' }, listenCtx, stop.signal);
     await until(() => listenCtx.out().includes('\n'), 3000, 'listening line');
     const first = JSON.parse(listenCtx.out().split('\n')[0]!);
@@ -267,24 +277,37 @@ describe('mesos-wire listen and replay', () => {
     assert.ok(messages.every((m) => m.time !== undefined && m.stream?.endsWith('>127.0.0.1:15050')));
     const span = messages.at(-1)!.time! - messages[0]!.time!;
     const { endpoint, got } = await receiver();
-    const arrivals: number[] = [];
-    endpoint.on('message', () => arrivals.push(Date.now()));
     const ctx = context();
-    const speed = 4;
-    const code = await runReplay(PCAP, { to: `127.0.0.1:${endpoint.address.port}`, speed, wait: 0 }, ctx);
+    const code = await runReplay(PCAP, { to: `127.0.0.1:${endpoint.address.port}`, speed: 100, wait: 0 }, ctx);
     assert.equal(code, 0, ctx.err());
     assert.deepEqual(
       got.map((m) => [m.name, m.to, toHexString(m.body)]),
       messages.map((m) => [m.name, m.to, toHexString(m.body)]),
     );
-    // The replay takes about the capture's span divided by the speed (loose bounds: a busy machine is slow).
-    const took = (arrivals.at(-1)! - arrivals[0]!) / 1000;
-    assert.ok(took >= (span / speed) * 0.8 - 0.005, `took ${took}s for a ${span}s capture at x${speed}`);
-    await endpoint.close(200);
+    // Timing: no message leaves before its capture offset divided by the speed (timers never fire early by more
+    // than their 1 ms rounding); a busy machine may only make them later.
+    const speed = 4;
+    const sentAt: number[] = [];
+    const before = performance.now();
+    const report = await replayMessages(endpoint, messages, {
+      target: { host: '127.0.0.1', port: endpoint.address.port },
+      speed,
+      settleMs: 0,
+      onProgress: (event) => {
+        if (event.kind === 'sent') sentAt.push(performance.now() - before);
+      },
+    });
+    assert.equal(report.accepted, messages.length);
+    messages.forEach((m, i) => {
+      const due = ((m.time! - messages[0]!.time!) * 1000) / speed;
+      assert.ok(sentAt[i]! >= due - 2, `message ${i} sent at ${sentAt[i]} ms, due at ${due} ms`);
+    });
+    assert.ok(span > 0.02, 'the fixture spreads its messages over tens of ms');
   });
 
   it('the CLI binary prints the bound address first, answers a send and exits 0 after --count', async () => {
     const child = execFile(process.execPath, [BIN, 'listen', '--port', '0', '--count', '1'], { timeout: 20_000 });
+    cleanups.push(() => child.kill());
     let out = '';
     child.stdout!.on('data', (c) => (out += c));
     // Generous: a cold CLI start-up on a loaded machine can take seconds.
