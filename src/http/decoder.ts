@@ -176,8 +176,15 @@ function plausibleStart(buf: Uint8Array, p: number, end: number): number {
  * - Errors: write() delivers every event complete before the offending byte, then throws a MesosWireError with an
  *   `MW_HTTP_*` code and the absolute `offset` of that byte. The decoder then stays failed (write() re-throws) until
  *   resync().
- * - Limits (options) are checked before anything is buffered: an announced 2^60-byte chunk fails at once.
+ * - A line (start line, field line, chunk-size line) is judged once its LF has arrived, so every way of cutting the
+ *   input into writes gives the same events and errors.
+ * - Limits (options) are checked before anything is buffered: bytes past maxHeaderBytes fail as soon as they arrive,
+ *   an announced 2^60-byte chunk fails at its size line.
  * - Bodies are views into the input when they lie in one written chunk; they are copied once otherwise.
+ * - Framing follows RFC 9112 §6.3: 1xx/204/304 (and responseHasNoBody) have no body whatever their headers say; a
+ *   response whose Transfer-Encoding does not end in chunked, or that has no length, runs until the end of stream;
+ *   a request without framing headers has no body. Repeated identical Content-Length values are accepted (RFC 9110
+ *   §8.6), different ones are not. CRLFs between messages are skipped (RFC 9112 §2.2).
  * - HTTP/1.0 with `Transfer-Encoding: chunked` is accepted (pre-0.22 Mesos sends it), unlike RFC 9112 §6.1.
  * - A handler that throws fails the decoder too (code MW_DECODER_FAILED, the handler's error as cause); write()
  *   rethrows the handler's own error.

@@ -3,6 +3,9 @@
  * message (onMessage). Header fields, the request target and the reason phrase are kept as byte offsets into the
  * head bytes and turned into strings only when first read: most consumers of a libprocess stream never look at
  * most headers, and string creation dominates framing cost.
+ *
+ * Retention: a message keeps the written chunk that holds its head (and its body view) alive while it is referenced.
+ * Consumers that keep messages for long should copy what they need.
  */
 
 import { COLON, CR, HTAB, LF, latin1String, SP } from '../bytes/ascii.ts';
