@@ -25,6 +25,9 @@ export function toPlain(message: ProtoMessage, type: PbType): PlainMessage {
     const convert = (v: unknown): unknown => {
       if (resolved instanceof pb.Type) return toPlain(v as ProtoMessage, resolved);
       if (resolved instanceof pb.Enum) return resolved.valuesById[v as number] ?? v;
+      // protobufjs hands out Buffers on Node: plain Uint8Array views, so both encodings give equal objects.
+      if (v instanceof Uint8Array && v.constructor !== Uint8Array)
+        return new Uint8Array(v.buffer, v.byteOffset, v.length);
       return v;
     };
     if (field instanceof pb.MapField) {
