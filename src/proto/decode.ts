@@ -7,7 +7,7 @@
  * which proto2 treats as unknown) are kept as raw byte spans in the non-enumerable
  * `$unknowns` array of the message that held them.
  */
-import { type MesosWireError, mwError } from '../errors.ts';
+import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
 import { createReader } from './int64.ts';
 import { lookupWireName } from './registry.ts';
 import { getDefaultRoot, type PbRoot, type PbType, pb, typeName } from './schema.ts';
@@ -147,8 +147,8 @@ export function tryDecodeBody(
     name = typeName(type);
     return { kind: 'message', typeName: name, type, message: decodeWithType(type, bytes, options) };
   } catch (e) {
-    if (!(e instanceof Error) || !('code' in e)) throw e;
-    error = e as MesosWireError;
+    if (!isMesosWireError(e)) throw e;
+    error = e;
   }
   const fallback = decodeSchemaless(bytes, { baseOffset: options.baseOffset ?? 0 });
   return { kind: 'schemaless', typeName: name, error, fields: fallback.fields, schemalessError: fallback.error };

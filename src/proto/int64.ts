@@ -79,14 +79,13 @@ const readerMethods = {
   },
 };
 
-/** A protobufjs Reader over a Uint8Array whose 64-bit reads return bigint. */
-export type BigIntReader = protobuf_Reader;
-type protobuf_Reader = InstanceType<typeof pb.Reader>;
+/** A protobufjs Reader whose 64-bit reads return bigint (see `createReader`). */
+export type BigIntReader = InstanceType<typeof pb.Reader>;
 
-function makeReaderClass(Base: typeof pb.Reader): new (buf: Uint8Array) => protobuf_Reader {
-  const Sub = function (this: protobuf_Reader, buf: Uint8Array) {
+function makeReaderClass(Base: typeof pb.Reader): new (buf: Uint8Array) => BigIntReader {
+  const Sub = function (this: BigIntReader, buf: Uint8Array) {
     Base.call(this, buf);
-  } as unknown as { prototype: object } & (new (buf: Uint8Array) => protobuf_Reader);
+  } as unknown as { prototype: object } & (new (buf: Uint8Array) => BigIntReader);
   Sub.prototype = Object.create(Base.prototype);
   Object.assign(Sub.prototype, readerMethods);
   return Sub;
@@ -100,7 +99,7 @@ const BufferReaderWithBigInt = makeReaderClass(pb.BufferReader as unknown as typ
  * fields (`$unknowns` on each decoded message). Buffers get protobufjs's faster
  * BufferReader (native UTF-8 slicing).
  */
-export function createReader(bytes: Uint8Array): protobuf_Reader {
+export function createReader(bytes: Uint8Array): BigIntReader {
   const r =
     typeof Buffer !== 'undefined' && Buffer.isBuffer(bytes)
       ? new BufferReaderWithBigInt(bytes)
