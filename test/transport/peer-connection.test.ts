@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { isMesosWireError, type MesosWireError } from '../../src/errors.ts';
 import { backoffDelay } from '../../src/transport/backoff.ts';
 import { PeerConnection } from '../../src/transport/peer-connection.ts';
@@ -7,13 +7,25 @@ import { PeerPool } from '../../src/transport/peer-pool.ts';
 import {
   ACCEPTED,
   answerEveryFrame,
+  closeOpened,
   frame,
   frameSequence,
   freePort,
   rawServer,
   statusLineReader,
+  track,
   until,
 } from './sockets.ts';
+
+afterEach(closeOpened);
+
+function trackConnection(...args: ConstructorParameters<typeof PeerConnection>): PeerConnection {
+  return track(new PeerConnection(...args));
+}
+
+function trackPool(...args: ConstructorParameters<typeof PeerPool>): PeerPool {
+  return track(new PeerPool(...args));
+}
 
 const FAST_BACKOFF = { initialMs: 5, maxMs: 20, jitter: 0 };
 
@@ -45,10 +57,7 @@ describe('backoffDelay', () => {
 describe('PeerConnection', () => {
   it('writes thousands of pipelined messages in order on one socket and matches every response', async () => {
     const server = await rawServer(answerEveryFrame(32));
-    const connection = new PeerConnection(
-      { host: '127.0.0.1', port: server.port },
-      { readResponses: statusLineReader },
-    );
+    const connection = trackConnection({ host: '127.0.0.1', port: server.port }, { readResponses: statusLineReader });
     const count = 5000;
     const receipts: Promise<unknown>[] = [];
     for (let i = 0; i < count; i++) receipts.push(connection.send(frame(i), i % 100 === 0));
@@ -69,7 +78,7 @@ describe('PeerConnection', () => {
   it('stops queueing when a slow peer does not read, then drains when it does (bounded memory)', async () => {
     const server = await rawServer((socket) => socket.pause());
     const size = 64 * 1024;
-    const connection = new PeerConnection(
+    const connection = trackConnection(
       { host: '127.0.0.1', port: server.port },
       { maxQueuedMessages: 100, maxQueuedBytes: 8 * size },
     );
@@ -98,10 +107,7 @@ describe('PeerConnection', () => {
 
   it('rejects queued messages with MW_TRANSPORT_CONNECT after the connect attempts run out', async () => {
     const port = await freePort();
-    const connection = new PeerConnection(
-      { host: '127.0.0.1', port },
-      { maxConnectAttempts: 3, backoff: FAST_BACKOFF },
-    );
+    const connection = trackConnection({ host: '127.0.0.1', port }, { maxConnectAttempts: 3, backoff: FAST_BACKOFF });
     let disconnects = 0;
     connection.on('disconnect', () => disconnects++);
     const failed = new Promise((resolve) => connection.once('failed', resolve));
@@ -119,7 +125,7 @@ describe('PeerConnection', () => {
 
   it('keeps messages queued while the peer is down and delivers them once it comes back (reconnect)', async () => {
     const port = await freePort();
-    const connection = new PeerConnection(
+    const connection = trackConnection(
       { host: '127.0.0.1', port },
       { maxConnectAttempts: 1000, backoff: FAST_BACKOFF, readResponses: statusLineReader },
     );
@@ -145,7 +151,7 @@ describe('PeerConnection', () => {
         socket.once('data', () => socket.destroy());
       } else answerEveryFrame(32)(socket);
     });
-    const connection = new PeerConnection(
+    const connection = trackConnection(
       { host: '127.0.0.1', port: server.port },
       { backoff: FAST_BACKOFF, readResponses: statusLineReader },
     );
@@ -161,7 +167,7 @@ describe('PeerConnection', () => {
 
   it('close() waits for the responses, then reports nothing left; a mute peer leaves messages unanswered', async () => {
     const answering = await rawServer(answerEveryFrame(32));
-    const a = new PeerConnection({ host: '127.0.0.1', port: answering.port }, { readResponses: statusLineReader });
+    const a = trackConnection({ host: '127.0.0.1', port: answering.port }, { readResponses: statusLineReader });
     for (let i = 0; i < 300; i++) a.write(frame(i));
     assert.deepEqual(await a.close(2000), { unsent: 0, unanswered: 0 });
     assert.equal(a.stats.responses, 300);
@@ -170,7 +176,7 @@ describe('PeerConnection', () => {
     await assert.rejects(a.send(frame(1)), (e: MesosWireError) => e.code === 'MW_TRANSPORT_CLOSED');
 
     const mute = await rawServer();
-    const b = new PeerConnection({ host: '127.0.0.1', port: mute.port }, { readResponses: statusLineReader });
+    const b = trackConnection({ host: '127.0.0.1', port: mute.port }, { readResponses: statusLineReader });
     for (let i = 0; i < 7; i++) b.write(frame(i));
     const started = Date.now();
     assert.deepEqual(await b.close(150), { unsent: 0, unanswered: 7 });
@@ -182,7 +188,7 @@ describe('PeerConnection', () => {
 
   it('reports unsent messages when closing before the peer could be reached', async () => {
     const port = await freePort();
-    const connection = new PeerConnection({ host: '127.0.0.1', port }, { backoff: { initialMs: 1000, maxMs: 1000 } });
+    const connection = trackConnection({ host: '127.0.0.1', port }, { backoff: { initialMs: 1000, maxMs: 1000 } });
     const rejected: string[] = [];
     for (let i = 0; i < 4; i++) connection.write(frame(i), (e) => rejected.push(e!.code));
     const report = await connection.close(100);
@@ -194,10 +200,7 @@ describe('PeerConnection', () => {
     const server = await rawServer((socket) =>
       socket.on('data', () => socket.write('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')),
     );
-    const connection = new PeerConnection(
-      { host: '127.0.0.1', port: server.port },
-      { readResponses: statusLineReader },
-    );
+    const connection = trackConnection({ host: '127.0.0.1', port: server.port }, { readResponses: statusLineReader });
     const receipt = await connection.send(frame(1), true);
     assert.equal(receipt.status, 404);
     assert.equal(connection.stats.rejections, 1);
@@ -206,14 +209,14 @@ describe('PeerConnection', () => {
   });
 
   it('refuses at once a message larger than the whole queue; whenWritable resolves on a closed connection', async () => {
-    const connection = new PeerConnection({ host: '127.0.0.1', port: 1 }, { maxQueuedBytes: 100 });
+    const connection = trackConnection({ host: '127.0.0.1', port: 1 }, { maxQueuedBytes: 100 });
     assert.throws(() => connection.write(new Uint8Array(101)), { code: 'MW_TRANSPORT_QUEUE_FULL' });
     connection.destroy();
     await connection.whenWritable();
   });
 
   it('refuses awaitResponse without a response reader', () => {
-    const connection = new PeerConnection({ host: '127.0.0.1', port: 1 });
+    const connection = trackConnection({ host: '127.0.0.1', port: 1 });
     assert.throws(() => connection.write(frame(1), undefined, true), { code: 'MW_INVALID_ARGUMENT' });
     connection.destroy();
   });
@@ -222,7 +225,7 @@ describe('PeerConnection', () => {
 describe('PeerPool', () => {
   it('shares one connection per address and reports exited to every linked peer when it closes', async () => {
     const server = await rawServer(answerEveryFrame(32));
-    const pool = new PeerPool({ readResponses: statusLineReader, backoff: FAST_BACKOFF });
+    const pool = trackPool({ readResponses: statusLineReader, backoff: FAST_BACKOFF });
     const address = { host: '127.0.0.1', port: server.port };
     pool.link(`master@127.0.0.1:${server.port}`, address);
     pool.link(`other@127.0.0.1:${server.port}`, address);
@@ -245,7 +248,7 @@ describe('PeerPool', () => {
 
   it('reports exited for a link to an address nobody listens on', async () => {
     const port = await freePort();
-    const pool = new PeerPool({ backoff: FAST_BACKOFF });
+    const pool = trackPool({ backoff: FAST_BACKOFF });
     const exited = new Promise((resolve) => pool.once('exited', resolve));
     pool.link(`master@127.0.0.1:${port}`, { host: '127.0.0.1', port });
     const event = (await exited) as { peer: string; address: string };
@@ -255,7 +258,7 @@ describe('PeerPool', () => {
 
   it('temporary connections close once idle (after their answers); linked ones stay open', async () => {
     const server = await rawServer(answerEveryFrame(32));
-    const pool = new PeerPool({ readResponses: statusLineReader, idleCloseMs: 0, backoff: FAST_BACKOFF });
+    const pool = trackPool({ readResponses: statusLineReader, idleCloseMs: 0, backoff: FAST_BACKOFF });
     const address = { host: '127.0.0.1', port: server.port };
     const connection = pool.connectionTo(address);
     assert.equal((await connection.send(frame(1), true)).status, 202);

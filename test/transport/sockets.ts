@@ -14,6 +14,20 @@ export interface RawServer {
   close(): Promise<void>;
 }
 
+/** Everything the helpers and tests opened; `closeOpened()` (afterEach) closes it even after a failed assertion. */
+const opened: { close(): unknown }[] = [];
+
+/** Registers something to close after the current test. */
+export function track<T extends { close(): unknown } | { destroy(): unknown }>(thing: T): T {
+  opened.push('close' in thing ? thing : { close: () => (thing as { destroy(): unknown }).destroy() });
+  return thing;
+}
+
+/** Closes everything registered (call from afterEach). */
+export async function closeOpened(): Promise<void> {
+  for (const thing of opened.splice(0).reverse()) await thing.close();
+}
+
 /** Listens on 127.0.0.1 (port 0 unless `port` is given) and runs `onSocket` for every connection. */
 export async function rawServer(
   onSocket: (socket: net.Socket, all: RawServer) => void = () => {},
@@ -41,6 +55,11 @@ export async function rawServer(
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   (handle as { port: number }).port = (server.address() as net.AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  const close = handle.close;
+  // Idempotent: tests close their servers, and afterEach closes whatever is left.
+  (handle as { close: () => Promise<void> }).close = () => (closing ??= close());
+  track(handle);
   return handle;
 }
 
