@@ -530,8 +530,13 @@ export class LibprocessEndpoint extends EventEmitter {
         reply,
       );
       const settle = (response: RouteResponse | undefined): void => {
-        if (response !== undefined) slot.send(this.encodeRouteResponse(response));
-        else if (!streaming) fail(mwError('MW_INTERNAL', 'route handler returned no response and opened no stream'));
+        try {
+          if (response !== undefined) slot.send(this.encodeRouteResponse(response));
+          else if (!streaming) fail(mwError('MW_INTERNAL', 'route handler returned no response and opened no stream'));
+        } catch (error) {
+          // e.g. a status the encoder refuses; also keeps an async handler's result from becoming unhandled.
+          fail(error);
+        }
       };
       if (result instanceof Promise) result.then(settle, fail);
       else settle(result);

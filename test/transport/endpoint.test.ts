@@ -312,6 +312,26 @@ describe('LibprocessEndpoint HTTP routes', () => {
     assert.match(client.received(), /0\r\n\r\nHTTP\/1\.1 200 OK\r\n.*X-Query: k=v\r\n.*\r\n\r\nhello/s);
   });
 
+  it('answers 500 when a route handler fails or returns something unencodable, and goes on', async () => {
+    const e = await endpoint();
+    e.router.get('/throws', () => {
+      throw new Error('boom');
+    });
+    e.router.get('/bad-status', async () => ({ status: 42 }));
+    e.router.get('/nothing', () => undefined);
+    const client = await rawClient(e.address.port);
+    client.socket.write(
+      cat(
+        'GET /throws HTTP/1.1\r\nHost: x\r\n\r\n',
+        'GET /bad-status HTTP/1.1\r\nHost: x\r\n\r\n',
+        'GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n',
+      ),
+      () => client.socket.write(EXAMPLE_B),
+    );
+    await until(() => statuses(client.received()).length === 4, 2000, 'four answers');
+    assert.deepEqual(statuses(client.received()), [500, 500, 500, 404]);
+  });
+
   it('pauses reading when responses pile up behind a slow one (bounded pipelining)', async () => {
     const e = await endpoint({ acceptAnyId: true, maxPendingResponses: 8 });
     let stream: { end(): void } | undefined;
