@@ -7,7 +7,7 @@ import { masterStatus, masterUpdate } from './reconcile.ts';
 import { normalizeResources, upgradeResources } from './resources.ts';
 import type { AgentRecord } from './state.ts';
 import { releaseTask } from './tasks.ts';
-import type { Attribute, Resource, TaskStateName } from './types.ts';
+import { type Attribute, isTerminalState, type Resource, type TaskStateName } from './types.ts';
 import { agentView } from './views.ts';
 
 /** A virtual agent to create. */
@@ -66,6 +66,11 @@ export function removeAgent(s: MasterState, agent: AgentRecord, how: 'unreachabl
       s.clock.cancel(task.stepTimer);
       s.clock.cancel(task.retryTimer);
       task.pending = [];
+      // A task that already ended (its terminal update unacknowledged) is just forgotten.
+      if (isTerminalState(task.task.state)) {
+        releaseTask(s, task, false);
+        continue;
+      }
       task.agentState = state;
       const status = masterStatus(s, task.info.task_id, state, {
         reason: how === 'unreachable' ? 'REASON_SLAVE_REMOVED' : 'REASON_SLAVE_REMOVED_BY_OPERATOR',

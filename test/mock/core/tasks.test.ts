@@ -208,6 +208,29 @@ describe('reconciliation', () => {
   });
 });
 
+describe('agent removal with tasks in different states', () => {
+  it('reports running tasks lost but forgets a finished task whose update is unacknowledged', () => {
+    const h = new Harness({ taskRules: [{ match: 'runs', behavior: 'hang' }] });
+    const fw = h.driver('fw');
+    fw.subscribe();
+    h.advance(0);
+    fw.autoAck = false;
+    const offer = fw.outstanding()[0]!;
+    fw.launch(offer, [commandTask('runs', offer, 0.1, 32), commandTask('done', offer, 0.1, 32)]);
+    // Nothing is acknowledged: the master learns that 'done' finished from the first retry (latest_state).
+    h.advance(11_000);
+    assert.equal(h.sim.snapshot().tasks.find((t) => t.task_id.value === 'done')?.state, 'TASK_FINISHED');
+    const before = fw.of('UPDATE').length;
+    h.sim.removeAgent('M-S0');
+    const after = fw
+      .of('UPDATE')
+      .slice(before)
+      .map((e) => [e.update.status.task_id.value, e.update.status.state]);
+    assert.deepEqual(after, [['runs', 'TASK_LOST']]);
+    assert.equal(h.sim.snapshot().tasks.length, 0);
+  });
+});
+
 describe('messages between frameworks and executors', () => {
   it('relays framework messages to the agent and executor messages to the framework with the agent pid', () => {
     const { h, fw } = setup([{ match: /.*/, behavior: 'hang' }]);
