@@ -339,5 +339,16 @@ describe('a broken SUBSCRIBE stream', () => {
     });
     assert.equal(removed.status, 400);
     assert.equal(removed.text, 'Framework cannot be found');
+    // Subscribing again with the removed id: 200, one ERROR event, then the master ends the stream.
+    const again = await openStream(
+      api,
+      JSON_TYPE,
+      `{"type":"SUBSCRIBE","framework_id":{"value":"${frameworkId}"},"subscribe":{"framework_info":{"user":"root","name":"fw","id":{"value":"${frameworkId}"}}}}`,
+    );
+    assert.equal(again.status, 200);
+    const [error] = await again.next(1);
+    assert.equal(text(error!), '65\n{"type":"ERROR","error":{"message":"Framework has been removed"}}');
+    await again.ended();
+    assert.deepEqual(await again.next(1), []);
   });
 });
