@@ -70,6 +70,8 @@ async function runMaster(): Promise<void> {
     if (record.direction === 'out') outTimes.set(messageKey(record.name, record.body), wall());
     else if (record.direction === 'in') inTimes.set(messageKey(record.name, record.body), wall());
   });
+  let sendErrors = 0;
+  master.on('send-error', () => sendErrors++);
   const eluStart = performance.eventLoopUtilization();
   const worker = new Worker(new URL(import.meta.url), {
     workerData: { frameworks, perFramework, batch: arg('batch', 500), master: master.upid } satisfies Settings,
@@ -112,7 +114,8 @@ async function runMaster(): Promise<void> {
       `(mock's event loop busy ${Math.round(elu.utilization * 100)}%)`,
   );
   console.log(
-    `  messages: ${stats.in} in, ${stats.out} out (${Math.round((stats.in + stats.out) / elapsed)} msg/s on the wire)`,
+    `  messages: ${stats.in} in, ${stats.out} out (${Math.round((stats.in + stats.out) / elapsed)} msg/s on the wire), ` +
+      `${sendErrors} send errors`,
   );
   console.log(line('master->driver', outLatency));
   console.log(line('driver->master', inLatency));
@@ -179,7 +182,7 @@ async function runDrivers(settings: Settings): Promise<void> {
     };
   }
   const started = wall();
-  await Promise.all(drivers.map((d) => d.subscribe({ timeoutMs: 30_000 })));
+  await Promise.all(drivers.map((d) => d.subscribe({ timeoutMs: 120_000, retryMs: 2000 })));
   await done;
   const finished = wall();
   parentPort!.postMessage({ sent, received, started, finished } satisfies DriverReport);

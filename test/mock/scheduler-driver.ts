@@ -95,8 +95,13 @@ export class TestSchedulerDriver {
     return this.send('mesos.scheduler.Call', body);
   }
 
-  /** Registers (or re-registers with `frameworkId`/`failover`), links to the master, resolves with the answer. */
-  async subscribe(options: { frameworkId?: string; failover?: boolean; timeoutMs?: number } = {}): Promise<Received> {
+  /**
+   * Registers (or re-registers with `frameworkId`/`failover`), links to the master, resolves with the answer. With
+   * `retryMs` the request is sent again until answered, as the C++ driver retries registration.
+   */
+  async subscribe(
+    options: { frameworkId?: string; failover?: boolean; timeoutMs?: number; retryMs?: number } = {},
+  ): Promise<Received> {
     this.endpoint.link(this.master);
     const info: PlainMessage = { user: 'tester', name: 'mesos-wire test', failover_timeout: 0, ...this.#framework };
     if (options.frameworkId !== undefined) info.id = { value: options.frameworkId };
@@ -107,24 +112,33 @@ export class TestSchedulerDriver {
         r.name === 'mesos.internal.FrameworkErrorMessage',
       options.timeoutMs,
     );
-    if (this.api === 'call') {
-      await this.send('mesos.scheduler.Call', {
-        ...(options.frameworkId === undefined ? {} : { framework_id: { value: options.frameworkId } }),
-        type: 'SUBSCRIBE',
-        subscribe: { framework_info: info, force: options.failover === true },
-      });
-    } else if (options.frameworkId === undefined) {
-      await this.send('mesos.internal.RegisterFrameworkMessage', { framework: info });
-    } else {
-      await this.send('mesos.internal.ReregisterFrameworkMessage', {
+    const request = (): Promise<unknown> => {
+      if (this.api === 'call') {
+        return this.send('mesos.scheduler.Call', {
+          ...(options.frameworkId === undefined ? {} : { framework_id: { value: options.frameworkId } }),
+          type: 'SUBSCRIBE',
+          subscribe: { framework_info: info, force: options.failover === true },
+        });
+      }
+      if (options.frameworkId === undefined) {
+        return this.send('mesos.internal.RegisterFrameworkMessage', { framework: info });
+      }
+      return this.send('mesos.internal.ReregisterFrameworkMessage', {
         framework: info,
         failover: options.failover === true,
       });
+    };
+    await request();
+    const retry =
+      options.retryMs === undefined ? undefined : setInterval(() => request().catch(() => {}), options.retryMs);
+    try {
+      const received = await answer;
+      const id = (received.message.framework_id as { value?: string } | undefined)?.value;
+      if (id !== undefined) this.frameworkId = id;
+      return received;
+    } finally {
+      clearInterval(retry);
     }
-    const received = await answer;
-    const id = (received.message.framework_id as { value?: string } | undefined)?.value;
-    if (id !== undefined) this.frameworkId = id;
-    return received;
   }
 
   /** Launches tasks on offers (Call ACCEPT with LAUNCH, or LaunchTasksMessage for legacy drivers). */
