@@ -80,6 +80,8 @@ export const ERROR_CODES = {
   MW_TRANSPORT_QUEUE_FULL: 'The outbound queue for a peer is full.',
   MW_TRANSPORT_REJECTED: 'The peer answered a message with a non-2xx status.',
   MW_TRANSPORT_TIMEOUT: 'An operation did not finish within its timeout.',
+  MW_TRANSPORT_BAD_CONTENT_ENCODING:
+    'A request body marked Content-Encoding: gzip cannot be decompressed (the connection is dropped, as libprocess does).',
 
   // --- mock master and clients ---
   MW_MOCK_EXPECTATION: 'A test expectation on the mock master failed.',

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { type MesosWireError, mwError } from '../errors.ts';
 import {
   encodeChunk,
@@ -10,6 +11,7 @@ import {
   type HttpDecoderOptions,
   type HttpHeader,
   type HttpRequestMessage,
+  MAX_BODY_BYTES_DEFAULT,
   STATUS_REASONS,
 } from '../http/index.ts';
 import {
@@ -97,6 +99,11 @@ export interface LibprocessEndpointOptions {
   defaultId?: string;
   /** Treat every receiver id as an existing process (202 for all). Default false: only registered ids. */
   acceptAnyId?: boolean;
+  /**
+   * Mesos's `LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH` (1.4+, default false): a message whose sender UPID's IP is
+   * not the connection's peer IP is answered 400 and not delivered.
+   */
+  requirePeerAddressIpMatch?: boolean;
   /** Limits of the inbound HTTP decoder. */
   decoder?: Omit<HttpDecoderOptions, 'expect' | 'startOffset' | 'streamBodies'>;
   /** Requests per connection whose response is not yet written before reading pauses. Default 1024. */
@@ -402,9 +409,11 @@ export class LibprocessEndpoint extends EventEmitter {
     bodyOffset: number | undefined,
   ): void {
     const classified = classifyRequest(request);
+    // libprocess gunzips gzip-encoded request bodies, for messages and endpoints alike (§2.1).
+    const body = this.decodedBody(request);
     switch (classified.kind) {
       case 'message':
-        this.deliver(request, classified, slot, connection, bodyOffset);
+        this.deliver(request, body, classified, slot, connection, bodyOffset);
         return;
       case 'rejected':
         if (classified.status === 400) slot.send(encodeBadRequestResponse(undefined, this.dateOption()));
@@ -413,17 +422,45 @@ export class LibprocessEndpoint extends EventEmitter {
         } else slot.skip();
         return;
       default:
-        this.route(request, classified.path, slot, connection);
+        this.route(request, body, classified.path, slot, connection);
+    }
+  }
+
+  /**
+   * The request body, gunzipped when it says `Content-Encoding: gzip`. A body that does not decompress (or grows
+   * beyond the decoder's body limit) throws, which fails the connection: libprocess drops it too.
+   */
+  private decodedBody(request: HttpRequestMessage): Uint8Array {
+    if (request.body.length === 0) return request.body;
+    const encoding = getHeader(request, 'Content-Encoding');
+    if (encoding === undefined || encoding.trim().toLowerCase() !== 'gzip') return request.body;
+    const limit = this.options.decoder?.maxBodyBytes ?? MAX_BODY_BYTES_DEFAULT;
+    try {
+      return new Uint8Array(gunzipSync(request.body, { maxOutputLength: limit }));
+    } catch (error) {
+      throw mwError('MW_TRANSPORT_BAD_CONTENT_ENCODING', `gzip body does not decompress: ${(error as Error).message}`, {
+        offset: request.offset,
+        cause: error,
+      });
     }
   }
 
   private deliver(
     request: HttpRequestMessage,
+    body: Uint8Array,
     classified: ClassifiedMessage,
     slot: ResponseSlot,
     connection: InboundConnection,
     bodyOffset: number | undefined,
   ): void {
+    if (this.options.requirePeerAddressIpMatch === true) {
+      const peerIp = connection.info.remoteAddress.replace(/^::ffff:/, '');
+      if (classified.from.host !== peerIp) {
+        const text = `UPID IP address validation failed: Message from ${formatUpid(classified.from)} was sent from IP ${peerIp}`;
+        slot.send(encodeBadRequestResponse(text, this.dateOption()));
+        return;
+      }
+    }
     const accepted = this.hasProcess(classified.to);
     // Only the 0.19-1.3 policy looks at the User-Agent; skip the header lookup otherwise.
     const replies =
@@ -436,7 +473,7 @@ export class LibprocessEndpoint extends EventEmitter {
       fromSource: classified.fromSource,
       to: classified.to,
       name: classified.name,
-      body: request.body,
+      body,
       offset: request.offset,
       end: request.end,
       bodyOffset,
@@ -493,7 +530,13 @@ export class LibprocessEndpoint extends EventEmitter {
     }
   }
 
-  private route(request: HttpRequestMessage, path: string, slot: ResponseSlot, connection: InboundConnection): void {
+  private route(
+    request: HttpRequestMessage,
+    body: Uint8Array,
+    path: string,
+    slot: ResponseSlot,
+    connection: InboundConnection,
+  ): void {
     const handler = this.router.match(request.method, path);
     if (handler === undefined) {
       slot.send(encodeNotFoundResponse(this.dateOption()));
@@ -523,7 +566,7 @@ export class LibprocessEndpoint extends EventEmitter {
           path,
           query,
           headers: request.headers,
-          body: request.body,
+          body,
           message: request,
           connection: connection.info,
         },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { afterEach, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import type { MesosWireError } from '../../src/errors.ts';
 import { encodeMessage } from '../../src/libprocess/encoder.ts';
 import { formatUpid } from '../../src/libprocess/upid.ts';
@@ -169,6 +170,52 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
     const small = await rawClient(e.address.port);
     small.socket.write(EXAMPLE_B);
     await until(() => statuses(small.received()).length === 1, 2000, 'answer');
+  });
+
+  it('gunzips Content-Encoding: gzip bodies; a body that does not decompress drops the connection', async () => {
+    const e = await endpoint({ acceptAnyId: true });
+    const got: InboundMessage[] = [];
+    const errors: MesosWireError[] = [];
+    e.on('message', (m) => got.push(m));
+    e.on('connection-error', ({ error }) => errors.push(error));
+    const zipped = gzipSync(Buffer.from([0x08, 0x01]));
+    const head = (length: number) =>
+      `POST /slave(1)/mesos.internal.PingSlaveMessage HTTP/1.1\r\nLibprocess-From: a@1.2.3.4:5\r\n` +
+      `Content-Encoding: gzip\r\nContent-Length: ${length}\r\n\r\n`;
+    const client = await rawClient(e.address.port);
+    client.socket.write(cat(head(zipped.length), zipped));
+    await until(() => got.length === 1, 2000, 'message');
+    assert.deepEqual([...got[0]!.body], [0x08, 0x01]);
+    const second = cat(head(4), 'nope');
+    client.socket.write(second);
+    await client.closed;
+    assert.equal(errors[0]!.code, 'MW_TRANSPORT_BAD_CONTENT_ENCODING');
+    // The offset is where the failing request starts: just after the first one.
+    assert.equal(errors[0]!.offset, got[0]!.end);
+    assert.deepEqual(statuses(client.received()), [202]);
+  });
+
+  it('requirePeerAddressIpMatch answers 400 to a sender whose UPID IP is not the peer IP', async () => {
+    const e = await endpoint({ acceptAnyId: true, requirePeerAddressIpMatch: true });
+    const got: InboundMessage[] = [];
+    e.on('message', (m) => got.push(m));
+    const client = await rawClient(e.address.port);
+    client.socket.write(
+      cat(
+        'POST /master/x HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:5\r\n\r\n',
+        'POST /master/y HTTP/1.1\r\nLibprocess-From: b@10.0.0.9:5\r\n\r\n',
+      ),
+    );
+    await until(() => statuses(client.received()).length === 2, 2000, 'two answers');
+    assert.deepEqual(statuses(client.received()), [202, 400]);
+    assert.match(
+      client.received(),
+      /UPID IP address validation failed: Message from b@10\.0\.0\.9:5 was sent from IP 127\.0\.0\.1/,
+    );
+    assert.deepEqual(
+      got.map((m) => m.name),
+      ['x'],
+    );
   });
 
   it('does not deliver a message whose sender closed mid-body', async () => {
