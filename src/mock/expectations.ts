@@ -103,6 +103,11 @@ export interface NoneExpectation {
   readonly matched: readonly TrafficRecord[];
   /** Throws MW_MOCK_EXPECTATION when something matched. */
   check(): void;
+  /**
+   * Rejects with MW_MOCK_EXPECTATION as soon as a message matches (made on first access, so nobody gets an
+   * unhandled rejection they did not ask for): `await Promise.race([scenario(), expectation.failed])`.
+   */
+  readonly failed: Promise<never>;
   /** Stops watching (a violation already seen still counts in `check`). */
   cancel(): void;
 }
@@ -121,6 +126,8 @@ interface NoneEntry {
   matched: TrafficRecord[];
   active: boolean;
   label: string;
+  failed: Promise<never> | undefined;
+  fail: ((error: MesosWireError) => void) | undefined;
 }
 
 /** Futures, drop rules and negative expectations of one mock. */
@@ -160,13 +167,30 @@ export class Expectations {
 
   /** Records every matching message as a violation. */
   none(matcher: MessageMatcher, options: MatchOptions): NoneExpectation {
-    const entry: NoneEntry = { matcher, options, matched: [], active: true, label: describe(matcher, options) };
+    const entry: NoneEntry = {
+      matcher,
+      options,
+      matched: [],
+      active: true,
+      label: describe(matcher, options),
+      failed: undefined,
+      fail: undefined,
+    };
     this.#nones.push(entry);
     return {
       get matched() {
         return entry.matched;
       },
       check: () => checkNone(entry),
+      get failed() {
+        if (entry.failed === undefined) {
+          entry.failed = new Promise<never>((_resolve, reject) => {
+            entry.fail = reject;
+          });
+          if (entry.matched.length > 0) entry.fail?.(noneError(entry));
+        }
+        return entry.failed;
+      },
       cancel: () => {
         entry.active = false;
       },
@@ -188,7 +212,9 @@ export class Expectations {
   /** Offers a published record to futures and negative expectations. */
   observe(record: TrafficRecord): void {
     for (const entry of this.#nones) {
-      if (entry.active && matches(record, entry.matcher, entry.options)) entry.matched.push(record);
+      if (!entry.active || !matches(record, entry.matcher, entry.options)) continue;
+      entry.matched.push(record);
+      if (entry.matched.length === 1) entry.fail?.(noneError(entry));
     }
     if (this.#futures.length === 0) return;
     for (const future of [...this.#futures]) {
@@ -219,9 +245,12 @@ export class Expectations {
 }
 
 function checkNone(entry: NoneEntry): void {
-  if (entry.matched.length === 0) return;
+  if (entry.matched.length > 0) throw noneError(entry);
+}
+
+function noneError(entry: NoneEntry): MesosWireError {
   const first = entry.matched[0]!;
-  throw mwError(
+  return mwError(
     'MW_MOCK_EXPECTATION',
     `expected no ${entry.label}, but ${entry.matched.length} arrived (first: ${first.direction} ${first.name} ` +
       `from ${first.from} to ${first.to})`,

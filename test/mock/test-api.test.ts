@@ -87,6 +87,7 @@ describe('MockMaster test API', () => {
     await d.next('mesos.internal.ResourceOffersMessage');
     none.check();
     assert.throws(() => offersForbidden.check(), { code: 'MW_MOCK_EXPECTATION' });
+    await assert.rejects(offersForbidden.failed, { code: 'MW_MOCK_EXPECTATION' });
     assert.throws(() => master.verify(), /expected no mesos\.internal\.ResourceOffersMessage \(out\)/);
     offersForbidden.cancel();
   });
@@ -106,6 +107,23 @@ describe('MockMaster test API', () => {
       () => 'refused',
     );
     assert.equal(refused, 'refused');
+  });
+
+  it('expectNone().failed rejects as soon as a forbidden message goes by', async () => {
+    const master = await setup();
+    const forbidden = master.expectNone(SCHEDULER_CALL, { callType: 'SUBSCRIBE' });
+    const d = await driver(master);
+    const outcome = await Promise.race([
+      forbidden.failed.then(
+        () => 'resolved',
+        (e: { code?: string }) => e.code,
+      ),
+      d
+        .subscribe()
+        .then(() => sleep(1000))
+        .then(() => 'not failed'),
+    ]);
+    assert.equal(outcome, 'MW_MOCK_EXPECTATION');
   });
 
   it('next() rejects with MW_MOCK_EXPECTATION on timeout', async () => {
@@ -140,6 +158,10 @@ describe('MockMaster test API', () => {
     );
     await waitFor(() => d.ignored.length === 1);
     assert.equal(d.ignored[0]!.from, 'master@10.0.0.9:5050');
+    // The real master's error reaches it.
+    const error = d.next('mesos.internal.FrameworkErrorMessage');
+    master.sendFrameworkError(d.frameworkId!, 'scripted error');
+    assert.equal((await error).message.message, 'scripted error');
     // A TEARDOWN "from" the driver, processed as if it had arrived on the wire.
     const record = master.inject(
       { name: SCHEDULER_CALL, body: { framework_id: { value: d.frameworkId }, type: 'TEARDOWN' } },
