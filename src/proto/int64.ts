@@ -92,18 +92,16 @@ function makeReaderClass(Base: typeof pb.Reader): new (buf: Uint8Array) => BigIn
 }
 
 const ReaderWithBigInt = makeReaderClass(pb.Reader);
-const BufferReaderWithBigInt = makeReaderClass(pb.BufferReader as unknown as typeof pb.Reader);
 
 /**
  * A reader for `bytes` whose 64-bit reads return bigint and which keeps unknown
- * fields (`$unknowns` on each decoded message). Buffers get protobufjs's faster
- * BufferReader (native UTF-8 slicing).
+ * fields (`$unknowns` on each decoded message). Buffers get the plain Reader too:
+ * its JS UTF-8 decoding beats BufferReader's native `utf8Slice` call on the short
+ * strings Mesos messages are made of (1.5x on bench/proto-corpus.ts), and it hands
+ * long strings to TextDecoder anyway.
  */
 export function createReader(bytes: Uint8Array): BigIntReader {
-  const r =
-    typeof Buffer !== 'undefined' && Buffer.isBuffer(bytes)
-      ? new BufferReaderWithBigInt(bytes)
-      : new ReaderWithBigInt(bytes);
+  const r = new ReaderWithBigInt(bytes);
   (r as unknown as { discardUnknown: boolean }).discardUnknown = false;
   return r;
 }
