@@ -205,6 +205,8 @@ export class MockMaster extends EventEmitter {
 
   /** Starts a mock master listening on `ip:port` (port 0 picks a free one). */
   static async start(options: MockMasterOptions = {}): Promise<MockMaster> {
+    // Build the schemas (and protobufjs' generated coders) now rather than on the first driver's SUBSCRIBE.
+    decodePlain(SCHEDULER_CALL, encodePlain(SCHEDULER_CALL, { type: 'SUBSCRIBE' }));
     const version = options.mesosVersion ?? '1.11.0';
     const era = mesosEra(version);
     const endpoint = await LibprocessEndpoint.listen({
