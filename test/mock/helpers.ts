@@ -4,11 +4,12 @@ import type { MockMasterOptions } from '../../src/mock/index.ts';
 export const FAST: MockMasterOptions['simulation'] = {
   allocationIntervalMs: 30,
   taskTimings: { starting_ms: 2, running_ms: 2, finish_ms: 10 },
-  statusUpdateRetryMinMs: 200,
+  // Long enough that a busy machine does not see retries where a test expects none.
+  statusUpdateRetryMinMs: 5000,
 };
 
-/** Polls `condition` until true (2 s at most). */
-export async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+/** Polls `condition` until true (5 s at most). */
+export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

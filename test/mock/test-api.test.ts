@@ -23,7 +23,7 @@ async function driver(master: MockMaster, framework = {}) {
 
 describe('MockMaster test API', () => {
   it('drop(): a dropped ACKNOWLEDGE makes the agent retry the same update (same uuid) until acknowledged', async () => {
-    const master = await setup();
+    const master = await setup({ simulation: { ...FAST, statusUpdateRetryMinMs: 200 } });
     const d = await driver(master);
     await d.subscribe();
     const offer = offersOf((await d.next('mesos.internal.ResourceOffersMessage')).message);
@@ -32,9 +32,9 @@ describe('MockMaster test API', () => {
     await d.next((r) => stateOf(r.message) === 'TASK_FINISHED', 5000);
     assert.equal(rule.dropped, 1);
     const starting = d.received.filter((r) => stateOf(r.message) === 'TASK_STARTING');
-    assert.equal(starting.length, 2, 'the unacknowledged TASK_STARTING was sent again');
-    const [first, second] = starting.map((r) => updateOf(r.message)?.uuid);
-    assert.deepEqual(first, second);
+    assert.ok(starting.length >= 2, 'the unacknowledged TASK_STARTING was sent again');
+    const [first, ...again] = starting.map((r) => updateOf(r.message)?.uuid);
+    for (const uuid of again) assert.deepEqual(uuid, first);
     const dropped = master.log.filter((r) => r.dropped);
     assert.equal(dropped.length, 1);
     assert.equal(dropped[0]!.callType, 'ACKNOWLEDGE');
