@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import { isMesosWireError } from '../../src/errors.ts';
 import '../../src/proto/bundle.ts';
 import { decodeBody, decodeWithType, tryDecodeBody, unknownFieldsOf } from '../../src/proto/decode.ts';
-import { encodeMessage } from '../../src/proto/json-read.ts';
+import { encodeMessage, fromMesosJson } from '../../src/proto/json-read.ts';
 import { toMesosJson } from '../../src/proto/json-write.ts';
-import { listWireNames } from '../../src/proto/registry.ts';
+import { listWireNames, lookupWireName } from '../../src/proto/registry.ts';
 import { findType, getDefaultRoot } from '../../src/proto/schema.ts';
 import { hex, toHexString } from '../helpers/bytes.ts';
 import { fixtureType } from './fixture-root.ts';
@@ -141,6 +141,20 @@ describe('tryDecodeBody', () => {
     assert.equal(r.error.code, 'MW_PROTO_UNKNOWN_TYPE');
     assert.equal(r.schemalessError, undefined);
     assert.equal(r.fields.length, 1);
+  });
+
+  it('whatever decodes also writes as Mesos JSON and reads back to the same JSON', () => {
+    const names = listWireNames().filter((n) => lookupWireName(n)?.type !== undefined);
+    fc.assert(
+      fc.property(fc.constantFrom(...names), fc.uint8Array({ maxLength: 40 }), (name, bytes) => {
+        const r = tryDecodeBody(name, bytes);
+        if (r.kind !== 'message') return;
+        const json = toMesosJson(r.message, r.type);
+        const again = decodeWithType(r.type, fromMesosJson(json, r.type));
+        assert.equal(toMesosJson(again, r.type), json);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('never throws on random bodies for any catalog name', () => {
