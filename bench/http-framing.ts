@@ -44,7 +44,7 @@ function argValue(name: string, fallback: number): number {
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
 }
 const STREAM_MB = argValue('--mb', 128);
-const RUNS = argValue('--runs', 5);
+const RUNS = argValue('--runs', 7);
 
 /** xorshift32: the same tape on every run and machine. */
 function rng(seed: number): () => number {
@@ -288,19 +288,25 @@ function median(values: number[]): number {
 }
 
 const MiB = 1024 * 1024;
-const nativeMedian = median(results.find((r) => r.name.startsWith('node native'))?.seconds ?? [Number.NaN]);
+const nativeSeconds = results.find((r) => r.name.startsWith('node native'))?.seconds ?? [];
+const nativeMedian = median(nativeSeconds.length > 0 ? nativeSeconds : [Number.NaN]);
+/** Ratio to native within each interleaved round, then the median: steadier than a ratio of medians on a busy host. */
+function pairedRatio(r: Result): number {
+  if (nativeSeconds.length === 0) return Number.NaN;
+  return median(r.seconds.map((s, i) => nativeSeconds[i]! / s));
+}
 const lines = [
   `stream: ${(STREAM_BYTES / 1e6).toFixed(1)} MB, ${STREAM_MESSAGES} messages (tape ${(tape.length / MiB).toFixed(1)} MiB x ${REPEATS}), ${PIECE_BYTES / 1024} KiB pieces, median of ${RUNS} runs, node ${process.version}`,
   '',
   'msgs/s and MB/s per CPU second (user + system, median); wall-clock msgs/s beside it for reference.',
   '',
-  '| parser | msgs/s | MB/s | vs native (msgs/s) | median CPU s | wall msgs/s | RSS after (MiB) |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| parser | msgs/s | MB/s | vs native (msgs/s) | vs native, paired by round | median CPU s | wall msgs/s | RSS after (MiB) |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 for (const r of results) {
   const s = median(r.seconds);
   lines.push(
-    `| ${r.name} | ${Math.round(STREAM_MESSAGES / s).toLocaleString('en-US')} | ${(STREAM_BYTES / 1e6 / s).toFixed(0)} | ${(nativeMedian / s).toFixed(2)}x | ${s.toFixed(3)} | ${Math.round(STREAM_MESSAGES / median(r.wallSeconds)).toLocaleString('en-US')} | ${(r.rssAfter / MiB).toFixed(0)} |`,
+    `| ${r.name} | ${Math.round(STREAM_MESSAGES / s).toLocaleString('en-US')} | ${(STREAM_BYTES / 1e6 / s).toFixed(0)} | ${(nativeMedian / s).toFixed(2)}x | ${pairedRatio(r).toFixed(2)}x | ${s.toFixed(3)} | ${Math.round(STREAM_MESSAGES / median(r.wallSeconds)).toLocaleString('en-US')} | ${(r.rssAfter / MiB).toFixed(0)} |`,
   );
 }
 lines.push(

@@ -254,7 +254,9 @@ export class HttpDecoder {
   // --- the message being decoded ---
   #message: DecodedMessage | undefined = undefined;
   #remaining = 0;
-  #pieces: Uint8Array[] = [];
+  /** Body pieces to collect: the first one, then the others (a body in one piece needs no array). */
+  #firstPiece: Uint8Array | undefined = undefined;
+  #morePieces: Uint8Array[] = [];
   #bodyLen = 0;
   #trailers: HttpHeader[] | undefined = undefined;
   #trailerStartAbs = 0;
@@ -355,7 +357,8 @@ export class HttpDecoder {
     this.#error = undefined;
     this.#lastRaised = undefined;
     this.#message = undefined;
-    this.#pieces.length = 0;
+    this.#firstPiece = undefined;
+    this.#morePieces.length = 0;
     this.#bodyLen = 0;
     this.#headLen = 0;
     this.#lineLen = 0;
@@ -458,7 +461,8 @@ export class HttpDecoder {
           if (this.#hasOnBody || !this.#streamBodies) {
             const piece = chunk.subarray(pos, pos + n);
             if (!this.#streamBodies) {
-              this.#pieces.push(piece);
+              if (this.#firstPiece === undefined) this.#firstPiece = piece;
+              else this.#morePieces.push(piece);
               this.#bodyLen += n;
             }
             if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
@@ -571,7 +575,8 @@ export class HttpDecoder {
           if (this.#hasOnBody || !this.#streamBodies) {
             const piece = pos === 0 ? chunk : chunk.subarray(pos);
             if (!this.#streamBodies) {
-              this.#pieces.push(piece);
+              if (this.#firstPiece === undefined) this.#firstPiece = piece;
+              else this.#morePieces.push(piece);
               this.#bodyLen += n;
             }
             if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
@@ -1141,7 +1146,8 @@ export class HttpDecoder {
           lineAbs,
         );
       }
-      msg.chunks.push(size);
+      if (msg.chunks.length === 0) msg.chunks = [size];
+      else msg.chunks.push(size);
       this.#remaining = size;
       this.#state = STATE.CHUNK_DATA;
     }
@@ -1192,13 +1198,14 @@ export class HttpDecoder {
   #complete(endAbs: number): void {
     const msg = this.#message!;
     msg.end = endAbs;
-    if (!this.#streamBodies) {
-      const pieces = this.#pieces;
-      if (pieces.length === 1) msg.body = pieces[0]!;
-      else if (pieces.length > 1) msg.body = concatPieces(pieces, this.#bodyLen);
-      pieces.length = 0;
-      this.#bodyLen = 0;
+    const first = this.#firstPiece;
+    if (first !== undefined) {
+      const more = this.#morePieces;
+      msg.body = more.length === 0 ? first : concatPieces(first, more, this.#bodyLen);
+      this.#firstPiece = undefined;
+      more.length = 0;
     }
+    this.#bodyLen = 0;
     if (this.#trailers !== undefined) {
       msg.trailers = Object.freeze(this.#trailers);
       this.#trailers = undefined;
@@ -1255,10 +1262,11 @@ export class HttpDecoder {
   }
 }
 
-function concatPieces(pieces: Uint8Array[], total: number): Uint8Array {
+function concatPieces(first: Uint8Array, more: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
-  let at = 0;
-  for (const piece of pieces) {
+  out.set(first);
+  let at = first.length;
+  for (const piece of more) {
     out.set(piece, at);
     at += piece.length;
   }

@@ -15,6 +15,8 @@ import type { BodyFraming, HttpHeader, HttpRequestMessage, HttpResponseMessage }
 export const EMPTY_BODY: Uint8Array = new Uint8Array(0);
 /** Shared empty header list. */
 export const NO_HEADERS: readonly HttpHeader[] = Object.freeze([]);
+/** Shared (frozen) chunk-size list of messages that are not chunked. */
+const NO_CHUNKS = Object.freeze([]) as unknown as number[];
 
 /** Common part of decoded requests and responses. Fields are set by the decoder while the message progresses. */
 abstract class DecodedMessageBase {
@@ -23,7 +25,7 @@ abstract class DecodedMessageBase {
   headerBytes: number;
   framing: BodyFraming = 'none';
   contentLength: number | undefined = undefined;
-  chunks: number[] = [];
+  chunks: number[] = NO_CHUNKS;
   body: Uint8Array = EMPTY_BODY;
   trailers: readonly HttpHeader[] = NO_HEADERS;
   end = -1;
