@@ -57,45 +57,66 @@ export function linearOffsets(start: number): BodyOffsetMap {
  * added in order; `offsetOf(i)` maps a body index to its stream offset.
  */
 export class BodySegments {
-  private bodyStarts: number[] = [];
-  private streamStarts: number[] = [];
+  // The first segment in fields (most bodies have one); further ones in arrays made on demand.
+  private firstStream = -1;
+  private bodyStarts: number[] | undefined;
+  private streamStarts: number[] | undefined;
+  private lastBodyStart = 0;
+  private lastStreamStart = -1;
   /** Body bytes recorded so far. */
   length = 0;
+  private bound: BodyOffsetMap | undefined;
 
   /** Records the next piece: `size` body bytes starting at stream offset `streamOffset`. */
   add(size: number, streamOffset: number): void {
-    const n = this.bodyStarts.length;
+    if (this.firstStream < 0) {
+      this.firstStream = streamOffset;
+      this.lastStreamStart = streamOffset;
+      this.length = size;
+      return;
+    }
     // Contiguous with the previous piece: extend it instead of adding a segment.
-    if (n > 0 && this.streamStarts[n - 1]! + (this.length - this.bodyStarts[n - 1]!) === streamOffset) {
+    if (this.lastStreamStart + (this.length - this.lastBodyStart) === streamOffset) {
       this.length += size;
       return;
     }
+    if (this.bodyStarts === undefined) {
+      this.bodyStarts = [0];
+      this.streamStarts = [this.firstStream];
+    }
     this.bodyStarts.push(this.length);
-    this.streamStarts.push(streamOffset);
+    this.streamStarts!.push(streamOffset);
+    this.lastBodyStart = this.length;
+    this.lastStreamStart = streamOffset;
     this.length += size;
   }
 
   /** Forgets segments wholly before body index `index` (long streams keep only what pending records need). */
   forgetBefore(index: number): void {
+    const starts = this.bodyStarts;
+    if (starts === undefined) return;
     let keep = 0;
-    while (keep + 1 < this.bodyStarts.length && this.bodyStarts[keep + 1]! <= index) keep++;
+    while (keep + 1 < starts.length && starts[keep + 1]! <= index) keep++;
     if (keep > 0) {
-      this.bodyStarts.splice(0, keep);
-      this.streamStarts.splice(0, keep);
+      starts.splice(0, keep);
+      this.streamStarts!.splice(0, keep);
     }
   }
 
   /** The stream offset of body byte `index` (an index at the end maps just past the last byte). */
   offsetOf(index: number): number {
     const starts = this.bodyStarts;
+    if (starts === undefined) return Math.max(this.firstStream, 0) + index;
     let i = starts.length - 1;
     while (i > 0 && starts[i]! > index) i--;
-    if (i < 0) return index;
-    return this.streamStarts[i]! + (index - starts[i]!);
+    return this.streamStarts![i]! + (index - starts[i]!);
   }
 
   /** `offsetOf` bound to this object. */
-  readonly map: BodyOffsetMap = (index) => this.offsetOf(index);
+  get map(): BodyOffsetMap {
+    this.bound ??= (index) => this.offsetOf(index);
+    return this.bound;
+  }
 }
 
 function rebase(error: MesosWireError, offsets: BodyOffsetMap, typeNameText?: string): MesosWireError {
@@ -123,6 +144,18 @@ function isMwError(e: unknown): e is MesosWireError {
   return e instanceof Error && typeof (e as { code?: unknown }).code === 'string';
 }
 
+const typeNames = new WeakMap<PbType, string>();
+
+/** `typeName(type)`, remembered: protobufjs computes `fullName` by walking the parents on every access. */
+function nameOf(type: PbType): string {
+  let name = typeNames.get(type);
+  if (name === undefined) {
+    name = typeName(type);
+    typeNames.set(type, name);
+  }
+  return name;
+}
+
 /**
  * Decodes protobuf bytes as `type`. A missing required field keeps the partial message (with the error); other
  * failures fall back to schema-less fields plus the error (offset of the byte where decoding failed).
@@ -132,7 +165,7 @@ export function decodeProtobufAs(
   bytes: Uint8Array,
   offsets: BodyOffsetMap = linearOffsets(0),
 ): TypedBody {
-  const name = typeName(type);
+  const name = nameOf(type);
   try {
     return { kind: 'message', encoding: 'protobuf', typeName: name, type, message: decodeWithType(type, bytes) };
   } catch (e) {
@@ -175,7 +208,9 @@ export function decodeMessageBody(
     const error = mwError('MW_PROTO_UNKNOWN_TYPE', `no schema for message name ${wireName}`, {
       offset: offsets(0),
     });
-    return bytes.length === 0 ? { kind: 'schemaless', typeName: undefined, fields: [], error, schemalessError: undefined } : schemaless(bytes, undefined, error);
+    return bytes.length === 0
+      ? { kind: 'schemaless', typeName: undefined, fields: [], error, schemalessError: undefined }
+      : schemaless(bytes, undefined, error);
   }
   if (info.kind === 'raw' && bytes.length === 0) return { kind: 'raw', wireName };
   if (info.type === undefined) {
@@ -221,7 +256,9 @@ export function decodeJsonAs(type: PbType, bytes: Uint8Array, offsets: BodyOffse
     if (!isMwError(e)) throw e;
     const error = rebase(e, offsets, typeName(type));
     const text = printableText(bytes);
-    return text !== undefined ? { kind: 'text', text, typeName: typeName(type), error } : schemaless(bytes, typeName(type), error);
+    return text !== undefined
+      ? { kind: 'text', text, typeName: typeName(type), error }
+      : schemaless(bytes, typeName(type), error);
   }
   return jsonAs(type, parsed.node, parsed.text, offsets);
 }
@@ -268,7 +305,9 @@ function v1Ready<T extends PbType | undefined>(type: T): T {
 }
 
 /** The body type of a request target on a v1 API endpoint (`/api/v1/scheduler` -> scheduler Call), if any. */
-export function endpointTypes(target: string):
+export function endpointTypes(
+  target: string,
+):
   | { request: PbType | undefined; response: PbType | undefined; event: PbType | undefined; endpoint: string }
   | undefined {
   const request = typeForEndpoint(target, 'request');

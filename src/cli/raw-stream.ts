@@ -1,17 +1,17 @@
 import {
-  BodySegments,
   type BodyOffsetMap,
+  BodySegments,
   endpointTypes,
   linearOffsets,
   RecordTyper,
   type TypedBody,
 } from '../analysis/body-decode.ts';
 import { isMesosWireError, type MesosWireError } from '../errors.ts';
-import { getHeader, type HttpHead, HttpDecoder, type HttpMessage } from '../http/index.ts';
-import { classifyRequest, formatUpid, guessMessageStyle } from '../libprocess/index.ts';
+import { getHeader, HttpDecoder, type HttpHead, type HttpMessage } from '../http/index.ts';
+import { type ClassifiedMessage, classifyRequest, formatUpid, guessMessageStyle } from '../libprocess/index.ts';
 import type { PbType } from '../proto/schema.ts';
 import { RecordIoDecoder } from '../recordio/index.ts';
-import type { DecodeEvent, ResponseEvent } from './events.ts';
+import type { DecodeEvent, MessageEvent, ResponseEvent } from './events.ts';
 import { typedBodyOf } from './render/body.ts';
 
 /** What a raw stream holds: HTTP/1.x (libprocess traffic) or RecordIO records. */
@@ -203,7 +203,13 @@ export class RawStreamDecoder {
     if (head.kind === 'response') {
       paired = this.requests.shift();
       mode = SNIFF;
-    } else if (getHeader(head, 'Content-Type')?.toLowerCase() === 'application/recordio') mode = SNIFF;
+    } else if (
+      // Streamed RecordIO requests exist only on the agent operator API (ATTACH_CONTAINER_INPUT): spare libprocess
+      // messages the header lookup.
+      head.target.includes('/api/v1') &&
+      getHeader(head, 'Content-Type')?.toLowerCase() === 'application/recordio'
+    )
+      mode = SNIFF;
     this.body = {
       head,
       mode,
@@ -259,7 +265,13 @@ export class RawStreamDecoder {
   private startStream(body: BodyState): void {
     body.mode = STREAM;
     const head = body.head;
-    const event = httpEvent({ ...headFields(head), chunks: [], body: EMPTY, trailers: [], end: 0 } as unknown as HttpMessage);
+    const event = httpEvent({
+      ...headFields(head),
+      chunks: [],
+      body: EMPTY,
+      trailers: [],
+      end: 0,
+    } as unknown as HttpMessage);
     if (event.type === 'response') {
       event.stream = 'recordio';
       if (body.paired?.endpoint !== undefined) event.request = body.paired.target;
@@ -342,7 +354,10 @@ export class RawStreamDecoder {
     event.bodyOffsets = body.segments.map;
     if (event.type === 'response' && body.paired?.endpoint !== undefined) event.request = body.paired.target;
     if (event.type !== 'response') {
-      this.requests.push({ target: event.type === 'message' ? event.name : event.target, endpoint: event.type === 'request' ? endpointTypes(event.target) : undefined });
+      this.requests.push({
+        target: event.type === 'message' ? event.name : event.target,
+        endpoint: event.type === 'request' ? endpointTypes(event.target) : undefined,
+      });
       if (this.requests.length > MAX_PENDING_REQUESTS) this.requests.shift();
     }
     if (this.typed) event.typed = typedBodyOf(event, body.paired?.endpoint);
@@ -415,7 +430,11 @@ interface Problem {
 
 /** An error of a body decoder (offsets in body indexes) with its offset in the stream. */
 function rebased(error: MesosWireError, map: BodyOffsetMap): Problem {
-  return { code: error.code, message: error.message, offset: error.offset === undefined ? undefined : map(error.offset) };
+  return {
+    code: error.code,
+    message: error.message,
+    offset: error.offset === undefined ? undefined : map(error.offset),
+  };
 }
 
 /** The head fields of a decoded head as a plain object (heads may keep fields behind getters). */
@@ -433,9 +452,41 @@ function headFields(head: HttpHead): Record<string, unknown> {
     : { ...common, kind: 'request', method: head.method, target: head.target };
 }
 
-/** The event for one decoded HTTP message. */
+/**
+ * The event for one decoded HTTP message. Header lists, the sender's formatted UPID and the sender style are read
+ * on first access (decoded heads materialise header fields lazily, and `stats` never needs them).
+ */
 export function httpEvent(m: HttpMessage): DecodeEvent {
-  const common = {
+  if (m.kind === 'response') {
+    return {
+      type: 'response',
+      offset: m.offset,
+      end: m.end,
+      version: m.version,
+      framing: m.framing,
+      chunks: m.chunks,
+      body: m.body,
+      trailers: m.trailers,
+      status: m.status,
+      reason: m.reason,
+      get headers() {
+        return m.headers;
+      },
+    };
+  }
+  // classifyRequest reads only Libprocess-From and, when it is absent, User-Agent (last one wins, any case): look
+  // them up without materialising every header.
+  const from = getHeader(m, 'Libprocess-From');
+  const slim: { name: string; value: string }[] = [];
+  if (from !== undefined) slim.push({ name: 'Libprocess-From', value: from });
+  else {
+    const agent = getHeader(m, 'User-Agent');
+    if (agent !== undefined) slim.push({ name: 'User-Agent', value: agent });
+  }
+  const c = classifyRequest({ method: m.method, target: m.target, headers: slim });
+  if (c.kind === 'message') return new LibprocessMessageEvent(m, c);
+  const event: DecodeEvent = {
+    type: 'request',
     offset: m.offset,
     end: m.end,
     version: m.version,
@@ -443,29 +494,69 @@ export function httpEvent(m: HttpMessage): DecodeEvent {
     chunks: m.chunks,
     body: m.body,
     trailers: m.trailers,
+    method: m.method,
+    target: m.target,
+    get headers() {
+      return m.headers;
+    },
   };
-  if (m.kind === 'response') {
-    return { type: 'response', ...common, status: m.status, reason: m.reason, headers: m.headers };
-  }
-  const c = classifyRequest(m);
-  if (c.kind === 'message') {
-    return {
-      type: 'message',
-      ...common,
-      from: formatUpid(c.from),
-      fromText: c.fromText,
-      fromValid: c.fromValid,
-      fromSource: c.fromSource,
-      to: c.to,
-      name: c.name,
-      style: guessMessageStyle(m),
-    };
-  }
-  const event: DecodeEvent = { type: 'request', ...common, method: m.method, target: m.target, headers: m.headers };
   if (c.kind === 'rejected') {
     event.rejected = { status: c.status, code: c.error.code, message: c.error.message };
   }
   return event;
+}
+
+/**
+ * A libprocess message event. `from` (the formatted UPID) and `style` are computed on first access: `stats` and the
+ * benchmarks never read them, and a class keeps the accessors on the prototype (no closures per event).
+ */
+class LibprocessMessageEvent implements MessageEvent {
+  readonly type = 'message' as const;
+  offset: number;
+  end: number;
+  version: '1.0' | '1.1';
+  framing: MessageEvent['framing'];
+  chunks: number[];
+  body: Uint8Array;
+  trailers: MessageEvent['trailers'];
+  fromText: string;
+  fromValid: boolean;
+  fromSource: MessageEvent['fromSource'];
+  to: string;
+  name: string;
+  typed?: TypedBody;
+  bodyOffsets?: BodyOffsetMap;
+  #message: HttpMessage;
+  #upid: ClassifiedMessage['from'];
+  #from: string | undefined;
+  #style: MessageEvent['style'] | undefined;
+
+  constructor(m: HttpMessage, c: ClassifiedMessage) {
+    this.offset = m.offset;
+    this.end = m.end;
+    this.version = m.version;
+    this.framing = m.framing;
+    this.chunks = m.chunks;
+    this.body = m.body;
+    this.trailers = m.trailers;
+    this.fromText = c.fromText;
+    this.fromValid = c.fromValid;
+    this.fromSource = c.fromSource;
+    this.to = c.to;
+    this.name = c.name;
+    this.#message = m;
+    this.#upid = c.from;
+  }
+
+  get from(): string {
+    this.#from ??= formatUpid(this.#upid);
+    return this.#from;
+  }
+
+  get style(): MessageEvent['style'] {
+    this.#style ??= guessMessageStyle(this.#message as HttpMessage & { kind: 'request' });
+    return this.#style;
+  }
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

@@ -78,7 +78,11 @@ async function readAll(stream: Readable): Promise<Uint8Array> {
  * `--json`: Mesos JSON -> protobuf bytes of the type the wire name carries. Returns the bytes, or an exit code: 1 when
  * the JSON does not fit the type (reported with its code and offset), 3 when the file cannot be read.
  */
-async function encodeJsonBody(options: EncodeOptions, ctx: CliContext, command: Command): Promise<Uint8Array | ExitCode> {
+async function encodeJsonBody(
+  options: EncodeOptions,
+  ctx: CliContext,
+  command: Command,
+): Promise<Uint8Array | ExitCode> {
   const info = lookupWireName(options.name);
   if (info?.type === undefined) {
     const why = info === undefined ? 'is not a known wire name' : 'carries no protobuf body';

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { MESSAGE_CATALOG } from '../../proto/catalog.ts';
 import { lookupWireName, RAW_WIRE_NAMES, V1_ENDPOINTS } from '../../proto/registry.ts';
-import { findType, getDefaultRoot, type PbEnum, type PbType, pb, typeName } from '../../proto/schema.ts';
+import { findType, getDefaultRoot, type PbEnum, type PbField, type PbType, pb, typeName } from '../../proto/schema.ts';
 import { type CliContext, writeText } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { stringifyJson } from '../render/body.ts';
@@ -79,7 +79,9 @@ function listJson(): Record<string, unknown> {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '))
+    .join('\n');
 }
 
 function listText(): string {
@@ -103,7 +105,7 @@ interface Described {
   values?: { name: string; number: number }[];
 }
 
-function fieldTypeName(field: pb.Field): string {
+function fieldTypeName(field: PbField): string {
   field.resolve();
   const resolved = field.resolvedType;
   const base = resolved === null ? field.type : typeName(resolved as PbType);

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { messageTypeTag, type TypedBody } from '../../analysis/body-decode.ts';
 import { TrafficStats } from '../../analysis/stats.ts';
 import { targetPath } from '../../libprocess/index.ts';
+import type { PbType } from '../../proto/schema.ts';
 import { type CliContext, ioMessage, writeText } from '../context.ts';
 import type { DecodeEvent } from '../events.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
@@ -11,7 +12,6 @@ import { type RawInputKind, RawStreamDecoder } from '../raw-stream.ts';
 import { stringifyJson } from '../render/body.ts';
 import { statsText } from '../render/stats.ts';
 import { typeArgument } from './decode.ts';
-import type { PbType } from '../../proto/schema.ts';
 
 /** Options of `mesos-wire stats`. */
 export interface StatsOptions {

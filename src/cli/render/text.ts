@@ -149,7 +149,9 @@ function typedLines(typed: TypedBody, c: ChalkInstance): string[] {
       break;
     case 'schemaless': {
       const label =
-        typed.typeName === undefined ? 'protobuf (schema-less)' : `protobuf (schema-less; not a valid ${typed.typeName})`;
+        typed.typeName === undefined
+          ? 'protobuf (schema-less)'
+          : `protobuf (schema-less; not a valid ${typed.typeName})`;
       lines.push(`  ${label}`);
       for (const l of formatSchemalessTree(typed.fields)) lines.push(`    ${l}`);
       const bad = typed.schemalessError;
