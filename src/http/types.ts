@@ -49,7 +49,10 @@ export type HttpHead = HttpRequestHead | HttpResponseHead;
 
 /** The body part of a complete message. */
 export interface HttpMessageBody {
-  /** Chunk sizes as sent (the hex length prefixes as numbers, the final 0 excluded); [] unless chunked. */
+  /**
+   * Chunk sizes as sent (the hex length prefixes as numbers, the final 0 excluded); [] unless chunked (a shared,
+   * frozen [] then).
+   */
   readonly chunks: number[];
   /**
    * The whole body: a view into the written input when it lies in one written chunk, else one copy.
