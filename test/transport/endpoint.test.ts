@@ -15,7 +15,7 @@ import { until } from './sockets.ts';
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
-  for (const thing of open.splice(0)) await thing.close();
+  for (const thing of open.splice(0).reverse()) await thing.close();
 });
 
 async function endpoint(options: LibprocessEndpointOptions = {}): Promise<LibprocessEndpoint> {
@@ -485,6 +485,46 @@ describe('LibprocessEndpoint endpoint to endpoint', () => {
     await until(() => restarted.inboundConnections === 1, 2000, 'relinked');
     await restarted.close(200);
     await until(() => exited.length === 2, 2000, 'second exited');
+  });
+
+  it('a peer that stops reading makes write() return false with the queue at its bound, then drains', async () => {
+    const slow = net.createServer({ pauseOnConnect: true });
+    const accepted: net.Socket[] = [];
+    slow.on('connection', (socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', () => resolve()));
+    // Closed last to first: the accepted sockets go before the server (whose close waits for them).
+    open.push({ close: () => new Promise((resolve) => slow.close(resolve)) });
+    open.push({
+      close: () => {
+        for (const socket of accepted) socket.destroy();
+      },
+    });
+    const port = (slow.address() as net.AddressInfo).port;
+    const sender = await endpoint({ outbound: { maxQueuedMessages: 50, maxQueuedBytes: 1 << 20 } });
+    const to = `slave(1)@127.0.0.1:${port}`;
+    const body = new Uint8Array(16 * 1024);
+    let queued = 0;
+    let refusals = 0;
+    const deadline = Date.now() + 3000;
+    while (refusals < 10 && Date.now() < deadline) {
+      if (sender.write({ to, name: 'test.Big', body })) queued++;
+      else {
+        refusals++;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    const connection = sender.connectionTo(to);
+    assert.ok(refusals >= 10, 'write() returned false');
+    assert.ok(connection.queuedMessages <= 50, `queue bounded (${connection.queuedMessages})`);
+    await assert.rejects(sender.send({ to, name: 'test.Big', body }), { code: 'MW_TRANSPORT_QUEUE_FULL' });
+    let received = 0;
+    for (const socket of accepted) {
+      socket.on('data', (c: Buffer) => (received += c.length));
+      socket.resume();
+    }
+    await sender.whenWritable(to);
+    await until(() => connection.queuedMessages === 0, 5000, 'queue drained');
+    await until(() => received >= queued * body.length, 5000, 'bytes at the peer');
   });
 
   it('rejects with MW_TRANSPORT_CONNECT when nobody listens', async () => {
