@@ -410,6 +410,8 @@ export class MockMaster extends EventEmitter {
       let ids = this.#frameworkConnections.get(from);
       if (ids === undefined) this.#frameworkConnections.set(from, (ids = new Set()));
       ids.add(message.connection.id);
+      // Bounded: a sender that reconnects again and again keeps only its recent connections.
+      if (ids.size > 16) ids.delete(ids.values().next().value!);
     }
     const record = this.#inboundRecord({
       name: message.name,
