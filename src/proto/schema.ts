@@ -195,7 +195,12 @@ function loadPendingV1(root: PbRoot): void {
   const json = pendingV1;
   pendingV1 = undefined;
   const mesos = root.lookup('.mesos');
-  if (mesos instanceof protobuf.Namespace) mesos.add(protobuf.Namespace.fromJSON('v1', json));
+  if (!(mesos instanceof protobuf.Namespace)) return;
+  const v1 = protobuf.Namespace.fromJSON('v1', json);
+  mesos.add(v1);
+  // Root.fromJSON resolves features (proto2 `required`, closed enums, ...) and references
+  // eagerly; a namespace added later must be resolved the same way.
+  v1.resolveAll();
 }
 
 /** The message type with this full name (no leading dot), or undefined. */

@@ -83,6 +83,15 @@ describe('decodeBody', () => {
     expectError(() => decodeWithType(Deep, bytes, { maxDepth: 4 }), 'MW_PROTO_TOO_DEEP');
   });
 
+  it('v1 types (built on first use) enforce required fields and keep unknown enum numbers', () => {
+    const call = findType(getDefaultRoot(), 'mesos.v1.executor.Call')!;
+    // executor_id (1) and framework_id (2) are required
+    expectError(() => decodeWithType(call, hex('18 04')), 'MW_PROTO_MISSING_REQUIRED', 2);
+    const event = findType(getDefaultRoot(), 'mesos.v1.scheduler.Event')!;
+    const m = decodeWithType(event, hex('08 63'));
+    assert.equal(toMesosJson(m, event), '{"$unknown":[{"number":1,"name":"type","wire_type":0,"value":99}]}');
+  });
+
   it('names unknown types MW_PROTO_UNKNOWN_TYPE', () => {
     expectError(() => decodeBody('mesos.internal.NoSuchMessage', hex('08 01')), 'MW_PROTO_UNKNOWN_TYPE');
     expectError(() => decodeBody('not a name', hex('')), 'MW_PROTO_UNKNOWN_TYPE');
