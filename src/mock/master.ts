@@ -408,7 +408,12 @@ export class MockMaster extends EventEmitter {
     const from = formatUpid(message.from);
     if (message.connection !== undefined) {
       let ids = this.#frameworkConnections.get(from);
-      if (ids === undefined) this.#frameworkConnections.set(from, (ids = new Set()));
+      if (ids === undefined) {
+        if (this.#frameworkConnections.size >= 4096) {
+          this.#frameworkConnections.delete(this.#frameworkConnections.keys().next().value!);
+        }
+        this.#frameworkConnections.set(from, (ids = new Set()));
+      }
       ids.add(message.connection.id);
       // Bounded: a sender that reconnects again and again keeps only its recent connections.
       if (ids.size > 16) ids.delete(ids.values().next().value!);
