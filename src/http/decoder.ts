@@ -254,9 +254,13 @@ export class HttpDecoder {
   // --- the message being decoded ---
   #message: DecodedMessage | undefined = undefined;
   #remaining = 0;
-  /** Body pieces to collect: the first one, then the others (a body in one piece needs no array). */
+  /**
+   * The body being collected: its first piece as a view; once a second piece comes, everything is copied into #acc
+   * (sized from the announced length, doubling otherwise), so tiny writes never pile up views.
+   */
   #firstPiece: Uint8Array | undefined = undefined;
-  #morePieces: Uint8Array[] = [];
+  #acc: Uint8Array = EMPTY_BODY;
+  #accLen = 0;
   #bodyLen = 0;
   #trailers: HttpHeader[] | undefined = undefined;
   #trailerStartAbs = 0;
@@ -358,7 +362,8 @@ export class HttpDecoder {
     this.#lastRaised = undefined;
     this.#message = undefined;
     this.#firstPiece = undefined;
-    this.#morePieces.length = 0;
+    this.#acc = EMPTY_BODY;
+    this.#accLen = 0;
     this.#bodyLen = 0;
     this.#headLen = 0;
     this.#lineLen = 0;
@@ -462,7 +467,7 @@ export class HttpDecoder {
             const piece = chunk.subarray(pos, pos + n);
             if (!this.#streamBodies) {
               if (this.#firstPiece === undefined) this.#firstPiece = piece;
-              else this.#morePieces.push(piece);
+              else this.#collect(piece, rem - n);
               this.#bodyLen += n;
             }
             if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
@@ -576,7 +581,7 @@ export class HttpDecoder {
             const piece = pos === 0 ? chunk : chunk.subarray(pos);
             if (!this.#streamBodies) {
               if (this.#firstPiece === undefined) this.#firstPiece = piece;
-              else this.#morePieces.push(piece);
+              else this.#collect(piece, 0);
               this.#bodyLen += n;
             }
             if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
@@ -1200,10 +1205,11 @@ export class HttpDecoder {
     msg.end = endAbs;
     const first = this.#firstPiece;
     if (first !== undefined) {
-      const more = this.#morePieces;
-      msg.body = more.length === 0 ? first : concatPieces(first, more, this.#bodyLen);
+      const len = this.#accLen;
+      msg.body = len === 0 ? first : len === this.#acc.length ? this.#acc : this.#acc.subarray(0, len);
       this.#firstPiece = undefined;
-      more.length = 0;
+      this.#acc = EMPTY_BODY;
+      this.#accLen = 0;
     }
     this.#bodyLen = 0;
     if (this.#trailers !== undefined) {
@@ -1213,6 +1219,28 @@ export class HttpDecoder {
     this.#message = undefined;
     this.#state = STATE.MESSAGE_START;
     if (this.#hasOnMessage) this.#handler.onMessage!(msg);
+  }
+
+  /** Copy a body piece that follows the first one; `pending` is how many more bytes are announced already. */
+  #collect(piece: Uint8Array, pending: number): void {
+    let acc = this.#acc;
+    let len = this.#accLen;
+    const need = (len === 0 ? this.#firstPiece!.length : len) + piece.length;
+    if (need > acc.length) {
+      // Collected bytes never exceed maxBodyBytes (checked against announced sizes), so neither does the capacity.
+      const capacity = Math.min(this.#maxBodyBytes, Math.max(need + pending, 2 * acc.length));
+      const grown = new Uint8Array(capacity);
+      if (len === 0) {
+        grown.set(this.#firstPiece!);
+        len = this.#firstPiece!.length;
+      } else {
+        grown.set(acc.subarray(0, len));
+      }
+      acc = grown;
+      this.#acc = acc;
+    }
+    acc.set(piece, len);
+    this.#accLen = len + piece.length;
   }
 
   // --- resync ---
@@ -1260,17 +1288,6 @@ export class HttpDecoder {
       if (p === end) return end;
     }
   }
-}
-
-function concatPieces(first: Uint8Array, more: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  out.set(first);
-  let at = first.length;
-  for (const piece of more) {
-    out.set(piece, at);
-    at += piece.length;
-  }
-  return out;
 }
 
 function positiveLimit(name: string, value: number | undefined, fallback: number, allowZero = false): number {

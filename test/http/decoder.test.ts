@@ -750,6 +750,34 @@ describe('HttpDecoder: limits (exactly at the limit ok, one over fails before bu
   });
 });
 
+describe('HttpDecoder: one byte per write stays linear', () => {
+  function feedBytewise(d: HttpDecoder, data: Uint8Array): void {
+    for (let i = 0; i < data.length; i++) d.write(data.subarray(i, i + 1));
+  }
+
+  it('a 60 KiB head and a 256 KiB body (Content-Length, then chunked)', () => {
+    const value = 'v'.repeat(60 * 1024);
+    const body = new Uint8Array(256 * 1024).map((_, i) => (i * 7) & 0xff);
+    const seen: HttpMessage[] = [];
+    const d = new HttpDecoder({ onMessage: (m) => seen.push(m) });
+    const started = performance.now();
+    feedBytewise(d, bytes(`POST / HTTP/1.1\r\nX-Big: ${value}\r\nContent-Length: ${body.length}\r\n\r\n`));
+    feedBytewise(d, body);
+    feedBytewise(d, bytes('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n20000\r\n'));
+    feedBytewise(d, body.subarray(0, 0x20000));
+    feedBytewise(d, bytes('\r\n20000\r\n'));
+    feedBytewise(d, body.subarray(0x20000));
+    feedBytewise(d, bytes('\r\n0\r\n\r\n'));
+    const elapsed = performance.now() - started;
+    assert.equal(seen.length, 2);
+    assert.equal(getHeader(seen[0]!, 'x-big')?.length, value.length);
+    for (const m of seen) assert.ok(Buffer.from(m.body).equals(Buffer.from(body)));
+    assert.deepEqual(seen[1]!.chunks, [0x20000, 0x20000]);
+    // Quadratic buffering would take minutes here; linear takes well under a second even on a busy machine.
+    assert.ok(elapsed < 10_000, `took ${elapsed} ms`);
+  });
+});
+
 describe('HttpDecoder: resync', () => {
   it('skips to the next line that starts like a message', () => {
     const input =
