@@ -138,7 +138,8 @@ const CAPTURE_EPHEMERAL_BASE = 40_000;
  * A running mock master. Create with `MockMaster.start()`; `close()` (or `await using`) stops it.
  *
  * Events: `'record'` (TrafficRecord, every message in and out), `'exited'` (ExitedEvent: a framework's link broke),
- * `'send-error'` ({record, error}).
+ * `'send-error'` ({record, error}: an outbound message could not be delivered), `'handler-error'` (an exception
+ * while handling a message or an output; the mock keeps serving).
  */
 export class MockMaster extends EventEmitter {
   /** The simulation core behind the wire (advance its clock, script tasks, read its log). */
@@ -198,7 +199,14 @@ export class MockMaster extends EventEmitter {
     endpoint.answerHook = (message) => this.#answer(message);
     endpoint.on('exited', (event: ExitedEvent) => this.#onExited(event));
     endpoint.on('handler-error', ({ error }: { error: unknown }) => this.emit('handler-error', error));
-    this.simulation.onOutput((output) => this.#onOutput(output));
+    this.simulation.onOutput((output) => {
+      // Outputs also come from timers of the real-time clock: a failure here must not escape into the event loop.
+      try {
+        this.#onOutput(output);
+      } catch (error) {
+        this.emit('handler-error', error);
+      }
+    });
     this.#mountRoutes();
     options.http?.({ router: endpoint.router, simulation: this.simulation, master: this });
   }
