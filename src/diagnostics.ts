@@ -45,6 +45,20 @@ interface HttpStreamDiagnosticBase {
   frame?: number;
 }
 
+/**
+ * Fields shared by the diagnostics of the session layer (src/pipeline: messages, calls, streams). Capture fields
+ * are absent for raw streams.
+ */
+interface SessionDiagnosticBase {
+  /** `source>destination` of the item concerned. */
+  flow?: string;
+  connection?: number;
+  direction?: TcpDirection;
+  /** Offset of the item (or of the offending byte) in its direction's stream. */
+  streamOffset: number;
+  frame?: number;
+}
+
 /** Every anomaly mesos-wire reports, keyed on `kind`. */
 export type Diagnostic =
   | (TcpStreamDiagnosticBase & { kind: 'tcp-gap'; bytes: number; reason: TcpGapReason })
@@ -92,7 +106,94 @@ export type Diagnostic =
       /** A TCP gap cut the message, or the connection closed (or the capture ended) inside it. */
       cause: 'gap' | 'close';
     })
-  | { kind: 'unsupported-link-type'; frame: number; linkType: number };
+  | { kind: 'unsupported-link-type'; frame: number; linkType: number }
+  | (HttpStreamDiagnosticBase & {
+      kind: 'tls-encrypted';
+      /** The TLS record type the stream started with (22 handshake, 23 application data). */
+      recordType: number;
+    })
+  | (SessionDiagnosticBase & {
+      kind: 'upid-address-mismatch';
+      /** The sender UPID as Mesos parsed it. */
+      upid: string;
+      /** The IP address inside the UPID. */
+      upidAddress: string;
+      /** The source IP of the TCP connection that carried the message. */
+      sourceAddress: string;
+      /**
+       * `different-address`: the peer will reply to an address that is not the one it saw (NAT, a wrong
+       * LIBPROCESS_IP, several interfaces); `unspecified-address`: the UPID says 0.0.0.0, so nobody can reply;
+       * `loopback-connection`: the connection runs over loopback while the UPID names another address (usually the
+       * same host, harmless unless the peer is elsewhere).
+       */
+      reason: 'different-address' | 'unspecified-address' | 'loopback-connection';
+    })
+  | (SessionDiagnosticBase & {
+      kind: 'upid-loopback-address';
+      upid: string;
+      upidAddress: string;
+      sourceAddress: string;
+    })
+  | (SessionDiagnosticBase & {
+      kind: 'libprocess-sender-mismatch';
+      /** The UPID after `libprocess/` in User-Agent. */
+      userAgent: string;
+      /** The Libprocess-From value (Mesos uses this one). */
+      libprocessFrom: string;
+    })
+  | (SessionDiagnosticBase & {
+      kind: 'libprocess-error-response';
+      status: number;
+      /** The message the response answers. */
+      name: string;
+      /** Its receiver id. */
+      to: string;
+    })
+  | (SessionDiagnosticBase & {
+      kind: 'api-error-response';
+      status: number;
+      /** `POST /api/v1/scheduler` etc. */
+      request: string;
+      /** The call's type (`SUBSCRIBE`, `ACCEPT`, ...) when its body was typed. */
+      call?: string;
+      /** The response body when it is short text (Mesos explains errors there). */
+      reason?: string;
+    })
+  | (SessionDiagnosticBase & {
+      kind: 'scheduler-not-subscribed';
+      call?: string;
+      reason?: string;
+    })
+  | (SessionDiagnosticBase & {
+      kind: 'message-unknown-name';
+      name: string;
+    })
+  | (SessionDiagnosticBase & {
+      kind: 'body-undecodable';
+      /** The wire name, request, or `record` the body belongs to. */
+      item: string;
+      typeName?: string;
+      /** The MW_PROTO_* / MW_JSON_* code and its message; streamOffset is the offending byte. */
+      code: string;
+      message: string;
+    })
+  | (SessionDiagnosticBase & {
+      kind: 'heartbeat-missed';
+      /** heartbeat_interval_seconds announced by SUBSCRIBED. */
+      intervalSeconds: number;
+      /** Seconds without any record on the stream. */
+      silentSeconds: number;
+    })
+  | (SessionDiagnosticBase & {
+      kind: 'registration-repeated';
+      /** The sender (UPID, or the client address of a v1 subscription). */
+      sender: string;
+      /** The registration message or call (`mesos.internal.ReregisterSlaveMessage`, `SUBSCRIBE`). */
+      name: string;
+      attempts: number;
+      /** Frame of the first attempt. */
+      firstFrame?: number;
+    });
 
 /** The `kind` of each diagnostic. */
 export type DiagnosticKind = Diagnostic['kind'];
@@ -170,5 +271,65 @@ export const DIAGNOSTIC_INFO: { readonly [K in DiagnosticKind]: DiagnosticInfo }
   'unsupported-link-type': {
     title: 'Unsupported link type',
     description: 'The capture uses a link-layer type mesos-wire does not decode; its packets are skipped.',
+  },
+  'tls-encrypted': {
+    title: 'Encrypted connection',
+    description:
+      'The connection starts with a TLS record (libprocess with LIBPROCESS_SSL_ENABLED): its bytes cannot be ' +
+      'decoded and are skipped.',
+  },
+  'upid-address-mismatch': {
+    title: 'Sender UPID address differs from the connection',
+    description:
+      'The UPID a message was sent from names another IP than the TCP source address. Replies go to the UPID: ' +
+      'behind NAT, or with a wrong LIBPROCESS_IP/LIBPROCESS_ADVERTISE_IP, they never arrive.',
+  },
+  'upid-loopback-address': {
+    title: 'Loopback UPID on a network connection',
+    description:
+      'A message from another host carries a 127.x/::1 UPID (LIBPROCESS_IP unset and the hostname resolving to ' +
+      'loopback): the receiver will reply to itself.',
+  },
+  'libprocess-sender-mismatch': {
+    title: 'Libprocess-From and User-Agent disagree',
+    description:
+      'The sender UPID after libprocess/ in User-Agent differs from Libprocess-From; Mesos uses Libprocess-From.',
+  },
+  'libprocess-error-response': {
+    title: 'libprocess message rejected',
+    description:
+      'A libprocess message was answered with an error status (404: no actor with that id; 400/500: bad path, ' +
+      'or sender IP validation) instead of 202.',
+  },
+  'api-error-response': {
+    title: 'v1 API call failed',
+    description: 'A v1 API call was answered with a 4xx or 5xx status; the body usually says why.',
+  },
+  'scheduler-not-subscribed': {
+    title: 'Scheduler call without subscription',
+    description:
+      'The master answered 403 to a scheduler API call: the framework is not subscribed (no open SUBSCRIBE ' +
+      'stream) or is connected through a driver.',
+  },
+  'message-unknown-name': {
+    title: 'Unknown message name',
+    description: 'No schema is known for this libprocess message name; Mesos drops such messages after its 202.',
+  },
+  'body-undecodable': {
+    title: 'Body does not decode',
+    description:
+      'A body did not decode as its type (bad protobuf, bad JSON, missing required fields); Mesos would drop it.',
+  },
+  'heartbeat-missed': {
+    title: 'Event stream silent',
+    description:
+      'An event stream went more than two heartbeat intervals without a record: the subscriber would consider ' +
+      'the connection lost.',
+  },
+  'registration-repeated': {
+    title: 'Repeated registration',
+    description:
+      'The same sender registered (or subscribed) again and again: a registration loop (refused, or its replies ' +
+      'never reach it).',
   },
 };

@@ -1,7 +1,7 @@
 import type { Diagnostic, TcpDirection } from '../diagnostics.ts';
 import { isMesosWireError, type MesosWireError } from '../errors.ts';
 import { HttpDecoder, type HttpDecoderOptions } from '../http/decoder.ts';
-import type { HttpMessage } from '../http/types.ts';
+import type { HttpHead, HttpMessage } from '../http/types.ts';
 import type { CapturedPacket, PacketRef } from '../pcap/packet.ts';
 import { type ReadCaptureFileOptions, type ReadCaptureFileResult, readCaptureFile } from '../pcap/read-file.ts';
 import { type TcpEvent, TcpReassembler, type TcpReassemblerOptions } from '../pcap/tcp-reassembler.ts';
@@ -23,6 +23,32 @@ export type CaptureDecodeEvent =
       packet: PacketRef;
       /** The packet that carried its last byte. */
       endPacket: PacketRef;
+    }
+  /** A message head is complete (only with `streamBodies`). */
+  | {
+      kind: 'http-head';
+      flow: string;
+      connection: number;
+      direction: TcpDirection;
+      stream: string;
+      head: HttpHead;
+      /** The packet that carried the head's first byte. */
+      packet: PacketRef;
+    }
+  /** Body bytes as they arrive (only with `streamBodies`; the message event then has an empty body). */
+  | {
+      kind: 'http-body';
+      flow: string;
+      connection: number;
+      direction: TcpDirection;
+      stream: string;
+      head: HttpHead;
+      /** A view of the input: copy it to keep it. */
+      piece: Uint8Array;
+      /** Stream offset of piece[0]. */
+      offset: number;
+      /** The packet being decoded. */
+      packet: PacketRef;
     };
 
 /** Options of CaptureDecoder. */
@@ -30,7 +56,17 @@ export interface CaptureDecoderOptions {
   tcp?: TcpReassemblerOptions;
   /** Passed to every per-direction HttpDecoder (`startOffset` and `expect` are set by the pipeline). */
   http?: Omit<HttpDecoderOptions, 'startOffset' | 'expect'>;
+  /**
+   * Bodies are passed on as they arrive (`http-head` and `http-body` events) instead of being collected, so endless
+   * event streams and huge bodies cost no memory here; `http-message` events then carry an empty body.
+   */
+  streamBodies?: boolean;
 }
+
+/** TLS record types that can open a stream: handshake (22), and application data (23) when the capture starts late. */
+const TLS_HANDSHAKE = 0x16;
+const TLS_APPLICATION_DATA = 0x17;
+const TLS_MAJOR_VERSION = 0x03;
 
 /** Packets remembered per direction to map message offsets back to frames. */
 const MAX_TRACKED_PACKETS = 8192;
@@ -99,10 +135,14 @@ export class CaptureDecoder {
   /** Per `connection direction`. */
   private readonly directions = new Map<string, DirectionState>();
   private readonly midstream = new Set<number>();
+  /** Connections whose bytes are TLS records: skipped, not parsed as HTTP. */
+  private readonly encrypted = new Set<number>();
+  private readonly streamBodies: boolean;
 
   constructor(onEvent: (event: CaptureDecodeEvent) => void, options: CaptureDecoderOptions = {}) {
     this.onEvent = onEvent;
     this.httpOptions = options.http;
+    this.streamBodies = options.streamBodies === true;
     this.reassembler = new TcpReassembler((event) => this.onTcpEvent(event), options.tcp);
   }
 
@@ -123,6 +163,8 @@ export class CaptureDecoder {
   private onTcpEvent(event: TcpEvent): void {
     switch (event.kind) {
       case 'data': {
+        if (this.encrypted.size > 0 && this.encrypted.has(event.connection)) return;
+        if (!this.directions.has(`${event.connection} ${event.direction}`) && this.looksLikeTls(event)) return;
         const state = this.direction(event, event.streamOffset);
         state.offsets.push(event.streamOffset);
         state.packets.push({ index: event.packet.index, timestamp: event.packet.timestamp });
@@ -161,11 +203,42 @@ export class CaptureDecoder {
           }
         }
         this.midstream.delete(event.connection);
+        this.encrypted.delete(event.connection);
         this.onEvent(event);
         return;
       default:
         this.onEvent(event);
     }
+  }
+
+  /**
+   * The first bytes of a direction are a TLS record header (type 22 handshake at the start of a connection, or 23
+   * application data when the capture started late, then major version 3): libprocess with SSL enabled (wire-protocol
+   * §2.7). The connection is labelled encrypted once and its bytes skipped, instead of failing as HTTP.
+   */
+  private looksLikeTls(event: TcpEvent & { kind: 'data' }): boolean {
+    const bytes = event.bytes;
+    if (bytes.length < 2 || bytes[1] !== TLS_MAJOR_VERSION) return false;
+    const midstream = this.midstream.has(event.connection);
+    const atStart = event.streamOffset === 0;
+    const tls =
+      (atStart && bytes[0] === TLS_HANDSHAKE) ||
+      (midstream && (bytes[0] === TLS_HANDSHAKE || bytes[0] === TLS_APPLICATION_DATA));
+    if (!tls) return false;
+    this.encrypted.add(event.connection);
+    this.onEvent({
+      kind: 'diagnostic',
+      diagnostic: {
+        kind: 'tls-encrypted',
+        flow: event.flow,
+        connection: event.connection,
+        direction: event.direction,
+        streamOffset: event.streamOffset,
+        frame: event.packet.index,
+        recordType: bytes[0]!,
+      },
+    });
+    return true;
   }
 
   private direction(context: StreamContext, startOffset: number): DirectionState {
@@ -186,11 +259,21 @@ export class CaptureDecoder {
   ): DirectionState {
     const { flow, connection, direction, stream } = context;
     const state = new DirectionState({ flow, connection, direction, stream }, disruption);
+    const streamBodies = this.streamBodies;
     state.decoder = new HttpDecoder(
       {
-        onHead: () => {
+        onHead: (head) => {
           state.disruption = undefined;
+          if (streamBodies) {
+            this.onEvent({ kind: 'http-head', ...state.context, head, packet: state.packetAt(head.offset) });
+          }
         },
+        onBody: streamBodies
+          ? (head, piece, offset) => {
+              const packet = state.current ?? state.packetAt(offset);
+              this.onEvent({ kind: 'http-body', ...state.context, head, piece, offset, packet });
+            }
+          : undefined,
         onMessage: (message) => {
           const packet = state.packetAt(message.offset);
           const endPacket = state.packetAt(message.end - 1);
@@ -201,7 +284,7 @@ export class CaptureDecoder {
           }
         },
       },
-      { ...this.httpOptions, expect: 'any', startOffset },
+      { ...this.httpOptions, expect: 'any', startOffset, streamBodies },
     );
     return state;
   }

@@ -1,0 +1,902 @@
+/**
+ * The session layer: HTTP messages of one direction (a raw stream, or one direction of a captured TCP connection)
+ * -> typed `DecodedEvent`s. libprocess messages are classified as Mesos does and their bodies decoded by wire name;
+ * responses are paired, in pipelined order, with the requests of the opposite direction (the same stream for a raw
+ * file); v1 API calls are typed by endpoint and Content-Type; RecordIO bodies (event streams) are recognised by
+ * their bytes and decoded record by record as they arrive. Protocol anomalies become `diagnostic` events.
+ *
+ * Input is the push-driven HttpDecoder handler trio (head, body pieces, message) with `streamBodies: true`, so an
+ * endless event stream costs no memory; this module never throws on bad traffic.
+ */
+import {
+  type BodyOffsetMap,
+  BodySegments,
+  decodeApiBody,
+  decodeMessageBody,
+  endpointTypes,
+  linearOffsets,
+  messageTypeTag,
+  RecordTyper,
+  type TypedBody,
+} from '../analysis/body-decode.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import { isMesosWireError, type MesosWireError } from '../errors.ts';
+import { getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../http/types.ts';
+import {
+  type ClassifiedMessage,
+  classifyRequest,
+  formatUpid,
+  guessMessageStyle,
+  isEmptyUpid,
+  parseUpidLikeMesos,
+  type Upid,
+} from '../libprocess/index.ts';
+import type { PacketRef } from '../pcap/packet.ts';
+import type { PbType } from '../proto/schema.ts';
+import { decodeSchemaless, printableText } from '../proto/schemaless.ts';
+import { RecordIoDecoder } from '../recordio/decoder.ts';
+import type { CaptureFields, DecodedEvent, DecodedMessage, DecodedResponse } from './events.ts';
+
+/** Options of the session layer. */
+export interface SessionOptions {
+  /** RecordIO `maxRecordBytes` (default 64 MiB). */
+  maxRecordBytes?: number;
+  /** Largest HTTP body collected (default 64 MiB); a bigger one is reported and skipped. Streams are never collected. */
+  maxBodyBytes?: number;
+  /** Type of every RecordIO record; default: by endpoint, else detected. */
+  recordType?: PbType;
+  /** Decode bodies by wire name / endpoint (default true). */
+  typed?: boolean;
+  /**
+   * How body decode failures are reported: `diagnostic` (default: `message-unknown-name` / `body-undecodable`) or
+   * `error` events (the raw-stream contract of issue 2).
+   */
+  bodyErrors?: 'diagnostic' | 'error';
+  /** Set `request` on every paired response (default true); false: only on v1 API responses. */
+  labelAllResponses?: boolean;
+}
+
+/** Registration attempts by one sender before `registration-repeated` is reported. */
+export const REGISTRATION_REPEAT_THRESHOLD = 3;
+/** A stream is reported silent after this many heartbeat intervals without a record. */
+export const HEARTBEAT_MISSED_INTERVALS = 2;
+
+const MAX_BODY_BYTES_DEFAULT = 64 * 1024 * 1024;
+/** Requests remembered for pairing (a stream of messages never answered must not grow it). */
+const MAX_PENDING_REQUESTS = 64;
+/** Senders and (connection, UPID) pairs remembered for deduplication and loop detection. */
+const MAX_TRACKED_KEYS = 65536;
+/** A RecordIO length line is at most 20 digits and its LF. */
+const RECORDIO_SNIFF_BYTES = 21;
+/** Error-response bodies quoted in diagnostics up to this length. */
+const REASON_MAX_CHARS = 200;
+
+const REGISTRATION_NAMES = new Set([
+  'mesos.internal.RegisterSlaveMessage',
+  'mesos.internal.ReregisterSlaveMessage',
+  'mesos.internal.RegisterFrameworkMessage',
+  'mesos.internal.ReregisterFrameworkMessage',
+  'mesos.internal.RegisterExecutorMessage',
+  'mesos.internal.ReregisterExecutorMessage',
+]);
+
+// What happens to the body of the message in flight.
+const COLLECT = 0; // kept whole for the message event
+const SNIFF = 1; // first bytes held until they tell whether the body is a RecordIO stream
+const STREAM = 2; // a RecordIO stream: records decoded as the bytes arrive, nothing kept
+const SKIP = 3; // dropped (too large, or a failed RecordIO stream)
+
+const EMPTY = new Uint8Array(0);
+
+/** A request waiting for its response. */
+interface PendingRequest {
+  kind: 'message' | 'request';
+  /** Message name, or request target. */
+  label: string;
+  endpoint: ReturnType<typeof endpointTypes>;
+  frame: number | undefined;
+  /** The call's type tag once its body is typed (`SUBSCRIBE`). */
+  call: string | undefined;
+  /** Receiver id of a message. */
+  to: string;
+}
+
+/** Body state of the message in flight. */
+interface BodyState {
+  head: HttpHead;
+  packet: PacketRef | undefined;
+  mode: number;
+  parts: Uint8Array[];
+  size: number;
+  segments: BodySegments;
+  paired: PendingRequest | undefined;
+  request: PendingRequest | undefined;
+  recordio: RecordIoDecoder | undefined;
+  typer: RecordTyper | undefined;
+  records: number;
+  event: DecodedResponse | undefined;
+  /** Heartbeat watch of an event stream. */
+  intervalMs: number;
+  lastRecordMs: number;
+}
+
+/**
+ * Does a body start like RecordIO (1 to 20 decimal digits without a leading zero, then LF)?
+ * 1 yes, 0 no, -1 not enough bytes yet.
+ */
+export function sniffRecordIo(parts: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      const b = part[i]!;
+      if (b === 0x0a) return n > 0 ? 1 : 0;
+      if (b < 0x30 || b > 0x39 || (n === 0 && b === 0x30) || n >= RECORDIO_SNIFF_BYTES - 1) return 0;
+      n++;
+    }
+  }
+  return -1;
+}
+
+/** Milliseconds since the epoch of a capture timestamp (enough precision for latencies). */
+export function timestampMillis(packet: PacketRef): number {
+  const t = packet.timestamp;
+  return Number(t.seconds) * 1000 + t.nanos / 1e6;
+}
+
+/** The IP of `ip:port` or `[ipv6]:port`; IPv4-mapped IPv6 addresses as IPv4. */
+export function endpointAddress(endpoint: string): string {
+  let address: string;
+  if (endpoint.startsWith('[')) address = endpoint.slice(1, endpoint.indexOf(']'));
+  else address = endpoint.slice(0, endpoint.lastIndexOf(':'));
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** 127.0.0.0/8 and ::1. */
+export function isLoopbackAddress(address: string): boolean {
+  return address.startsWith('127.') || address === '::1';
+}
+
+/**
+ * State shared by every direction of one decoder (all connections of a capture): deduplication of per-connection
+ * reports and registration counts per sender.
+ */
+export class SessionWatch {
+  private readonly reported = new Set<string>();
+  private readonly registrations = new Map<string, { attempts: number; firstFrame: number | undefined }>();
+
+  /** True the first time `key` is seen (bounded: beyond the cap, old keys are forgotten). */
+  firstTime(key: string): boolean {
+    if (this.reported.has(key)) return false;
+    if (this.reported.size >= MAX_TRACKED_KEYS) this.reported.clear();
+    this.reported.add(key);
+    return true;
+  }
+
+  /** Counts a registration attempt; returns the count when it reaches the threshold, else undefined. */
+  registration(
+    sender: string,
+    name: string,
+    frame: number | undefined,
+  ): { attempts: number; firstFrame?: number } | undefined {
+    const key = `${sender} ${name}`;
+    let entry = this.registrations.get(key);
+    if (entry === undefined) {
+      if (this.registrations.size >= MAX_TRACKED_KEYS) this.registrations.clear();
+      entry = { attempts: 0, firstFrame: frame };
+      this.registrations.set(key, entry);
+    }
+    entry.attempts++;
+    if (entry.attempts !== REGISTRATION_REPEAT_THRESHOLD) return undefined;
+    return entry.firstFrame === undefined
+      ? { attempts: entry.attempts }
+      : { attempts: entry.attempts, firstFrame: entry.firstFrame };
+  }
+}
+
+/** Where a direction runs (capture) — all absent for a raw stream. */
+export interface DirectionContext {
+  /** `source>destination`. */
+  flow?: string;
+  connection?: number;
+  direction?: 'client-to-server' | 'server-to-client';
+}
+
+/**
+ * One direction of HTTP traffic -> DecodedEvents. Feed it the HttpDecoder's head / body / message events (with
+ * `streamBodies`), and `abort()` when the decoder dropped the message in flight (framing error, gap, close).
+ * Responses take their request from `answers` (the opposite direction's queue; the same one for a raw stream).
+ */
+export class DirectionSession {
+  private readonly emit: (event: DecodedEvent) => void;
+  private readonly options: SessionOptions;
+  private readonly typed: boolean;
+  private readonly maxBodyBytes: number;
+  private readonly watch: SessionWatch;
+  private readonly context: DirectionContext;
+  private readonly sourceAddress: string | undefined;
+  /** Requests sent on this direction, waiting for their responses. */
+  readonly requests: PendingRequest[] = [];
+  /** The queue this direction's responses answer. */
+  answers: PendingRequest[];
+  private inFlight: BodyState | undefined;
+  /** Error events emitted (`bodyErrors: 'error'`). */
+  errors = 0;
+
+  constructor(
+    emit: (event: DecodedEvent) => void,
+    options: SessionOptions,
+    watch: SessionWatch,
+    context: DirectionContext = {},
+  ) {
+    this.emit = emit;
+    this.options = options;
+    this.typed = options.typed !== false;
+    this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES_DEFAULT;
+    this.watch = watch;
+    this.context = context;
+    this.answers = this.requests;
+    const flow = context.flow;
+    this.sourceAddress = flow === undefined ? undefined : endpointAddress(flow.slice(0, flow.indexOf('>')));
+  }
+
+  /** Pairs this direction's responses with `peer`'s requests (the two directions of a connection). */
+  pairWith(peer: DirectionSession): void {
+    this.answers = peer.requests;
+    peer.answers = this.requests;
+  }
+
+  /** The message in flight was dropped by the HTTP layer (framing error, gap, end of its connection). */
+  abort(): void {
+    const body = this.inFlight;
+    this.inFlight = undefined;
+    if (body?.mode === STREAM) this.checkSilence(body, undefined);
+  }
+
+  /** Forgets pending requests (after a gap the pairing is no longer known). */
+  forgetRequests(): void {
+    this.requests.length = 0;
+  }
+
+  head(head: HttpHead, packet?: PacketRef): void {
+    let paired: PendingRequest | undefined;
+    let request: PendingRequest | undefined;
+    let mode = COLLECT;
+    if (head.kind === 'response') {
+      paired = this.answers.shift();
+      mode = SNIFF;
+    } else {
+      request = {
+        kind: 'request',
+        label: head.target,
+        endpoint: undefined,
+        frame: packet?.index,
+        call: undefined,
+        to: '',
+      };
+      this.requests.push(request);
+      if (this.requests.length > MAX_PENDING_REQUESTS) this.requests.shift();
+      // Streamed RecordIO requests exist only on the agent operator API (ATTACH_CONTAINER_INPUT).
+      if (head.target.includes('/api/v1') && getHeader(head, 'Content-Type')?.toLowerCase() === 'application/recordio')
+        mode = SNIFF;
+    }
+    this.inFlight = {
+      head,
+      packet,
+      mode,
+      parts: [],
+      size: 0,
+      segments: new BodySegments(),
+      paired,
+      request,
+      recordio: undefined,
+      typer: undefined,
+      records: 0,
+      event: undefined,
+      intervalMs: 0,
+      lastRecordMs: 0,
+    };
+  }
+
+  body(piece: Uint8Array, offset: number, packet?: PacketRef): void {
+    const body = this.inFlight;
+    if (body === undefined) return;
+    body.segments.add(piece.length, offset);
+    switch (body.mode) {
+      case COLLECT:
+        this.collect(body, piece, offset, packet);
+        return;
+      case SNIFF: {
+        this.collect(body, piece, offset, packet);
+        if (body.mode !== SNIFF) return;
+        const verdict = sniffRecordIo(body.parts);
+        // Content-Length bodies are finite: they are checked whole when complete (a protobuf may start like RecordIO).
+        if (verdict === 0) body.mode = COLLECT;
+        else if (verdict === 1 && body.head.framing !== 'content-length') this.startStream(body, packet);
+        return;
+      }
+      case STREAM:
+        this.streamPiece(body, piece, packet);
+        return;
+    }
+  }
+
+  message(m: HttpMessage, packet?: PacketRef, endPacket?: PacketRef): void {
+    const body = this.inFlight;
+    this.inFlight = undefined;
+    if (body === undefined || body.head.offset !== m.offset) return;
+    if (body.mode === SNIFF && body.head.framing === 'content-length' && this.isWholeRecordIo(body)) {
+      this.startStream(body, endPacket);
+    }
+    if (body.mode === STREAM || body.event !== undefined) {
+      if (body.mode === STREAM) {
+        try {
+          body.recordio!.end();
+        } catch (error) {
+          if (!isMesosWireError(error)) throw error;
+          this.report(error, body.segments.map, endPacket);
+        }
+        this.checkSilence(body, endPacket);
+      }
+      this.emit({
+        type: 'stream-end',
+        offset: m.offset,
+        end: m.end,
+        framing: m.framing,
+        chunks: m.chunks,
+        bodyLength: body.segments.length,
+        records: body.records,
+        trailers: m.trailers,
+        ...this.fields(endPacket),
+      });
+      return;
+    }
+    const bytes = concat(body.parts, body.size);
+    const offsets = body.segments.map;
+    const at = packet ?? body.packet;
+    if (m.kind === 'response') this.onResponse(m, body, bytes, offsets, at, endPacket);
+    else this.onRequest(m, body, bytes, offsets, at, endPacket);
+  }
+
+  private onRequest(
+    m: HttpMessage & { kind: 'request' },
+    body: BodyState,
+    bytes: Uint8Array,
+    offsets: BodyOffsetMap,
+    packet: PacketRef | undefined,
+    endPacket: PacketRef | undefined,
+  ): void {
+    // classifyRequest reads only Libprocess-From and, when absent, User-Agent: look them up without materialising
+    // every header.
+    const from = getHeader(m, 'Libprocess-From');
+    const agent = getHeader(m, 'User-Agent');
+    const slim: HttpHeader[] = [];
+    if (from !== undefined) slim.push({ name: 'Libprocess-From', value: from });
+    else if (agent !== undefined) slim.push({ name: 'User-Agent', value: agent });
+    const c = classifyRequest({ method: m.method, target: m.target, headers: slim });
+    const pending = body.request;
+    const fields = this.fields(packet, endPacket);
+    if (c.kind === 'message') {
+      const event = new MessageEventImpl(m, c, bytes, offsets, fields);
+      if (pending !== undefined) {
+        pending.kind = 'message';
+        pending.label = c.name;
+        pending.to = c.to;
+      }
+      if (this.typed) {
+        const typed = decodeMessageBody(c.name, bytes, offsets);
+        event.typed = typed;
+        if (pending !== undefined && c.name === 'mesos.scheduler.Call') pending.call = messageTypeTag(typed);
+      }
+      this.emit(event);
+      this.checkMessage(event, c, from, agent, m.offset, packet);
+      return;
+    }
+    const endpoint = endpointTypes(m.target);
+    if (pending !== undefined) pending.endpoint = endpoint;
+    const event: DecodedEvent = {
+      type: 'request',
+      offset: m.offset,
+      end: m.end,
+      version: m.version,
+      framing: m.framing,
+      chunks: m.chunks,
+      body: bytes,
+      trailers: m.trailers,
+      bodyOffsets: offsets,
+      method: m.method,
+      target: m.target,
+      get headers() {
+        return m.headers;
+      },
+      ...fields,
+    };
+    if (c.kind === 'rejected') event.rejected = { status: c.status, code: c.error.code, message: c.error.message };
+    if (this.typed) {
+      const typed = typeHttpBody(bytes, endpoint?.request, getHeader(m, 'Content-Type'), offsets);
+      event.typed = typed;
+      if (pending !== undefined && endpoint !== undefined) pending.call = messageTypeTag(typed);
+    }
+    this.emit(event);
+    this.checkBody(event.typed, `${m.method} ${targetLabel(m.target)}`, m.offset, packet);
+    if (pending?.call === 'SUBSCRIBE' && event.typed?.kind === 'message' && this.sourceAddress !== undefined) {
+      const subscribe = (event.typed.message as { subscribe?: { framework_info?: { name?: string } } }).subscribe;
+      const name = subscribe?.framework_info?.name ?? '';
+      this.checkRegistration(`${name}@${this.sourceAddress}`, 'SUBSCRIBE', m.offset, packet);
+    }
+  }
+
+  private onResponse(
+    m: HttpMessage & { kind: 'response' },
+    body: BodyState,
+    bytes: Uint8Array,
+    offsets: BodyOffsetMap,
+    packet: PacketRef | undefined,
+    endPacket: PacketRef | undefined,
+  ): void {
+    const event: DecodedResponse = {
+      type: 'response',
+      offset: m.offset,
+      end: m.end,
+      version: m.version,
+      framing: m.framing,
+      chunks: m.chunks,
+      body: bytes,
+      trailers: m.trailers,
+      bodyOffsets: offsets,
+      status: m.status,
+      reason: m.reason,
+      get headers() {
+        return m.headers;
+      },
+      ...this.fields(packet, endPacket),
+    };
+    const paired = body.paired;
+    this.label(event, paired);
+    if (this.typed) {
+      const type = m.status >= 200 && m.status < 300 ? paired?.endpoint?.response : undefined;
+      event.typed = typeHttpBody(bytes, type, getHeader(m, 'Content-Type'), offsets);
+    }
+    this.emit(event);
+    if (event.typed !== undefined && paired?.endpoint !== undefined) {
+      this.checkBody(event.typed, `response to ${paired.label}`, m.offset, packet);
+    }
+    if (m.status >= 400 && paired !== undefined) this.checkErrorResponse(m.status, bytes, paired, m.offset, packet);
+  }
+
+  private label(event: DecodedResponse, paired: PendingRequest | undefined): void {
+    if (paired === undefined) return;
+    if (paired.endpoint !== undefined || this.options.labelAllResponses !== false) {
+      event.request = paired.kind === 'request' ? targetLabel(paired.label) : paired.label;
+      if (paired.frame !== undefined) event.requestFrame = paired.frame;
+    }
+  }
+
+  private collect(body: BodyState, piece: Uint8Array, offset: number, packet: PacketRef | undefined): void {
+    if (body.size + piece.length > this.maxBodyBytes) {
+      body.mode = SKIP;
+      body.parts = [];
+      this.problem(
+        'MW_HTTP_BODY_TOO_LARGE',
+        `body larger than ${this.maxBodyBytes} bytes (maxBodyBytes); skipped`,
+        offset,
+        packet,
+      );
+      return;
+    }
+    body.parts.push(piece);
+    body.size += piece.length;
+  }
+
+  /** The held bytes of a response are a RecordIO stream: emit the response now, then its records. */
+  private startStream(body: BodyState, packet: PacketRef | undefined): void {
+    body.mode = STREAM;
+    const head = body.head;
+    if (head.kind === 'response') {
+      const event: DecodedResponse = {
+        type: 'response',
+        offset: head.offset,
+        end: 0,
+        version: head.version,
+        framing: head.framing,
+        chunks: [],
+        body: EMPTY,
+        trailers: [],
+        status: head.status,
+        reason: head.reason,
+        get headers() {
+          return head.headers;
+        },
+        stream: 'recordio',
+        ...this.fields(body.packet),
+      };
+      this.label(event, body.paired);
+      body.event = event;
+      this.emit(event);
+    } else {
+      // A streamed request (ATTACH_CONTAINER_INPUT): the request itself is shown when complete.
+      body.event = undefined;
+    }
+    body.recordio = new RecordIoDecoder({ maxRecordBytes: this.options.maxRecordBytes });
+    const endpoint = head.kind === 'response' ? body.paired?.endpoint : endpointTypes(head.target);
+    body.typer = new RecordTyper({
+      type: this.options.recordType,
+      streamType: endpoint?.event,
+      contentType: getHeader(head, 'Message-Content-Type') ?? getHeader(head, 'Content-Type'),
+    });
+    if (body.packet !== undefined) body.lastRecordMs = timestampMillis(body.packet);
+    const held = body.parts;
+    body.parts = [];
+    body.size = 0;
+    for (const part of held) {
+      if (body.mode !== STREAM) break;
+      this.streamPiece(body, part, packet);
+    }
+  }
+
+  private streamPiece(body: BodyState, piece: Uint8Array, packet: PacketRef | undefined): void {
+    try {
+      body.recordio!.write(piece, (record, offset, dataOffset) =>
+        this.onStreamRecord(body, record, offset, dataOffset, packet),
+      );
+    } catch (error) {
+      if (!isMesosWireError(error) || error.code === 'MW_DECODER_FAILED') throw error;
+      body.mode = SKIP;
+      this.report(error, body.segments.map, packet);
+    }
+  }
+
+  private onStreamRecord(
+    body: BodyState,
+    record: Uint8Array,
+    offset: number,
+    dataOffset: number,
+    packet: PacketRef | undefined,
+  ): void {
+    body.records++;
+    const map = body.segments.map;
+    const start = map(dataOffset);
+    this.checkSilence(body, packet);
+    const event: DecodedEvent = {
+      type: 'record',
+      offset: map(offset),
+      dataOffset: start,
+      length: record.length,
+      body: record,
+      response: body.head.offset,
+      ...this.fields(packet),
+    };
+    if (this.typed) {
+      const typed = body.typer!.type(record, (i) => map(dataOffset + i));
+      event.typed = typed;
+      if (body.intervalMs === 0 && typed.kind === 'message') {
+        const subscribed = (typed.message as { subscribed?: { heartbeat_interval_seconds?: number } }).subscribed;
+        const seconds = subscribed?.heartbeat_interval_seconds;
+        if (typeof seconds === 'number' && seconds > 0) body.intervalMs = seconds * 1000;
+      }
+    }
+    this.emit(event);
+    if (event.typed !== undefined) this.checkBody(event.typed, 'record', start, packet);
+    body.segments.forgetBefore(dataOffset + record.length);
+  }
+
+  /** A complete Content-Length body that starts like RecordIO and is nothing but whole records. */
+  private isWholeRecordIo(body: BodyState): boolean {
+    if (sniffRecordIo(body.parts) !== 1) return false;
+    const probe = new RecordIoDecoder({ maxRecordBytes: this.options.maxRecordBytes });
+    try {
+      for (const part of body.parts) probe.write(part, () => {});
+      probe.end();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Capture fields of an item whose first byte came in `packet` (and last in `endPacket`). */
+  private fields(packet: PacketRef | undefined, endPacket?: PacketRef): CaptureFields & { endFrame?: number } {
+    const c = this.context;
+    if (c.flow === undefined) return {};
+    const out: CaptureFields & { endFrame?: number } = {
+      flow: c.flow,
+      connection: c.connection,
+      direction: c.direction,
+    };
+    if (packet !== undefined) {
+      out.frame = packet.index;
+      out.time = packet.timestamp;
+    }
+    if (endPacket !== undefined) out.endFrame = endPacket.index;
+    return out;
+  }
+
+  private diagnose(diagnostic: Diagnostic, packet: PacketRef | undefined): void {
+    const c = this.context;
+    const d = diagnostic as Diagnostic & {
+      flow?: string;
+      connection?: number;
+      direction?: string;
+      frame?: number;
+    };
+    if (c.flow !== undefined) {
+      d.flow = c.flow;
+      d.connection = c.connection;
+      d.direction = c.direction;
+    }
+    if (packet !== undefined) d.frame = packet.index;
+    this.emit(
+      packet === undefined
+        ? { type: 'diagnostic', diagnostic }
+        : { type: 'diagnostic', diagnostic, time: packet.timestamp },
+    );
+  }
+
+  /** A framing/limit problem: an `error` event. */
+  private problem(code: string, message: string, offset: number | undefined, packet: PacketRef | undefined): void {
+    this.errors++;
+    this.emit({ type: 'error', code, offset, message, ...this.fields(packet) });
+  }
+
+  private report(error: MesosWireError, map: BodyOffsetMap, packet: PacketRef | undefined): void {
+    this.problem(error.code, error.message, error.offset === undefined ? undefined : map(error.offset), packet);
+  }
+
+  /** A body that did not decode with its type. */
+  private checkBody(typed: TypedBody | undefined, item: string, offset: number, packet: PacketRef | undefined): void {
+    const error = typed !== undefined && 'error' in typed ? typed.error : undefined;
+    if (error === undefined) return;
+    if (this.options.bodyErrors === 'error') {
+      this.problem(error.code, error.message, error.offset, packet);
+      return;
+    }
+    const diagnostic: Diagnostic = {
+      kind: 'body-undecodable',
+      streamOffset: error.offset ?? offset,
+      item,
+      code: error.code,
+      message: error.message,
+    };
+    const typeName = error.typeName ?? (typed !== undefined && 'typeName' in typed ? typed.typeName : undefined);
+    if (typeName !== undefined) diagnostic.typeName = typeName;
+    this.diagnose(diagnostic, packet);
+  }
+
+  private checkMessage(
+    event: DecodedMessage,
+    c: ClassifiedMessage,
+    libprocessFrom: string | undefined,
+    userAgent: string | undefined,
+    offset: number,
+    packet: PacketRef | undefined,
+  ): void {
+    const typed = event.typed;
+    if (typed !== undefined) {
+      const error = 'error' in typed ? typed.error : undefined;
+      if (error?.code === 'MW_PROTO_UNKNOWN_TYPE' && typed.kind === 'schemaless' && typed.typeName === undefined) {
+        if (this.options.bodyErrors === 'error') this.problem(error.code, error.message, error.offset, packet);
+        else this.diagnose({ kind: 'message-unknown-name', streamOffset: offset, name: c.name }, packet);
+      } else this.checkBody(typed, c.name, offset, packet);
+    }
+    // Both sender headers: Mesos uses Libprocess-From; a different User-Agent UPID points at a broken client/proxy.
+    if (libprocessFrom !== undefined && userAgent !== undefined) {
+      const at = userAgent.indexOf('libprocess/');
+      if (at >= 0) {
+        const fromAgent = formatUpid(parseUpidLikeMesos(userAgent.slice(at + 'libprocess/'.length)));
+        const fromHeader = formatUpid(c.from);
+        if (
+          fromAgent !== fromHeader &&
+          this.watch.firstTime(`ua ${this.context.connection} ${fromAgent} ${fromHeader}`)
+        ) {
+          this.diagnose(
+            {
+              kind: 'libprocess-sender-mismatch',
+              streamOffset: offset,
+              userAgent: fromAgent,
+              libprocessFrom: fromHeader,
+            },
+            packet,
+          );
+        }
+      }
+    }
+    if (this.sourceAddress !== undefined && c.fromValid) this.checkSenderAddress(c.from, offset, packet);
+    if (REGISTRATION_NAMES.has(c.name)) this.checkRegistration(formatUpid(c.from), c.name, offset, packet);
+    else if (c.name === 'mesos.scheduler.Call' && typed !== undefined && messageTypeTag(typed) === 'SUBSCRIBE') {
+      this.checkRegistration(formatUpid(c.from), 'mesos.scheduler.Call SUBSCRIBE', offset, packet);
+    }
+  }
+
+  /** The NAT / LIBPROCESS_IP check: the sender UPID's IP against the connection's source address. */
+  private checkSenderAddress(upid: Upid, offset: number, packet: PacketRef | undefined): void {
+    if (isEmptyUpid(upid) || upid.hostKind === 'hostname') return;
+    const source = this.sourceAddress!;
+    const address = upid.host;
+    if (address === source) return;
+    const text = formatUpid(upid);
+    if (!this.watch.firstTime(`upid ${this.context.connection} ${text}`)) return;
+    const base = { streamOffset: offset, upid: text, upidAddress: address, sourceAddress: source };
+    if (isLoopbackAddress(address) && !isLoopbackAddress(source)) {
+      this.diagnose({ kind: 'upid-loopback-address', ...base }, packet);
+      return;
+    }
+    const reason =
+      address === '0.0.0.0' || address === '::'
+        ? 'unspecified-address'
+        : isLoopbackAddress(source)
+          ? 'loopback-connection'
+          : 'different-address';
+    this.diagnose({ kind: 'upid-address-mismatch', ...base, reason }, packet);
+  }
+
+  private checkRegistration(sender: string, name: string, offset: number, packet: PacketRef | undefined): void {
+    const repeated = this.watch.registration(sender, name, packet?.index);
+    if (repeated === undefined) return;
+    this.diagnose({ kind: 'registration-repeated', streamOffset: offset, sender, name, ...repeated }, packet);
+  }
+
+  private checkErrorResponse(
+    status: number,
+    bytes: Uint8Array,
+    paired: PendingRequest,
+    offset: number,
+    packet: PacketRef | undefined,
+  ): void {
+    if (paired.kind === 'message') {
+      this.diagnose(
+        { kind: 'libprocess-error-response', streamOffset: offset, status, name: paired.label, to: paired.to },
+        packet,
+      );
+      return;
+    }
+    if (paired.endpoint === undefined) return;
+    const text = printableText(bytes);
+    const extra: { call?: string; reason?: string } = {};
+    if (paired.call !== undefined) extra.call = paired.call;
+    if (text !== undefined && text.length > 0) extra.reason = text.slice(0, REASON_MAX_CHARS);
+    if (status === 403 && paired.endpoint.endpoint === '/api/v1/scheduler') {
+      this.diagnose({ kind: 'scheduler-not-subscribed', streamOffset: offset, ...extra }, packet);
+      return;
+    }
+    this.diagnose(
+      {
+        kind: 'api-error-response',
+        streamOffset: offset,
+        status,
+        request: `POST ${targetLabel(paired.label)}`,
+        ...extra,
+      },
+      packet,
+    );
+  }
+
+  /** Reports an event stream that went silent for more than two heartbeat intervals before `packet`. */
+  private checkSilence(body: BodyState, packet: PacketRef | undefined): void {
+    if (packet === undefined) return;
+    const now = timestampMillis(packet);
+    const silent = now - body.lastRecordMs;
+    if (body.intervalMs > 0 && silent > HEARTBEAT_MISSED_INTERVALS * body.intervalMs) {
+      this.diagnose(
+        {
+          kind: 'heartbeat-missed',
+          streamOffset: body.head.offset,
+          intervalSeconds: body.intervalMs / 1000,
+          silentSeconds: Math.round(silent) / 1000,
+        },
+        packet,
+      );
+    }
+    body.lastRecordMs = now;
+  }
+}
+
+/** The path of a target without its query (what endpoints are counted by). */
+function targetLabel(target: string): string {
+  const cut = target.search(/[?#]/);
+  return cut < 0 ? target : target.slice(0, cut);
+}
+
+/** A request or response body: typed by its endpoint type when known, else text or schema-less. */
+export function typeHttpBody(
+  bytes: Uint8Array,
+  type: PbType | undefined,
+  contentType: string | undefined,
+  offsets: BodyOffsetMap = linearOffsets(0),
+): TypedBody {
+  if (bytes.length === 0) return { kind: 'empty' };
+  if (type !== undefined) return decodeApiBody(type, bytes, contentType, offsets);
+  const text = printableText(bytes);
+  if (text !== undefined) return { kind: 'text', text };
+  const result = decodeSchemaless(bytes);
+  return {
+    kind: 'schemaless',
+    typeName: undefined,
+    fields: result.fields,
+    error: undefined,
+    schemalessError: result.error,
+  };
+}
+
+/**
+ * A libprocess message event. `from` (the formatted UPID) and `style` are computed on first access (stats and the
+ * benchmarks never read them); a class keeps the accessors on the prototype.
+ */
+class MessageEventImpl implements DecodedMessage {
+  readonly type = 'message' as const;
+  offset: number;
+  end: number;
+  version: '1.0' | '1.1';
+  framing: DecodedMessage['framing'];
+  chunks: number[];
+  body: Uint8Array;
+  trailers: DecodedMessage['trailers'];
+  bodyOffsets: BodyOffsetMap;
+  fromUpid: Upid;
+  fromText: string;
+  fromValid: boolean;
+  fromSource: DecodedMessage['fromSource'];
+  to: string;
+  name: string;
+  typed?: TypedBody;
+  flow?: string;
+  connection?: number;
+  direction?: DecodedMessage['direction'];
+  frame?: number;
+  time?: DecodedMessage['time'];
+  endFrame?: number;
+  #message: HttpMessage;
+  #from: string | undefined;
+  #style: DecodedMessage['style'] | undefined;
+
+  constructor(
+    m: HttpMessage,
+    c: ClassifiedMessage,
+    body: Uint8Array,
+    offsets: BodyOffsetMap,
+    fields: CaptureFields & { endFrame?: number },
+  ) {
+    this.offset = m.offset;
+    this.end = m.end;
+    this.version = m.version;
+    this.framing = m.framing;
+    this.chunks = m.chunks;
+    this.body = body;
+    this.trailers = m.trailers;
+    this.bodyOffsets = offsets;
+    this.fromUpid = c.from;
+    this.fromText = c.fromText;
+    this.fromValid = c.fromValid;
+    this.fromSource = c.fromSource;
+    this.to = c.to;
+    this.name = c.name;
+    this.#message = m;
+    if (fields.flow !== undefined) {
+      this.flow = fields.flow;
+      this.connection = fields.connection;
+      this.direction = fields.direction;
+      this.frame = fields.frame;
+      this.time = fields.time;
+      this.endFrame = fields.endFrame;
+    }
+  }
+
+  get from(): string {
+    this.#from ??= formatUpid(this.fromUpid);
+    return this.#from;
+  }
+
+  get style(): DecodedMessage['style'] {
+    this.#style ??= guessMessageStyle(this.#message as HttpMessage & { kind: 'request' });
+    return this.#style;
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  if (total === 0) return EMPTY;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
