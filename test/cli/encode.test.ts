@@ -107,3 +107,84 @@ describe('mesos-wire encode through the real bin', () => {
     assert.equal(r.stdout.length, 313);
   });
 });
+
+describe('mesos-wire encode --json (Mesos JSON -> protobuf -> framed message)', () => {
+  const ACK_JSON =
+    '{"slave_id":{"value":"20240101-S0"},"framework_id":{"value":"20240101-0000"},' +
+    '"task_id":{"value":"task-000000001"},"uuid":"j1seKkR8TW6aOwwRIjNEVQ=="}';
+  const EXAMPLE_A = cat(
+    `POST /slave(1)/${ACK} HTTP/1.1\r\nUser-Agent: libprocess/master@10.0.0.1:5050\r\n`,
+    'Libprocess-From: master@10.0.0.1:5050\r\nConnection: Keep-Alive\r\nHost: 10.0.0.2:5051\r\n',
+    'Transfer-Encoding: chunked\r\n\r\n44\r\n',
+    hex(BODY_HEX),
+    '\r\n0\r\n\r\n',
+  );
+  it('Example A from its Mesos JSON (file and stdin): the 313 reference bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-enc-json-'));
+    writeFileSync(join(dir, 'ack.json'), ACK_JSON);
+    const fromFile = await runCli([...BASE, '--style', 'mesos-1.12', '--json', join(dir, 'ack.json')]);
+    assert.equal(fromFile.status, 0, fromFile.stderr);
+    assert.equal(toHexString(fromFile.stdout), toHexString(EXAMPLE_A));
+    const fromStdin = await runCli([...BASE, '--style', 'mesos-1.12', '--json', '-'], { input: ascii(ACK_JSON) });
+    assert.equal(toHexString(fromStdin.stdout), toHexString(EXAMPLE_A));
+  });
+  it('round trip: decode prints the same Mesos JSON back', async () => {
+    const encoded = await runCli([...BASE, '--json', '-'], { input: ascii(ACK_JSON) });
+    const decoded = await runCli(['decode', '-', '--format', 'ndjson'], { input: encoded.stdout });
+    const line = decoded.stdout.toString();
+    assert.ok(line.includes(`"body":${ACK_JSON},"typeName":"${ACK}"`), line);
+  });
+  it('a Mesos leniency: a single value for a repeated field', async () => {
+    const r = await runCli(
+      [
+        'encode',
+        '--name',
+        'mesos.internal.ResourceOffersMessage',
+        '--from',
+        'master@10.0.0.1:5050',
+        '--to',
+        'scheduler-1@10.0.0.5:4000',
+        '--json',
+        '-',
+      ],
+      { input: ascii('{"pids":"slave(1)@10.0.0.2:5051"}') },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    // One chunk of 0x18 bytes: field 2 (pids, tag 0x12), 22 bytes of text.
+    const tail = `0d0a31380d0a1216${toHexString(ascii('slave(1)@10.0.0.2:5051'))}0d0a300d0a0d0a`;
+    assert.ok(toHexString(r.stdout).endsWith(tail));
+  });
+  it('bad JSON: exit 1 with the code and the offset of the offending value; nothing written', async () => {
+    const wrongType = await runCli([...BASE, '--json', '-'], { input: ascii('{"slave_id":{"value":1}}') });
+    assert.equal(wrongType.status, 1);
+    assert.equal(wrongType.stdout.length, 0);
+    assert.equal(
+      wrongType.stderr,
+      "mesos-wire: standard input: MW_JSON_TYPE at offset 21: Not expecting a JSON number for field 'slave_id.value'\n",
+    );
+    const syntax = await runCli([...BASE, '--json', '-'], { input: ascii('{"slave_id":') });
+    assert.equal(syntax.status, 1);
+    assert.match(syntax.stderr, /^mesos-wire: standard input: MW_JSON_PARSE at offset 12: /);
+    const missing = await runCli([...BASE, '--json', '-'], { input: ascii('{}') });
+    assert.equal(missing.status, 1);
+    assert.match(
+      missing.stderr,
+      /MW_PROTO_MISSING_REQUIRED: Missing required fields: slave_id, framework_id, task_id, uuid/,
+    );
+  });
+  it('usage errors (exit 2): a name without a type, --json with --body-hex; a missing file exits 3', async () => {
+    const raw = await runCli(
+      ['encode', '--name', 'PONG', '--from', 'a@1.2.3.4:5', '--to', 'b@1.2.3.4:6', '--json', '-'],
+      {
+        input: ascii('{}'),
+      },
+    );
+    assert.equal(raw.status, 2);
+    assert.match(raw.stderr, /carries no protobuf body/);
+    const both = await runCli([...BASE, '--json', '-', '--body-hex', '00']);
+    assert.equal(both.status, 2);
+    const missing = await runCli([...BASE, '--json', 'no-such.json']);
+    assert.equal(missing.status, 3);
+    assert.match(missing.stderr, /^mesos-wire: cannot read no-such.json: ENOENT/);
+  });
+});
