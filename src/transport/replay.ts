@@ -213,8 +213,17 @@ export async function replayMessages(
       const due = dueAt(index, message, firstTime, options);
       const wait = started + due - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const from = rewriteSender(message.from, endpoint, options.rewriteFrom);
-      const to = makeUpid(options.target.id ?? message.to, options.target.host, options.target.port);
+      let from: Upid;
+      let to: Upid;
+      try {
+        from = rewriteSender(message.from, endpoint, options.rewriteFrom);
+        to = makeUpid(options.target.id ?? message.to, options.target.host, options.target.port);
+      } catch (error) {
+        // An id from the capture that cannot be written into a UPID: report it, go on with the rest.
+        failed++;
+        options.onProgress?.({ kind: 'failed', index, error: asMesosWireError(error) });
+        continue;
+      }
       const outbound = { to, from, name: message.name, body: message.body };
       let resolve: () => void = () => {};
       const answer = new Promise<void>((r) => {
@@ -233,8 +242,14 @@ export async function replayMessages(
         }
         resolve();
       };
-      // A full queue takes nothing (and calls nothing): wait for room, so that the order is kept.
-      while (!endpoint.write(outbound, done, { awaitResponse })) await endpoint.whenWritable(to);
+      try {
+        // A full queue takes nothing (and calls nothing): wait for room, so that the order is kept.
+        while (!endpoint.write(outbound, done, { awaitResponse })) await endpoint.whenWritable(to);
+      } catch (error) {
+        // A name that cannot go into a request line, or a message larger than the whole queue.
+        done(asMesosWireError(error));
+        continue;
+      }
       sent++;
       options.onProgress?.({ kind: 'sent', index, message, from, to });
       answers.push(answer);
@@ -245,6 +260,10 @@ export async function replayMessages(
     endpoint.off('message', onMessage);
   }
   return { selected: selected.length, sent, accepted, refused, failed, cameBack, statuses };
+}
+
+function asMesosWireError(error: unknown): MesosWireError {
+  return isMesosWireError(error) ? error : mwError('MW_INTERNAL', String(error), { cause: error });
 }
 
 /** Milliseconds after the start at which message `index` is due. */

@@ -305,6 +305,28 @@ describe('mesos-wire listen and replay', () => {
     assert.ok(span > 0.02, 'the fixture spreads its messages over tens of ms');
   });
 
+  it('replay reports a message whose receiver id cannot form a UPID as failed and goes on', async () => {
+    const { endpoint, got } = await receiver();
+    const base = { from: endpoint.upid('x'), name: 'test.N', body: new Uint8Array(0), offset: 0 };
+    const events: string[] = [];
+    const report = await replayMessages(
+      endpoint,
+      [
+        { ...base, to: 'a@b' },
+        { ...base, to: 'ok' },
+      ],
+      {
+        target: { host: '127.0.0.1', port: endpoint.address.port },
+        settleMs: 0,
+        onProgress: (e) => events.push(e.kind === 'failed' ? `failed:${e.error.code}` : e.kind),
+      },
+    );
+    assert.deepEqual([report.sent, report.accepted, report.failed], [1, 1, 1]);
+    assert.deepEqual(events.slice(0, 2), ['failed:MW_UPID_BAD_HOST', 'sent']);
+    await until(() => got.length >= 1, 2000, 'the valid message');
+    assert.equal(got.filter((m) => m.name === 'test.N').length, 1);
+  });
+
   it('the CLI binary prints the bound address first, answers a send and exits 0 after --count', async () => {
     const child = execFile(process.execPath, [BIN, 'listen', '--port', '0', '--count', '1'], { timeout: 20_000 });
     cleanups.push(() => child.kill());
