@@ -267,6 +267,15 @@ describe('HttpDecoder: the decoder_tests.cpp cases (wire-protocol.md §6.1)', ()
     assert.equal(getHeader({ headers: m.headers }, 'X-A'), '2');
   });
 
+  it('obs-text in values is latin1, one char per byte, short or long', () => {
+    const long = `\x80\x9f\xe9${'x'.repeat(100)}`;
+    const input = `GET / HTTP/1.1\r\nShort: \x80\x9f\r\nLong: ${long}\r\n\r\n`;
+    const seen: HttpMessage[] = [];
+    new HttpDecoder({ onMessage: (m) => seen.push(m) }).write(bytes(input));
+    assert.equal(getHeader(seen[0]!, 'short'), '\u0080\u009f');
+    assert.equal(seen[0]!.headers[1]!.value, long);
+  });
+
   it('InvalidQueryArgs: the codec keeps the target as sent (query decoding is the libprocess layer)', () => {
     assertEverySplit(bytes('GET /?%x=%y&key2=value2 HTTP/1.1\r\n\r\n'), [
       'off=0 request GET /?%x=%y&key2=value2 HTTP/1.1 framing=none headerBytes=36',
