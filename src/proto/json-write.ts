@@ -21,7 +21,8 @@
  * `{"number":N,"name":"field_if_known","wire_type":W,"value":V}`: V is the exact
  * unsigned integer for varint (0), i64 (1) and i32 (5), base64 text for len (2), and an
  * array of the same objects for a group (3). An enum value that is not a defined number
- * (only possible in messages built by hand) is written as a JSON number.
+ * (only possible in messages built by hand) is written as a JSON number, or as a quoted
+ * string when the hand-built message holds a name.
  */
 import { mwError } from '../errors.ts';
 import { encodeBase64 } from './base64.ts';
@@ -188,7 +189,7 @@ function scalarExpr(f: FieldPlan, i: number, v: string): string {
     case K_BYTES:
       return `by(${v})`;
     case K_ENUM:
-      return `(EQ[${i}][${v}]??${v})`;
+      return `(EQ[${i}][${v}]??en(${v}))`;
     default:
       throw mwError('MW_INTERNAL', `no scalar writer for ${f.name}`);
   }
@@ -196,8 +197,8 @@ function scalarExpr(f: FieldPlan, i: number, v: string): string {
 
 /**
  * Generates a writer per type, like protobufjs generates decoders: one straight-line
- * block per field with constant property names, so V8 sees monomorphic loads instead
- * of a keyed lookup per field (about twice as fast as walking the plan).
+ * block per field with constant property names, so V8 sees named loads instead of a
+ * keyed lookup per field (measured 10-25% faster than walking the plan generically).
  */
 function compileWriter(plan: TypePlan): CompiledWriter {
   const fields = plan.fields;
@@ -244,7 +245,7 @@ function compileWriter(plan: TypePlan): CompiledWriter {
     });
   };
   const factory = new Function(
-    'fd, q, by, big, h, EQ, WS, ld, mp, unk, deep, F, P, MAX',
+    'fd, q, by, big, h, EQ, en, WS, ld, mp, unk, deep, F, P, MAX',
     `return function write(m,d,u){${lines.join('\n')}}`,
   ) as (...deps: unknown[]) => CompiledWriter;
   return factory(
@@ -254,6 +255,7 @@ function compileWriter(plan: TypePlan): CompiledWriter {
     (v: unknown, unsigned: boolean) => toBigInt(v, unsigned),
     Object.prototype.hasOwnProperty,
     EQ,
+    writeOtherEnumValue,
     WS,
     ld,
     writeMap,
@@ -263,6 +265,11 @@ function compileWriter(plan: TypePlan): CompiledWriter {
     plan,
     JSON_WRITE_MAX_DEPTH,
   );
+}
+
+/** An enum value that is not a defined number: a number as is, a (hand-written) name quoted. */
+function writeOtherEnumValue(v: unknown): string {
+  return typeof v === 'string' ? quoteString(v) : String(v);
 }
 
 function writeBytes(v: unknown): string {
@@ -314,7 +321,7 @@ function writeScalar(f: FieldPlan, v: unknown): string {
       return typeof v === 'string' ? quoteString(v) : `"${encodeBase64(v as Uint8Array)}"`;
     case K_ENUM: {
       const name = f.enumNames![v as number];
-      return name === undefined ? String(v) : `"${name}"`;
+      return name === undefined ? writeOtherEnumValue(v) : `"${name}"`;
     }
     default:
       throw mwError('MW_INTERNAL', `no scalar writer for ${f.name}`);

@@ -334,3 +334,13 @@ describe('number and string formatting', () => {
     assert.equal(quoteString('a"b\\c\n\t\u0001é/'), '"a\\"b\\\\c\\n\\t\\u0001é/"');
   });
 });
+
+describe('hand-built messages', () => {
+  it('write undefined enum numbers as numbers and enum names as strings', () => {
+    const T = fixtureType('mwtest.EnumMessage');
+    assert.equal(
+      toMesosJson({ e1: 7, e2: 'TWO', repeated_enum: [1, 9] }, T),
+      '{"e1":7,"e2":"TWO","repeated_enum":["ONE",9]}',
+    );
+  });
+});
