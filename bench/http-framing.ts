@@ -3,13 +3,19 @@
  * llhttp (`HTTPParser` from `node:_http_common`, driven directly through its callbacks) and llhttp-wasm, on the same
  * bytes in the same run.
  *
- *   node --conditions=mesos-wire-source bench/http-framing.ts [--mb 128] [--runs 5]
+ *   node --conditions=mesos-wire-source bench/http-framing.ts [--mb 128] [--runs 7] [--only <row index>]
  *
  * The corpus is deterministic (seeded): a 4 MiB tape of whole libprocess requests in the shapes Mesos senders write
  * (1.12-dev and 0.22-1.11 chunked, pre-0.22 HTTP/1.0, Content-Length third-party senders), bodies from empty to
  * 64 KiB, mostly small. The stream is the tape repeated until the target size, fed in 64 KiB pieces (views into the
- * tape), so memory stays flat whatever the stream size. Each parser runs --runs times, interleaved; the median is
- * reported. Peak RSS is the process maximum (all parsers) and the RSS after each parser's runs.
+ * tape), so memory stays flat whatever the stream size. Each parser runs --runs times (plus one warm-up), interleaved;
+ * the median is reported.
+ *
+ * Times are CPU seconds of the process (user + system), which a busy shared host disturbs less than wall-clock time;
+ * "paired by round" is the median of the per-round ratios to native. Rows: mesos-wire with bodies as onBody pieces
+ * (what llhttp's callbacks deliver), with whole bodies collected, and with every header string read as well.
+ * RSS: the process maximum; run one row alone with --only to see that parser's peak (the others' garbage counts
+ * otherwise).
  */
 
 import { createRequire } from 'node:module';
