@@ -151,6 +151,9 @@ describe('mesos-wire send', () => {
     assert.match(unreachable.ctx.err(), /cannot reach 127\.0\.0\.1:\d+ \(connect ECONNREFUSED/);
     assert.equal((await send({ to: 'not-a-upid', name: 'x' })).code, 2);
     assert.equal((await send({ to, name: 'x', bodyHex: '0', json: '-' })).code, 2);
+    const badName = await send({ to, name: 'has space' });
+    assert.equal(badName.code, 2);
+    assert.match(badName.ctx.err(), /MW_LIBPROCESS_BAD_NAME/);
     const badJson = await send({ to, name: 'mesos.internal.PingSlaveMessage', json: '-' }, '{"connected": 3}');
     assert.equal(badJson.code, 1);
     assert.match(badJson.ctx.err(), /MW_JSON_TYPE/);

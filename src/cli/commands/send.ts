@@ -80,6 +80,7 @@ export async function runSend(options: SendCommandOptions, ctx: CliContext): Pro
   const awaitResponse = options.answers !== false;
   let refused = 0;
   let unreachable: MesosWireError | undefined;
+  let usageError: MesosWireError | undefined;
   type Outcome = { message: PlannedMessage; status: number | undefined; error: MesosWireError | undefined };
   try {
     // Queue everything in order (waiting for room when the queue is full), then report the outcomes in order.
@@ -90,7 +91,14 @@ export async function runSend(options: SendCommandOptions, ctx: CliContext): Pro
       outcomes.push(new Promise<Outcome>((resolve) => (settle = resolve)));
       const callback = (error: MesosWireError | undefined, receipt?: { status?: number }): void =>
         settle({ message, status: receipt?.status, error });
-      while (!endpoint.write(outbound, callback, { awaitResponse })) await endpoint.whenWritable(message.to);
+      try {
+        while (!endpoint.write(outbound, callback, { awaitResponse })) await endpoint.whenWritable(message.to);
+      } catch (error) {
+        // Refused before sending: a name that cannot go into a request line, a body larger than the queue.
+        if (!isMesosWireError(error)) throw error;
+        settle({ message, status: undefined, error });
+        usageError ??= error;
+      }
     }
     const timeoutMs = options.timeout ?? 5000;
     const deadline = new Promise<'timeout'>((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref());
@@ -115,6 +123,10 @@ export async function runSend(options: SendCommandOptions, ctx: CliContext): Pro
     // Half-close and read until the peer closes: closing with unread answers would reset the connection.
     const report = await endpoint.close(Math.min(options.timeout ?? 5000, 2000), { awaitAnswers: awaitResponse });
     if (report.unsent > 0) unreachable ??= mwError('MW_TRANSPORT_CLOSED', `${report.unsent} message(s) not sent`);
+  }
+  if (usageError !== undefined) {
+    ctx.stderr.write(`mesos-wire send: ${describe(usageError)}\n`);
+    return EXIT.USAGE;
   }
   if (unreachable !== undefined) {
     ctx.stderr.write(`mesos-wire send: ${unreachable.message}\n`);
