@@ -480,6 +480,14 @@ export class MockMaster extends EventEmitter {
     if (!record.dropped && record.message !== undefined) {
       if (process === 'agent' && !SCHEDULER_MESSAGES_TO_AGENTS.has(record.name)) {
         record.note = `the virtual agent ignores ${record.name}`;
+      } else if (record.name === 'mesos.internal.AuthenticateMessage') {
+        // A master without an authenticator answers the authenticatee at once (wire-protocol.md §3.3).
+        record.note = 'no authenticator loaded';
+        replies.push(() => {
+          const error = { error: 'No authenticator loaded' };
+          const name = 'mesos.internal.AuthenticationErrorMessage';
+          this.#sendOut(name, encodePlain(name, error), record.from, this.upid, error);
+        });
       } else {
         const translated = commandFromMessage(record.name, record.message, record.from);
         if ('ignored' in translated) record.note = translated.ignored;

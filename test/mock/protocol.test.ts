@@ -294,6 +294,22 @@ describe('MockMaster eras, clocks and agent UPIDs', () => {
     assert.equal(old.log.find((r) => r.direction === 'in')!.status, undefined);
   });
 
+  it('answers AuthenticateMessage like a master without an authenticator', async () => {
+    const master = await setup();
+    const d = await driver(master);
+    const authenticatee = d.endpoint.register('crammd5-authenticatee(1)', () => {});
+    const answered = master.next('mesos.internal.AuthenticationErrorMessage', { direction: 'out' });
+    await d.endpoint.send({
+      to: master.upid,
+      name: 'mesos.internal.AuthenticateMessage',
+      from: authenticatee,
+      body: encodePlain('mesos.internal.AuthenticateMessage', { pid: d.upid }),
+    });
+    const record = await answered;
+    assert.equal(record.to, `crammd5-authenticatee(1)@${d.upid.slice(d.upid.indexOf('@') + 1)}`);
+    assert.deepEqual(record.message, { error: 'No authenticator loaded' });
+  });
+
   it('with a manual VirtualClock nothing happens until the test advances time', async () => {
     const clock = new VirtualClock(1_600_000_000_000);
     const master = await setup({ clock });
