@@ -133,7 +133,8 @@ export const readResponsesWithHttpDecoder: ResponseReaderFactory = (onResponse, 
   let failed = false;
   const decoder = new HttpDecoder(
     { onMessage: (message) => (message.kind === 'response' ? onResponse(message.status) : undefined) },
-    { expect: 'response' },
+    // Bodies are discarded, never collected: a peer cannot make the sender buffer a large answer.
+    { expect: 'response', streamBodies: true },
   );
   return {
     write(bytes) {
