@@ -147,8 +147,16 @@ function applyProtocScoping(ns: protobuf.Namespace, warnings: string[]): void {
 
 let defaultRoot: PbRoot | undefined;
 let bundleLoader: (() => unknown) | undefined;
-/** The `mesos.v1` part of the bundle, added to the default Root on first use. */
-let pendingV1: protobuf.INamespace | undefined;
+
+/**
+ * Packages under `mesos` that nothing outside them refers to and that libprocess decoding
+ * never needs: the v1 API schemas (half of the bundle) and the v0 operator API. They are
+ * built into the default Root when one of their types is first looked up.
+ */
+const DEFERRED_PACKAGES = ['v1', 'master', 'agent'] as const;
+
+/** Deferred parts of the bundle not built yet, by package name under `mesos`. */
+const pending = new Map<string, protobuf.INamespace>();
 
 /**
  * Registers how to obtain the default bundle (a JSON descriptor as produced by
@@ -157,63 +165,66 @@ let pendingV1: protobuf.INamespace | undefined;
 export function setBundleLoader(loader: () => unknown): void {
   bundleLoader = loader;
   defaultRoot = undefined;
-  pendingV1 = undefined;
+  pending.clear();
 }
 
 /** Replaces the default Root (tests, tools). */
 export function setDefaultRoot(root: PbRoot | undefined): void {
   defaultRoot = root;
-  pendingV1 = undefined;
+  pending.clear();
 }
 
 type NamespaceJson = protobuf.INamespace & { nested?: Record<string, NamespaceJson> };
 
-/**
- * The default Root, built from the generated bundle on first use. The v1 API schemas
- * (`mesos.v1.*`, half of the bundle) are only built when a v1 type is first looked up:
- * nothing outside `mesos.v1` refers to them, and libprocess decoding never needs them.
- */
+/** The default Root, built from the generated bundle on first use (see DEFERRED_PACKAGES). */
 export function getDefaultRoot(): PbRoot {
   if (defaultRoot === undefined) {
     if (bundleLoader === undefined) throw mwError('MW_INTERNAL', 'no protobuf bundle registered');
     const json = bundleLoader() as NamespaceJson;
     const mesos = json.nested?.mesos;
-    const v1 = mesos?.nested?.v1;
-    if (mesos !== undefined && v1 !== undefined) {
-      const { v1: _v1, ...rest } = mesos.nested!;
-      const base = { ...json, nested: { ...json.nested, mesos: { ...mesos, nested: rest } } };
-      defaultRoot = protobuf.Root.fromJSON(base);
-      pendingV1 = v1;
-    } else defaultRoot = protobuf.Root.fromJSON(json);
+    if (mesos?.nested === undefined) defaultRoot = protobuf.Root.fromJSON(json);
+    else {
+      const kept: Record<string, NamespaceJson> = {};
+      for (const [name, child] of Object.entries(mesos.nested)) {
+        if ((DEFERRED_PACKAGES as readonly string[]).includes(name)) pending.set(name, child);
+        else kept[name] = child;
+      }
+      defaultRoot = protobuf.Root.fromJSON({ ...json, nested: { ...json.nested, mesos: { ...mesos, nested: kept } } });
+    }
   }
   return defaultRoot;
 }
 
-/** Builds the deferred `mesos.v1` namespace into the default Root. */
-function loadPendingV1(root: PbRoot): void {
-  if (pendingV1 === undefined || root !== defaultRoot) return;
-  const json = pendingV1;
-  pendingV1 = undefined;
+/** Builds one deferred package (or all of them) into the default Root. */
+function loadPending(root: PbRoot, only?: string): void {
+  if (pending.size === 0 || root !== defaultRoot) return;
   const mesos = root.lookup('.mesos');
   if (!(mesos instanceof protobuf.Namespace)) return;
-  const v1 = protobuf.Namespace.fromJSON('v1', json);
-  mesos.add(v1);
-  // Root.fromJSON resolves features (proto2 `required`, closed enums, ...) and references
-  // eagerly; a namespace added later must be resolved the same way.
-  v1.resolveAll();
+  for (const [name, json] of [...pending]) {
+    if (only !== undefined && name !== only) continue;
+    pending.delete(name);
+    const ns = protobuf.Namespace.fromJSON(name, json);
+    mesos.add(ns);
+    // Root.fromJSON resolves features (proto2 `required`, closed enums, ...) and references
+    // eagerly; a namespace added later must be resolved the same way.
+    ns.resolveAll();
+  }
 }
 
 /** The message type with this full name (no leading dot), or undefined. */
 export function findType(root: PbRoot, fullName: string): PbType | undefined {
   const name = fullName.startsWith('.') ? fullName : `.${fullName}`;
-  if (pendingV1 !== undefined && name.startsWith('.mesos.v1.')) loadPendingV1(root);
+  if (pending.size > 0 && name.startsWith('.mesos.')) {
+    const pkg = name.slice(7, name.indexOf('.', 7) >>> 0);
+    if (pending.has(pkg)) loadPending(root, pkg);
+  }
   const found = root.lookup(name);
   return found instanceof protobuf.Type ? found : undefined;
 }
 
 /** Every message type in the Root, depth first, by full name (no leading dot). */
 export function allTypes(root: PbRoot): PbType[] {
-  loadPendingV1(root);
+  loadPending(root);
   const out: PbType[] = [];
   const walk = (ns: protobuf.Namespace): void => {
     for (const child of ns.nestedArray) {
