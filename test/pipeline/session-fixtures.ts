@@ -76,7 +76,7 @@ function timedPcap(frames: TimedFrame[]): Uint8Array {
 class Timeline {
   readonly frames: TimedFrame[] = [];
   at(ms: number, ...packets: Uint8Array[]): this {
-    packets.forEach((ip, i) => this.frames.push({ ms: ms + i * 0.001, ip }));
+    for (let i = 0; i < packets.length; i++) this.frames.push({ ms: ms + i * 0.001, ip: packets[i]! });
     return this;
   }
 }
