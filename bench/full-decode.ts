@@ -21,16 +21,7 @@
  * so memory stays flat; with --size >= 1g (or --file) the stream is written to /tmp and both paths read it from disk
  * in 1 MiB pieces. Peak RSS is sampled during each path's runs.
  */
-import {
-  closeSync,
-  createReadStream,
-  existsSync,
-  openSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,11 +193,15 @@ if (FROM_FILE && !(existsSync(FILE) && statSync(FILE).size === STREAM_BYTES)) {
 }
 
 /** Feeds the stream to `write` (from memory or from the file), sampling RSS. */
-async function feed(write: (piece: Uint8Array) => void, rss: { peak: number }): Promise<void> {
+async function feed(write: (piece: Uint8Array) => void, rss: { peak: number }, file?: string): Promise<void> {
   let n = 0;
   const sample = () => {
     if ((++n & 63) === 0) rss.peak = Math.max(rss.peak, process.memoryUsage.rss());
   };
+  if (file !== undefined) {
+    for await (const piece of createReadStream(file, { highWaterMark: FILE_PIECE_BYTES })) write(piece as Uint8Array);
+    return;
+  }
   if (!FROM_FILE) {
     for (let k = 0; k < REPEATS; k++) {
       for (const piece of pieces) {
@@ -222,7 +217,7 @@ async function feed(write: (piece: Uint8Array) => void, rss: { peak: number }): 
   }
 }
 
-type Runner = (rss: { peak: number }) => Promise<number>;
+type Runner = (rss: { peak: number }, file?: string) => Promise<number>;
 
 /** mesos-wire: the `stats` pipeline. */
 const runOurs: Runner = async (rss) => {
@@ -239,7 +234,7 @@ const runOurs: Runner = async (rss) => {
 const TO_OBJECT = { longs: String, enums: String, bytes: String };
 
 /** Baseline: node's llhttp + protobufjs decode + toObject. */
-const runBaseline: Runner = async (rss) => {
+async function runBaseline(rss: { peak: number }, file?: string): Promise<number> {
   let count = 0;
   let sink = 0;
   const types = new Map<string, PbType | null>();
@@ -278,15 +273,19 @@ const runBaseline: Runner = async (rss) => {
     const object = type.toObject(type.decode(body), TO_OBJECT);
     sink += Object.keys(object).length;
   };
-  await feed((piece) => {
-    const ret = parser.execute(piece);
-    if (ret instanceof Error) throw ret;
-  }, rss);
+  await feed(
+    (piece) => {
+      const ret = parser.execute(piece);
+      if (ret instanceof Error) throw ret;
+    },
+    rss,
+    file,
+  );
   parser.finish();
   parser.close();
   if (sink < 0) throw new Error('unreachable');
   return count;
-};
+}
 
 interface Result {
   name: string;
@@ -349,5 +348,21 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * `--baseline-file PATH`: only the baseline pipeline over a file, once (to time it as a whole process beside
+ * `mesos-wire stats PATH`); prints the message count and the process's CPU time and max RSS.
+ */
+const BASELINE_FILE = arg('baseline-file');
+if (BASELINE_FILE !== undefined) {
+  // (The tape was built above for nothing; the CPU time below covers the baseline run only.)
+  const cpu = process.cpuUsage();
+  const count = await runBaseline({ peak: 0 }, BASELINE_FILE);
+  const used = process.cpuUsage(cpu);
+  process.stdout.write(
+    `baseline over ${BASELINE_FILE}: ${count} messages, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU, ` +
+      `max RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`,
+  );
+  process.exit(0);
+}
+
 await main();
-void writeFileSync;

@@ -107,7 +107,10 @@ export class RawStreamDecoder {
   private recordio: RecordIoDecoder | undefined;
   private recordTyper: RecordTyper | undefined;
   private body: BodyState | undefined;
-  private requests: PendingRequest[] = [];
+  /** Requests waiting for their responses: a ring of MAX_PENDING_REQUESTS, oldest overwritten. */
+  private requests: (PendingRequest | undefined)[] = new Array(MAX_PENDING_REQUESTS);
+  private requestsHead = 0;
+  private requestsCount = 0;
   private stopped = false;
   /** Number of error events emitted. */
   errors = 0;
@@ -201,7 +204,7 @@ export class RawStreamDecoder {
     let paired: PendingRequest | undefined;
     let mode = COLLECT;
     if (head.kind === 'response') {
-      paired = this.requests.shift();
+      paired = this.takeRequest();
       mode = SNIFF;
     } else if (
       // Streamed RecordIO requests exist only on the agent operator API (ATTACH_CONTAINER_INPUT): spare libprocess
@@ -354,14 +357,29 @@ export class RawStreamDecoder {
     event.bodyOffsets = body.segments.map;
     if (event.type === 'response' && body.paired?.endpoint !== undefined) event.request = body.paired.target;
     if (event.type !== 'response') {
-      this.requests.push({
+      this.putRequest({
         target: event.type === 'message' ? event.name : event.target,
         endpoint: event.type === 'request' ? endpointTypes(event.target) : undefined,
       });
-      if (this.requests.length > MAX_PENDING_REQUESTS) this.requests.shift();
     }
     if (this.typed) event.typed = typedBodyOf(event, body.paired?.endpoint);
     this.emitTyped(event);
+  }
+
+  private putRequest(request: PendingRequest): void {
+    const at = (this.requestsHead + this.requestsCount) % MAX_PENDING_REQUESTS;
+    this.requests[at] = request;
+    if (this.requestsCount < MAX_PENDING_REQUESTS) this.requestsCount++;
+    else this.requestsHead = (this.requestsHead + 1) % MAX_PENDING_REQUESTS;
+  }
+
+  private takeRequest(): PendingRequest | undefined {
+    if (this.requestsCount === 0) return undefined;
+    const request = this.requests[this.requestsHead];
+    this.requests[this.requestsHead] = undefined;
+    this.requestsHead = (this.requestsHead + 1) % MAX_PENDING_REQUESTS;
+    this.requestsCount--;
+    return request;
   }
 
   /** A complete Content-Length body that starts like RecordIO and is nothing but whole records. */
