@@ -90,6 +90,8 @@ interface QueuedMessage {
   readonly bytes: Uint8Array;
   readonly callback: SendCallback | undefined;
   readonly awaitResponse: boolean;
+  /** Set when its callback waits in `expected` (then only the answer or the connection's loss settles it). */
+  tracked: boolean;
 }
 
 /** The connection's lifecycle: idle (no socket) -> connecting -> open; failures go to waiting (backoff) or idle. */
@@ -207,7 +209,7 @@ export class PeerConnection extends EventEmitter {
       this.wasFull = true;
       return false;
     }
-    this.queue.push({ bytes, callback, awaitResponse });
+    this.queue.push({ bytes, callback, awaitResponse, tracked: false });
     this.queuedBytes += bytes.length;
     if (this.idleTimer !== undefined) {
       clearTimeout(this.idleTimer);
@@ -545,6 +547,7 @@ export class PeerConnection extends EventEmitter {
     if (this.options.readResponses === undefined || this.readerFailed) return;
     this.expectedCount++;
     if (message.awaitResponse) {
+      message.tracked = true;
       this.expected.push(message.callback!);
       return;
     }
@@ -556,13 +559,13 @@ export class PeerConnection extends EventEmitter {
 
   private onBatchWritten(batch: QueuedMessage[], error: Error | null | undefined): void {
     for (const message of batch) {
-      if (message.awaitResponse) {
-        // Answered messages are settled by their response (or by the connection's loss).
-        continue;
-      }
-      if (message.callback === undefined) continue;
+      // Awaited messages are settled by their answer (or by the connection's loss).
+      if (message.tracked || message.callback === undefined) continue;
       if (error) message.callback(mwError('MW_TRANSPORT_CLOSED', `write to ${this.key} failed`, { cause: error }));
-      else message.callback(undefined, { bytes: message.bytes.length });
+      else if (message.awaitResponse) {
+        // Written after the peer's answers stopped being HTTP: no answer can be matched to it any more.
+        message.callback(mwError('MW_TRANSPORT_REJECTED', `answers from ${this.key} cannot be read (not HTTP)`));
+      } else message.callback(undefined, { bytes: message.bytes.length });
     }
   }
 

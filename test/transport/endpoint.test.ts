@@ -527,6 +527,26 @@ describe('LibprocessEndpoint endpoint to endpoint', () => {
     await until(() => received >= queued * body.length, 5000, 'bytes at the peer');
   });
 
+  it('a peer answering with bytes that are not HTTP fails the awaited message with MW_TRANSPORT_REJECTED', async () => {
+    const server = net.createServer((socket) => socket.on('data', () => socket.write('SSH-2.0-nope\r\n')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const accepted: net.Socket[] = [];
+    server.on('connection', (socket) => accepted.push(socket));
+    open.push({ close: () => new Promise((resolve) => server.close(resolve)) });
+    open.push({
+      close: () => {
+        for (const socket of accepted) socket.destroy();
+      },
+    });
+    const sender = await endpoint();
+    const to = `master@127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    await assert.rejects(sender.send({ to, name: 'x' }, { awaitResponse: true }), { code: 'MW_TRANSPORT_REJECTED' });
+    // Plain sends still go out on the same connection; answers can no longer be awaited there.
+    await sender.send({ to, name: 'y' });
+    await assert.rejects(sender.send({ to, name: 'z' }, { awaitResponse: true }), { code: 'MW_TRANSPORT_REJECTED' });
+    assert.equal(sender.connectionTo(to).stats.connects, 1);
+  });
+
   it('rejects with MW_TRANSPORT_CONNECT when nobody listens', async () => {
     const gone = await endpoint();
     const peer = gone.upid('master');
