@@ -180,3 +180,19 @@ describe('tryDecodeBody', () => {
     );
   });
 });
+
+describe('decodeBody on every prefix', () => {
+  it('a cut body never decodes silently: MW_PROTO_DECODE or MW_PROTO_MISSING_REQUIRED at or before the cut', () => {
+    for (let cut = 0; cut < ACK.length; cut++) {
+      let caught: unknown;
+      try {
+        decodeBody('mesos.internal.StatusUpdateAcknowledgementMessage', ACK.subarray(0, cut), { baseOffset: 50 });
+      } catch (e) {
+        caught = e;
+      }
+      assert.ok(isMesosWireError(caught), `cut ${cut}`);
+      assert.ok(['MW_PROTO_DECODE', 'MW_PROTO_MISSING_REQUIRED'].includes(caught.code), `cut ${cut}`);
+      assert.ok(caught.offset! >= 50 && caught.offset! <= 50 + cut, `cut ${cut}: ${caught.offset}`);
+    }
+  });
+});

@@ -154,3 +154,25 @@ describe('helpers', () => {
     assert.equal(printableText(hex('c3')), undefined);
   });
 });
+
+describe('truncation at every byte boundary', () => {
+  it('every prefix reads the complete fields before the cut and reports the cut field', () => {
+    const bytes = hex(
+      '10 01 1a 0e 0a 0a 0a 04 72 6f 6f 74 12 02 66 77 10 01 21 00 00 00 00 00 00 f0 3f 2d 00 00 80 3f',
+    );
+    const full = decodeSchemaless(bytes).fields;
+    const ends = full.map((f) => f.offset + f.length);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const r = decodeSchemaless(bytes.subarray(0, cut), { baseOffset: 1000 });
+      const complete = ends.filter((e) => e <= cut).length;
+      assert.equal(r.fields.length, complete, `cut ${cut}`);
+      for (let i = 0; i < complete; i++) assert.equal(r.fields[i]!.offset, full[i]!.offset + 1000);
+      if (ends.includes(cut) || cut === 0) assert.equal(r.error, undefined, `cut ${cut}`);
+      else {
+        assert.equal(r.error?.code, 'MW_PROTO_DECODE', `cut ${cut}`);
+        const start = full[complete]!.offset;
+        assert.ok(r.error!.offset! >= 1000 + start && r.error!.offset! <= 1000 + cut, `cut ${cut}`);
+      }
+    }
+  });
+});
