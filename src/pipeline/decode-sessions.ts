@@ -38,6 +38,8 @@ export class CaptureSessionDecoder {
   private readonly capture: CaptureDecoder;
   private readonly watch = new SessionWatch();
   private readonly connections = new Map<number, ConnectionSessions>();
+  /** Connections whose request/response pairing is unknown (midstream start, gap, resync). */
+  private readonly unpaired = new Set<number>();
 
   constructor(emit: (event: DecodedEvent) => void, options: CaptureSessionOptions = {}) {
     this.emit = emit;
@@ -80,6 +82,7 @@ export class CaptureSessionDecoder {
       sessions[key] = session;
       const other = direction === 'client-to-server' ? sessions.serverToClient : sessions.clientToServer;
       if (other !== undefined) session.pairWith(other);
+      if (this.unpaired.has(connection)) session.stopPairing();
     }
     return session;
   }
@@ -88,6 +91,13 @@ export class CaptureSessionDecoder {
     const sessions = this.connections.get(connection);
     if (sessions === undefined) return undefined;
     return direction === 'client-to-server' ? sessions.clientToServer : sessions.serverToClient;
+  }
+
+  private stopPairing(connection: number): void {
+    this.unpaired.add(connection);
+    const sessions = this.connections.get(connection);
+    sessions?.clientToServer?.stopPairing();
+    sessions?.serverToClient?.stopPairing();
   }
 
   private onCaptureEvent(event: CaptureDecodeEvent): void {
@@ -102,6 +112,7 @@ export class CaptureSessionDecoder {
         this.existing(event.connection, event.direction)?.message(event.message, event.packet, event.endPacket);
         return;
       case 'open':
+        if (event.midstream) this.unpaired.add(event.connection);
         this.emit({
           type: 'open',
           connection: event.connection,
@@ -113,18 +124,16 @@ export class CaptureSessionDecoder {
           time: event.packet.timestamp,
         });
         return;
-      case 'gap': {
+      case 'gap':
         // Requests or responses may be lost in the gap: the pipelined pairing of this connection is unknown now.
-        const sessions = this.connections.get(event.connection);
-        sessions?.clientToServer?.forgetRequests();
-        sessions?.serverToClient?.forgetRequests();
+        this.stopPairing(event.connection);
         return;
-      }
       case 'close': {
         const sessions = this.connections.get(event.connection);
         sessions?.clientToServer?.abort();
         sessions?.serverToClient?.abort();
         this.connections.delete(event.connection);
+        this.unpaired.delete(event.connection);
         const close: DecodedEvent = {
           type: 'close',
           connection: event.connection,
@@ -145,6 +154,7 @@ export class CaptureSessionDecoder {
         // The HTTP layer dropped the message in flight of that direction.
         if (d.kind === 'http-framing-error' || d.kind === 'http-resync' || d.kind === 'http-incomplete-message') {
           this.existing(d.connection, d.direction)?.abort();
+          if (d.kind !== 'http-incomplete-message') this.stopPairing(d.connection);
         }
         this.emit({ type: 'diagnostic', diagnostic: d });
         return;

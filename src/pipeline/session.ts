@@ -221,6 +221,7 @@ export class DirectionSession {
   private inFlight: BodyState | undefined;
   /** Error events emitted (`bodyErrors: 'error'`). */
   errors = 0;
+  private pairing = true;
 
   constructor(
     emit: (event: DecodedEvent) => void,
@@ -252,8 +253,12 @@ export class DirectionSession {
     if (body?.mode === STREAM) this.checkSilence(body, undefined);
   }
 
-  /** Forgets pending requests (after a gap the pairing is no longer known). */
-  forgetRequests(): void {
+  /**
+   * Stops pairing responses with requests: after a gap, a resync or a mid-connection start, requests or responses
+   * may be missing, and pipelined order would pair the wrong ones. Responses are then shown unpaired.
+   */
+  stopPairing(): void {
+    this.pairing = false;
     this.requests.length = 0;
   }
 
@@ -262,7 +267,7 @@ export class DirectionSession {
     let request: PendingRequest | undefined;
     let mode = COLLECT;
     if (head.kind === 'response') {
-      paired = this.answers.shift();
+      if (this.pairing) paired = this.answers.shift();
       mode = SNIFF;
     } else {
       request = {
@@ -273,8 +278,10 @@ export class DirectionSession {
         call: undefined,
         to: '',
       };
-      this.requests.push(request);
-      if (this.requests.length > MAX_PENDING_REQUESTS) this.requests.shift();
+      if (this.pairing) {
+        this.requests.push(request);
+        if (this.requests.length > MAX_PENDING_REQUESTS) this.requests.shift();
+      }
       // Streamed RecordIO requests exist only on the agent operator API (ATTACH_CONTAINER_INPUT).
       if (head.target.includes('/api/v1') && getHeader(head, 'Content-Type')?.toLowerCase() === 'application/recordio')
         mode = SNIFF;
