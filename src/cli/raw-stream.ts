@@ -8,7 +8,14 @@ import {
 } from '../analysis/body-decode.ts';
 import { isMesosWireError, type MesosWireError } from '../errors.ts';
 import { getHeader, HttpDecoder, type HttpHead, type HttpMessage } from '../http/index.ts';
-import { type ClassifiedMessage, classifyRequest, formatUpid, guessMessageStyle } from '../libprocess/index.ts';
+import {
+  type ClassifiedMessage,
+  classifyRequest,
+  formatUpid,
+  guessMessageStyle,
+  parseUpidLikeMesosDetailed,
+  targetPath,
+} from '../libprocess/index.ts';
 import type { PbType } from '../proto/schema.ts';
 import { RecordIoDecoder } from '../recordio/index.ts';
 import type { DecodeEvent, MessageEvent, ResponseEvent } from './events.ts';
@@ -501,6 +508,8 @@ export function httpEvent(m: HttpMessage): DecodeEvent {
     const agent = getHeader(m, 'User-Agent');
     if (agent !== undefined) slim.push({ name: 'User-Agent', value: agent });
   }
+  const fast = m.method === 'POST' ? quickMessage(m.target, from, slim) : undefined;
+  if (fast !== undefined) return new LibprocessMessageEvent(m, fast);
   const c = classifyRequest({ method: m.method, target: m.target, headers: slim });
   if (c.kind === 'message') return new LibprocessMessageEvent(m, c);
   const event: DecodeEvent = {
@@ -524,6 +533,46 @@ export function httpEvent(m: HttpMessage): DecodeEvent {
   return event;
 }
 
+/** What a message event needs from classification; `from`/`fromValid` may be parsed later (`upid` undefined). */
+interface MessageFacts {
+  fromText: string;
+  fromSource: ClassifiedMessage['fromSource'];
+  to: string;
+  name: string;
+  from?: ClassifiedMessage['from'];
+  fromValid?: boolean;
+}
+
+/**
+ * The common case of `classifyRequest` without parsing the sender UPID yet (it is parsed when `from` or `fromValid`
+ * is first read): a POST with a sender header and a path `/<id>/<name>` whose id needs no percent-decoding. Anything
+ * else (rejections included) returns undefined and goes through `classifyRequest`. Same rules: Libprocess-From
+ * (trimmed) wins, else the User-Agent text after `libprocess/`; a test checks the two agree.
+ */
+export function quickMessage(
+  target: string,
+  libprocessFrom: string | undefined,
+  slim: readonly { name: string; value: string }[],
+): MessageFacts | undefined {
+  let fromText: string;
+  let fromSource: ClassifiedMessage['fromSource'];
+  if (libprocessFrom !== undefined) {
+    fromText = libprocessFrom.trim();
+    fromSource = 'Libprocess-From';
+  } else {
+    const agent = slim.length > 0 ? slim[0]!.value : undefined;
+    if (agent === undefined || !agent.startsWith('libprocess/')) return undefined;
+    fromText = agent.slice('libprocess/'.length);
+    fromSource = 'User-Agent';
+  }
+  if (target.charCodeAt(0) !== 0x2f) return undefined; // absolute-form and others: the full rules
+  const path = targetPath(target);
+  const slash = path.indexOf('/', 1);
+  const rawId = slash < 0 ? path.slice(1) : path.slice(1, slash);
+  if (rawId.includes('%') || rawId.includes('+')) return undefined;
+  return { fromText, fromSource, to: rawId, name: slash < 0 ? '' : path.slice(slash + 1) };
+}
+
 /**
  * A libprocess message event. `from` (the formatted UPID) and `style` are computed on first access: `stats` and the
  * benchmarks never read them, and a class keeps the accessors on the prototype (no closures per event).
@@ -538,18 +587,18 @@ class LibprocessMessageEvent implements MessageEvent {
   body: Uint8Array;
   trailers: MessageEvent['trailers'];
   fromText: string;
-  fromValid: boolean;
   fromSource: MessageEvent['fromSource'];
   to: string;
   name: string;
   typed?: TypedBody;
   bodyOffsets?: BodyOffsetMap;
   #message: HttpMessage;
-  #upid: ClassifiedMessage['from'];
+  #upid: ClassifiedMessage['from'] | undefined;
+  #fromValid: boolean | undefined;
   #from: string | undefined;
   #style: MessageEvent['style'] | undefined;
 
-  constructor(m: HttpMessage, c: ClassifiedMessage) {
+  constructor(m: HttpMessage, c: MessageFacts) {
     this.offset = m.offset;
     this.end = m.end;
     this.version = m.version;
@@ -558,17 +607,32 @@ class LibprocessMessageEvent implements MessageEvent {
     this.body = m.body;
     this.trailers = m.trailers;
     this.fromText = c.fromText;
-    this.fromValid = c.fromValid;
     this.fromSource = c.fromSource;
     this.to = c.to;
     this.name = c.name;
     this.#message = m;
     this.#upid = c.from;
+    this.#fromValid = c.fromValid;
+  }
+
+  /** The sender as Mesos parses it (the empty UPID when it does not parse), parsed on first use. */
+  #sender(): ClassifiedMessage['from'] {
+    if (this.#upid === undefined) {
+      const { upid, valid } = parseUpidLikeMesosDetailed(this.fromText);
+      this.#upid = upid;
+      this.#fromValid = valid;
+    }
+    return this.#upid;
   }
 
   get from(): string {
-    this.#from ??= formatUpid(this.#upid);
+    this.#from ??= formatUpid(this.#sender());
     return this.#from;
+  }
+
+  get fromValid(): boolean {
+    this.#sender();
+    return this.#fromValid!;
   }
 
   get style(): MessageEvent['style'] {

@@ -393,3 +393,71 @@ describe('decode: text trees (snapshots)', () => {
     matchSnapshot('decode-example-a-hex', args, await runCli(args, { input: EXAMPLE_A }));
   });
 });
+
+describe('ndjson: Mesos JSON embedded exactly', () => {
+  it('NaN (a bare token in Mesos JSON) becomes the string "NaN", like "Infinity"; ndjson stays valid JSON', async () => {
+    const scalar = (bytes: string) => cat('9\n', hex(`09${bytes}`));
+    const input = cat(scalar('000000000000f87f'), scalar('000000000000f07f'), scalar('000000000000f03f'));
+    const { lines } = await ndjsonLines(['decode', '-', '--type', 'mesos.v1.Value.Scalar'], input);
+    assert.deepEqual(lines.map(rawBody), ['{"value":"NaN"}', '{"value":"Infinity"}', '{"value":1.0}']);
+    for (const line of lines) JSON.parse(line);
+  });
+  it('quoteBareNaN leaves strings alone; stringifyJson cannot be fooled by a look-alike placeholder', async () => {
+    const { quoteBareNaN, RawJson } = await import('../../src/cli/render/body.ts');
+    assert.equal(quoteBareNaN('{"a":NaN,"b":"NaN \\" NaN","c":[NaN]}'), '{"a":"NaN","b":"NaN \\" NaN","c":["NaN"]}');
+    const forged = '\u0000abcdefgh:0\u0000';
+    assert.equal(
+      stringifyJson({ body: new RawJson('{"n":18446744073709551615}'), text: forged }),
+      `{"body":{"n":18446744073709551615},"text":${JSON.stringify(forged)}}`,
+    );
+    // Plain JSON.stringify still works (exact up to 2^53 only).
+    assert.equal(JSON.stringify({ body: new RawJson('{"n":1}') }), '{"body":{"n":1}}');
+  });
+});
+
+describe('message classification fast path', () => {
+  it('quickMessage agrees with classifyRequest whenever it answers (fast-check)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { quickMessage } = await import('../../src/cli/raw-stream.ts');
+    const { classifyRequest } = await import('../../src/libprocess/index.ts');
+    const text = (chars: string[]) => fc.array(fc.constantFrom(...chars), { maxLength: 24 }).map((a) => a.join(''));
+    const target = text(['/', '/', 'a', 'b', '(', '1', ')', '%', '2', '0', '+', '?', '#', 'h', ':', '.', '@']);
+    const header = fc.option(
+      text([' ', 'a', '@', '1', '.', ':', '5', 'l', 'i', 'b', 'p', 'r', 'o', 'c', 'e', 's', '/']),
+      {
+        nil: undefined,
+      },
+    );
+    const agent = fc.option(
+      fc.oneof(
+        header,
+        text(['x', '@', '1']).map((t) => `libprocess/${t}`),
+      ),
+      { nil: undefined },
+    );
+    fc.assert(
+      fc.property(target, header, agent, (t, from, ua) => {
+        const slim: { name: string; value: string }[] = [];
+        if (from !== undefined) slim.push({ name: 'Libprocess-From', value: from });
+        else if (ua !== undefined) slim.push({ name: 'User-Agent', value: ua });
+        const quick = quickMessage(t, from, slim);
+        if (quick === undefined) return;
+        const c = classifyRequest({ method: 'POST', target: t, headers: slim });
+        assert.equal(c.kind, 'message');
+        if (c.kind !== 'message') return;
+        assert.deepEqual(
+          [quick.to, quick.name, quick.fromText, quick.fromSource],
+          [c.to, c.name, c.fromText, c.fromSource],
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('the sender is parsed on first use, as Mesos parses it', async () => {
+    const bytes = ascii('POST /master/x HTTP/1.1\r\nLibprocess-From: not a upid\r\nContent-Length: 0\r\n\r\n');
+    const { events } = decodeEvents([bytes]);
+    assert.equal(events[0]!.from, '@0.0.0.0:0');
+    assert.equal(events[0]!.fromValid, false);
+    assert.equal(events[0]!.fromText, 'not a upid');
+  });
+});
