@@ -26,17 +26,17 @@ export const TOKEN: Uint8Array = (() => {
   return t;
 })();
 
-const latin1 = new TextDecoder('latin1');
-
-/** Bytes as a string, one char per byte (headers are octets, not UTF-8). */
+/**
+ * Bytes as a string, one char per byte (headers are octets, not UTF-8).
+ * Not TextDecoder('latin1'): the WHATWG "latin1" label is windows-1252, which maps 0x80-0x9f elsewhere.
+ */
 export function latin1String(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  // Short spans are faster by hand than through TextDecoder's call overhead.
-  if (end - start < 32) {
-    let s = '';
-    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
-    return s;
+  let s = '';
+  // fromCharCode.apply takes the bytes as arguments: bound the span to stay far below engine argument limits.
+  for (let at = start; at < end; at += 8192) {
+    s += String.fromCharCode.apply(null, bytes.subarray(at, Math.min(end, at + 8192)) as unknown as number[]);
   }
-  return latin1.decode(bytes.subarray(start, end));
+  return s;
 }
 
 /** A string with chars <= 0xff as bytes (the inverse of latin1String). */

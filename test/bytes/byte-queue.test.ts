@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { latin1String } from '../../src/bytes/ascii.ts';
 import { ByteQueue } from '../../src/bytes/byte-queue.ts';
 import { ascii, everySplit } from '../helpers/bytes.ts';
 
@@ -37,5 +38,15 @@ describe('ByteQueue', () => {
     const q = new ByteQueue();
     q.push(ascii('ab'));
     assert.throws(() => q.take(3), { code: 'MW_INTERNAL' });
+  });
+});
+
+describe('latin1String', () => {
+  it('maps every byte to the char with the same code, 0x80-0x9f included', () => {
+    const all = Uint8Array.from({ length: 256 * 40 }, (_, i) => i & 0xff);
+    const text = latin1String(all);
+    assert.equal(text.length, all.length);
+    for (let i = 0; i < all.length; i++) assert.equal(text.charCodeAt(i), all[i]);
+    assert.equal(latin1String(all, 0x80, 0x82), '\u0080\u0081');
   });
 });
