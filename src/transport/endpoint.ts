@@ -1,19 +1,8 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { type MesosWireError, mwError } from '../errors.ts';
-import {
-  encodeChunk,
-  encodeLastChunk,
-  encodeResponse,
-  getHeader,
-  HttpDecoder,
-  type HttpDecoderOptions,
-  type HttpHeader,
-  type HttpRequestMessage,
-  MAX_BODY_BYTES_DEFAULT,
-  STATUS_REASONS,
-} from '../http/index.ts';
+import { mwError } from '../errors.ts';
+import { getHeader, type HttpDecoderOptions, type HttpRequestMessage, MAX_BODY_BYTES_DEFAULT } from '../http/index.ts';
 import {
   type ClassifiedMessage,
   classifyRequest,
@@ -29,55 +18,24 @@ import {
   type Upid,
 } from '../libprocess/index.ts';
 import type { ConnectionInfo } from './connection-info.ts';
-import { HttpRouter, type ResponseStream, type RouteResponse } from './http-router.ts';
+import { HttpDateClock } from './http-date.ts';
+import { HttpRouter } from './http-router.ts';
 import { InboundConnection, type InboundDispatcher, type ResponseSlot } from './inbound-connection.ts';
+import type { AnswerHook, InboundMessage, MessageHandler } from './inbound-message.ts';
 import type {
   CloseReport,
   PeerConnection,
   PeerConnectionOptions,
-  ResponseReaderFactory,
   SendCallback,
   SendReceipt,
 } from './peer-connection.ts';
 import { type ExitedEvent, PeerPool } from './peer-pool.ts';
 import { type MesosEra, mesosEra, type ReplyPolicy, repliesToMessage } from './reply-policy.ts';
+import { readResponsesWithHttpDecoder } from './response-reader.ts';
+import { RouteResponder } from './route-responder.ts';
 
-/** A libprocess message received by an endpoint. */
-export interface InboundMessage {
-  /** Sender as Mesos parses it (the empty UPID when the header does not parse). */
-  readonly from: Upid;
-  /** The sender text as sent, and the header it came from. */
-  readonly fromText: string;
-  /** False when Mesos could not parse `fromText` and fell back to the empty UPID. */
-  readonly fromValid: boolean;
-  readonly fromSource: 'Libprocess-From' | 'User-Agent';
-  /** Receiver id (percent-decoded first path segment). */
-  readonly to: string;
-  readonly name: string;
-  /** The body bytes (aliases the received socket data; copy it to keep it past the handler if you mutate). */
-  readonly body: Uint8Array;
-  /** Absolute offsets on the connection: first byte of the request, and just after its last byte. */
-  readonly offset: number;
-  readonly end: number;
-  /** Absolute offset of the first body byte (after the chunk-size line when chunked); undefined without body. */
-  readonly bodyOffset: number | undefined;
-  /** True when a process with id `to` exists here (the 202 case); false for the 404 case. */
-  readonly accepted: boolean;
-  /** The HTTP status this endpoint answered with, or undefined when its era does not answer this sender. */
-  readonly status: 202 | 404 | undefined;
-  readonly connection: ConnectionInfo;
-  /** The decoded request (headers, framing, chunk sizes). */
-  readonly request: HttpRequestMessage;
-}
-
-/** Handles the messages of one process id. Errors thrown here are reported as `'handler-error'`. */
-export type MessageHandler = (message: InboundMessage) => void;
-
-/**
- * Test hook (mocks): how a message is answered when the era answers it: `'send'` (as usual), `'drop'` (no response;
- * later responses still go out in order) or a delay in ms before the response is written (later responses wait).
- */
-export type AnswerHook = (message: InboundMessage) => 'send' | 'drop' | number;
+export type { AnswerHook, InboundMessage, MessageHandler } from './inbound-message.ts';
+export { readResponsesWithHttpDecoder } from './response-reader.ts';
 
 /** Options of `LibprocessEndpoint`. */
 export interface LibprocessEndpointOptions {
@@ -128,35 +86,6 @@ export interface SendOptions {
   style?: MessageStyle;
 }
 
-/** Reads responses on outbound connections with the project's HTTP decoder; bodies are discarded. */
-export const readResponsesWithHttpDecoder: ResponseReaderFactory = (onResponse, onError) => {
-  let failed = false;
-  const decoder = new HttpDecoder(
-    { onMessage: (message) => (message.kind === 'response' ? onResponse(message.status) : undefined) },
-    // Bodies are discarded, never collected: a peer cannot make the sender buffer a large answer.
-    { expect: 'response', streamBodies: true },
-  );
-  return {
-    write(bytes) {
-      if (failed) return;
-      try {
-        decoder.write(bytes);
-      } catch (error) {
-        failed = true;
-        onError(error as MesosWireError);
-      }
-    },
-    end() {
-      if (failed) return;
-      try {
-        decoder.end();
-      } catch {
-        // A response cut off by the close: the messages it answered are reported unanswered.
-      }
-    },
-  };
-};
-
 /**
  * A libprocess endpoint in Node: one port for inbound messages and plain HTTP, plus outbound connections to peers.
  *
@@ -191,8 +120,8 @@ export class LibprocessEndpoint extends EventEmitter {
   private boundPort = 0;
   private listening = false;
   private closing = false;
-  private cachedDate = new Date();
-  private cachedDateAt = 0;
+  private readonly clock = new HttpDateClock();
+  private readonly routes: RouteResponder;
   private readonly localUpids = new Map<string, Upid>();
   // The 202 and 404 answers only change with their Date header (one-second resolution): build them once a second.
   private cannedAt = -1;
@@ -206,6 +135,7 @@ export class LibprocessEndpoint extends EventEmitter {
     this.era = { style: options.style ?? era.style, replies: options.replies ?? era.replies };
     this.peers = new PeerPool({ ...options.outbound, readResponses: readResponsesWithHttpDecoder });
     this.peers.on('exited', (event: ExitedEvent) => this.emit('exited', event));
+    this.routes = new RouteResponder(this.router, this.clock, (error) => this.emit('handler-error', { error }));
     this.dispatcher = {
       dispatch: (request, slot, connection, bodyOffset) => this.dispatch(request, slot, connection, bodyOffset),
       connectionFailed: (connection, error) => this.emit('connection-error', { connection: connection.info, error }),
@@ -423,7 +353,7 @@ export class LibprocessEndpoint extends EventEmitter {
         } else slot.skip();
         return;
       default:
-        this.route(request, body, classified.path, slot, connection);
+        this.routes.serve(request, body, classified.path, slot, connection.info);
     }
   }
 
@@ -531,129 +461,10 @@ export class LibprocessEndpoint extends EventEmitter {
     }
   }
 
-  private route(
-    request: HttpRequestMessage,
-    body: Uint8Array,
-    path: string,
-    slot: ResponseSlot,
-    connection: InboundConnection,
-  ): void {
-    const handler = this.router.match(request.method, path);
-    if (handler === undefined) {
-      slot.send(encodeNotFoundResponse(this.dateOption()));
-      return;
-    }
-    const question = request.target.indexOf('?');
-    const hash = request.target.indexOf('#');
-    const query = question < 0 ? '' : request.target.slice(question + 1, hash > question ? hash : undefined);
-    let streaming = false;
-    const reply = {
-      stream: (status: number, headers: readonly (readonly [string, string])[] = []): ResponseStream => {
-        streaming = true;
-        return this.openStream(slot, status, headers);
-      },
-    };
-    const fail = (error: unknown): void => {
-      this.emit('handler-error', { error });
-      if (!streaming)
-        slot.send(encodeInternalServerErrorResponse(String((error as Error)?.message ?? error), this.dateOption()));
-      else slot.finish();
-    };
-    try {
-      const result = handler(
-        {
-          method: request.method,
-          target: request.target,
-          path,
-          query,
-          headers: request.headers,
-          body,
-          message: request,
-          connection: connection.info,
-        },
-        reply,
-      );
-      const settle = (response: RouteResponse | undefined): void => {
-        try {
-          if (response !== undefined) slot.send(this.encodeRouteResponse(response));
-          else if (!streaming) fail(mwError('MW_INTERNAL', 'route handler returned no response and opened no stream'));
-        } catch (error) {
-          // e.g. a status the encoder refuses; also keeps an async handler's result from becoming unhandled.
-          fail(error);
-        }
-      };
-      if (result instanceof Promise) result.then(settle, fail);
-      else settle(result);
-    } catch (error) {
-      fail(error);
-    }
-  }
-
-  private openStream(
-    slot: ResponseSlot,
-    status: number,
-    headers: readonly (readonly [string, string])[],
-  ): ResponseStream {
-    const head = encodeResponse({
-      status,
-      reason: STATUS_REASONS[status] ?? '',
-      headers: [
-        { name: 'Date', value: this.now().toUTCString() },
-        ...headers.map(([name, value]): HttpHeader => ({ name, value })),
-        { name: 'Transfer-Encoding', value: 'chunked' },
-      ],
-    });
-    slot.write(head);
-    let ended = false;
-    return {
-      write(piece) {
-        if (ended) return false;
-        const bytes = typeof piece === 'string' ? new TextEncoder().encode(piece) : piece;
-        if (bytes.length === 0) return !slot.closed;
-        return slot.write(encodeChunk(bytes));
-      },
-      end() {
-        if (ended) return;
-        ended = true;
-        slot.finish(encodeLastChunk());
-      },
-      get closed() {
-        return ended || slot.closed;
-      },
-    };
-  }
-
-  private encodeRouteResponse(response: RouteResponse): Uint8Array {
-    const body =
-      typeof response.body === 'string'
-        ? new TextEncoder().encode(response.body)
-        : (response.body ?? new Uint8Array(0));
-    return encodeResponse({
-      status: response.status,
-      reason: response.reason ?? STATUS_REASONS[response.status] ?? '',
-      headers: [
-        { name: 'Date', value: this.now().toUTCString() },
-        ...(response.headers ?? []).map(([name, value]): HttpHeader => ({ name, value })),
-        { name: 'Content-Length', value: String(body.length) },
-      ],
-      body,
-    });
-  }
-
-  // The Date header has one-second resolution: reuse one Date per second instead of one per response.
-  private now(): Date {
-    const ms = Date.now();
-    if (ms - this.cachedDateAt >= 1000) {
-      this.cachedDate = new Date(ms);
-      this.cachedDateAt = ms - (ms % 1000);
-    }
-    return this.cachedDate;
-  }
-
   private cannedResponse(accepted: boolean): Uint8Array {
-    const date = this.now();
-    if (this.cannedAt !== this.cachedDateAt) {
-      this.cannedAt = this.cachedDateAt;
+    const date = this.clock.now();
+    if (this.cannedAt !== this.clock.second) {
+      this.cannedAt = this.clock.second;
       this.canned202 = encodeAcceptedResponse({ date });
       this.canned404 = encodeNotFoundResponse({ date });
     }
@@ -661,6 +472,6 @@ export class LibprocessEndpoint extends EventEmitter {
   }
 
   private dateOption(): { date: Date } {
-    return { date: this.now() };
+    return { date: this.clock.now() };
   }
 }

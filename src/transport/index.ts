@@ -3,15 +3,12 @@
 export { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay } from './backoff.ts';
 export type { ConnectionInfo } from './connection-info.ts';
 export {
-  type AnswerHook,
-  type InboundMessage,
   LibprocessEndpoint,
   type LibprocessEndpointOptions,
-  type MessageHandler,
   type OutboundMessage,
-  readResponsesWithHttpDecoder,
   type SendOptions,
 } from './endpoint.ts';
+export { HttpDateClock } from './http-date.ts';
 export {
   HttpRouter,
   type ResponseStream,
@@ -20,6 +17,7 @@ export {
   type RouteRequest,
   type RouteResponse,
 } from './http-router.ts';
+export type { AnswerHook, InboundMessage, MessageHandler } from './inbound-message.ts';
 export {
   type CloseReport,
   formatPeerAddress,
@@ -36,7 +34,9 @@ export {
 export { type ExitedEvent, PeerPool } from './peer-pool.ts';
 export {
   type CapturedMessage,
+  type CaptureMessages,
   type ExtractedMessages,
+  messagesFromCaptureFile,
   messagesFromRawStream,
   nameGlob,
   parseRewrite,
@@ -46,3 +46,4 @@ export {
   replayMessages,
 } from './replay.ts';
 export { type MesosEra, mesosEra, REPLY_POLICIES, type ReplyPolicy, repliesToMessage } from './reply-policy.ts';
+export { readResponsesWithHttpDecoder } from './response-reader.ts';

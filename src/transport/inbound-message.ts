@@ -1,0 +1,40 @@
+import type { HttpRequestMessage } from '../http/index.ts';
+import type { Upid } from '../libprocess/index.ts';
+import type { ConnectionInfo } from './connection-info.ts';
+
+/** A libprocess message received by an endpoint. */
+export interface InboundMessage {
+  /** Sender as Mesos parses it (the empty UPID when the header does not parse). */
+  readonly from: Upid;
+  /** The sender text as sent, and the header it came from. */
+  readonly fromText: string;
+  /** False when Mesos could not parse `fromText` and fell back to the empty UPID. */
+  readonly fromValid: boolean;
+  readonly fromSource: 'Libprocess-From' | 'User-Agent';
+  /** Receiver id (percent-decoded first path segment). */
+  readonly to: string;
+  readonly name: string;
+  /** The body bytes (aliases the received socket data; copy it to keep it past the handler if you mutate). */
+  readonly body: Uint8Array;
+  /** Absolute offsets on the connection: first byte of the request, and just after its last byte. */
+  readonly offset: number;
+  readonly end: number;
+  /** Absolute offset of the first body byte (after the chunk-size line when chunked); undefined without body. */
+  readonly bodyOffset: number | undefined;
+  /** True when a process with id `to` exists here (the 202 case); false for the 404 case. */
+  readonly accepted: boolean;
+  /** The HTTP status this endpoint answered with, or undefined when its era does not answer this sender. */
+  readonly status: 202 | 404 | undefined;
+  readonly connection: ConnectionInfo;
+  /** The decoded request (headers, framing, chunk sizes). */
+  readonly request: HttpRequestMessage;
+}
+
+/** Handles the messages of one process id. Errors thrown here are reported as `'handler-error'`. */
+export type MessageHandler = (message: InboundMessage) => void;
+
+/**
+ * Test hook (mocks): how a message is answered when the era answers it: `'send'` (as usual), `'drop'` (no response;
+ * later responses still go out in order) or a delay in ms before the response is written (later responses wait).
+ */
+export type AnswerHook = (message: InboundMessage) => 'send' | 'drop' | number;
