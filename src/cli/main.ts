@@ -3,6 +3,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { apiCommand } from './commands/api.ts';
 import { decodeCommand } from './commands/decode.ts';
 import { encodeCommand } from './commands/encode.ts';
+import { flowsCommand } from './commands/flows.ts';
 import { listenCommand } from './commands/listen.ts';
 import { mockMasterCommand } from './commands/mock-master.ts';
 import { replayCommand } from './commands/replay.ts';
@@ -25,6 +26,7 @@ const COMMANDS: ((ctx: CliContext) => Command)[] = [
   watchCommand,
   schemaCommand,
   statsCommand,
+  flowsCommand,
 ];
 
 /** Builds the commander program. Each command lives in its own file under commands/. */

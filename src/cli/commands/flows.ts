@@ -1,0 +1,105 @@
+import { Command, Option } from 'commander';
+import { type FlowSummary, FlowTable } from '../../analysis/flows.ts';
+import { readCaptureEvents, sniffCaptureFile } from '../capture-input.ts';
+import { type CliContext, writeText } from '../context.ts';
+import { EXIT, type ExitCode } from '../exit-codes.ts';
+
+/** Options of `mesos-wire flows`. */
+export interface FlowsOptions {
+  format: 'text' | 'json';
+}
+
+/** `mesos-wire flows FILE`: the TCP connections of a capture, with bytes, items and anomalies. */
+export function flowsCommand(ctx: CliContext): Command {
+  return new Command('flows')
+    .description(
+      'List the TCP connections of a pcap/pcapng capture: client and server, first and last packet, bytes and ' +
+        'libprocess messages / HTTP requests / responses / RecordIO records per direction, how each ended, and ' +
+        'the anomalies found on it.',
+    )
+    .argument('<file>', 'pcap or pcapng file')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (file: string, options: FlowsOptions) => {
+      ctx.setExit(await runFlows(file, options, ctx));
+    });
+}
+
+/** Runs the command; returns the exit code (0 clean, 1 input errors, 3 unreadable input). */
+export async function runFlows(file: string, options: FlowsOptions, ctx: CliContext): Promise<ExitCode> {
+  const format = await sniffCaptureFile(file);
+  if (format === 'raw') {
+    ctx.stderr.write(`mesos-wire: ${file} is not a pcap or pcapng capture (MW_CAPTURE_UNKNOWN_FORMAT)\n`);
+    return EXIT.INPUT_ERRORS;
+  }
+  const table = new FlowTable();
+  let errors = 0;
+  const outcome = await readCaptureEvents(
+    file,
+    ctx,
+    (event) => {
+      table.add(event);
+      if (event.type === 'error') errors++;
+    },
+    async () => {},
+  );
+  if (outcome.kind === 'io-error') {
+    ctx.stderr.write(`mesos-wire: cannot read ${file}: ${outcome.message}\n`);
+    return EXIT.IO;
+  }
+  const flows = table.flows();
+  await writeText(
+    ctx.stdout,
+    options.format === 'json' ? `${JSON.stringify({ flows, other: table.other })}\n` : flowsText(flows, table.other),
+  );
+  if (outcome.kind === 'format-error') {
+    ctx.stderr.write(`mesos-wire: ${outcome.code} at file offset ${outcome.offset ?? '?'}: ${outcome.message}\n`);
+    return EXIT.INPUT_ERRORS;
+  }
+  return errors > 0 ? EXIT.INPUT_ERRORS : EXIT.OK;
+}
+
+function directionText(d: FlowSummary['clientToServer']): string {
+  const items = [
+    d.messages > 0 ? `${d.messages} msg` : '',
+    d.requests > 0 ? `${d.requests} req` : '',
+    d.responses > 0 ? `${d.responses} resp` : '',
+    d.records > 0 ? `${d.records} rec` : '',
+  ].filter((s) => s !== '');
+  const gap = d.gapBytes > 0 ? `, ${d.gapBytes} B missing` : '';
+  return `${d.bytes} B${items.length > 0 ? ` ${items.join(' ')}` : ''}${gap}`;
+}
+
+function anomaliesText(anomalies: Record<string, number | undefined>): string {
+  return Object.entries(anomalies)
+    .map(([kind, n]) => (n === 1 ? kind : `${kind} x${n}`))
+    .join(', ');
+}
+
+/** One row per connection, aligned columns, then the anomalies not tied to a connection. */
+export function flowsText(flows: FlowSummary[], other: Record<string, number | undefined>): string {
+  const rows = [['#', 'CLIENT > SERVER', 'FIRST', 'LAST', 'CLIENT->SERVER', 'SERVER->CLIENT', 'END', 'ANOMALIES']];
+  for (const f of flows) {
+    const labels = [f.midstream ? 'midstream' : '', f.encrypted ? 'TLS' : ''].filter((s) => s !== '');
+    rows.push([
+      String(f.connection),
+      `${f.client} > ${f.server}${labels.length > 0 ? ` (${labels.join(', ')})` : ''}`,
+      `${f.firstTime.toISOString()} #${f.firstFrame}`,
+      `${f.lastTime.toISOString()} #${f.lastFrame}`,
+      directionText(f.clientToServer),
+      directionText(f.serverToClient),
+      f.closeReason ?? 'open',
+      anomaliesText(f.anomalies) || '-',
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) =>
+    r
+      .map((cell, i) => (i === 0 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+  const otherText = anomaliesText(other);
+  if (otherText !== '') lines.push('', `not tied to a connection: ${otherText}`);
+  lines.push('', `${flows.length} connection${flows.length === 1 ? '' : 's'}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli } from './helpers.ts';
+
+describe('mesos-wire flows', () => {
+  it('text: one row per connection with times, bytes, items, end and anomalies', async () => {
+    const run = await runCli(['flows', 'fixtures/pcap/sessions/scheduler-api.pcap']);
+    assert.equal(run.status, 0);
+    assert.equal(run.stderr, '');
+    assert.equal(
+      run.stdout.toString(),
+      [
+        '#  CLIENT > SERVER                 FIRST                            LAST                             CLIENT->SERVER  SERVER->CLIENT      END  ANOMALIES',
+        '1  10.0.0.3:47000 > 10.0.0.1:5050  2026-11-27T21:00:00.000000Z #1   2026-11-27T21:00:50.040001Z #51  228 B 1 req     705 B 1 resp 6 rec  fin  heartbeat-missed',
+        '2  10.0.0.3:47001 > 10.0.0.1:5050  2026-11-27T21:00:00.290000Z #9   2026-11-27T21:00:01.400001Z #18  718 B 2 req     162 B 2 resp        fin  -',
+        '3  10.0.0.6:47002 > 10.0.0.1:5050  2026-11-27T21:00:02.000000Z #20  2026-11-27T21:00:02.020001Z #26  243 B 1 req     151 B 1 resp        fin  scheduler-not-subscribed',
+        '4  10.0.0.7:47003 > 10.0.0.1:5050  2026-11-27T21:00:03.000000Z #28  2026-11-27T21:00:03.030001Z #37  175 B 1 req     224 B 1 resp 2 rec  fin  -',
+        '5  10.0.0.8:47004 > 10.0.0.1:5050  2026-11-27T21:00:04.000000Z #39  2026-11-27T21:00:04.020001Z #45  44 B 1 req      128 B 1 resp        fin  -',
+        '',
+        '5 connections',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('json: the flow summaries, gaps and anomalies by kind', async () => {
+    const run = await runCli(['flows', 'fixtures/pcap/generated/gap.pcap', '--format', 'json']);
+    assert.equal(run.status, 0);
+    const { flows, other } = JSON.parse(run.stdout.toString());
+    assert.deepEqual(other, {});
+    assert.deepEqual(flows, [
+      {
+        connection: 1,
+        flow: '10.0.0.1:40000>10.0.0.2:5051',
+        client: '10.0.0.1:40000',
+        server: '10.0.0.2:5051',
+        midstream: false,
+        encrypted: false,
+        firstFrame: 1,
+        firstTime: '2026-11-27T21:00:00.000000Z',
+        lastFrame: 8,
+        lastTime: '2026-11-27T21:00:00.007000Z',
+        closeReason: 'fin',
+        clientToServer: {
+          bytes: 351,
+          messages: 1,
+          requests: 0,
+          responses: 0,
+          records: 0,
+          gapBytes: 100,
+          retransmissions: 0,
+        },
+        serverToClient: {
+          bytes: 162,
+          messages: 0,
+          requests: 0,
+          responses: 2,
+          records: 0,
+          gapBytes: 0,
+          retransmissions: 0,
+        },
+        anomalies: { 'http-incomplete-message': 1, 'tcp-gap': 1, 'http-resync': 1, 'upid-address-mismatch': 1 },
+        errors: 0,
+      },
+    ]);
+  });
+
+  it('a raw stream is not a capture (exit 1); a missing file is an I/O error (exit 3)', async () => {
+    const raw = await runCli(['flows', 'fixtures/raw/libprocess-session.bin']);
+    assert.equal(raw.status, 1);
+    assert.match(raw.stderr, /not a pcap or pcapng capture \(MW_CAPTURE_UNKNOWN_FORMAT\)/);
+    const missing = await runCli(['flows', 'fixtures/pcap/nope.pcap']);
+    assert.equal(missing.status, 3);
+    assert.match(missing.stderr, /cannot read fixtures\/pcap\/nope\.pcap: ENOENT/);
+  });
+});
