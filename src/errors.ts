@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   MW_HTTP_CHUNK_LINE_TOO_LONG: 'A chunk-size line (with its extensions) exceeds maxHeaderBytes.',
   MW_HTTP_BODY_TOO_LARGE: 'A body is larger than maxBodyBytes.',
   MW_HTTP_TRAILERS_TOO_LARGE: 'The trailer section exceeds maxHeaderBytes.',
+  MW_HTTP_TRAILERS_REJECTED: 'Trailer fields follow a chunked body while rejectTrailers is set.',
   MW_HTTP_TRUNCATED: 'The stream ended in the middle of a message.',
   MW_HTTP_UNEXPECTED_RESPONSE_BODY: 'A response that may not carry a body announced one.',
 

@@ -76,6 +76,11 @@ export interface HttpDecoderOptions {
   responseHasNoBody?: (head: HttpResponseHead) => boolean;
   /** Reject status codes missing from STATUS_REASONS (libprocess's response decoder does: `999` fails). */
   rejectUnknownStatus?: boolean;
+  /**
+   * Fail with MW_HTTP_TRAILERS_REJECTED at the first trailer field line, as a libprocess server does (its decoder
+   * fails and the connection is closed; wire-protocol.md §2.1, §6.8). Default false: trailers are decoded as data.
+   */
+  rejectTrailers?: boolean;
 }
 
 /** What each state waits for. */
@@ -212,6 +217,7 @@ export class HttpDecoder {
   readonly #obsFold: boolean;
   readonly #responseHasNoBody: ((head: HttpResponseHead) => boolean) | undefined;
   readonly #rejectUnknownStatus: boolean;
+  readonly #rejectTrailers: boolean;
 
   #state: State = STATE.MESSAGE_START;
   /** Absolute offset just after the last byte written. */
@@ -304,6 +310,7 @@ export class HttpDecoder {
     this.#obsFold = options.lenient?.obsFold === true;
     this.#responseHasNoBody = options.responseHasNoBody;
     this.#rejectUnknownStatus = options.rejectUnknownStatus === true;
+    this.#rejectTrailers = options.rejectTrailers === true;
   }
 
   /** Absolute offset of the next byte to be written (startOffset + bytes written so far). */
@@ -893,6 +900,9 @@ export class HttpDecoder {
    * after the LF is found and materialised at once.
    */
   #parseTrailerLine(buf: Uint8Array, s: number, e: number, delta: number): void {
+    if (this.#rejectTrailers) {
+      throw this.#raise('MW_HTTP_TRAILERS_REJECTED', 'trailer fields after a chunked body', delta + s);
+    }
     const c0 = buf[s];
     const folded = c0 === SP || c0 === HTAB;
     if (folded) {

@@ -127,6 +127,29 @@ describe('HttpDecoder: chunked bodies', () => {
     ]);
   });
 
+  it('Decode trailers (§6.8): rejectTrailers fails at the first trailer line, as a libprocess server does', () => {
+    const message = 'POST /a/b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\nX: y\r\n\r\n';
+    // The next message must not be decoded: the connection is failed.
+    const input = bytes(`${message}POST /a/c HTTP/1.1\r\n\r\n`);
+    const head = [
+      'off=0 request POST /a/b HTTP/1.1 framing=chunked headerBytes=50',
+      '  header Transfer-Encoding: chunked',
+    ];
+    assertEverySplit(
+      input,
+      [...head, 'off=50 chunk size=1', 'off=56 chunk size=0', 'off=59 error MW_HTTP_TRAILERS_REJECTED'],
+      {
+        rejectTrailers: true,
+      },
+    );
+    // Without trailers the option changes nothing.
+    assertEverySplit(
+      bytes('POST /a/b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n'),
+      [...head, 'off=50 chunk size=1', 'off=56 chunk size=0', 'off=61 message body="z" chunks=[1]'],
+      { rejectTrailers: true },
+    );
+  });
+
   it('Transfer-Encoding with another coding before chunked; codings compared case-insensitively', () => {
     const input = 'POST /a HTTP/1.1\r\ntransfer-encoding: gzip, CHUNKED\r\n\r\n1\r\nz\r\n0\r\n\r\n';
     assertEverySplit(bytes(input), [
