@@ -1,4 +1,5 @@
 import { type MesosWireError, mwError } from '../errors.ts';
+import { getHeader } from '../http/types.ts';
 import { parseUpidLikeMesosDetailed, type Upid } from './upid.ts';
 
 /**
@@ -56,10 +57,8 @@ export type Classification = ClassifiedMessage | ClassifiedRequest | ClassifiedR
  * no comma-joining).
  */
 export function lastHeader(head: RequestHeadLike, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  let value: string | undefined;
-  for (const h of head.headers) if (h.name.toLowerCase() === wanted) value = h.value;
-  return value;
+  // getHeader scans a decoded head's bytes without materialising every header string.
+  return getHeader(head, name);
 }
 
 /**
@@ -79,6 +78,8 @@ export function isLibprocessMessage(head: RequestHeadLike): boolean {
  * Returns '' when there is no path (Mesos then answers 400).
  */
 export function targetPath(target: string): string {
+  // Common case (origin-form without query or fragment): the target is the path.
+  if (target.charCodeAt(0) === 0x2f && target.indexOf('?') < 0 && target.indexOf('#') < 0) return target;
   let path = target;
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(path);
   if (scheme !== null) {
@@ -96,6 +97,7 @@ export function targetPath(target: string): string {
  * bytewise like Mesos's std::string.
  */
 export function percentDecode(text: string): string {
+  if (text.indexOf('%') < 0 && text.indexOf('+') < 0) return text;
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -140,7 +142,11 @@ export function classifyRequest(head: RequestHeadLike): Classification {
       error: mwError('MW_LIBPROCESS_BAD_PATH', `request path "${path}" does not start with "/"`, { offset: 0 }),
     };
   }
-  if (!isLibprocessMessage(head)) return { kind: 'request', path };
+  if (head.method !== 'POST') return { kind: 'request', path };
+  // One lookup serves both the message test (§2.2) and the sender (§2.3).
+  const fromHeader = lastHeader(head, 'Libprocess-From');
+  const agent = fromHeader === undefined ? lastHeader(head, 'User-Agent') : undefined;
+  if (fromHeader === undefined && agent?.startsWith('libprocess/') !== true) return { kind: 'request', path };
   const slash = path.indexOf('/', 1);
   const rawId = slash < 0 ? path.slice(1) : path.slice(1, slash);
   const name = slash < 0 ? '' : path.slice(slash + 1);
@@ -157,19 +163,34 @@ export function classifyRequest(head: RequestHeadLike): Classification {
       error: mwError('MW_LIBPROCESS_BAD_PATH', `receiver id: ${e.message}`, { offset: (e.offset ?? 0) + 1 }),
     };
   }
-  const fromHeader = lastHeader(head, 'Libprocess-From');
   let fromText: string;
   let fromSource: SenderSource;
   if (fromHeader !== undefined) {
     fromText = fromHeader.trim();
     fromSource = 'Libprocess-From';
   } else {
-    const agent = lastHeader(head, 'User-Agent') ?? '';
-    fromText = agent.slice(agent.indexOf('libprocess/') + 'libprocess/'.length);
+    const userAgent = agent ?? '';
+    fromText = userAgent.slice(userAgent.indexOf('libprocess/') + 'libprocess/'.length);
     fromSource = 'User-Agent';
   }
-  const { upid: from, valid: fromValid } = parseUpidLikeMesosDetailed(fromText);
+  const { upid: from, valid: fromValid } = parseSenderCached(fromText);
   return { kind: 'message', from, fromText, fromValid, fromSource, to, name, path };
+}
+
+/** Sender texts recently parsed: a stream repeats a handful of senders, and parsing each time is measurable. */
+const SENDER_CACHE_MAX = 256;
+const senderCache = new Map<string, { upid: Upid; valid: boolean }>();
+
+/** `parseUpidLikeMesosDetailed`, remembered per text (bounded); every caller gets its own UPID object. */
+function parseSenderCached(text: string): { upid: Upid; valid: boolean } {
+  let parsed = senderCache.get(text);
+  if (parsed === undefined) {
+    parsed = parseUpidLikeMesosDetailed(text);
+    if (senderCache.size >= SENDER_CACHE_MAX) senderCache.clear();
+    senderCache.set(text, parsed);
+  }
+  // Invalid texts yield the shared frozen EMPTY_UPID, as parsing does; valid ones a fresh copy (callers may mutate).
+  return parsed.valid ? { upid: { ...parsed.upid }, valid: true } : { upid: parsed.upid, valid: false };
 }
 
 const LIBPROCESS_HEADERS_0_21 = 'User-Agent,Connection';
