@@ -5,7 +5,6 @@
  * Never throws on bad input: an unknown name or an undecodable body comes back as the schema-less reading plus the
  * error (a MesosWireError whose `offset` is absolute in the enclosing stream when an offset map is given).
  */
-import '../proto/bundle.ts';
 import { type MesosWireError, mwError } from '../errors.ts';
 import { DECODE_MAX_DEPTH_DEFAULT, decodeWithType, type ProtoMessage } from '../proto/decode.ts';
 import { type JsonNode, parseJsonBytes } from '../proto/json-parse.ts';

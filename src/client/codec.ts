@@ -2,7 +2,6 @@
  * The two encodings of v1 API bodies on the client side: Mesos JSON (exact 64-bit integers both ways) or protobuf.
  * Both decode to the same plain objects (see plain.ts).
  */
-import '../proto/bundle.ts';
 import { mwError } from '../errors.ts';
 import { decodeWithType } from '../proto/decode.ts';
 import { encodeMessage, mesosJsonToMessage } from '../proto/json-read.ts';

@@ -8,7 +8,6 @@ import { decodeWithType, type ProtoMessage } from '../proto/decode.ts';
 import { encodeMessage } from '../proto/json-read.ts';
 import { lookupWireName } from '../proto/registry.ts';
 import { findType, getDefaultRoot, type PbType, pb } from '../proto/schema.ts';
-import '../proto/bundle.ts';
 
 /** A plain message: field name -> value. */
 export type PlainMessage = Record<string, unknown>;

@@ -1,7 +1,6 @@
 // mesos-wire/proto: schemas by wire name, protobuf decoding, schema-less decoding,
 // Mesos JSON both ways, agent resources text, text trees. Importing this module
-// registers the bundled schemas (built on first use).
-import './bundle.ts';
+// needs no registration: the bundled schemas are built on first use.
 
 export { decodeBase64, encodeBase64 } from './base64.ts';
 export { BUNDLE_FILES } from './bundle.ts';

@@ -3,14 +3,16 @@
  *
  * At run time the Root comes from a generated JSON bundle (`src/proto/gen/bundle.json`,
  * written by `scripts/gen-proto-bundle.ts`): parsing a JSON descriptor is several times
- * faster than tokenising .proto text, which matters for CLI start-up. The bundle is read
- * on first use, not on import. Tests and tools may build a Root from .proto text with
- * `buildRootFromSources` instead.
+ * faster than tokenising .proto text, which matters for CLI start-up. The default Root is
+ * built from the bundle on first use, not on import, and needs no registration step (no
+ * side-effect import). Tests and tools may build a Root from .proto text with
+ * `buildRootFromSources` and install it with `setDefaultRoot`.
  *
  * Field names are kept as written (snake_case), as Mesos JSON needs them.
  */
 import protobuf from 'protobufjs';
 import { mwError } from '../errors.ts';
+import { BUNDLE_ROOT_JSON } from './bundle.ts';
 
 /** protobufjs reflection types, re-exported for the other proto modules. */
 export type PbRoot = protobuf.Root;
@@ -146,7 +148,6 @@ function applyProtocScoping(ns: protobuf.Namespace, warnings: string[]): void {
 }
 
 let defaultRoot: PbRoot | undefined;
-let bundleLoader: (() => unknown) | undefined;
 
 /**
  * Packages under `mesos` that nothing outside them refers to and that libprocess decoding
@@ -158,17 +159,7 @@ const DEFERRED_PACKAGES = ['v1', 'master', 'agent'] as const;
 /** Deferred parts of the bundle not built yet, by package name under `mesos`. */
 const pending = new Map<string, protobuf.INamespace>();
 
-/**
- * Registers how to obtain the default bundle (a JSON descriptor as produced by
- * `root.toJSON()`). Called once by `bundle.ts`; tests may call `setDefaultRoot`.
- */
-export function setBundleLoader(loader: () => unknown): void {
-  bundleLoader = loader;
-  defaultRoot = undefined;
-  pending.clear();
-}
-
-/** Replaces the default Root (tests, tools). */
+/** Replaces the default Root (tests, tools); `undefined` goes back to the generated bundle. */
 export function setDefaultRoot(root: PbRoot | undefined): void {
   defaultRoot = root;
   pending.clear();
@@ -176,11 +167,13 @@ export function setDefaultRoot(root: PbRoot | undefined): void {
 
 type NamespaceJson = protobuf.INamespace & { nested?: Record<string, NamespaceJson> };
 
-/** The default Root, built from the generated bundle on first use (see DEFERRED_PACKAGES). */
+/**
+ * The default Root: the one `setDefaultRoot` installed, else the generated bundle, built
+ * on first use (see DEFERRED_PACKAGES).
+ */
 export function getDefaultRoot(): PbRoot {
   if (defaultRoot === undefined) {
-    if (bundleLoader === undefined) throw mwError('MW_INTERNAL', 'no protobuf bundle registered');
-    const json = bundleLoader() as NamespaceJson;
+    const json = BUNDLE_ROOT_JSON as NamespaceJson;
     const mesos = json.nested?.mesos;
     if (mesos?.nested === undefined) defaultRoot = protobuf.Root.fromJSON(json);
     else {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isMesosWireError } from '../../src/errors.ts';
-import '../../src/proto/bundle.ts';
 import { decodeBody, decodeWithType, tryDecodeBody, unknownFieldsOf } from '../../src/proto/decode.ts';
 import { encodeMessage, fromMesosJson } from '../../src/proto/json-read.ts';
 import { toMesosJson } from '../../src/proto/json-write.ts';

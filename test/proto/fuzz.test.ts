@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isMesosWireError } from '../../src/errors.ts';
-import '../../src/proto/bundle.ts';
 import { fromMesosJson } from '../../src/proto/json-read.ts';
 import { parseResources } from '../../src/proto/resources.ts';
 import { findType, getDefaultRoot } from '../../src/proto/schema.ts';

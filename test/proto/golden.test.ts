@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import '../../src/proto/bundle.ts';
 import { decodeWithType } from '../../src/proto/decode.ts';
 import { encodeMessage, fromMesosJson } from '../../src/proto/json-read.ts';
 import { toMesosJson } from '../../src/proto/json-write.ts';

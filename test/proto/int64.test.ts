@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import '../../src/proto/bundle.ts';
 import { decodeWithType } from '../../src/proto/decode.ts';
 import { toBigInt } from '../../src/proto/int64.ts';
 import { encodeMessage, encodePartialMessage, fromMesosJson } from '../../src/proto/json-read.ts';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import '../../src/proto/bundle.ts';
 import { allTypes, getDefaultRoot, pb } from '../../src/proto/schema.ts';
 
 interface ProtocField {

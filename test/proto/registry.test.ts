@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { BUNDLE_PATH, generateBundle } from '../../scripts/gen-proto-bundle.ts';
-import '../../src/proto/bundle.ts';
 import { BUNDLE_FILES } from '../../src/proto/bundle.ts';
 import { MESSAGE_CATALOG } from '../../src/proto/catalog.ts';
 import { listWireNames, lookupWireName, typeForEndpoint } from '../../src/proto/registry.ts';
@@ -14,6 +14,20 @@ describe('schema bundle', () => {
     const { text, warnings } = generateBundle();
     assert.deepEqual(warnings, []);
     assert.ok(readFileSync(BUNDLE_PATH, 'utf8') === text, 'src/proto/gen/bundle.json is stale');
+  });
+
+  it('needs no side-effect import: a fresh process finds types through the registry alone', () => {
+    const script = [
+      "const { lookupWireName, typeForEndpoint } = await import('./src/proto/registry.ts');",
+      "const a = lookupWireName('mesos.internal.RegisterSlaveMessage')?.type?.fullName;",
+      "const b = typeForEndpoint('/api/v1/scheduler', 'event')?.type?.fullName;",
+      "process.stdout.write(a + ' ' + b);",
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: new URL('../..', import.meta.url),
+      encoding: 'utf8',
+    });
+    assert.equal(out, '.mesos.internal.RegisterSlaveMessage .mesos.v1.scheduler.Event');
   });
 
   it('holds the core files', () => {

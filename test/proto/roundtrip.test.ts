@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import '../../src/proto/bundle.ts';
 import { decodeWithType } from '../../src/proto/decode.ts';
 import { encodeMessage, fromMesosJson } from '../../src/proto/json-read.ts';
 import { toMesosJson } from '../../src/proto/json-write.ts';

@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isMesosWireError } from '../../errors.ts';
 import { encodeMessage, MESSAGE_STYLES, type MessageStyle, parseUpid, type Upid } from '../../libprocess/index.ts';
-import '../../proto/bundle.ts';
 import { fromMesosJson } from '../../proto/json-read.ts';
 import { lookupWireName } from '../../proto/registry.ts';
 import { type CliContext, ioMessage } from '../context.ts';

@@ -3,7 +3,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { isMesosWireError, type MesosWireError, mwError } from '../../errors.ts';
 import { formatUpid, MESSAGE_STYLES, type MessageStyle, parseUpid } from '../../libprocess/index.ts';
 // Registers the bundled Mesos schemas, which --json encoding looks names up in.
-import '../../proto/bundle.ts';
 import { type JsonNode, parseJson } from '../../proto/json-parse.ts';
 import { encodeMessage, fromMesosJson, jsonNodeToMessage, missingRequiredFields } from '../../proto/json-read.ts';
 import { lookupWireName } from '../../proto/registry.ts';

@@ -6,7 +6,6 @@
  */
 import { mwError } from '../../errors.ts';
 // The JSON form is read through the bundled `mesos.Resource` schema.
-import '../../proto/bundle.ts';
 import { parseResources, RESERVATION_TYPE, type ResourceMessage, VALUE_TYPE } from '../../proto/resources.ts';
 import type { ReservationInfo, Resource } from './types.ts';
 

@@ -4,7 +4,6 @@
  * bytes as the v1 type (same field numbers, `slave` renamed `agent`); the mock does the same: protobuf bodies are
  * the unversioned encoding, JSON bodies are those bytes decoded as the v1 type and written as Mesos JSON.
  */
-import '../../proto/bundle.ts';
 import { mwError } from '../../errors.ts';
 import { decodeWithType, type ProtoMessage } from '../../proto/decode.ts';
 import { encodeMessage } from '../../proto/json-read.ts';
