@@ -9,7 +9,6 @@ import {
   encodeAcceptedResponse,
   encodeBadRequestResponse,
   encodeInternalServerErrorResponse,
-  encodeMessage,
   encodeNotFoundResponse,
   formatUpid,
   type MessageStyle,
@@ -22,6 +21,7 @@ import { HttpDateClock } from './http-date.ts';
 import { HttpRouter } from './http-router.ts';
 import { InboundConnection, type InboundDispatcher, type ResponseSlot } from './inbound-connection.ts';
 import type { AnswerHook, InboundMessage, MessageHandler } from './inbound-message.ts';
+import { CachedMessageEncoder } from './message-encoder.ts';
 import type {
   CloseReport,
   PeerConnection,
@@ -123,6 +123,7 @@ export class LibprocessEndpoint extends EventEmitter {
   private readonly clock = new HttpDateClock();
   private readonly routes: RouteResponder;
   private readonly localUpids = new Map<string, Upid>();
+  private readonly encoder = new CachedMessageEncoder();
   // The 202 and 404 answers only change with their Date header (one-second resolution): build them once a second.
   private cannedAt = -1;
   private canned202: Uint8Array = new Uint8Array(0);
@@ -290,7 +291,7 @@ export class LibprocessEndpoint extends EventEmitter {
     if (this.closing) throw mwError('MW_TRANSPORT_CLOSED', 'endpoint is closed');
     const to = typeof message.to === 'string' ? parseUpid(message.to) : message.to;
     const from = this.senderUpid(message.from);
-    const bytes = encodeMessage({ name: message.name, from, to, body: message.body }, style ?? this.era.style);
+    const bytes = this.encoder.encode(message.name, from, to, message.body, style ?? this.era.style);
     return { connection: this.outboundFor(to), bytes };
   }
 

@@ -518,8 +518,15 @@ export class PeerConnection extends EventEmitter {
     while (this.queuedMessages > 0 && !this.socketBlocked) {
       const batch: QueuedMessage[] = [];
       let size = 0;
+      // True while every message of the batch follows the previous one in memory (then no copy, see concat).
+      let adjacent = true;
       while (this.queueHead < this.queue.length && (batch.length === 0 || size < this.options.batchBytes)) {
         const message = this.queue[this.queueHead]!;
+        if (adjacent && batch.length > 0 && !follows(batch[batch.length - 1]!.bytes, message.bytes)) {
+          // Several adjacent messages: end the batch here rather than copy them all; otherwise copy from now on.
+          if (batch.length > 1) break;
+          adjacent = false;
+        }
         this.queue[this.queueHead++] = undefined as unknown as QueuedMessage;
         batch.push(message);
         size += message.bytes.length;
@@ -532,7 +539,7 @@ export class PeerConnection extends EventEmitter {
       for (const message of batch) this.expectResponse(message);
       this.stats.messagesWritten += batch.length;
       this.stats.bytesWritten += size;
-      const bytes = batch.length === 1 ? batch[0]!.bytes : concat(batch, size);
+      const bytes = batch.length === 1 ? batch[0]!.bytes : concat(batch, size, adjacent);
       const accepted = socket.write(bytes, (error) => this.onBatchWritten(batch, error));
       if (!accepted) this.socketBlocked = true;
     }
@@ -612,11 +619,22 @@ export class PeerConnection extends EventEmitter {
   }
 }
 
-function concat(batch: QueuedMessage[], size: number): Uint8Array {
+/**
+ * The batch as one byte array. Messages encoded back to back into one slab (see CachedMessageEncoder) are already
+ * adjacent in memory: then the batch is a view of that range, without copying.
+ */
+function concat(batch: QueuedMessage[], size: number, adjacent: boolean): Uint8Array {
+  const first = batch[0]!.bytes;
+  if (adjacent) return new Uint8Array(first.buffer, first.byteOffset, size);
   return Buffer.concat(
     batch.map((message) => message.bytes),
     size,
   );
+}
+
+/** True when `next` starts right where `previous` ends, in the same memory. */
+function follows(previous: Uint8Array, next: Uint8Array): boolean {
+  return next.buffer === previous.buffer && next.byteOffset === previous.byteOffset + previous.length;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { encodeMessage, MESSAGE_STYLES, type Upid } from '../../src/libprocess/index.ts';
+import { CachedMessageEncoder } from '../../src/transport/message-encoder.ts';
+import { cat, toHexString } from '../helpers/bytes.ts';
+
+const MASTER: Upid = { id: 'master', host: '10.0.0.1', port: 5050, hostKind: 'ipv4' };
+const AGENT: Upid = { id: 'slave(1)', host: '10.0.0.2', port: 5051, hostKind: 'ipv4' };
+
+describe('CachedMessageEncoder', () => {
+  it('writes the literal mesos-1.11 bytes, also for the second message from the cached head', () => {
+    const encoder = new CachedMessageEncoder();
+    const expected = (body: string) =>
+      cat(
+        'POST /slave(1)/a.B HTTP/1.1\r\n',
+        'User-Agent: libprocess/master@10.0.0.1:5050\r\n',
+        'Libprocess-From: master@10.0.0.1:5050\r\n',
+        'Connection: Keep-Alive\r\n',
+        'Host: \r\n',
+        'Transfer-Encoding: chunked\r\n',
+        '\r\n',
+        `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      );
+    for (const body of ['xyz', 'q'.repeat(300)]) {
+      const bytes = encoder.encode('a.B', MASTER, AGENT, cat(body), 'mesos-1.11');
+      assert.equal(toHexString(bytes), toHexString(expected(body)));
+    }
+  });
+
+  it('sees a UPID object changed between messages (no stale head)', () => {
+    const encoder = new CachedMessageEncoder();
+    const to = { ...AGENT };
+    encoder.encode('a.B', MASTER, to, cat('x'), 'mesos-1.12');
+    (to as { port: number }).port = 6000;
+    const again = encoder.encode('a.B', MASTER, to, cat('x'), 'mesos-1.12');
+    assert.deepEqual(again, encodeMessage({ name: 'a.B', from: MASTER, to, body: cat('x') }, 'mesos-1.12'));
+  });
+
+  it('throws what encodeMessage throws, every time', () => {
+    const encoder = new CachedMessageEncoder();
+    for (let i = 0; i < 2; i++) {
+      assert.throws(
+        () => encoder.encode('bad name', MASTER, AGENT, cat('x'), 'mesos-1.11'),
+        (e: Error & { code?: string }) => e.code === 'MW_LIBPROCESS_BAD_NAME',
+      );
+    }
+  });
+
+  it('equals encodeMessage for any style, UPIDs, name and body, in any order of messages', () => {
+    const upid = fc.record({
+      id: fc.constantFrom('master', 'slave(1)', 'scheduler-1', ''),
+      host: fc.constantFrom('127.0.0.1', '10.0.0.2', 'agent.example'),
+      port: fc.integer({ min: 0, max: 65535 }),
+      hostKind: fc.constant('ipv4' as const),
+    });
+    const message = fc.record({
+      style: fc.constantFrom(...MESSAGE_STYLES),
+      name: fc.constantFrom('mesos.internal.PingSlaveMessage', 'x', 'a.B'),
+      from: upid,
+      to: upid,
+      body: fc.uint8Array({ maxLength: 300 }),
+    });
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 20 }), (messages) => {
+        const encoder = new CachedMessageEncoder();
+        for (const m of messages) {
+          const hostKind = (u: Upid): Upid => (u.host === 'agent.example' ? { ...u, hostKind: 'hostname' } : u);
+          const from = hostKind(m.from);
+          const to = hostKind(m.to);
+          assert.deepEqual(
+            encoder.encode(m.name, from, to, m.body, m.style),
+            encodeMessage({ name: m.name, from, to, body: m.body }, m.style),
+          );
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
