@@ -881,9 +881,7 @@ export class HttpDecoder {
     while (i < stop && VALUE_CHAR[buf[i]!] !== 0) i++;
     const lf = this.#scanLineEnd(buf, i, stop, delta, 'MW_HTTP_BAD_HEADER_VALUE', 'field value');
     if (lf < 0) return -1;
-    if (this.#fieldCount === 0) {
-      throw this.#raise('MW_HTTP_BAD_HEADER_NAME', 'whitespace before the first field line', delta + s);
-    }
+    this.#checkFoldFollowsField(s, delta);
     if (this.#lastFieldFraming) {
       throw this.#raise(
         'MW_HTTP_OBS_FOLD',
@@ -893,6 +891,13 @@ export class HttpDecoder {
     }
     this.#folded = true;
     return lf;
+  }
+
+  /** A continuation line at buf[s] needs a field line before it to continue. */
+  #checkFoldFollowsField(s: number, delta: number): void {
+    if (this.#fieldCount === 0) {
+      throw this.#raise('MW_HTTP_BAD_HEADER_NAME', 'whitespace before the first field line', delta + s);
+    }
   }
 
   /**
@@ -907,9 +912,7 @@ export class HttpDecoder {
     const folded = c0 === SP || c0 === HTAB;
     if (folded) {
       if (!this.#obsFold) throw this.#raise('MW_HTTP_OBS_FOLD', 'obsolete line folding (RFC 9112 §5.2)', delta + s);
-      if (this.#fieldCount === 0) {
-        throw this.#raise('MW_HTTP_BAD_HEADER_NAME', 'whitespace before the first field line', delta + s);
-      }
+      this.#checkFoldFollowsField(s, delta);
     } else if (++this.#fieldCount > this.#maxHeaderCount) {
       throw this.#raise('MW_HTTP_TOO_MANY_HEADERS', `more than ${this.#maxHeaderCount} fields`, delta + s);
     }
@@ -1010,25 +1013,24 @@ export class HttpDecoder {
     const fieldsEnd = this.#fieldsEndAbs - srcDelta;
     const spanStart = this.#spanStartAbs - srcDelta;
     const spanEnd = this.#spanEndAbs - srcDelta;
+    const Kind = this.#isResponse ? DecodedResponse : DecodedRequest;
+    const msg: DecodedMessage = new Kind(
+      msgAbs,
+      this.#version,
+      headerBytes,
+      src,
+      fieldsStart,
+      fieldsEnd,
+      this.#folded,
+      spanStart,
+      spanEnd,
+    );
     let framing: DecodedMessage['framing'];
-    let msg: DecodedMessage;
-    if (this.#isResponse) {
-      const response = new DecodedResponse(
-        msgAbs,
-        this.#version,
-        headerBytes,
-        src,
-        fieldsStart,
-        fieldsEnd,
-        this.#folded,
-        this.#status,
-        spanStart,
-        spanEnd,
-      );
-      msg = response;
+    if (msg.kind === 'response') {
       const status = this.#status;
+      msg.status = status;
       // RFC 9112 §6.3: 1xx, 204 and 304 end at the blank line whatever their framing headers say.
-      if (status < 200 || status === 204 || status === 304 || this.#responseHasNoBody?.(response) === true) {
+      if (status < 200 || status === 204 || status === 304 || this.#responseHasNoBody?.(msg) === true) {
         framing = 'none';
       } else if (this.#hasTransferEncoding) {
         // RFC 9112 §6.3: a response whose final coding is not chunked runs until the connection closes.
@@ -1039,18 +1041,7 @@ export class HttpDecoder {
         framing = 'until-close';
       }
     } else {
-      msg = new DecodedRequest(
-        msgAbs,
-        this.#version,
-        headerBytes,
-        src,
-        fieldsStart,
-        fieldsEnd,
-        this.#folded,
-        this.#method,
-        spanStart,
-        spanEnd,
-      );
+      msg.method = this.#method;
       if (this.#hasTransferEncoding) {
         if (!this.#chunkedFinal) {
           throw this.#raise(

@@ -35,6 +35,10 @@ abstract class DecodedMessageBase {
   #fieldsEnd: number;
   #folded: boolean;
   #headers: readonly HttpHeader[] | undefined = undefined;
+  // The start-line text kept lazily: the request target or the reason phrase, src[textStart, textEnd).
+  #textStart: number;
+  #textEnd: number;
+  #text: string | undefined = undefined;
 
   constructor(
     offset: number,
@@ -44,6 +48,8 @@ abstract class DecodedMessageBase {
     fieldsStart: number,
     fieldsEnd: number,
     folded: boolean,
+    textStart: number,
+    textEnd: number,
   ) {
     this.offset = offset;
     this.version = version;
@@ -52,6 +58,14 @@ abstract class DecodedMessageBase {
     this.#fieldsStart = fieldsStart;
     this.#fieldsEnd = fieldsEnd;
     this.#folded = folded;
+    this.#textStart = textStart;
+    this.#textEnd = textEnd;
+  }
+
+  /** The target (requests) or reason phrase (responses) as sent, made into a string on first access. */
+  protected startLineText(): string {
+    if (this.#text === undefined) this.#text = internLatin1(this.#src, this.#textStart, this.#textEnd);
+    return this.#text;
   }
 
   /** Header fields in order and case as sent (materialised on first access, then cached). */
@@ -192,38 +206,14 @@ export function internLatin1(b: Uint8Array, s: number, e: number): string {
   return text;
 }
 
-/** A decoded request (head, and once complete, the whole message). */
+/** A decoded request (head, and once complete, the whole message). The decoder sets `method` after construction. */
 export class DecodedRequest extends DecodedMessageBase implements HttpRequestMessage {
   readonly kind = 'request' as const;
-  method: string;
-  #targetSrc: Uint8Array;
-  #targetStart: number;
-  #targetEnd: number;
-  #target: string | undefined = undefined;
-
-  constructor(
-    offset: number,
-    version: '1.0' | '1.1',
-    headerBytes: number,
-    src: Uint8Array,
-    fieldsStart: number,
-    fieldsEnd: number,
-    folded: boolean,
-    method: string,
-    targetStart: number,
-    targetEnd: number,
-  ) {
-    super(offset, version, headerBytes, src, fieldsStart, fieldsEnd, folded);
-    this.method = method;
-    this.#targetSrc = src;
-    this.#targetStart = targetStart;
-    this.#targetEnd = targetEnd;
-  }
+  method = '';
 
   /** The request target exactly as sent. */
   get target(): string {
-    if (this.#target === undefined) this.#target = internLatin1(this.#targetSrc, this.#targetStart, this.#targetEnd);
-    return this.#target;
+    return this.startLineText();
   }
 
   /** Plain data (getters resolved, body as its length) for logging and JSON. */
@@ -232,38 +222,14 @@ export class DecodedRequest extends DecodedMessageBase implements HttpRequestMes
   }
 }
 
-/** A decoded response (head, and once complete, the whole message). */
+/** A decoded response (head, and once complete, the whole message). The decoder sets `status` after construction. */
 export class DecodedResponse extends DecodedMessageBase implements HttpResponseMessage {
   readonly kind = 'response' as const;
-  status: number;
-  #reasonSrc: Uint8Array;
-  #reasonStart: number;
-  #reasonEnd: number;
-  #reason: string | undefined = undefined;
-
-  constructor(
-    offset: number,
-    version: '1.0' | '1.1',
-    headerBytes: number,
-    src: Uint8Array,
-    fieldsStart: number,
-    fieldsEnd: number,
-    folded: boolean,
-    status: number,
-    reasonStart: number,
-    reasonEnd: number,
-  ) {
-    super(offset, version, headerBytes, src, fieldsStart, fieldsEnd, folded);
-    this.status = status;
-    this.#reasonSrc = src;
-    this.#reasonStart = reasonStart;
-    this.#reasonEnd = reasonEnd;
-  }
+  status = 0;
 
   /** The reason phrase as sent (may be empty). */
   get reason(): string {
-    if (this.#reason === undefined) this.#reason = internLatin1(this.#reasonSrc, this.#reasonStart, this.#reasonEnd);
-    return this.#reason;
+    return this.startLineText();
   }
 
   /** Plain data (getters resolved, body as its length) for logging and JSON. */
