@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   MW_LIBPROCESS_NOT_MESSAGE:
     'A request is not a libprocess message (no Libprocess-From and no libprocess/ User-Agent).',
   MW_LIBPROCESS_BAD_NAME: 'A message name cannot be written into a request line.',
+  MW_LIBPROCESS_BAD_QUERY: 'A request query has a malformed percent-escape (libprocess fails the connection).',
 
   // --- RecordIO (src/recordio) ---
   MW_RECORDIO_BAD_LENGTH: 'A RecordIO length line is empty or is not a decimal number.',

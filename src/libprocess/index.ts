@@ -16,6 +16,7 @@ export {
 } from './classify.ts';
 export type { MessageStyle, OutgoingMessage } from './encoder.ts';
 export { encodeMessage, MESSAGE_STYLES, messagePath } from './encoder.ts';
+export { decodeQuery } from './query.ts';
 export type { ResponseOptions, StreamingResponseOptions } from './responses.ts';
 export {
   encodeAcceptedResponse,
