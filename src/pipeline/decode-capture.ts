@@ -119,6 +119,11 @@ class DirectionState {
   }
 }
 
+/** A number per (connection, direction): no string building per packet. */
+function directionKey(connection: number, direction: TcpDirection): number {
+  return connection * 2 + (direction === 'client-to-server' ? 0 : 1);
+}
+
 /**
  * Captures to HTTP messages: packets -> TCP reassembly -> one HttpDecoder per direction.
  *
@@ -132,8 +137,8 @@ export class CaptureDecoder {
   private readonly onEvent: (event: CaptureDecodeEvent) => void;
   private readonly httpOptions: CaptureDecoderOptions['http'];
   private readonly reassembler: TcpReassembler;
-  /** Per `connection direction`. */
-  private readonly directions = new Map<string, DirectionState>();
+  /** Per connection and direction (see directionKey). */
+  private readonly directions = new Map<number, DirectionState>();
   private readonly midstream = new Set<number>();
   /** Connections whose bytes are TLS records: skipped, not parsed as HTTP. */
   private readonly encrypted = new Set<number>();
@@ -164,8 +169,11 @@ export class CaptureDecoder {
     switch (event.kind) {
       case 'data': {
         if (this.encrypted.size > 0 && this.encrypted.has(event.connection)) return;
-        if (!this.directions.has(`${event.connection} ${event.direction}`) && this.looksLikeTls(event)) return;
-        const state = this.direction(event, event.streamOffset);
+        let state = this.directions.get(directionKey(event.connection, event.direction));
+        if (state === undefined) {
+          if (this.looksLikeTls(event)) return;
+          state = this.direction(event, event.streamOffset);
+        }
         state.offsets.push(event.streamOffset);
         state.packets.push({ index: event.packet.index, timestamp: event.packet.timestamp });
         // Bytes that never complete a message (a huge body, junk while resyncing) must not grow this without bound;
@@ -184,7 +192,7 @@ export class CaptureDecoder {
         return;
       case 'gap': {
         this.onEvent(event);
-        const key = `${event.connection} ${event.direction}`;
+        const key = directionKey(event.connection, event.direction);
         const state = this.directions.get(key);
         if (state !== undefined) this.finish(state, 'gap', event.streamOffset, 'gap');
         // A fresh decoder at the offset after the gap, expecting to start inside a message.
@@ -193,7 +201,7 @@ export class CaptureDecoder {
       }
       case 'close':
         for (const direction of ['client-to-server', 'server-to-client'] as const) {
-          const key = `${event.connection} ${direction}`;
+          const key = directionKey(event.connection, direction);
           const state = this.directions.get(key);
           if (state !== undefined) {
             // FIN and RST end an until-close body normally; the end of the capture or an eviction does not.
@@ -242,7 +250,7 @@ export class CaptureDecoder {
   }
 
   private direction(context: StreamContext, startOffset: number): DirectionState {
-    const key = `${context.connection} ${context.direction}`;
+    const key = directionKey(context.connection, context.direction);
     let state = this.directions.get(key);
     if (state === undefined) {
       const disruption = this.midstream.has(context.connection) ? 'midstream' : undefined;

@@ -16,6 +16,13 @@ import { type CaptureDecodeEvent, CaptureDecoder, type CaptureDecoderOptions } f
 import type { DecodedEvent } from './events.ts';
 import { DirectionSession, type SessionOptions, SessionWatch } from './session.ts';
 
+/**
+ * Delivered bytes kept per direction to compare retransmissions with (the TCP default is 64 KiB). Smaller here:
+ * a capture with many busy connections otherwise spends most of its memory on these rings; retransmissions of older
+ * bytes are still counted, just not compared.
+ */
+export const SESSION_RETAIN_BYTES_DEFAULT = 16 * 1024;
+
 /** Options of CaptureSessionDecoder. */
 export interface CaptureSessionOptions extends SessionOptions {
   tcp?: CaptureDecoderOptions['tcp'];
@@ -45,7 +52,7 @@ export class CaptureSessionDecoder {
     this.emit = emit;
     this.options = options;
     this.capture = new CaptureDecoder((event) => this.onCaptureEvent(event), {
-      tcp: options.tcp,
+      tcp: { retainBytes: SESSION_RETAIN_BYTES_DEFAULT, ...options.tcp },
       http: options.http,
       streamBodies: true,
     });

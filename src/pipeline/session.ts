@@ -222,6 +222,8 @@ export class DirectionSession {
   /** Error events emitted (`bodyErrors: 'error'`). */
   errors = 0;
   private pairing = true;
+  /** Sender texts already checked against this connection's source address (most connections carry one). */
+  private checkedSenders: string[] = [];
 
   constructor(
     emit: (event: DecodedEvent) => void,
@@ -684,7 +686,7 @@ export class DirectionSession {
       } else this.checkBody(typed, c.name, offset, packet);
     }
     // Both sender headers: Mesos uses Libprocess-From; a different User-Agent UPID points at a broken client/proxy.
-    if (libprocessFrom !== undefined && userAgent !== undefined) {
+    if (libprocessFrom !== undefined && userAgent !== undefined && userAgent !== `libprocess/${libprocessFrom}`) {
       const at = userAgent.indexOf('libprocess/');
       if (at >= 0) {
         const fromAgent = formatUpid(parseUpidLikeMesos(userAgent.slice(at + 'libprocess/'.length)));
@@ -705,7 +707,10 @@ export class DirectionSession {
         }
       }
     }
-    if (this.sourceAddress !== undefined && c.fromValid) this.checkSenderAddress(c.from, offset, packet);
+    if (this.sourceAddress !== undefined && c.fromValid && !this.checkedSenders.includes(c.fromText)) {
+      if (this.checkedSenders.length < 16) this.checkedSenders.push(c.fromText);
+      this.checkSenderAddress(c.from, offset, packet);
+    }
     if (REGISTRATION_NAMES.has(c.name)) this.checkRegistration(formatUpid(c.from), c.name, offset, packet);
     else if (c.name === 'mesos.scheduler.Call' && typed !== undefined && messageTypeTag(typed) === 'SUBSCRIBE') {
       this.checkRegistration(formatUpid(c.from), 'mesos.scheduler.Call SUBSCRIBE', offset, packet);

@@ -1,0 +1,175 @@
+/**
+ * Full decoding of a generated capture (issue 4 §6): pcap -> TCP reassembly -> HTTP -> libprocess classification ->
+ * protobuf bodies typed by wire name -> 202s paired with their messages -> anomaly checks (the whole session layer,
+ * `CaptureSessionDecoder`), against tshark's HTTP dissection of the same file in the same run:
+ *
+ *   tshark -r FILE -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri
+ *
+ *   node --conditions=mesos-wire-source bench/capture-decode.ts [--mb 128] [--connections 256] [--ooo 0.01]
+ *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 1024] [--node-flags "--max-semi-space-size=1"]
+ *
+ * `--mb 1100` gives a file over 1 GB. The file (generated once into /tmp by a child process, kept for later runs)
+ * holds `--connections` concurrent libprocess connections to the master's port 5050 carrying realistic protobuf
+ * bodies (bench/proto-corpus.ts: status updates, acknowledgements, pings, offers, launches, scheduler calls,
+ * registrations) in Mesos 1.11 framing, cut into 1448-byte segments, each answered by a 202, with 1% reordered and
+ * 1% retransmitted segments (bench/capture-corpus.ts).
+ *
+ * Each side runs in its own process so that peak RSS (the process's max RSS) is its own: mesos-wire in a child
+ * `node` (with `--node-flags`), tshark under /usr/bin/time. Reported: libprocess messages/s (tshark: HTTP requests/s,
+ * the same count on this traffic), the ratio, and both peak RSS figures.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { generateCapture, libprocessMessageBytes } from './capture-corpus.ts';
+
+function arg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+}
+function argText(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+
+const MB = arg('mb', 128);
+const CONNECTIONS = arg('connections', 256);
+const OOO = arg('ooo', 0.01);
+const FILE = argText('file') ?? `/tmp/mesos-wire-capture-decode-${MB}mb-c${CONNECTIONS}-o${OOO}.pcap`;
+const CHUNK_KIB = arg('chunk-kib', 1024);
+
+/** The child that decodes: prints one JSON line with its counts, time and peak RSS. */
+async function childDecode(file: string): Promise<void> {
+  const { CaptureSessionDecoder } = await import('../src/pipeline/decode-sessions.ts');
+  const { readCaptureFile } = await import('../src/pcap/read-file.ts');
+  const counts = { messages: 0, typed: 0, responses: 0, paired: 0, records: 0, diagnostics: 0, errors: 0 };
+  const decoder = new CaptureSessionDecoder((e) => {
+    switch (e.type) {
+      case 'message':
+        counts.messages++;
+        if (e.typed?.kind === 'message' && e.typed.error === undefined) counts.typed++;
+        return;
+      case 'response':
+        counts.responses++;
+        if (e.request !== undefined) counts.paired++;
+        return;
+      case 'record':
+        counts.records++;
+        return;
+      case 'diagnostic':
+        counts.diagnostics++;
+        return;
+      case 'error':
+        counts.errors++;
+        return;
+    }
+  });
+  const started = performance.now();
+  const result = await readCaptureFile(file, (p) => decoder.push(p), { chunkBytes: CHUNK_KIB * 1024 });
+  decoder.end();
+  const seconds = (performance.now() - started) / 1000;
+  const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ ...counts, packets: result.packets, seconds, maxRssMiB })}\n`);
+}
+
+if (process.argv.includes('--child-decode')) {
+  await childDecode(FILE);
+  process.exit(0);
+}
+
+if (process.argv.includes('--generate-only')) {
+  const { buildCorpus } = await import('./proto-corpus.ts');
+  const corpus = buildCorpus(4096).map((b, i) =>
+    libprocessMessageBytes(b.wireName, 'master@10.0.0.1:5050', `slave(${(i % 7) + 1})@10.0.0.2:5051`, b.bytes),
+  );
+  const messages = generateCapture(FILE, MB * 1024 * 1024, {
+    connections: CONNECTIONS,
+    ooo: OOO,
+    serverPort: 5050,
+    message: (_random, index) => corpus[index % corpus.length]!,
+  });
+  process.stdout.write(`generated ${messages} messages\n`);
+  process.exit(0);
+}
+
+if (!existsSync(FILE) || process.argv.includes('--regenerate')) {
+  const started = performance.now();
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, import.meta.filename, ...process.argv.slice(2), '--generate-only', '--file', FILE],
+    { stdio: 'inherit' },
+  );
+  if (child.status !== 0) throw new Error('generation failed');
+  process.stdout.write(`generated ${FILE} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
+const fileMiB = statSync(FILE).size / 1048576;
+process.stdout.write(`file ${FILE}: ${fileMiB.toFixed(1)} MiB\n`);
+
+const nodeFlags = (argText('node-flags') ?? '').split(' ').filter((f) => f !== '');
+const child = spawnSync(
+  process.execPath,
+  [
+    ...process.execArgv,
+    ...nodeFlags,
+    import.meta.filename,
+    '--child-decode',
+    '--file',
+    FILE,
+    '--chunk-kib',
+    String(CHUNK_KIB),
+  ],
+  { encoding: 'utf8', maxBuffer: 1 << 20 },
+);
+if (child.status !== 0) {
+  process.stderr.write(child.stderr);
+  throw new Error('decoding failed');
+}
+const m = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {
+  messages: number;
+  typed: number;
+  responses: number;
+  paired: number;
+  records: number;
+  diagnostics: number;
+  errors: number;
+  packets: number;
+  seconds: number;
+  maxRssMiB: number;
+};
+const ours = m.messages / m.seconds;
+process.stdout.write(
+  `mesos-wire capture -> sessions (node ${[...process.execArgv, ...nodeFlags].join(' ')}, ${CHUNK_KIB} KiB reads): ` +
+    `${m.packets} packets, ${m.messages} messages (${m.typed} typed), ${m.responses} responses (${m.paired} paired), ` +
+    `${m.diagnostics} diagnostics, ${m.errors} errors\n` +
+    `  ${m.seconds.toFixed(2)} s = ${Math.round(ours).toLocaleString('en')} messages/s, ${(fileMiB / m.seconds).toFixed(0)} MiB/s; ` +
+    `peak RSS ${m.maxRssMiB.toFixed(0)} MiB\n`,
+);
+
+if (!process.argv.includes('--no-tshark')) {
+  const probe = spawnSync('tshark', ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    process.stdout.write('tshark not installed: no comparison\n');
+  } else {
+    const started = performance.now();
+    const run = spawnSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        '%M',
+        'sh',
+        '-c',
+        `tshark -r '${FILE}' -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri 2>/dev/null | wc -l`,
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const requests = Number(run.stdout.trim());
+    const rssKiB = Number(run.stderr.trim().split('\n').at(-1));
+    const theirs = requests / seconds;
+    process.stdout.write(
+      `tshark -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri: ${requests} requests in ` +
+        `${seconds.toFixed(2)} s = ${Math.round(theirs).toLocaleString('en')} requests/s; peak RSS ` +
+        `${(rssKiB / 1024).toFixed(0)} MiB (${probe.stdout.split('\n')[0]})\n` +
+        `ratio mesos-wire/tshark: ${(ours / theirs).toFixed(1)}x messages/s\n`,
+    );
+  }
+}
