@@ -329,6 +329,21 @@ describe('HttpDecoder: the decoder_tests.cpp cases (wire-protocol.md §6.1)', ()
     assertEverySplit(input, [...head, 'off=84 message body="hi"']);
   });
 
+  it('StreamingResponse: the head comes with the headers, the body when it arrives, and EOF is clean', () => {
+    const events: string[] = [];
+    const decoder = new HttpDecoder({
+      onHead: (h) => events.push(`head ${h.kind === 'response' ? h.status : ''} ${h.framing}`),
+      onBody: (_h, piece, offset) => events.push(`body ${String.fromCharCode(...piece)} at ${offset}`),
+      onMessage: (m) => events.push(`message ${m.end}`),
+    });
+    decoder.write(bytes(`${response}Content-Length: 2\r\n\r\n`));
+    assert.deepEqual(events, ['head 200 content-length']);
+    decoder.write(bytes('hi'));
+    decoder.end();
+    assert.deepEqual(events, ['head 200 content-length', 'body hi at 101', 'message 103']);
+    assert.equal(decoder.error, undefined);
+  });
+
   it('StreamingResponseFailure: Content-Length 2 but 1 byte then EOF', () => {
     assertEverySplit(bytes(`${response}Content-Length: 2\r\n\r\n1`), [
       'off=0 response HTTP/1.1 200 "OK" framing=content-length(2) headerBytes=101',

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isMesosWireError } from '../../src/errors.ts';
+import { HttpDecoder } from '../../src/http/decoder.ts';
 import { encodeChunk, encodeLastChunk } from '../../src/http/encoder.ts';
+import type { HttpMessage } from '../../src/http/types.ts';
 import {
   encodeAcceptedResponse,
   encodeBadRequestResponse,
@@ -9,11 +11,12 @@ import {
   encodeMessage,
   encodeNotFoundResponse,
   encodeStreamingResponseHead,
+  encodeTextResponse,
   formatHttpDate,
   messagePath,
   parseUpid,
 } from '../../src/libprocess/index.ts';
-import { ascii, cat, hex, toHexString } from '../helpers/bytes.ts';
+import { ascii, cat, everySplit, hex, toHexString } from '../helpers/bytes.ts';
 
 const MASTER = 'master@10.0.0.1:5050';
 const AGENT = 'slave(1)@10.0.0.2:5051';
@@ -194,6 +197,29 @@ describe('libprocess responses (§1.6 example D, §2.4)', () => {
   it('formats the Date header like libprocess', () => {
     assert.equal(formatHttpDate(date), 'Fri, 23 Aug 2024 18:59:00 GMT');
     assert.equal(formatHttpDate(new Date(Date.UTC(2001, 0, 2, 3, 4, 5))), 'Tue, 02 Jan 2001 03:04:05 GMT');
+  });
+  it('encoder_tests.cpp Response: OK("body") decodes to 200 OK, body "body", exactly 3 headers', () => {
+    const out = encodeTextResponse(200, 'body', { date });
+    const expected = ascii(
+      'HTTP/1.1 200 OK\r\nDate: Fri, 23 Aug 2024 18:59:00 GMT\r\n' +
+        'Content-Type: text/plain; charset=utf-8\r\nContent-Length: 4\r\n\r\nbody',
+    );
+    assert.equal(toHexString(out), toHexString(expected));
+    const seen: HttpMessage[] = [];
+    for (const { pieces } of everySplit(out)) {
+      const decoder = new HttpDecoder({ onMessage: (m) => seen.push(m) });
+      for (const piece of pieces) decoder.write(piece);
+      decoder.end();
+    }
+    for (const m of seen) {
+      assert.equal(m.kind === 'response' && `${m.status} ${m.reason}`, '200 OK');
+      assert.equal(String.fromCharCode(...m.body), 'body');
+      assert.deepEqual(
+        m.headers.map((h) => `${h.name}: ${h.value}`),
+        ['Date: Fri, 23 Aug 2024 18:59:00 GMT', 'Content-Type: text/plain; charset=utf-8', 'Content-Length: 4'],
+      );
+    }
+    assert.equal(seen.length, 1 + 2 * (out.length - 1));
   });
   it('Example D: 202 Accepted, 81 bytes', () => {
     const expected = ascii('HTTP/1.1 202 Accepted\r\nDate: Fri, 23 Aug 2024 18:59:00 GMT\r\nContent-Length: 0\r\n\r\n');
