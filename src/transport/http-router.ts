@@ -34,6 +34,11 @@ export interface ResponseStream {
   end(): void;
   /** True once ended or the connection is gone. */
   readonly closed: boolean;
+  /**
+   * Calls `listener` once when the client goes away while the stream is open: its socket closed, or it sent FIN
+   * (half-close). Not called after `end()`. Returns a function removing the listener.
+   */
+  onClose(listener: () => void): () => void;
 }
 
 /** Lets a handler answer with a streaming (chunked) body instead of returning a `RouteResponse`. */

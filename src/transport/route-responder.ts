@@ -124,6 +124,11 @@ export class RouteResponder {
       get closed() {
         return ended || slot.closed;
       },
+      onClose(listener) {
+        return slot.onClose(() => {
+          if (!ended) listener();
+        });
+      },
     };
   }
 

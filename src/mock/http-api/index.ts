@@ -33,8 +33,6 @@ export interface V1ApiOptions {
   operatorHeartbeatIntervalMs?: number;
   /** What GET_FLAGS lists. */
   flags?: Readonly<Record<string, string>>;
-  /** How often streams are checked for clients that went away (default 50 ms). */
-  sweepIntervalMs?: number;
 }
 
 /** The mounted APIs: the two handlers, the leadership switch, and `close()`. */
@@ -45,13 +43,14 @@ export interface V1Apis {
   readonly leadership: Leadership;
   /** Changes leadership (e.g. `{ state: 'redirect', leader: 'host:5050' }`); applies to the next request. */
   setLeadership(leadership: Leadership): void;
-  /** Removes the routes, ends every stream, stops the sweeper. */
+  /** Removes the routes and ends every stream. */
   close(): void;
 }
 
 /**
  * Mounts the scheduler and operator APIs of `simulation` on `router` (every method: non-POST requests get 405
- * as on Mesos). Streams broken by clients are noticed within `sweepIntervalMs` of the transport closing them.
+ * as on Mesos). A client closing its stream's socket (or half-closing it) is noticed at once, through the
+ * transport's `ResponseStream.onClose`: the framework is disconnected and its failover timeout starts.
  */
 export function mountV1Apis(router: HttpRouter, simulation: MasterSimulation, options: V1ApiOptions = {}): V1Apis {
   let leadership: Leadership = options.leadership ?? { state: 'leading' };
@@ -68,11 +67,6 @@ export function mountV1Apis(router: HttpRouter, simulation: MasterSimulation, op
   const operatorHandler: RouteHandler = (request, reply) => operator.handle(request, reply);
   for (const path of SCHEDULER_API_PATHS) router.add('*', path, schedulerHandler);
   for (const path of OPERATOR_API_PATHS) router.add('*', path, operatorHandler);
-  const sweeper = setInterval(() => {
-    scheduler.sweep();
-    operator.sweep();
-  }, options.sweepIntervalMs ?? 50);
-  sweeper.unref();
   return {
     scheduler,
     operator,
@@ -83,7 +77,6 @@ export function mountV1Apis(router: HttpRouter, simulation: MasterSimulation, op
       leadership = next;
     },
     close() {
-      clearInterval(sweeper);
       for (const path of SCHEDULER_API_PATHS) router.remove('*', path);
       for (const path of OPERATOR_API_PATHS) router.remove('*', path);
       scheduler.close();

@@ -83,10 +83,7 @@ export class OperatorApi {
   /** Ends every stream and stops listening to the core. */
   close(): void {
     this.#unsubscribe();
-    for (const stream of [...this.#streams]) {
-      this.#drop(stream);
-      stream.out.end();
-    }
+    for (const stream of [...this.#streams]) this.#drop(stream);
   }
 
   /** The route handler. */
@@ -196,6 +193,8 @@ export class OperatorApi {
     const out = reply.stream(200, [['Content-Type', contentType]]);
     const stream: OperatorStream = { out, contentType, heartbeat: undefined };
     this.#streams.add(stream);
+    // The client's socket closing (or its FIN) ends the stream at once, not at the next write.
+    out.onClose(() => this.#drop(stream));
     const intervalMs = this.#options.heartbeatIntervalMs ?? 15_000;
     const subscribed = {
       type: 'SUBSCRIBED',
@@ -244,5 +243,7 @@ export class OperatorApi {
   #drop(stream: OperatorStream): void {
     if (!this.#streams.delete(stream)) return;
     if (stream.heartbeat !== undefined) clearTimeout(stream.heartbeat);
+    // Releases a half-closed connection (a no-op when the socket is already gone).
+    stream.out.end();
   }
 }

@@ -114,8 +114,8 @@ export class SchedulerApi {
   }
 
   /**
-   * Looks for streams the client broke: their frameworks are disconnected (failover timeout starts). Called
-   * periodically by `mountV1Apis`, and before every call.
+   * Looks for streams the client broke that were not reported yet: their frameworks are disconnected (failover
+   * timeout starts). Streams report their close themselves (`onClose`); this runs before every call as a backstop.
    */
   sweep(): void {
     for (const stream of [...this.#streams.values()]) if (stream.out.closed) this.#broken(stream);
@@ -200,6 +200,9 @@ export class SchedulerApi {
     ]);
     const stream: SchedulerStream = { id, out, contentType, frameworkId: undefined, endedByMaster: false };
     this.#streams.set(id, stream);
+    // A client that closes its socket (or sends FIN) is disconnected at once, as `Master::exited` does for a
+    // broken HTTP connection, not at the next heartbeat write.
+    out.onClose(() => this.#broken(stream));
     const subscribe = call.subscribe as ProtoMessage;
     // v0 and v1 Call.Subscribe number their fields differently (v0 has `force`): evolve FrameworkInfo alone.
     const v1Info = subscribe.framework_info as ProtoMessage;
@@ -241,6 +244,8 @@ export class SchedulerApi {
   /** The client went away: like `Master::exited` for an HTTP framework (failover timeout starts). */
   #broken(stream: SchedulerStream): void {
     if (!this.#streams.delete(stream.id) || stream.endedByMaster) return;
+    // Releases a half-closed connection (a no-op when the socket is already gone).
+    stream.out.end();
     this.#simulation.execute({ type: 'DISCONNECTED', connection: { kind: 'http', stream_id: stream.id } });
   }
 }

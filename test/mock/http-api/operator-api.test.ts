@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { hex } from '../../helpers/bytes.ts';
-import { rawRequest, startTestMaster, type TestMaster } from './harness.ts';
+import { rawRequest, startTestMaster, type TestMaster, waitFor } from './harness.ts';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
@@ -90,5 +91,27 @@ describe('/api/v1 (master operator API) on the mock master', () => {
     assert.equal(answer.status, 200);
     assert.match(answer.text, /"framework_info":\{"user":"root","name":"a-driver",/);
     assert.match(answer.text, /"framework_info":\{"user":"root","name":"an-http-framework",/);
+  });
+
+  test('a SUBSCRIBE stream whose client goes away is dropped at once (heartbeats a minute apart)', async () => {
+    const apis = await startTestMaster({ agents: 0 }, { operatorHeartbeatIntervalMs: 60_000 });
+    const socket = net.connect(apis.port, '127.0.0.1');
+    try {
+      const received: Buffer[] = [];
+      socket.on('data', (data: Buffer) => received.push(data));
+      socket.on('error', () => {});
+      const body = '{"type":"SUBSCRIBE"}';
+      socket.write(
+        `POST /api/v1 HTTP/1.1\r\nHost: m\r\nContent-Type: application/json\r\nContent-Length: ${body.length}` +
+          `\r\n\r\n${body}`,
+      );
+      await waitFor(() => Buffer.concat(received).includes('"type":"HEARTBEAT"'), 'SUBSCRIBED and HEARTBEAT');
+      assert.equal(apis.apis.operator.openStreams, 1);
+      socket.destroy();
+      await waitFor(() => apis.apis.operator.openStreams === 0, 'stream dropped', 2000);
+    } finally {
+      socket.destroy();
+      await apis.close();
+    }
   });
 });

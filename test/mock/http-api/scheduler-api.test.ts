@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
 import { RecordIoDecoder } from '../../../src/recordio/index.ts';
@@ -311,8 +312,9 @@ describe('leadership of the mock master', () => {
 describe('a broken SUBSCRIBE stream', () => {
   let master: TestMaster;
   before(async () => {
-    // The transport notices a client's close when the next record is written: short heartbeats make that quick.
-    master = await startTestMaster({ agents: 0, heartbeatIntervalMs: 50 });
+    // Heartbeats a minute apart: a disconnect noticed within the test comes from the close notification, not from
+    // a failed write.
+    master = await startTestMaster({ agents: 0, heartbeatIntervalMs: 60_000 });
   });
   after(() => master.close());
 
@@ -351,4 +353,37 @@ describe('a broken SUBSCRIBE stream', () => {
     await again.ended();
     assert.deepEqual(await again.next(1), []);
   });
+
+  for (const how of ['closes its socket', 'half-closes its socket (FIN)'] as const) {
+    test(`a client that ${how} is disconnected at once, not at the next heartbeat`, async () => {
+      const socket = net.connect(master.port, '127.0.0.1');
+      const received: Buffer[] = [];
+      const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      try {
+        socket.on('data', (data: Buffer) => received.push(data));
+        socket.on('error', () => {});
+        socket.write(
+          `POST /api/v1/scheduler HTTP/1.1\r\nHost: m\r\nContent-Type: application/json\r\n` +
+            `Content-Length: ${SUBSCRIBE_JSON.length}\r\n\r\n${SUBSCRIBE_JSON}`,
+        );
+        await waitFor(() => Buffer.concat(received).includes('"type":"HEARTBEAT"'), 'SUBSCRIBED and HEARTBEAT');
+        const frameworkId = /"framework_id":\{"value":"([^"]+)"/.exec(Buffer.concat(received).toString())![1]!;
+        assert.equal(master.simulation.frameworkConnection(frameworkId)?.connected, true);
+        const started = Date.now();
+        if (how === 'closes its socket') socket.destroy();
+        else socket.end();
+        // failover_timeout 0: disconnected and removed at once.
+        await waitFor(() => master.simulation.frameworkConnection(frameworkId) === undefined, 'disconnect');
+        assert.ok(Date.now() - started < 2000, `noticed after ${Date.now() - started} ms`);
+        assert.deepEqual(master.apis.scheduler.openStreams, []);
+        if (how !== 'closes its socket') {
+          // After a FIN the master ends the body (last chunk) and closes its side too.
+          await ended;
+          assert.ok(Buffer.concat(received).toString('latin1').endsWith('\r\n0\r\n\r\n'));
+        }
+      } finally {
+        socket.destroy();
+      }
+    });
+  }
 });
