@@ -12,48 +12,15 @@ export class ResponseSlot {
   parts: Uint8Array[] = [];
   /** True once nothing more will be added. */
   done = false;
-  /** True once `write` was used (a streaming response). */
-  private streaming = false;
-  /** Set when the peer went away while this response was still streaming. */
-  private peerGone = false;
-  private closeListeners: (() => void)[] | undefined;
   private readonly connection: InboundConnection;
 
   constructor(connection: InboundConnection) {
     this.connection = connection;
   }
 
-  /** True when the connection can no longer carry this response (or the peer went away from its stream). */
+  /** True when the connection can no longer carry a response. */
   get closed(): boolean {
-    return this.peerGone || this.connection.closed;
-  }
-
-  /**
-   * Calls `listener` once when this response can no longer reach its client: the socket closed, or the peer
-   * half-closed (FIN) while the response was still streaming (libprocess closes a connection at EOF, so a streaming
-   * client that sends FIN has gone). Called at once when already closed. Returns a function removing the listener.
-   */
-  onClose(listener: () => void): () => void {
-    if (this.closed) {
-      queueMicrotask(listener);
-      return () => {};
-    }
-    (this.closeListeners ??= []).push(listener);
-    return () => {
-      const index = this.closeListeners?.indexOf(listener) ?? -1;
-      if (index >= 0) this.closeListeners!.splice(index, 1);
-    };
-  }
-
-  /** @internal The connection closed, or the peer ended while a stream was open: notifies the listeners. */
-  notifyClosed(peerEnded: boolean): void {
-    if (peerEnded) {
-      if (this.done || !this.streaming) return;
-      this.peerGone = true;
-    }
-    const listeners = this.closeListeners;
-    this.closeListeners = undefined;
-    for (const listener of listeners ?? []) listener();
+    return this.connection.closed;
   }
 
   /** Answers with a complete response. */
@@ -73,8 +40,7 @@ export class ResponseSlot {
 
   /** Adds a piece of a streaming response; it goes out once every earlier response is complete. */
   write(bytes: Uint8Array): boolean {
-    if (this.done || this.closed) return false;
-    this.streaming = true;
+    if (this.done || this.connection.closed) return false;
     this.parts.push(bytes);
     this.connection.pump();
     return true;
@@ -144,6 +110,9 @@ export class InboundConnection {
   private failed = false;
   private closedValue = false;
   private bodyOffset: number | undefined;
+  /** True while a received chunk is being decoded: pump() only notes that it is wanted. */
+  private decoding = false;
+  private pumpWanted = false;
 
   constructor(
     socket: net.Socket,
@@ -174,7 +143,6 @@ export class InboundConnection {
     });
     socket.once('close', () => {
       this.closedValue = true;
-      this.notifySlots(false);
       this.dispatcher.connectionClosed(this);
     });
   }
@@ -197,13 +165,28 @@ export class InboundConnection {
   /** Writes every response that is ready, in order, then decides whether to read on, pause or end. */
   pump(): void {
     if (this.closed) return;
+    if (this.decoding) {
+      // Answers given while a chunk is being decoded go out together once it is done (see onData).
+      this.pumpWanted = true;
+      return;
+    }
+    this.pumpWanted = false;
+    // Every ready part leaves in ONE socket write: per-write costs dominate for small answers like 202s.
+    let ready: Uint8Array | Uint8Array[] | undefined;
+    let readyBytes = 0;
     while (this.slotHead < this.slots.length) {
       const slot = this.slots[this.slotHead]!;
-      for (const part of slot.parts) this.socket.write(part);
-      slot.parts = [];
+      for (const part of slot.parts) {
+        if (ready === undefined) ready = part;
+        else if (Array.isArray(ready)) ready.push(part);
+        else ready = [ready, part];
+        readyBytes += part.length;
+      }
+      if (slot.parts.length > 0) slot.parts = [];
       if (!slot.done) break;
       this.slots[this.slotHead++] = undefined as unknown as ResponseSlot;
     }
+    if (ready !== undefined) this.socket.write(Array.isArray(ready) ? Buffer.concat(ready, readyBytes) : ready);
     if (this.slotHead === this.slots.length) {
       this.slots.length = 0;
       this.slotHead = 0;
@@ -217,14 +200,17 @@ export class InboundConnection {
 
   private onData(chunk: Buffer): void {
     if (this.failed) return;
-    // Responses produced while decoding this chunk leave in one write.
-    this.socket.cork();
+    // Responses produced while decoding this chunk leave in one write, after it (see pump).
+    this.decoding = true;
+    let failure: { error: unknown } | undefined;
     try {
       this.decoder.write(chunk);
     } catch (error) {
-      this.fail(error);
+      failure = { error };
     }
-    this.socket.uncork();
+    this.decoding = false;
+    if (failure !== undefined) this.fail(failure.error);
+    else if (this.pumpWanted) this.pump();
   }
 
   private onEnd(): void {
@@ -236,13 +222,7 @@ export class InboundConnection {
       return;
     }
     this.readingDone = true;
-    this.notifySlots(true);
     this.pump();
-  }
-
-  /** Tells the unfinished responses that the socket closed (or, with `peerEnded`, that the peer sent FIN). */
-  private notifySlots(peerEnded: boolean): void {
-    for (let index = this.slotHead; index < this.slots.length; index++) this.slots[index]!.notifyClosed(peerEnded);
   }
 
   private onRequest(request: HttpRequestMessage): void {
