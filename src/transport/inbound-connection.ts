@@ -12,15 +12,48 @@ export class ResponseSlot {
   parts: Uint8Array[] = [];
   /** True once nothing more will be added. */
   done = false;
+  /** True once `write` was used (a streaming response). */
+  private streaming = false;
+  /** Set when the peer went away while this response was still streaming. */
+  private peerGone = false;
+  private closeListeners: (() => void)[] | undefined;
   private readonly connection: InboundConnection;
 
   constructor(connection: InboundConnection) {
     this.connection = connection;
   }
 
-  /** True when the connection can no longer carry a response. */
+  /** True when the connection can no longer carry this response (or the peer went away from its stream). */
   get closed(): boolean {
-    return this.connection.closed;
+    return this.peerGone || this.connection.closed;
+  }
+
+  /**
+   * Calls `listener` once when this response can no longer reach its client: the socket closed, or the peer
+   * half-closed (FIN) while the response was still streaming (libprocess closes a connection at EOF, so a streaming
+   * client that sends FIN has gone). Called at once when already closed. Returns a function removing the listener.
+   */
+  onClose(listener: () => void): () => void {
+    if (this.closed) {
+      queueMicrotask(listener);
+      return () => {};
+    }
+    (this.closeListeners ??= []).push(listener);
+    return () => {
+      const index = this.closeListeners?.indexOf(listener) ?? -1;
+      if (index >= 0) this.closeListeners!.splice(index, 1);
+    };
+  }
+
+  /** @internal The connection closed, or the peer ended while a stream was open: notifies the listeners. */
+  notifyClosed(peerEnded: boolean): void {
+    if (peerEnded) {
+      if (this.done || !this.streaming) return;
+      this.peerGone = true;
+    }
+    const listeners = this.closeListeners;
+    this.closeListeners = undefined;
+    for (const listener of listeners ?? []) listener();
   }
 
   /** Answers with a complete response. */
@@ -40,7 +73,8 @@ export class ResponseSlot {
 
   /** Adds a piece of a streaming response; it goes out once every earlier response is complete. */
   write(bytes: Uint8Array): boolean {
-    if (this.done || this.connection.closed) return false;
+    if (this.done || this.closed) return false;
+    this.streaming = true;
     this.parts.push(bytes);
     this.connection.pump();
     return true;
@@ -143,6 +177,7 @@ export class InboundConnection {
     });
     socket.once('close', () => {
       this.closedValue = true;
+      this.notifySlots(false);
       this.dispatcher.connectionClosed(this);
     });
   }
@@ -222,7 +257,13 @@ export class InboundConnection {
       return;
     }
     this.readingDone = true;
+    this.notifySlots(true);
     this.pump();
+  }
+
+  /** Tells the unfinished responses that the socket closed (or, with `peerEnded`, that the peer sent FIN). */
+  private notifySlots(peerEnded: boolean): void {
+    for (let index = this.slotHead; index < this.slots.length; index++) this.slots[index]!.notifyClosed(peerEnded);
   }
 
   private onRequest(request: HttpRequestMessage): void {
