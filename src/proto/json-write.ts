@@ -8,11 +8,10 @@
  *   `[default = ...]` and not `deprecated`; repeated and map fields only when non-empty;
  * - enums by name; bytes as standard base64 with padding;
  * - integers as plain JSON numbers with full 64-bit precision (bigint, exact);
- * - doubles (and floats, widened) in shortest round-trip form, integral values with a
- *   `.0`, exponents without `+` (`1e21`), infinities as the strings `"Infinity"` and
- *   `"-Infinity"`, NaN as the bare token `NaN` (not valid JSON: Mesos does the same).
- *   RapidJSON's Grisu2 is round-trip exact but in rare cases not the shortest form;
- *   mesos-wire always writes the shortest.
+ * - doubles (and floats, widened) with RapidJSON's Grisu2 digits and layout
+ *   (`double-format.ts`): integral values with a `.0`, exponents without `+` (`1e21`),
+ *   infinities as the strings `"Infinity"` and `"-Infinity"`, NaN as the bare token
+ *   `NaN` (not valid JSON: Mesos does the same).
  *
  * Unknown data stays visible (Mesos drops it): every unknown field of a message
  * (including an enum number the schema does not define, which proto2 keeps as an
@@ -26,6 +25,10 @@
  */
 import { mwError } from '../errors.ts';
 import { encodeBase64 } from './base64.ts';
+import { formatDouble } from './double-format.ts';
+
+export { formatDouble };
+
 import type { ProtoMessage } from './decode.ts';
 import { toBigInt } from './int64.ts';
 import { type PbField, type PbType, pb } from './schema.ts';
@@ -390,22 +393,6 @@ function writeSchemalessField(field: SchemalessField): string {
       break;
   }
   return `${out}}`;
-}
-
-/**
- * A double as Mesos writes it: shortest round-trip digits, `.0` on integral values,
- * exponent without `+`, `-0.0`, `"Infinity"`/`"-Infinity"` strings and a bare `NaN`.
- */
-export function formatDouble(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Number.POSITIVE_INFINITY) return '"Infinity"';
-  if (v === Number.NEGATIVE_INFINITY) return '"-Infinity"';
-  if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
-  if (Number.isInteger(v) && v < 1e21 && v > -1e21) return `${v}.0`;
-  const s = String(v);
-  const e = s.indexOf('e');
-  if (e >= 0) return s[e + 1] === '+' ? s.slice(0, e + 1) + s.slice(e + 2) : s;
-  return s.indexOf('.') >= 0 ? s : `${s}.0`;
 }
 
 const HEX = '0123456789ABCDEF';
