@@ -40,6 +40,11 @@ export interface MesosJsonWriteOptions {
   keyOrder?: 'declaration' | 'alphabetical';
   /** Write `"$unknown"` arrays for unknown fields (default true). */
   unknownFields?: boolean;
+  /**
+   * Rename `slave` to `agent` in field names and `SLAVE` to `AGENT` in enum value names
+   * (default false), as the master does when it returns v0 data as v1 JSON.
+   */
+  agentNames?: boolean;
 }
 
 /** Deepest nesting `toMesosJson` follows (guards against cyclic hand-built objects). */
@@ -75,7 +80,10 @@ const KIND_BY_TYPE: Record<string, number> = {
 };
 
 interface FieldPlan {
+  /** The JSON key (the field name, or its `agent` spelling). */
   name: string;
+  /** The property of the decoded message (the field name). */
+  property: string;
   /** `"name":` */
   key: string;
   kind: number;
@@ -97,13 +105,24 @@ type CompiledWriter = (m: ProtoMessage, depth: number, unknown: boolean) => stri
 interface TypePlan {
   type: PbType;
   alphabetical: boolean;
+  agentNames: boolean;
   fields: FieldPlan[];
   byNumber: Map<number, string>;
   writer: CompiledWriter | undefined;
 }
 
-const plans = new WeakMap<PbType, TypePlan>();
-const alphabeticalPlans = new WeakMap<PbType, TypePlan>();
+/** Plans by variant: bit 0 alphabetical key order, bit 1 agent names. */
+const plansByVariant = [0, 1, 2, 3].map(() => new WeakMap<PbType, TypePlan>());
+
+function agentName(name: string): string {
+  return name.replaceAll('slave', 'agent');
+}
+
+function agentEnumNames(names: Record<number, string>): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const [id, name] of Object.entries(names)) out[Number(id)] = name.replaceAll('SLAVE', 'AGENT');
+  return out;
+}
 
 /** Scalar kind of a resolved field (enum and message included). */
 function kindOf(field: PbField): number {
@@ -114,8 +133,8 @@ function kindOf(field: PbField): number {
   return k;
 }
 
-function planFor(type: PbType, alphabetical: boolean): TypePlan {
-  const cache = alphabetical ? alphabeticalPlans : plans;
+function planFor(type: PbType, alphabetical: boolean, agentNames: boolean): TypePlan {
+  const cache = plansByVariant[(alphabetical ? 1 : 0) + (agentNames ? 2 : 0)]!;
   let plan = cache.get(type);
   if (plan !== undefined) return plan;
   const fields: FieldPlan[] = [];
@@ -124,13 +143,16 @@ function planFor(type: PbType, alphabetical: boolean): TypePlan {
     field.resolve();
     byNumber.set(field.id, field.name);
     const kind = kindOf(field);
-    const enumNames =
+    const declaredNames =
       field.resolvedType instanceof pb.Enum ? (field.resolvedType.valuesById as Record<number, string>) : undefined;
+    const enumNames = agentNames && declaredNames !== undefined ? agentEnumNames(declaredNames) : declaredNames;
+    const name = agentNames ? agentName(field.name) : field.name;
     const messageType = field.resolvedType instanceof pb.Type ? field.resolvedType : undefined;
     const map = field instanceof pb.MapField;
     const f: FieldPlan = {
-      name: field.name,
-      key: `${quoteString(field.name)}:`,
+      name,
+      property: field.name,
+      key: `${quoteString(name)}:`,
       kind,
       repeated: field.repeated,
       map,
@@ -147,7 +169,7 @@ function planFor(type: PbType, alphabetical: boolean): TypePlan {
     fields.push(f);
   }
   if (alphabetical) fields.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  plan = { type, alphabetical, fields, byNumber, writer: undefined };
+  plan = { type, alphabetical, agentNames, fields, byNumber, writer: undefined };
   cache.set(type, plan);
   return plan;
 }
@@ -158,12 +180,12 @@ function planFor(type: PbType, alphabetical: boolean): TypePlan {
  * @throws MesosWireError MW_PROTO_TOO_DEEP on nesting beyond JSON_WRITE_MAX_DEPTH.
  */
 export function toMesosJson(message: ProtoMessage, type: PbType, options: MesosJsonWriteOptions = {}): string {
-  const plan = planFor(type, options.keyOrder === 'alphabetical');
+  const plan = planFor(type, options.keyOrder === 'alphabetical', options.agentNames === true);
   return writerOf(plan)(message, 0, options.unknownFields !== false);
 }
 
 function nestedPlan(f: FieldPlan, parent: TypePlan): TypePlan {
-  if (f.nested === undefined) f.nested = planFor(f.messageType!, parent.alphabetical);
+  if (f.nested === undefined) f.nested = planFor(f.messageType!, parent.alphabetical, parent.agentNames);
   return f.nested;
 }
 
@@ -211,7 +233,7 @@ function compileWriter(plan: TypePlan): CompiledWriter {
   lines.push('if(d>MAX)deep(P);', 'var o="{",c="",v,j;');
   if (plan.alphabetical) lines.push(unknownBlock);
   fields.forEach((f, i) => {
-    const key = JSON.stringify(f.name);
+    const key = JSON.stringify(f.property);
     const key_ = JSON.stringify(f.key);
     lines.push(`v=m[${key}];`);
     if (f.map) {

@@ -4,6 +4,7 @@ import { decodeWithType } from '../../src/proto/decode.ts';
 import { parseJson, parseJsonBytes } from '../../src/proto/json-parse.ts';
 import { encodeMessage, fromMesosJson, mesosJsonToMessage } from '../../src/proto/json-read.ts';
 import { formatDouble, quoteString, toMesosJson } from '../../src/proto/json-write.ts';
+import { findType, getDefaultRoot } from '../../src/proto/schema.ts';
 import { ascii, hex, toHexString } from '../helpers/bytes.ts';
 import { fixtureType } from './fixture-root.ts';
 
@@ -341,6 +342,45 @@ describe('hand-built messages', () => {
     assert.equal(
       toMesosJson({ e1: 7, e2: 'TWO', repeated_enum: [1, 9] }, T),
       '{"e1":7,"e2":"TWO","repeated_enum":["ONE",9]}',
+    );
+  });
+});
+
+describe('Mesos schemas (the bundled proto/)', () => {
+  const mesosType = (name: string) => {
+    const type = findType(getDefaultRoot(), name);
+    assert.ok(type !== undefined, name);
+    return type;
+  };
+
+  it('FrameworkInfo {user,name}: failover_timeout and checkpoint defaults written, deprecated role not', () => {
+    // Decoded from literal bytes: 0a 04 "root" 12 02 "fw".
+    const type = mesosType('mesos.FrameworkInfo');
+    const m = decodeWithType(type, hex('0a04726f6f74 12026677'));
+    assert.equal(toMesosJson(m, type), '{"user":"root","name":"fw","failover_timeout":0.0,"checkpoint":false}');
+    assert.equal(
+      toMesosJson(m, type, { keyOrder: 'alphabetical' }),
+      '{"checkpoint":false,"failover_timeout":0.0,"name":"fw","user":"root"}',
+    );
+  });
+
+  it('agentNames: slave -> agent in field names, SLAVE -> AGENT in enum names (v0 data as v1 JSON)', () => {
+    const type = mesosType('mesos.TaskStatus');
+    const m = mesosJsonToMessage(
+      '{"task_id":{"value":"t"},"state":"TASK_LOST","slave_id":{"value":"S1"},' +
+        '"source":"SOURCE_SLAVE","reason":"REASON_SLAVE_DISCONNECTED"}',
+      type,
+    );
+    assert.equal(
+      toMesosJson(m, type, { agentNames: true }),
+      '{"task_id":{"value":"t"},"state":"TASK_LOST","source":"SOURCE_AGENT","reason":"REASON_AGENT_DISCONNECTED",' +
+        '"agent_id":{"value":"S1"}}',
+    );
+    // The default writer is unchanged after the renaming one ran (separate plans).
+    assert.equal(
+      toMesosJson(m, type),
+      '{"task_id":{"value":"t"},"state":"TASK_LOST","source":"SOURCE_SLAVE","reason":"REASON_SLAVE_DISCONNECTED",' +
+        '"slave_id":{"value":"S1"}}',
     );
   });
 });
