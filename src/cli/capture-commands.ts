@@ -1,0 +1,143 @@
+/**
+ * The capture side of `decode` and `stats` (a pcap or pcapng FILE, detected by content): the commands call these
+ * when `sniffCaptureFile` says the file is a capture.
+ */
+import { FlowTable } from '../analysis/flows.ts';
+import { SessionStats } from '../analysis/session-stats.ts';
+import { TrafficStats } from '../analysis/stats.ts';
+import type { PbType } from '../proto/schema.ts';
+import { readCaptureEvents } from './capture-input.ts';
+import {
+  type CaptureFilterOptions,
+  CaptureJsonArrayWriter,
+  CaptureNdjsonWriter,
+  CaptureTextWriter,
+  type CaptureWriter,
+  captureEventFilter,
+  captureStatsText,
+} from './capture-output.ts';
+import { countEvent } from './commands/stats.ts';
+import { type CliContext, writeText } from './context.ts';
+import type { DecodeEvent } from './events.ts';
+import { EXIT, type ExitCode } from './exit-codes.ts';
+import { stringifyJson } from './render/body.ts';
+import { chalkFor } from './render/color.ts';
+import { statsText } from './render/stats.ts';
+
+/** What `decode` passes for a capture. */
+export interface CaptureDecodeOptions extends CaptureFilterOptions {
+  format: 'text' | 'json' | 'ndjson';
+  hexLimit: number;
+  hex?: boolean;
+  maxRecordBytes?: number;
+  type?: PbType;
+}
+
+function reportOutcome(
+  file: string,
+  ctx: CliContext,
+  outcome: Awaited<ReturnType<typeof readCaptureEvents>>,
+  errors: number,
+): ExitCode {
+  if (outcome.kind === 'io-error') {
+    ctx.stderr.write(`mesos-wire: cannot read ${file}: ${outcome.message}\n`);
+    return EXIT.IO;
+  }
+  if (outcome.kind === 'format-error') {
+    ctx.stderr.write(`mesos-wire: ${outcome.code} at file offset ${outcome.offset ?? '?'}: ${outcome.message}\n`);
+    return EXIT.INPUT_ERRORS;
+  }
+  return errors > 0 ? EXIT.INPUT_ERRORS : EXIT.OK;
+}
+
+/** `decode FILE` on a capture: items as they are decoded (streamed), with flow, time and frame. */
+export async function runCaptureDecode(
+  file: string,
+  options: CaptureDecodeOptions,
+  ctx: CliContext,
+): Promise<ExitCode> {
+  const writer: CaptureWriter =
+    options.format === 'ndjson'
+      ? new CaptureNdjsonWriter()
+      : options.format === 'json'
+        ? new CaptureJsonArrayWriter()
+        : new CaptureTextWriter(chalkFor(ctx.stdout, ctx.env), { hexLimit: options.hexLimit, hex: options.hex });
+  const keep = captureEventFilter(options);
+  let out = '';
+  let errors = 0;
+  const outcome = await readCaptureEvents(
+    file,
+    ctx,
+    (event) => {
+      if (event.type === 'error') errors++;
+      if (event.type === 'open' || event.type === 'close') return;
+      if (keep !== undefined && !keep(event)) return;
+      out += writer.write(event);
+    },
+    async () => {
+      const text = out;
+      out = '';
+      await writeText(ctx.stdout, text);
+    },
+    { maxRecordBytes: options.maxRecordBytes, recordType: options.type },
+  );
+  await writeText(ctx.stdout, out + writer.finish());
+  return reportOutcome(file, ctx, outcome, errors);
+}
+
+/** `stats FILE` on a capture: the raw-stream tables plus flows, frameworks, agents, latencies and diagnostics. */
+export async function runCaptureStats(
+  file: string,
+  options: { format: 'text' | 'json'; type?: PbType },
+  ctx: CliContext,
+): Promise<ExitCode> {
+  const traffic = new TrafficStats();
+  const statuses = new Map<number, number>();
+  const session = new SessionStats();
+  const flows = new FlowTable();
+  const diagnostics = new Map<string, number>();
+  let errors = 0;
+  const outcome = await readCaptureEvents(
+    file,
+    ctx,
+    (event) => {
+      flows.add(event);
+      session.add(event);
+      switch (event.type) {
+        case 'diagnostic':
+          diagnostics.set(event.diagnostic.kind, (diagnostics.get(event.diagnostic.kind) ?? 0) + 1);
+          return;
+        case 'open':
+        case 'close':
+          return;
+        case 'response':
+        case 'stream-end':
+          // Streamed responses are remembered by offset, which repeats across connections: key by connection too.
+          {
+            const shift = (event.connection ?? 0) * 2 ** 40;
+            const moved = { ...event, offset: event.offset + shift, end: event.end + shift };
+            countEvent(traffic, moved as DecodeEvent, statuses);
+          }
+          return;
+        case 'error':
+          errors++;
+          countEvent(traffic, event as DecodeEvent, statuses);
+          return;
+        default:
+          countEvent(traffic, event as unknown as DecodeEvent, statuses);
+      }
+    },
+    async () => {},
+    { recordType: options.type },
+  );
+  if (outcome.kind === 'io-error') return reportOutcome(file, ctx, outcome, errors);
+  const summary = traffic.summary();
+  const capture = session.summary();
+  const diagnosticCounts = Object.fromEntries([...diagnostics.entries()].sort((a, b) => b[1] - a[1]));
+  const text =
+    options.format === 'json'
+      ? `${stringifyJson({ ...summary, ...capture, connections: flows.flows().length, diagnostics: diagnosticCounts })}\n`
+      : `${statsText(summary)}\n${captureStatsText(capture, diagnostics)}${flows.flows().length} connections\n`;
+  await writeText(ctx.stdout, text);
+  return reportOutcome(file, ctx, outcome, errors);
+}

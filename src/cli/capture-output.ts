@@ -1,0 +1,255 @@
+/**
+ * `decode` and `stats` on pcap/pcapng captures: filters, ndjson/json/text output with capture fields, and the
+ * capture sections of stats. The raw-stream renderers (render/) draw the items; this module adds where each item was
+ * seen (`flow`, `time`, `frame`) and renders diagnostics.
+ */
+import type { ChalkInstance } from 'chalk';
+import { messageTypeTag } from '../analysis/body-decode.ts';
+import { bodyIds } from '../analysis/ids.ts';
+import type { SessionStatsSummary } from '../analysis/session-stats.ts';
+import { DIAGNOSTIC_INFO } from '../diagnostics.ts';
+import type { DecodedEvent } from '../pipeline/events.ts';
+import { endpointAddress } from '../pipeline/session.ts';
+import type { DecodeEvent } from './events.ts';
+import { stringifyJson } from './render/body.ts';
+import { type EventWriter, eventJson } from './render/json.ts';
+import { TextWriter } from './render/text.ts';
+
+/** `--name`, `--upid`, `--flow`, `--framework` of `decode` on captures. */
+export interface CaptureFilterOptions {
+  name?: string;
+  upid?: string;
+  flow?: string;
+  framework?: string;
+}
+
+/** `*` any run, `?` one character; everything else literal (case-sensitive, like wire names). */
+export function globToRegExp(glob: string): RegExp {
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
+
+type Item = Extract<DecodedEvent, { type: 'message' | 'request' | 'response' | 'record' }>;
+
+/** The names an item answers to for `--name`: wire name, request path, body type and `Type.TAG`. */
+function itemNames(event: Item): string[] {
+  const names: string[] = [];
+  if (event.type === 'message') names.push(event.name);
+  if (event.type === 'request') names.push(event.target.split('?')[0]!);
+  const typed = event.typed;
+  if (typed?.kind === 'message') {
+    names.push(typed.typeName);
+    const tag = messageTypeTag(typed);
+    if (tag !== undefined) names.push(`${typed.typeName}.${tag}`, tag);
+  }
+  return names;
+}
+
+function flowMatches(flow: string | undefined, wanted: string): boolean {
+  if (flow === undefined) return false;
+  const [source, destination] = flow.split('>');
+  if (!wanted.includes('>')) return source === wanted || destination === wanted;
+  return flow === wanted || `${destination}>${source}` === wanted;
+}
+
+/**
+ * A predicate over decoded events. Items (messages, requests, responses, records) must match every filter given; a
+ * stream end is kept when something of its stream was. `--flow` also selects the diagnostics and errors of that
+ * connection; the item filters (`--name`, `--upid`, `--framework`) hide diagnostics.
+ */
+export function captureEventFilter(options: CaptureFilterOptions): ((event: DecodedEvent) => boolean) | undefined {
+  const { name, upid, flow, framework } = options;
+  if (name === undefined && upid === undefined && flow === undefined && framework === undefined) return undefined;
+  const itemFilter = name !== undefined || upid !== undefined || framework !== undefined;
+  const pattern = name === undefined ? undefined : globToRegExp(name);
+  /** Streams (`connection offset` of their response) something of which was shown. */
+  const shownStreams = new Set<string>();
+  const matches = (event: Item): boolean => {
+    if (flow !== undefined && !flowMatches(event.flow, flow)) return false;
+    if (pattern !== undefined && !itemNames(event).some((n) => pattern.test(n))) return false;
+    if (upid !== undefined) {
+      if (event.type !== 'message') return false;
+      const destination = event.flow === undefined ? undefined : event.flow.slice(event.flow.indexOf('>') + 1);
+      const receiver =
+        destination === undefined
+          ? undefined
+          : `${event.to}@${endpointAddress(destination)}:${destination.slice(destination.lastIndexOf(':') + 1)}`;
+      if (event.from !== upid && receiver !== upid) return false;
+    }
+    if (framework !== undefined && !bodyIds(event.typed).frameworks.includes(framework)) return false;
+    return true;
+  };
+  return (event) => {
+    switch (event.type) {
+      case 'diagnostic':
+        return !itemFilter && (flow === undefined || flowMatches((event.diagnostic as { flow?: string }).flow, flow));
+      case 'open':
+      case 'close':
+        return flow === undefined || flowMatches(event.flow, flow);
+      case 'error':
+        return flow === undefined || flowMatches(event.flow, flow);
+      case 'stream-end':
+        return shownStreams.delete(`${event.connection} ${event.offset}`);
+      default: {
+        if (!matches(event)) return false;
+        if (event.type === 'record' && event.response !== undefined)
+          shownStreams.add(`${event.connection} ${event.response}`);
+        if (event.type === 'response' && event.stream !== undefined)
+          shownStreams.add(`${event.connection} ${event.offset}`);
+        return true;
+      }
+    }
+  };
+}
+
+/** The JSON object of a capture event: the raw-stream object plus `flow`, `time`, `frame` (and more for captures). */
+export function captureEventJson(event: DecodedEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'diagnostic': {
+      const out: Record<string, unknown> = { type: 'diagnostic', ...event.diagnostic };
+      if (event.time !== undefined) out.time = event.time.toISOString();
+      return out;
+    }
+    case 'open':
+      return { ...event, time: event.time.toISOString() };
+    case 'close':
+      return { ...event, time: event.time?.toISOString() ?? null };
+    default: {
+      const out = eventJson(event as unknown as DecodeEvent);
+      if (event.flow !== undefined) {
+        out.flow = event.flow;
+        out.time = event.time?.toISOString() ?? null;
+        out.frame = event.frame ?? null;
+        out.connection = event.connection;
+        out.direction = event.direction;
+        if ('endFrame' in event && event.endFrame !== undefined) out.endFrame = event.endFrame;
+        if (event.type === 'response' && event.requestFrame !== undefined) out.requestFrame = event.requestFrame;
+      }
+      return out;
+    }
+  }
+}
+
+/** Writes capture events in one of the decode formats. */
+export interface CaptureWriter {
+  write(event: DecodedEvent): string;
+  finish(): string;
+}
+
+/** One JSON object per line. */
+export class CaptureNdjsonWriter implements CaptureWriter {
+  write(event: DecodedEvent): string {
+    return `${stringifyJson(captureEventJson(event))}\n`;
+  }
+  finish(): string {
+    return '';
+  }
+}
+
+/** One JSON array, written incrementally. */
+export class CaptureJsonArrayWriter implements CaptureWriter {
+  private count = 0;
+  write(event: DecodedEvent): string {
+    const prefix = this.count++ === 0 ? '[\n' : ',\n';
+    return `${prefix}${stringifyJson(captureEventJson(event))}`;
+  }
+  finish(): string {
+    return this.count === 0 ? '[]\n' : '\n]\n';
+  }
+}
+
+/** Text: each item as the raw-stream text renderer draws it, under a line saying where it was seen. */
+export class CaptureTextWriter implements CaptureWriter {
+  private readonly items: EventWriter;
+  private readonly c: ChalkInstance;
+  private diagnostics = 0;
+
+  constructor(chalk: ChalkInstance, options: ConstructorParameters<typeof TextWriter>[1]) {
+    this.c = chalk;
+    this.items = new TextWriter(chalk, options);
+  }
+
+  write(event: DecodedEvent): string {
+    const c = this.c;
+    switch (event.type) {
+      case 'diagnostic': {
+        this.diagnostics++;
+        const d = event.diagnostic;
+        const { kind, ...fields } = d as Record<string, unknown> & { kind: keyof typeof DIAGNOSTIC_INFO };
+        const where = fields.frame === undefined ? '' : `#${fields.frame} `;
+        const details = Object.entries(fields)
+          .filter(([k]) => k !== 'frame')
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
+        return `${c.dim(where)}${c.yellow(`${DIAGNOSTIC_INFO[kind].title} (${kind})`)}: ${details}\n`;
+      }
+      case 'open':
+      case 'close':
+        return '';
+      default: {
+        const text = this.items.write(event as unknown as DecodeEvent);
+        if (event.flow === undefined || text === '') return text;
+        const where = `#${event.frame ?? '?'} ${event.time?.toISOString() ?? ''} ${event.flow}`;
+        return `${c.dim(where)}\n${text}`;
+      }
+    }
+  }
+
+  finish(): string {
+    const summary = this.items.finish();
+    return this.diagnostics === 0 ? summary : `${summary.trimEnd()}, ${this.diagnostics} diagnostics\n`;
+  }
+}
+
+/** The capture sections of `stats` text: per flow, framework, agent, latencies, diagnostics by kind. */
+export function captureStatsText(s: SessionStatsSummary, diagnostics: Map<string, number>): string {
+  const lines: string[] = [];
+  const table = (title: string, key: string, rows: { key: string; items: number; wireBytes: number }[]) => {
+    if (rows.length === 0) return;
+    const body = [[key, 'ITEMS', 'WIRE BYTES'], ...rows.map((r) => [r.key, String(r.items), String(r.wireBytes)])];
+    const widths = body[0]!.map((_, i) => Math.max(...body.map((r) => r[i]!.length)));
+    lines.push(title);
+    for (const r of body)
+      lines.push(`  ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`);
+    lines.push('');
+  };
+  table('by flow', 'FLOW', s.flows);
+  table('by framework (ids in typed bodies)', 'FRAMEWORK', s.frameworks);
+  table('by agent (ids in typed bodies)', 'AGENT', s.agents);
+  const lat = s.latencies;
+  const rows: [string, typeof lat.offerToAccept][] = [
+    ['offer -> accept', lat.offerToAccept],
+    ['launch -> TASK_RUNNING', lat.launchToRunning],
+    ['status update -> ack', lat.updateToAcknowledgement],
+  ];
+  const ms = (v: number | null) => (v === null ? '-' : String(v));
+  const body = [
+    ['LATENCY (ms)', 'COUNT', 'P50', 'P90', 'P99', 'MAX', 'UNMATCHED'],
+    ...rows.map(([name, l]) => [
+      name,
+      String(l.count),
+      ms(l.p50),
+      ms(l.p90),
+      ms(l.p99),
+      ms(l.max),
+      String(l.unmatched),
+    ]),
+  ];
+  const widths = body[0]!.map((_, i) => Math.max(...body.map((r) => r[i]!.length)));
+  lines.push('latencies between related messages');
+  for (const r of body)
+    lines.push(`  ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`);
+  lines.push('');
+  if (diagnostics.size > 0) {
+    lines.push('diagnostics by kind');
+    const sorted = [...diagnostics.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const w = Math.max(4, ...sorted.map(([k]) => k.length));
+    lines.push(`  ${'KIND'.padEnd(w)}  COUNT`);
+    for (const [kind, n] of sorted) lines.push(`  ${kind.padEnd(w)}  ${String(n).padStart(5)}`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
