@@ -159,3 +159,74 @@ export function unknownFieldsOf(message: ProtoMessage): readonly Uint8Array[] {
   const u = (message as { $unknowns?: Uint8Array[] }).$unknowns;
   return u ?? [];
 }
+
+/** A field the schema knows that arrived in a form the decoder could not use (it is kept as unknown). */
+export interface FieldAnomaly {
+  /** Dotted path of field names from the top message (`update.status.source`), array items as `[i]`. */
+  path: string;
+  number: number;
+  /**
+   * `wire-type`: sent with a wire type the field's type cannot have (C++ protobuf, like
+   * protobufjs, then keeps it as an unknown field); `enum-value`: an enum number the schema
+   * does not define (proto2 keeps it as an unknown field).
+   */
+  kind: 'wire-type' | 'enum-value';
+  wireType: number;
+  /** The wire type the field is declared with (2 is also accepted for packable repeated fields). */
+  expectedWireType: number;
+}
+
+const WIRE_TYPE_OF: Readonly<Record<string, number>> = {
+  double: 1,
+  fixed64: 1,
+  sfixed64: 1,
+  float: 5,
+  fixed32: 5,
+  sfixed32: 5,
+  string: 2,
+  bytes: 2,
+};
+
+function expectedWireType(field: PbType['fieldsArray'][number]): number {
+  if (field instanceof pb.MapField) return 2;
+  if (field.resolvedType instanceof pb.Type) return (field as { delimited?: boolean }).delimited === true ? 3 : 2;
+  return WIRE_TYPE_OF[field.type] ?? 0;
+}
+
+/**
+ * Known fields that a decoded message (and its nested messages) kept as unknown: a wrong
+ * wire type, or an undefined enum number. Decoding accepts both silently, as Mesos does;
+ * this lists them so that a diagnostic can name them. Empty for a clean message.
+ */
+export function fieldAnomalies(message: ProtoMessage, type: PbType, path = ''): FieldAnomaly[] {
+  const out: FieldAnomaly[] = [];
+  for (const raw of unknownFieldsOf(message)) {
+    const { fields } = decodeSchemaless(raw, { guessNested: false });
+    for (const f of fields) {
+      const field = type.fieldsById[f.number];
+      if (field === undefined) continue;
+      field.resolve();
+      const expected = expectedWireType(field);
+      const packed = field.repeated && f.wireType === 2 && expected !== 2;
+      const kind = f.wireType === expected || packed ? 'enum-value' : 'wire-type';
+      out.push({ path: path + field.name, number: f.number, kind, wireType: f.wireType, expectedWireType: expected });
+    }
+  }
+  for (const field of type.fieldsArray) {
+    if (!(field.resolvedType instanceof pb.Type) || !Object.hasOwn(message, field.name)) continue;
+    const value = message[field.name];
+    const nested = field.resolvedType;
+    if (field instanceof pb.MapField) {
+      for (const [k, v] of Object.entries(value as Record<string, ProtoMessage>)) {
+        out.push(...fieldAnomalies(v, nested, `${path}${field.name}[${k}].`));
+      }
+    } else if (field.repeated) {
+      (value as ProtoMessage[]).forEach((v, i) => {
+        out.push(...fieldAnomalies(v, nested, `${path}${field.name}[${i}].`));
+      });
+    } else if (value != null) {
+      out.push(...fieldAnomalies(value as ProtoMessage, nested, `${path}${field.name}.`));
+    }
+  }
+  return out;
+}

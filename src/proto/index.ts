@@ -12,6 +12,8 @@ export {
   type DecodeOptions,
   decodeBody,
   decodeWithType,
+  type FieldAnomaly,
+  fieldAnomalies,
   type ProtoMessage,
   tryDecodeBody,
   unknownFieldsOf,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isMesosWireError } from '../../src/errors.ts';
-import { decodeBody, decodeWithType, tryDecodeBody, unknownFieldsOf } from '../../src/proto/decode.ts';
+import { decodeBody, decodeWithType, fieldAnomalies, tryDecodeBody, unknownFieldsOf } from '../../src/proto/decode.ts';
 import { encodeMessage, fromMesosJson } from '../../src/proto/json-read.ts';
 import { toMesosJson } from '../../src/proto/json-write.ts';
 import { listWireNames, lookupWireName } from '../../src/proto/registry.ts';
@@ -125,6 +125,19 @@ describe('decodeBody', () => {
     );
     // and they survive a binary round trip
     assert.equal(toHexString(encodeMessage(m, T)).length, toHexString(bytes).length);
+  });
+
+  it('fieldAnomalies names known fields kept as unknown: wrong wire types and undefined enum numbers, nested too', () => {
+    const T = findType(getDefaultRoot(), 'mesos.TaskStatus')!;
+    // task_id "a", state 1, healthy (8) as len, source (9) = 77, check_status (15) {type (1) = 99, command (2) as varint}
+    const m = decodeWithType(T, hex('0a 03 0a 01 61 | 10 01 | 42 01 00 | 48 4d | 7a 04 08 63 10 05'));
+    assert.deepEqual(fieldAnomalies(m, T), [
+      { path: 'healthy', number: 8, kind: 'wire-type', wireType: 2, expectedWireType: 0 },
+      { path: 'source', number: 9, kind: 'enum-value', wireType: 0, expectedWireType: 0 },
+      { path: 'check_status.type', number: 1, kind: 'enum-value', wireType: 0, expectedWireType: 0 },
+      { path: 'check_status.command', number: 2, kind: 'wire-type', wireType: 0, expectedWireType: 2 },
+    ]);
+    assert.deepEqual(fieldAnomalies(decodeWithType(T, hex('0a 03 0a 01 61 | 10 01')), T), []);
   });
 });
 
