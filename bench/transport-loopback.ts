@@ -19,6 +19,7 @@
  *   not coalesce does), no decoding.
  */
 import net from 'node:net';
+import os from 'node:os';
 import { HttpDecoder } from '../src/http/index.ts';
 import { classifyRequest, encodeMessage, makeUpid } from '../src/libprocess/index.ts';
 import { LibprocessEndpoint } from '../src/transport/index.ts';
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
   const messageBytes = encodedStream(1, 5051).length;
   process.stdout.write(
     `transport-loopback: ${MESSAGES} messages of ${messageBytes} bytes (${BODY}-byte body), ${ROUNDS} rounds, ` +
-      `medians; node ${process.version}\n`,
+      `medians; node ${process.version}; load average ${loadAverage()}\n`,
   );
   // One warm-up pass of each path so that the measured rounds run optimised code.
   await transportRate(1);
@@ -191,6 +192,12 @@ async function main(): Promise<void> {
       );
     }
   }
+  process.stdout.write(`load average at the end: ${loadAverage()}\n`);
+}
+
+/** The machine's 1-minute load average and CPU count: other work on the machine changes the wall-clock rows. */
+function loadAverage(): string {
+  return `${os.loadavg()[0]!.toFixed(2)} on ${os.availableParallelism()} CPUs`;
 }
 
 function fmt(rate: number): string {
