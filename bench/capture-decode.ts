@@ -7,6 +7,7 @@
  *
  *   node --conditions=mesos-wire-source bench/capture-decode.ts [--mb 128] [--connections 256] [--ooo 0.01]
  *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 1024] [--node-flags "--max-semi-space-size=1"]
+ *        [--dist DIR]   (decode with a compiled build: npx tsc -p tsconfig.build.json --outDir DIR)
  *
  * `--mb 1100` gives a file over 1 GB. The file (generated once into /tmp by a child process, kept for later runs)
  * holds `--connections` concurrent libprocess connections to the master's port 5050 carrying realistic protobuf
@@ -19,7 +20,9 @@
  * the same count on this traffic), the ratio, and both peak RSS figures.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateCapture, libprocessMessageBytes } from './capture-corpus.ts';
 
 function arg(name: string, fallback: number): number {
@@ -71,6 +74,26 @@ async function childDecode(file: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ ...counts, packets: result.packets, seconds, maxRssMiB })}\n`);
 }
 
+/** The decoding child for a compiled build, as plain JavaScript (same counting as childDecode). */
+const DIST_CHILD = `
+const [dist, file, chunkKiB] = process.argv.slice(2);
+const { CaptureSessionDecoder } = await import(dist + '/pipeline/decode-sessions.js');
+const { readCaptureFile } = await import(dist + '/pcap/read-file.js');
+const counts = { messages: 0, typed: 0, responses: 0, paired: 0, records: 0, diagnostics: 0, errors: 0 };
+const decoder = new CaptureSessionDecoder((e) => {
+  if (e.type === 'message') { counts.messages++; if (e.typed?.kind === 'message' && e.typed.error === undefined) counts.typed++; }
+  else if (e.type === 'response') { counts.responses++; if (e.request !== undefined) counts.paired++; }
+  else if (e.type === 'record') counts.records++;
+  else if (e.type === 'diagnostic') counts.diagnostics++;
+  else if (e.type === 'error') counts.errors++;
+});
+const started = performance.now();
+const result = await readCaptureFile(file, (p) => decoder.push(p), { chunkBytes: Number(chunkKiB) * 1024 });
+decoder.end();
+const seconds = (performance.now() - started) / 1000;
+console.log(JSON.stringify({ ...counts, packets: result.packets, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+`;
+
 if (process.argv.includes('--child-decode')) {
   await childDecode(FILE);
   process.exit(0);
@@ -105,20 +128,18 @@ const fileMiB = statSync(FILE).size / 1048576;
 process.stdout.write(`file ${FILE}: ${fileMiB.toFixed(1)} MiB\n`);
 
 const nodeFlags = (argText('node-flags') ?? '').split(' ').filter((f) => f !== '');
-const child = spawnSync(
-  process.execPath,
-  [
-    ...process.execArgv,
-    ...nodeFlags,
-    import.meta.filename,
-    '--child-decode',
-    '--file',
-    FILE,
-    '--chunk-kib',
-    String(CHUNK_KIB),
-  ],
-  { encoding: 'utf8', maxBuffer: 1 << 20 },
-);
+const dist = argText('dist');
+let childArgs: string[];
+if (dist === undefined) {
+  childArgs = [...process.execArgv, ...nodeFlags, import.meta.filename, '--child-decode', '--file', FILE];
+  childArgs.push('--chunk-kib', String(CHUNK_KIB));
+} else {
+  // A plain .mjs child: running this .ts file would load the type stripper (tens of MiB) into the measured process.
+  const script = join(tmpdir(), 'mesos-wire-capture-decode-child.mjs');
+  writeFileSync(script, DIST_CHILD);
+  childArgs = [...nodeFlags, script, dist, FILE, String(CHUNK_KIB)];
+}
+const child = spawnSync(process.execPath, childArgs, { encoding: 'utf8', maxBuffer: 1 << 20 });
 if (child.status !== 0) {
   process.stderr.write(child.stderr);
   throw new Error('decoding failed');
@@ -137,7 +158,8 @@ const m = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {
 };
 const ours = m.messages / m.seconds;
 process.stdout.write(
-  `mesos-wire capture -> sessions (node ${[...process.execArgv, ...nodeFlags].join(' ')}, ${CHUNK_KIB} KiB reads): ` +
+  `mesos-wire capture -> sessions (${argText('dist') === undefined ? 'sources' : `build ${argText('dist')}`}, node ` +
+    `${[...(dist === undefined ? process.execArgv : []), ...nodeFlags].join(' ') || '(no flags)'}, ${CHUNK_KIB} KiB reads): ` +
     `${m.packets} packets, ${m.messages} messages (${m.typed} typed), ${m.responses} responses (${m.paired} paired), ` +
     `${m.diagnostics} diagnostics, ${m.errors} errors\n` +
     `  ${m.seconds.toFixed(2)} s = ${Math.round(ours).toLocaleString('en')} messages/s, ${(fileMiB / m.seconds).toFixed(0)} MiB/s; ` +
