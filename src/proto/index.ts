@@ -49,6 +49,7 @@ export {
 } from './registry.ts';
 export {
   coalesceRanges,
+  combineResources,
   formatResources,
   formatScalar,
   type ParseResourcesOptions,

@@ -242,7 +242,11 @@ function validate(r: ResourceMessage, offset: number): void {
 }
 
 /**
- * Parses agent resources text (the simple form or a JSON array of Resource).
+ * Parses agent resources text (the simple form or a JSON array of Resource) into one
+ * Resource per token, in text order, validated as `Resources::parse` validates them.
+ * Tokens are not combined: `cpus:1;cpus:2` gives two resources and `cpus:0` one (callers
+ * can tell what the text named). `combineResources` gives the combined `Resources` value
+ * that `Resources::parse` returns.
  * @throws MesosWireError MW_RESOURCES_PARSE with the offset of the token at fault.
  */
 export function parseResources(text: string, options: ParseResourcesOptions = {}): ResourceMessage[] {
@@ -265,6 +269,59 @@ export function parseResources(text: string, options: ParseResourcesOptions = {}
     types.set(resource.name, resource.type);
   }
   return parsed.map((p) => p.resource);
+}
+
+/** Scalars are added in fixed point with three decimals, as Mesos's `Value::Scalar` arithmetic does. */
+function addScalars(a: number, b: number): number {
+  return (Math.round(a * 1000) + Math.round(b * 1000)) / 1000;
+}
+
+function isEmptyResource(r: ResourceMessage): boolean {
+  if (r.type === VALUE_TYPE.SCALAR) return Math.round((r.scalar?.value ?? 0) * 1000) === 0;
+  if (r.type === VALUE_TYPE.RANGES) return (r.ranges?.range ?? []).length === 0;
+  if (r.type === VALUE_TYPE.SET) return (r.set?.item ?? []).length === 0;
+  return false;
+}
+
+/** Everything but the value, for deciding whether two resources add up into one. */
+function identityKey(r: ResourceMessage): string {
+  const { scalar: _s, ranges: _r, set: _i, ...rest } = r;
+  return JSON.stringify(rest, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
+/**
+ * Resources combined as Mesos's `Resources::add` combines them (what `Resources::parse`
+ * returns): empty ones (scalar 0, no ranges, no set items) are dropped, and a resource
+ * equal to an earlier one in everything but its value is added to it (scalars in
+ * three-decimal fixed point, ranges coalesced, sets united). Shared resources and disks
+ * with a persistence or source are kept apart (Mesos has further rules for those).
+ */
+export function combineResources(resources: readonly ResourceMessage[]): ResourceMessage[] {
+  const out: ResourceMessage[] = [];
+  const byKey = new Map<string, ResourceMessage>();
+  for (const r of resources) {
+    if (isEmptyResource(r)) continue;
+    const disk = r.disk as { persistence?: unknown; source?: unknown } | undefined;
+    const separate = r.shared != null || disk?.persistence != null || disk?.source != null;
+    const key = separate ? undefined : identityKey(r);
+    const into = key === undefined ? undefined : byKey.get(key);
+    if (into === undefined) {
+      const copy: ResourceMessage = { ...r };
+      if (r.scalar !== undefined) copy.scalar = { ...r.scalar };
+      if (r.ranges !== undefined) copy.ranges = { range: r.ranges.range.map((x) => ({ ...x })) };
+      if (r.set !== undefined) copy.set = { item: [...r.set.item] };
+      out.push(copy);
+      if (key !== undefined) byKey.set(key, copy);
+    } else if (r.type === VALUE_TYPE.SCALAR) {
+      into.scalar = { value: addScalars(into.scalar?.value ?? 0, r.scalar?.value ?? 0) };
+    } else if (r.type === VALUE_TYPE.RANGES) {
+      into.ranges = { range: coalesceRanges([...(into.ranges?.range ?? []), ...(r.ranges?.range ?? [])]) };
+    } else if (r.type === VALUE_TYPE.SET) {
+      const items = into.set?.item ?? [];
+      into.set = { item: [...items, ...(r.set?.item ?? []).filter((x) => !items.includes(x))] };
+    }
+  }
+  return out;
 }
 
 /** A scalar as Mesos prints it (up to 15 significant digits, no trailing zeros). */

@@ -5,6 +5,7 @@ import { encodeMessage } from '../../src/proto/json-read.ts';
 import { toMesosJson } from '../../src/proto/json-write.ts';
 import {
   coalesceRanges,
+  combineResources,
   formatResources,
   formatScalar,
   parseResources,
@@ -120,6 +121,19 @@ describe('formatting', () => {
     const text = 'cpus:4;mem:1024.5;ports(r):[31000-32000,40000-40010];zones:{a,b}';
     const parsed = parseResources(text);
     assert.equal(formatResources(parsed), text);
+  });
+
+  it('combineResources gives what Resources::parse returns: empties dropped, equal identities added', () => {
+    const text =
+      'cpus:1;cpus:2.5;mem:0;ports:[1-2];ports:[3-5,10-11];disks:{a};disks:{b,a};cpus(r):1;cpus:0.1;cpus:0.2';
+    const tokens = parseResources(text);
+    assert.equal(tokens.length, 10);
+    const combined = combineResources(tokens);
+    assert.equal(formatResources(combined), 'cpus:3.8;ports:[1-5,10-11];disks:{a,b};cpus(r):1');
+    // the tokens are left as they were
+    assert.equal(formatResources(tokens), text);
+    assert.equal(formatResources(combineResources(parseResources('cpus:0.1;cpus:0.2'))), 'cpus:0.3');
+    assert.deepEqual(combineResources(parseResources('cpus:0;ports:[];s:{}')), []);
   });
 
   it('summarises decoded Resource messages', () => {
