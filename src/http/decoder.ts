@@ -10,17 +10,10 @@
  * copying. Do not modify a chunk after writing it.
  */
 
-import { CR, HEX_VALUE, HTAB, LF, SEMICOLON, SP } from '../bytes/ascii.ts';
+import { CR, HEX_VALUE, HTAB, LF, latin1String, SEMICOLON, SP } from '../bytes/ascii.ts';
 import { type ErrorCode, MesosWireError } from '../errors.ts';
 import { QDTEXT, QUOTED_PAIR_CHAR, TARGET_CHAR, TOKEN, VALUE_CHAR } from './chars.ts';
-import {
-  type DecodedMessage,
-  DecodedRequest,
-  DecodedResponse,
-  EMPTY_BODY,
-  internLatin1,
-  latin1Text,
-} from './message.ts';
+import { type DecodedMessage, DecodedRequest, DecodedResponse, EMPTY_BODY, internLatin1 } from './message.ts';
 import { STATUS_REASONS } from './status-reasons.ts';
 import type { HttpHead, HttpHeader, HttpMessage, HttpResponseHead } from './types.ts';
 
@@ -935,11 +928,11 @@ export class HttpDecoder {
     }
     const trailers = (this.#trailers ??= []);
     if (!folded) {
-      trailers.push({ name: latin1Text(buf, s, nameEnd), value: latin1Text(buf, vs, ve) });
+      trailers.push({ name: latin1String(buf, s, nameEnd), value: latin1String(buf, vs, ve) });
     } else if (ve > vs) {
       // obs-fold (obsFold leniency): joined to the previous value with one SP.
       const prev = trailers[trailers.length - 1]!;
-      const more = latin1Text(buf, vs, ve);
+      const more = latin1String(buf, vs, ve);
       trailers[trailers.length - 1] = { name: prev.name, value: prev.value === '' ? more : `${prev.value} ${more}` };
     }
   }

@@ -8,7 +8,7 @@
  * Consumers that keep messages for long should copy what they need.
  */
 
-import { COLON, CR, HTAB, LF, SP } from '../bytes/ascii.ts';
+import { COLON, CR, HTAB, LF, latin1String, SP } from '../bytes/ascii.ts';
 import type { BodyFraming, HttpHeader, HttpRequestMessage, HttpResponseMessage } from './types.ts';
 
 /** Shared empty body (zero length, so sharing it is harmless). */
@@ -175,25 +175,11 @@ const INTERN_SLOTS = 1024;
 const INTERN_MAX_BYTES = 64;
 const interned: (string | undefined)[] = new Array(INTERN_SLOTS);
 
-const LATIN1_SLICE = 8192;
-
-/**
- * b[s, e) as text, one char per byte (ISO-8859-1: byte 0x80 is U+0080). TextDecoder cannot do this: its "latin1"
- * is windows-1252, which maps 0x80-0x9f elsewhere.
- */
-export function latin1Text(b: Uint8Array, s: number, e: number): string {
-  let text = '';
-  for (let at = s; at < e; at += LATIN1_SLICE) {
-    text += String.fromCharCode.apply(null, b.subarray(at, Math.min(e, at + LATIN1_SLICE)) as unknown as number[]);
-  }
-  return text;
-}
-
 /** latin1 text of b[s, e), reusing a recent equal string when there is one. */
 export function internLatin1(b: Uint8Array, s: number, e: number): string {
   const n = e - s;
   if (n === 0) return '';
-  if (n > INTERN_MAX_BYTES) return latin1Text(b, s, e);
+  if (n > INTERN_MAX_BYTES) return latin1String(b, s, e);
   const slot = (n * 31 + b[s]! * 7 + b[e - 1]! * 13 + b[s + (n >> 1)]!) & (INTERN_SLOTS - 1);
   const hit = interned[slot];
   if (hit !== undefined && hit.length === n) {
