@@ -49,15 +49,24 @@ export interface HttpLeniency {
 export interface HttpDecoderOptions {
   /** Which messages the stream holds. `any` (default): a message is a response iff it starts with `HTTP/`. */
   expect?: 'request' | 'response' | 'any';
-  /** Bodies go only to onBody and are never collected (for endless event streams); `body` is then empty. */
+  /**
+   * Bodies go only to onBody and are never collected (for endless event streams); `body` is then empty and
+   * maxBodyBytes does not apply. Default false.
+   */
   streamBodies?: boolean;
-  /** Limit on start line + header block + blank line, also on the trailer section and on a chunk-size line. */
+  /**
+   * Limit on start line + header block + blank line, also on the trailer section and on a chunk-size line.
+   * Default 80 KiB (MAX_HEADER_BYTES_DEFAULT, http-parser's limit in libprocess).
+   */
   maxHeaderBytes?: number;
-  /** Limit on the number of header fields (and of trailer fields). */
+  /** Limit on the number of header fields (and of trailer fields). Default 128 (MAX_HEADER_COUNT_DEFAULT). */
   maxHeaderCount?: number;
-  /** Limit on hex digits in a chunk size (leading zeros count). */
+  /** Limit on hex digits in a chunk size (leading zeros count). Default 16 (MAX_CHUNK_SIZE_DIGITS_DEFAULT). */
   maxChunkSizeDigits?: number;
-  /** Limit on a collected body (ignored with streamBodies); checked against announced sizes before buffering. */
+  /**
+   * Limit on a collected body (ignored with streamBodies); checked against announced sizes before buffering.
+   * Default 64 MiB (MAX_BODY_BYTES_DEFAULT).
+   */
   maxBodyBytes?: number;
   /** Absolute offset of the first byte written (default 0). */
   startOffset?: number;
