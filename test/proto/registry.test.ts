@@ -89,6 +89,22 @@ describe('schema bundle', () => {
 });
 
 describe('registry', () => {
+  it('catalog rows equal fixtures/proto/message-catalog.tsv column by column', () => {
+    const tsv = readFileSync(new URL('../../fixtures/proto/message-catalog.tsv', import.meta.url), 'utf8');
+    const lines = tsv.trimEnd().split('\n').slice(1);
+    assert.equal(lines.length, MESSAGE_CATALOG.length);
+    lines.forEach((line, i) => {
+      const [wire, file, type, senders, receivers, since, note] = line.split('\t');
+      const e = MESSAGE_CATALOG[i]!;
+      assert.deepEqual(
+        [e.wireName, e.protoFile, e.typeName === undefined ? '-' : e.typeName, e.senders.join('; ')],
+        [wire, file, type === '-' ? '-' : e.wireName, senders],
+      );
+      assert.ok(type === '-' || e.wireName.endsWith(type!), e.wireName);
+      assert.deepEqual([e.receivers.join('; '), e.sinceDetail, e.note], [receivers, since, note]);
+    });
+  });
+
   it('lists every catalog name and resolves every protobuf row', () => {
     const names = listWireNames();
     assert.equal(names.length, MESSAGE_CATALOG.length);
