@@ -367,22 +367,13 @@ function writeUnknownField(field: SchemalessField, byNumber: Map<number, string>
   let out = `{"number":${field.number},`;
   if (name !== undefined) out += `"name":${quoteString(name)},`;
   out += `"wire_type":${field.wireType},"value":`;
-  switch (field.wireType) {
-    case 0:
-    case 1:
-      out += field.value.toString();
-      break;
-    case 5:
-      out += String(field.value);
-      break;
-    case 2:
-      out += `"${encodeBase64(field.value)}"`;
-      break;
-    case 3:
-      out += `[${field.fields.map((g) => writeUnknownField(g, undefined)).join(',')}]`;
-      break;
-  }
-  return `${out}}`;
+  if (field.wireType === 3) return `${out}[${field.fields.map((g) => writeUnknownField(g, undefined)).join(',')}]}`;
+  return `${out}${scalarValueText(field)}}`;
+}
+
+/** The value of a varint, fixed or len field in the `"$unknown"` notation (exact integers, base64). */
+function scalarValueText(field: Exclude<SchemalessField, { wireType: 3 }>): string {
+  return field.wireType === 2 ? `"${encodeBase64(field.value)}"` : field.value.toString();
 }
 
 /**
@@ -396,25 +387,14 @@ export function schemalessToJson(fields: readonly SchemalessField[]): string {
 }
 
 function writeSchemalessField(field: SchemalessField): string {
-  let out = `{"number":${field.number},"wire_type":${field.wireType},"offset":${field.offset},"value":`;
-  switch (field.wireType) {
-    case 0:
-    case 1:
-      out += field.value.toString();
-      break;
-    case 5:
-      out += String(field.value);
-      break;
-    case 2:
-      out += `"${encodeBase64(field.value)}"`;
-      if (field.text !== undefined) out += `,"text":${quoteString(field.text)}`;
-      if (field.message !== undefined) out += `,"message":${schemalessToJson(field.message)}`;
-      break;
-    case 3:
-      out += schemalessToJson(field.fields);
-      break;
+  const out = `{"number":${field.number},"wire_type":${field.wireType},"offset":${field.offset},"value":`;
+  if (field.wireType === 3) return `${out}${schemalessToJson(field.fields)}}`;
+  let text = out + scalarValueText(field);
+  if (field.wireType === 2) {
+    if (field.text !== undefined) text += `,"text":${quoteString(field.text)}`;
+    if (field.message !== undefined) text += `,"message":${schemalessToJson(field.message)}`;
   }
-  return `${out}}`;
+  return `${text}}`;
 }
 
 const HEX = '0123456789ABCDEF';

@@ -80,6 +80,11 @@ export interface SchemalessResult {
   error?: MesosWireError;
 }
 
+/** The little-endian unsigned 32-bit value at `pos`. */
+function uint32At(bytes: Uint8Array, pos: number): number {
+  return (bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 24)) >>> 0;
+}
+
 /** Options of `decodeSchemaless`. */
 export interface SchemalessOptions {
   /** Absolute offset of `bytes[0]` in the enclosing stream (default 0). */
@@ -157,6 +162,11 @@ function readVarint32(cur: Cursor, end: number, what: string): number {
   return Number(v);
 }
 
+/** Number and absolute offsets of a field whose value was just read (the cursor is past it). */
+function placed(cur: Cursor, number: number, tagAt: number, valueAt: number) {
+  return { number, offset: cur.base + tagAt, length: cur.pos - tagAt, valueOffset: cur.base + valueAt };
+}
+
 function readFields(cur: Cursor, end: number, depth: number, group: number, out: SchemalessField[]): void {
   while (cur.pos < end) {
     const tagAt = cur.pos;
@@ -168,44 +178,17 @@ function readFields(cur: Cursor, end: number, depth: number, group: number, out:
       case WIRE_TYPE.VARINT: {
         const valueAt = cur.pos;
         const value = readVarint(cur, end);
-        out.push({
-          number,
-          wireType,
-          offset: cur.base + tagAt,
-          length: cur.pos - tagAt,
-          valueOffset: cur.base + valueAt,
-          value,
-        });
+        out.push({ ...placed(cur, number, tagAt, valueAt), wireType, value });
         break;
       }
       case WIRE_TYPE.I64: {
         const valueAt = cur.pos;
         if (end - cur.pos < 8) throw fail(cur, tagAt, `fixed64 field ${number} is truncated`);
         for (let i = 0; i < 8; i++) f64Bytes[i] = cur.bytes[cur.pos + i]!;
-        const lo = BigInt(
-          (cur.bytes[cur.pos]! |
-            (cur.bytes[cur.pos + 1]! << 8) |
-            (cur.bytes[cur.pos + 2]! << 16) |
-            (cur.bytes[cur.pos + 3]! << 24)) >>>
-            0,
-        );
-        const hi = BigInt(
-          (cur.bytes[cur.pos + 4]! |
-            (cur.bytes[cur.pos + 5]! << 8) |
-            (cur.bytes[cur.pos + 6]! << 16) |
-            (cur.bytes[cur.pos + 7]! << 24)) >>>
-            0,
-        );
+        const lo = BigInt(uint32At(cur.bytes, cur.pos));
+        const hi = BigInt(uint32At(cur.bytes, cur.pos + 4));
         cur.pos += 8;
-        out.push({
-          number,
-          wireType,
-          offset: cur.base + tagAt,
-          length: cur.pos - tagAt,
-          valueOffset: cur.base + valueAt,
-          value: (hi << 32n) | lo,
-          double: f64[0]!,
-        });
+        out.push({ ...placed(cur, number, tagAt, valueAt), wireType, value: (hi << 32n) | lo, double: f64[0]! });
         break;
       }
       case WIRE_TYPE.LEN: {
@@ -217,14 +200,7 @@ function readFields(cur: Cursor, end: number, depth: number, group: number, out:
         }
         const value = cur.bytes.subarray(cur.pos, cur.pos + len);
         cur.pos += len;
-        const field: SchemalessLen = {
-          number,
-          wireType,
-          offset: cur.base + tagAt,
-          length: cur.pos - tagAt,
-          valueOffset: cur.base + valueAt,
-          value,
-        };
+        const field: SchemalessLen = { ...placed(cur, number, tagAt, valueAt), wireType, value };
         if (cur.guess) guessNested(cur, field, depth);
         out.push(field);
         break;
@@ -267,22 +243,9 @@ function readFields(cur: Cursor, end: number, depth: number, group: number, out:
         const valueAt = cur.pos;
         if (end - cur.pos < 4) throw fail(cur, tagAt, `fixed32 field ${number} is truncated`);
         for (let i = 0; i < 4; i++) f32Bytes[i] = cur.bytes[cur.pos + i]!;
-        const value =
-          (cur.bytes[cur.pos]! |
-            (cur.bytes[cur.pos + 1]! << 8) |
-            (cur.bytes[cur.pos + 2]! << 16) |
-            (cur.bytes[cur.pos + 3]! << 24)) >>>
-          0;
+        const value = uint32At(cur.bytes, cur.pos);
         cur.pos += 4;
-        out.push({
-          number,
-          wireType,
-          offset: cur.base + tagAt,
-          length: cur.pos - tagAt,
-          valueOffset: cur.base + valueAt,
-          value,
-          float: f32[0]!,
-        });
+        out.push({ ...placed(cur, number, tagAt, valueAt), wireType, value, float: f32[0]! });
         break;
       }
       default:
