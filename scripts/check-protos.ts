@@ -39,6 +39,7 @@ export const LEGACY_SOURCES: Record<string, { tag: string; file: string }> = {
 };
 
 // The subset of google.protobuf descriptor messages this script reads (protobufjs toObject output, enums as names).
+/** A field (FieldDescriptorProto). */
 export interface FieldDescriptor {
   name: string;
   number: number;
@@ -52,6 +53,7 @@ export interface FieldDescriptor {
   proto3Optional?: boolean;
   extendee?: string;
 }
+/** An enum (EnumDescriptorProto). */
 export interface EnumDescriptor {
   name: string;
   value?: { name: string; number: number; options?: Record<string, unknown> }[];
@@ -59,6 +61,7 @@ export interface EnumDescriptor {
   reservedRange?: { start: number; end: number }[];
   reservedName?: string[];
 }
+/** A message (DescriptorProto). */
 export interface MessageDescriptor {
   name: string;
   field?: FieldDescriptor[];
@@ -71,6 +74,7 @@ export interface MessageDescriptor {
   extension?: FieldDescriptor[];
   options?: Record<string, unknown>;
 }
+/** A file (FileDescriptorProto). */
 export interface FileDescriptor {
   name: string;
   package?: string;

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { buildRootFromSources } from '../src/proto/schema.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
+/** The include root of the schema files. */
 export const PROTO_DIR = join(REPO, 'proto');
+/** Where the generated bundle is written. */
 export const BUNDLE_PATH = join(REPO, 'src', 'proto', 'gen', 'bundle.json');
 
 /** Every .proto file under `dir`, keyed by its import path (forward slashes). */

@@ -16,9 +16,13 @@ import { BUNDLE_ROOT_JSON } from './bundle.ts';
 
 /** protobufjs reflection types, re-exported for the other proto modules. */
 export type PbRoot = protobuf.Root;
+/** A message type. */
 export type PbType = protobuf.Type;
+/** An enum type. */
 export type PbEnum = protobuf.Enum;
+/** A field of a message type. */
 export type PbField = protobuf.Field;
+/** A package or a message type's nested scope. */
 export type PbNamespace = protobuf.Namespace;
 
 /** The protobufjs runtime (CJS default export), for the other proto modules. */
