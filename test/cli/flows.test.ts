@@ -74,3 +74,52 @@ describe('mesos-wire flows', () => {
     assert.match(missing.stderr, /cannot read fixtures\/pcap\/nope\.pcap: ENOENT/);
   });
 });
+
+describe('mesos-wire decode / stats on a capture file (detected by content)', () => {
+  it('decode --flow: the calls of one connection with flow, time and frame, and its diagnostic', async () => {
+    const run = await runCli([
+      'decode',
+      'fixtures/pcap/sessions/scheduler-api.pcap',
+      '--format',
+      'ndjson',
+      '--flow',
+      '10.0.0.6:47002',
+    ]);
+    assert.equal(run.status, 0);
+    const lines = run.stdout
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => [l.type, l.frame, l.time, l.flow, l.status ?? l.target ?? l.kind]),
+      [
+        ['request', 23, '2026-11-27T21:00:02.010000Z', '10.0.0.6:47002>10.0.0.1:5050', '/api/v1/scheduler'],
+        ['response', 24, '2026-11-27T21:00:02.011000Z', '10.0.0.1:5050>10.0.0.6:47002', 403],
+        ['diagnostic', 24, '2026-11-27T21:00:02.011000Z', '10.0.0.1:5050>10.0.0.6:47002', 'scheduler-not-subscribed'],
+      ],
+    );
+    assert.deepEqual(lines[0].body, { framework_id: { value: 'fw-9999' }, type: 'DECLINE', decline: {} });
+    assert.equal(lines[1].body, 'Framework is not subscribed');
+  });
+
+  it('stats on a capture adds flows, frameworks, agents, latencies and diagnostics', async () => {
+    const run = await runCli(['stats', 'fixtures/pcap/sessions/scheduler-api.pcap']);
+    assert.equal(run.status, 0);
+    const text = run.stdout.toString();
+    assert.ok(
+      text.includes(
+        [
+          'latencies between related messages',
+          '  LATENCY (ms)            COUNT  P50  P90  P99  MAX  UNMATCHED',
+          '  offer -> accept             1  200  200  200  200          0',
+          '  launch -> TASK_RUNNING      1  900  900  900  900          0',
+          '  status update -> ack        1  100  100  100  100          0',
+        ].join('\n'),
+      ),
+    );
+    assert.ok(text.includes('\n  fw-0002        4         983\n'));
+    assert.ok(text.includes('\n  heartbeat-missed              1\n'));
+    assert.match(text, /\n5 connections\n$/);
+  });
+});

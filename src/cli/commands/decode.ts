@@ -2,7 +2,11 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolveTypeName } from '../../analysis/body-decode.ts';
+import type { DecodedEvent } from '../../pipeline/events.ts';
 import type { PbType } from '../../proto/schema.ts';
+import { runCaptureDecode } from '../capture-commands.ts';
+import { sniffCaptureFile } from '../capture-input.ts';
+import { captureEventFilter } from '../capture-output.ts';
 import { type CliContext, ioMessage, writeText } from '../context.ts';
 import type { DecodeEvent } from '../events.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
@@ -21,6 +25,11 @@ export interface DecodeOptions {
   hex?: boolean;
   /** Type of RecordIO records. */
   type?: PbType;
+  /** Filters (captures): wire name / body type glob, sender or receiver UPID, connection, framework id. */
+  name?: string;
+  upid?: string;
+  flow?: string;
+  framework?: string;
 }
 
 /** Read size: pieces of the file are decoded and printed as they arrive, never the whole file at once. */
@@ -45,10 +54,12 @@ export function typeArgument(value: string): PbType {
 export function decodeCommand(ctx: CliContext): Command {
   return new Command('decode')
     .description(
-      'Decode a raw byte stream: one TCP direction of libprocess traffic (requests and responses back to back) ' +
-        'or a RecordIO stream. Prints each item as soon as it is decoded.',
+      'Decode a pcap/pcapng capture (detected by content: TCP reassembly, both directions of every connection, ' +
+        'with flow, frame and time per item, and anomalies as diagnostics), or a raw byte stream: one TCP ' +
+        'direction of libprocess traffic (requests and responses back to back) or a RecordIO stream. Prints each ' +
+        'item as soon as it is decoded.',
     )
-    .argument('[file]', 'input file, or - for standard input', '-')
+    .argument('[file]', 'input file, or - for standard input (raw streams only)', '-')
     .addOption(
       new Option('--input <kind>', 'what the stream holds').choices(['auto', 'http', 'recordio']).default('auto'),
     )
@@ -61,6 +72,10 @@ export function decodeCommand(ctx: CliContext): Command {
       'type of RecordIO records, e.g. mesos.v1.scheduler.Event (default: by endpoint, else detected)',
       typeArgument,
     )
+    .option('--name <glob>', 'only items whose wire name, request path or body type (Type.TAG) matches (* and ?)')
+    .option('--upid <upid>', 'captures: only libprocess messages from or to this UPID')
+    .option('--flow <ip:port>ip:port>', 'captures: only this connection (either direction), or ip:port for any')
+    .option('--framework <id>', 'only items whose typed body names this framework id')
     .action(async (file: string, options: DecodeOptions) => {
       ctx.setExit(await runDecode(file, options, ctx));
     });
@@ -68,6 +83,10 @@ export function decodeCommand(ctx: CliContext): Command {
 
 /** Runs the decode; returns the exit code (0 clean, 1 input errors, 3 unreadable input). */
 export async function runDecode(file: string, options: DecodeOptions, ctx: CliContext): Promise<ExitCode> {
+  if (file !== '-' && options.input === 'auto') {
+    const format = await sniffCaptureFile(file);
+    if (format === 'pcap' || format === 'pcapng') return runCaptureDecode(file, options, ctx);
+  }
   const writer: EventWriter =
     options.format === 'ndjson'
       ? new NdjsonWriter()
@@ -76,7 +95,9 @@ export async function runDecode(file: string, options: DecodeOptions, ctx: CliCo
         : new TextWriter(chalkFor(ctx.stdout, ctx.env), { hexLimit: options.hexLimit, hex: options.hex });
   let out = '';
   let emitted = 0;
+  const keep = captureEventFilter(options);
   const emit = (event: DecodeEvent) => {
+    if (keep !== undefined && !keep(event as unknown as DecodedEvent)) return;
     emitted++;
     out += writer.write(event);
   };

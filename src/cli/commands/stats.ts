@@ -5,6 +5,8 @@ import { messageTypeTag, type TypedBody } from '../../analysis/body-decode.ts';
 import { TrafficStats } from '../../analysis/stats.ts';
 import { targetPath } from '../../libprocess/index.ts';
 import type { PbType } from '../../proto/schema.ts';
+import { runCaptureStats } from '../capture-commands.ts';
+import { sniffCaptureFile } from '../capture-input.ts';
 import { type CliContext, ioMessage, writeText } from '../context.ts';
 import type { DecodeEvent } from '../events.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
@@ -27,8 +29,10 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 export function statsCommand(ctx: CliContext): Command {
   return new Command('stats')
     .description(
-      'Decode a whole raw stream (libprocess traffic or RecordIO, bodies included) and print counts and bytes: ' +
-        'messages by name, other requests, responses by status, records by event type, errors by code.',
+      'Decode a whole capture (pcap/pcapng) or raw stream (libprocess traffic or RecordIO, bodies included) and ' +
+        'print counts and bytes: messages by name, other requests, responses by status, records by event type, ' +
+        'errors by code; for captures also per flow, framework and agent, latencies between related messages ' +
+        '(offer -> accept, launch -> TASK_RUNNING, status update -> acknowledgement) and diagnostics by kind.',
     )
     .argument('[file]', 'input file, or - for standard input', '-')
     .addOption(
@@ -97,6 +101,10 @@ export function countEvent(stats: TrafficStats, event: DecodeEvent, statuses: Ma
 
 /** Runs the command; returns the exit code (0 clean, 1 input errors, 3 unreadable input). */
 export async function runStats(file: string, options: StatsOptions, ctx: CliContext): Promise<ExitCode> {
+  if (file !== '-' && options.input === 'auto') {
+    const format = await sniffCaptureFile(file);
+    if (format === 'pcap' || format === 'pcapng') return runCaptureStats(file, options, ctx);
+  }
   const stats = new TrafficStats();
   const statuses = new Map<number, number>();
   const decoder = new RawStreamDecoder(options.input, (event) => countEvent(stats, event, statuses), {
