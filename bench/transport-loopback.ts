@@ -6,7 +6,7 @@
  * is given per wall-clock second and per CPU-second of the process (the latter is steadier on a busy machine).
  *
  *   node --conditions=mesos-wire-source bench/transport-loopback.ts [--messages 50000] [--rounds 5] [--body 100]
- *     [--connections 8]
+ *     [--connections 8] [--transport-only]
  *
  * Rows:
  * - `transport`: endpoint.write() for every message (backpressure through whenWritable), done when the receiver's
@@ -17,6 +17,9 @@
  *   responses, no encoding): the codec's share of the cost.
  * - `raw per-message writes`: the raw bytes again, but one socket.write() per message (what a sender that does
  *   not coalesce does), no decoding.
+ *
+ * `--transport-only` measures the transport row alone (A/B comparisons of two checkouts: copy this file into the
+ * other checkout's bench/ and run both alternately).
  */
 import net from 'node:net';
 import os from 'node:os';
@@ -35,6 +38,7 @@ const BODY = arg('body', 100);
 const MANY = arg('connections', 8);
 const NAME = 'mesos.internal.StatusUpdateAcknowledgementMessage';
 const SLICE = 64 * 1024;
+const TRANSPORT_ONLY = process.argv.includes('--transport-only');
 
 const body = new Uint8Array(BODY).map((_, i) => (i * 31) & 0xff);
 
@@ -166,6 +170,18 @@ async function main(): Promise<void> {
   );
   // One warm-up pass of each path so that the measured rounds run optimised code.
   await transportRate(1);
+  if (TRANSPORT_ONLY) {
+    for (const connections of [1, MANY]) {
+      const rates: Rate[] = [];
+      for (let round = 0; round < ROUNDS; round++) rates.push(await transportRate(connections));
+      process.stdout.write(
+        `${String(connections).padStart(2)} connection(s) transport msg/s ${fmt(median(rates.map((r) => r.wall)))} ` +
+          `msg/cpu-s ${fmt(median(rates.map((r) => r.cpu)))}\n`,
+      );
+    }
+    process.stdout.write(`load average at the end: ${loadAverage()}\n`);
+    return;
+  }
   await rawRate(1, false);
   await rawRate(1, true);
   await rawRate(1, false, true);
