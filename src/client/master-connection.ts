@@ -89,6 +89,9 @@ export class MasterConnection {
   readonly #dispatchers: MasterDispatchers | undefined;
   readonly #dispatcher: Dispatcher | undefined;
   readonly #maxRedirects: number;
+  /** Aborted by `close()`: no request outlives the connection (undici's own timeouts are 300 s). */
+  readonly #closing = new AbortController();
+  #closed: Promise<void> | undefined;
 
   constructor(master: string | URL, options: MasterConnectionOptions = {}) {
     this.#base = typeof master === 'string' ? parseMasterUrl(master) : new URL(master.origin);
@@ -113,20 +116,16 @@ export class MasterConnection {
     headers: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<MasterResponse> {
+    if (this.#closing.signal.aborted) throw this.#closing.signal.reason;
+    const abort = signal === undefined ? this.#closing.signal : AbortSignal.any([signal, this.#closing.signal]);
     let url = new URL(path, this.#base);
     for (let redirects = 0; ; redirects++) {
       const dispatcher = this.#dispatcher ?? this.#dispatchers!.forUrl(url);
       let response: Dispatcher.ResponseData;
       try {
-        response = await request(url, {
-          method: 'POST',
-          headers,
-          body,
-          dispatcher,
-          ...(signal === undefined ? {} : { signal }),
-        });
+        response = await request(url, { method: 'POST', headers, body, dispatcher, signal: abort });
       } catch (error) {
-        if (signal?.aborted === true) throw signal.reason ?? error;
+        if (abort.aborted) throw abort.reason ?? error;
         throw mwError('MW_TRANSPORT_CONNECT', `cannot reach the master at ${url.origin}: ${(error as Error).message}`, {
           cause: error,
         });
@@ -144,9 +143,17 @@ export class MasterConnection {
     }
   }
 
-  /** Closes the default agents (a dispatcher passed in is the caller's to close). */
-  async close(): Promise<void> {
-    await this.#dispatchers?.close();
+  /**
+   * Aborts every request still in flight (their promises and bodies reject with MW_TRANSPORT_CLOSED) and closes
+   * the default agents (a dispatcher passed in is the caller's to close). Never waits for a silent master;
+   * calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    if (this.#closed === undefined) {
+      this.#closing.abort(mwError('MW_TRANSPORT_CLOSED', `connection to ${this.#base.origin} closed`));
+      this.#closed = this.#dispatchers?.close() ?? Promise.resolve();
+    }
+    return this.#closed;
   }
 }
 

@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import net from 'node:net';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import { SchedulerClient, type SchedulerEvent, type V1Codec } from '../../src/client/index.ts';
 import { isMesosWireError } from '../../src/errors.ts';
 import { startTestMaster, type TestMaster, waitFor } from '../mock/http-api/harness.ts';
 import { startTcpProxy } from './proxies.ts';
 import { runWorkload } from './workload.ts';
+
+/** Closes `resources` when the test ends, passed or failed: no socket, server or stream outlives its test. */
+function closeAtEnd(t: TestContext, ...resources: { close(): Promise<void> | void }[]): void {
+  t.after(async () => {
+    await Promise.all(resources.map((resource) => resource.close()));
+  });
+}
 
 const FAST = {
   resources: 'cpus:64;mem:65536',
@@ -27,13 +35,14 @@ for (const codec of ['json', 'protobuf'] as V1Codec[]) {
     });
     after(() => master.close());
 
-    test('subscribes, launches tasks from offers, acknowledges their updates', async () => {
+    test('subscribes, launches tasks from offers, acknowledges their updates', async (t) => {
       const client = new SchedulerClient({
         master: master.url,
         codec,
         frameworkInfo: { user: 'root', name: `e2e-${codec}` },
         reconnect: false,
       });
+      closeAtEnd(t, client);
       const result = await runWorkload(client, 12);
       await client.close();
       assert.deepEqual(result.types.slice(0, 3), ['SUBSCRIBED', 'HEARTBEAT', 'OFFERS']);
@@ -55,13 +64,14 @@ for (const codec of ['json', 'protobuf'] as V1Codec[]) {
       await waitFor(() => master.simulation.snapshot().completed_tasks.length >= 12, 'acknowledged tasks');
     });
 
-    test('calls are answered with Mesos statuses: a bad call rejects with MW_CLIENT_HTTP_STATUS', async () => {
+    test('calls are answered with Mesos statuses: a bad call rejects with MW_CLIENT_HTTP_STATUS', async (t) => {
       const client = new SchedulerClient({
         master: master.url,
         codec,
         frameworkInfo: { user: 'root', name: 'calls' },
         reconnect: false,
       });
+      closeAtEnd(t, client);
       const events = client.subscribe();
       assert.equal((await events.next()).value?.type, 'SUBSCRIBED');
       assert.equal((await client.call({ type: 'REVIVE' })).status, 202);
@@ -88,7 +98,7 @@ describe('SchedulerClient through a proxy that re-chunks the event stream', () =
   after(() => master.close());
 
   for (const codec of ['json', 'protobuf'] as V1Codec[]) {
-    test(`byte by byte (${codec}): the same events as without the proxy`, async () => {
+    test(`byte by byte (${codec}): the same events as without the proxy`, async (t) => {
       const proxy = await startTcpProxy(master.port, { kind: 'bytes' });
       const direct = new SchedulerClient({
         master: master.url,
@@ -102,6 +112,7 @@ describe('SchedulerClient through a proxy that re-chunks the event stream', () =
         frameworkInfo: { user: 'u', name: 'cut' },
         reconnect: false,
       });
+      closeAtEnd(t, direct, cut, proxy);
       const stop = (r: { types: string[] }): boolean => r.types.length >= 2;
       const a = await runWorkload(direct, 0, stop);
       const b = await runWorkload(cut, 0, stop);
@@ -113,7 +124,7 @@ describe('SchedulerClient through a proxy that re-chunks the event stream', () =
       await Promise.all([direct.close(), cut.close(), proxy.close()]);
     });
 
-    test(`random splits (${codec}): a longer stream of offers and updates`, async () => {
+    test(`random splits (${codec}): a longer stream of offers and updates`, async (t) => {
       const proxy = await startTcpProxy(master.port, { kind: 'random', maxPiece: 40, seed: codec === 'json' ? 7 : 11 });
       const client = new SchedulerClient({
         master: proxy.url,
@@ -121,6 +132,7 @@ describe('SchedulerClient through a proxy that re-chunks the event stream', () =
         frameworkInfo: { user: 'u', name: 'random' },
         reconnect: false,
       });
+      closeAtEnd(t, client, proxy);
       const result = await runWorkload(client, 30);
       await client.close();
       await proxy.close();
@@ -144,7 +156,7 @@ describe('SchedulerClient heartbeats and failover', () => {
   });
   after(() => master.close());
 
-  test('no event within k x heartbeat interval -> MW_CLIENT_HEARTBEAT_LOST', async () => {
+  test('no event within k x heartbeat interval -> MW_CLIENT_HEARTBEAT_LOST', async (t) => {
     const proxy = await startTcpProxy(master.port);
     const client = new SchedulerClient({
       master: proxy.url,
@@ -152,6 +164,7 @@ describe('SchedulerClient heartbeats and failover', () => {
       heartbeatLossFactor: 3,
       reconnect: false,
     });
+    closeAtEnd(t, client, proxy);
     const events = client.subscribe();
     assert.equal((await events.next()).value?.type, 'SUBSCRIBED');
     assert.equal((await events.next()).value?.type, 'HEARTBEAT');
@@ -164,12 +177,13 @@ describe('SchedulerClient heartbeats and failover', () => {
       (error: unknown) => isMesosWireError(error) && error.code === 'MW_CLIENT_HEARTBEAT_LOST',
     );
     const waited = Date.now() - started;
-    assert.ok(waited >= 200 && waited < 2000, `lost after ${waited} ms`);
+    // 3 x 100 ms; the upper bound only catches a watchdog that never fires (loaded machines stall for seconds).
+    assert.ok(waited >= 200 && waited < 20_000, `lost after ${waited} ms`);
     await client.close();
     await proxy.close();
   });
 
-  test('a lost stream is re-subscribed with the framework id: same framework, tasks kept', async () => {
+  test('a lost stream is re-subscribed with the framework id: same framework, tasks kept', async (t) => {
     const proxy = await startTcpProxy(master.port);
     const client = new SchedulerClient({
       master: proxy.url,
@@ -177,6 +191,7 @@ describe('SchedulerClient heartbeats and failover', () => {
       heartbeatLossFactor: 2,
       reconnect: { initialMs: 20, maxMs: 100 },
     });
+    closeAtEnd(t, client, proxy);
     const disconnects: unknown[] = [];
     client.on('disconnected', (error) => disconnects.push(error));
     const subscribedIds: string[] = [];
@@ -192,14 +207,17 @@ describe('SchedulerClient heartbeats and failover', () => {
         if (running === 3 && !froze) {
           froze = true;
           proxy.freeze();
+          return false;
         }
-        return subscribedIds.length === 2;
+        // The first SUBSCRIBED after the freeze (a stall of the loaded test machine may have cost a stream before).
+        return froze && last.type === 'SUBSCRIBED';
       },
       false,
     );
-    assert.equal(disconnects.length, 1);
-    assert.equal((disconnects[0] as { code?: string }).code, 'MW_CLIENT_HEARTBEAT_LOST');
-    assert.equal(subscribedIds[0], subscribedIds[1]);
+    assert.ok(disconnects.length >= 1);
+    for (const error of disconnects) assert.equal((error as { code?: string }).code, 'MW_CLIENT_HEARTBEAT_LOST');
+    assert.ok(subscribedIds.length >= 2);
+    assert.ok(subscribedIds.every((id) => id === subscribedIds[0]));
     assert.ok(result.types.includes('SUBSCRIBED'));
     const framework = master.simulation.snapshot().frameworks.find((f) => f.id === subscribedIds[0])!;
     assert.equal(framework.connected, true);
@@ -222,13 +240,14 @@ describe('SchedulerClient follows leader redirects', () => {
     await follower.close();
   });
 
-  test('307 with a protocol-relative Location: subscribe and calls go to the leader', async () => {
+  test('307 with a protocol-relative Location: subscribe and calls go to the leader', async (t) => {
     follower.apis.setLeadership({ state: 'redirect', leader: `127.0.0.1:${leader.port}` });
     const client = new SchedulerClient({
       master: follower.url,
       frameworkInfo: { user: 'u', name: 'r' },
       reconnect: false,
     });
+    closeAtEnd(t, client);
     const events = client.subscribe();
     assert.equal((await events.next()).value?.type, 'SUBSCRIBED');
     assert.equal(client.masterUrl.origin, leader.url);
@@ -239,13 +258,14 @@ describe('SchedulerClient follows leader redirects', () => {
     await client.close();
   });
 
-  test('503 (no leader) is retried with backoff until a leader answers', async () => {
+  test('503 (no leader) is retried with backoff until a leader answers', async (t) => {
     follower.apis.setLeadership({ state: 'no-leader' });
     const client = new SchedulerClient({
       master: follower.url,
       frameworkInfo: { user: 'u', name: 'wait' },
       reconnect: { initialMs: 20, maxMs: 50 },
     });
+    closeAtEnd(t, client);
     const attempts: number[] = [];
     client.on('reconnecting', ({ attempt }: { attempt: number }) => {
       attempts.push(attempt);
@@ -258,18 +278,59 @@ describe('SchedulerClient follows leader redirects', () => {
     await client.close();
   });
 
-  test('400 is not retried', async () => {
+  test('400 is not retried', async (t) => {
     const client = new SchedulerClient({
       master: leader.url,
       // FrameworkInfo.name is required: the master answers 400.
       frameworkInfo: { user: 'u' },
       reconnect: { initialMs: 10 },
     });
+    closeAtEnd(t, client);
     await assert.rejects(client.subscribe().next(), (error: unknown) => {
       assert.ok(isMesosWireError(error));
       assert.equal(error.code, 'MW_CLIENT_HTTP_STATUS');
       return true;
     });
     await client.close();
+  });
+});
+
+describe('SchedulerClient.close()', () => {
+  test('is bounded: a call the master never answers is aborted with MW_TRANSPORT_CLOSED', async (t) => {
+    // A "master" that accepts connections and reads requests but never answers.
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    t.after(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    const port = (silent.address() as net.AddressInfo).port;
+    const client = new SchedulerClient({
+      master: `http://127.0.0.1:${port}`,
+      frameworkInfo: { id: { value: 'fw-1' }, user: 'u', name: 'silent' },
+      reconnect: false,
+    });
+    const pending = client.call({ type: 'REVIVE' });
+    const rejected = assert.rejects(pending, (error: unknown) => {
+      assert.ok(isMesosWireError(error));
+      assert.equal(error.code, 'MW_TRANSPORT_CLOSED');
+      return true;
+    });
+    while (sockets.size === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = Date.now();
+    await client.close();
+    await rejected;
+    assert.ok(Date.now() - started < 5000, `close took ${Date.now() - started} ms`);
+    // Nothing goes out after close().
+    await assert.rejects(client.call({ type: 'REVIVE' }), (error: unknown) => {
+      assert.ok(isMesosWireError(error));
+      assert.equal(error.code, 'MW_TRANSPORT_CLOSED');
+      return true;
+    });
   });
 });

@@ -30,13 +30,14 @@ for (const codec of ['json', 'protobuf'] as V1Codec[]) {
     });
     after(() => master.close());
 
-    test('MESSAGE from an executor, then RESCIND, UPDATE (TASK_LOST) and FAILURE when its agent goes', async () => {
+    test('MESSAGE from an executor, then RESCIND, UPDATE (TASK_LOST) and FAILURE when its agent goes', async (t) => {
       const client = new SchedulerClient({
         master: master.url,
         codec,
         frameworkInfo: { user: 'u', name: 'events' },
         reconnect: false,
       });
+      t.after(() => client.close());
       const events = client.subscribe();
       const offers = await until(events, (e) => e.type === 'OFFERS');
       const offer = offers.offers!.offers![0]!;
@@ -93,8 +94,8 @@ for (const codec of ['json', 'protobuf'] as V1Codec[]) {
       const seen: SchedulerEvent[] = [];
       while (!seen.some((e) => e.type === 'FAILURE')) {
         const step = await events.next();
-        if (step.value !== undefined && step.value.type !== 'OFFERS' && step.value.type !== 'HEARTBEAT')
-          seen.push(step.value);
+        if (step.done === true) throw new Error(`stream ended before FAILURE; seen ${seen.map((e) => e.type)}`);
+        if (step.value.type !== 'OFFERS' && step.value.type !== 'HEARTBEAT') seen.push(step.value);
       }
       const rescind = seen.find((e) => e.type === 'RESCIND');
       assert.deepEqual(rescind?.rescind, { offer_id: heldOffer.id });
