@@ -49,7 +49,8 @@ class ProgressBar {
 /**
  * Reads a pcap/pcapng file through the session pipeline, calling `onEvent` for each event and awaiting `flush`
  * after each piece of the file (so output streams and memory stays flat). Shows a progress bar on stderr when it
- * is a TTY and the file is large. Never throws for bad input or I/O: the outcome says what happened.
+ * is a TTY and the file has at least `progressMinBytes` (64 MiB; NO_PROGRESS in the environment turns it off).
+ * Never throws for bad input or I/O: the outcome says what happened.
  */
 export async function readCaptureEvents(
   file: string,
@@ -57,6 +58,7 @@ export async function readCaptureEvents(
   onEvent: (event: DecodedEvent) => void,
   flush: () => Promise<void>,
   options: CaptureSessionOptions = {},
+  progressMinBytes = PROGRESS_MIN_BYTES,
 ): Promise<CaptureReadOutcome> {
   let handle: Awaited<ReturnType<typeof open>>;
   let size: number;
@@ -67,7 +69,7 @@ export async function readCaptureEvents(
     return { kind: 'io-error', message: ioMessage(error) };
   }
   const progress =
-    ctx.stderr.isTTY === true && size >= PROGRESS_MIN_BYTES && ctx.env.NO_PROGRESS === undefined
+    ctx.stderr.isTTY === true && size >= progressMinBytes && ctx.env.NO_PROGRESS === undefined
       ? new ProgressBar(ctx.stderr, size)
       : undefined;
   const decoder = new CaptureSessionDecoder(onEvent, options);

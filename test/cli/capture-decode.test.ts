@@ -224,3 +224,31 @@ describe('stats on captures', () => {
     });
   });
 });
+
+describe('progress bar', () => {
+  async function stderrOf(isTTY: boolean, minBytes: number): Promise<string> {
+    const { readCaptureEvents } = await import('../../src/cli/capture-input.ts');
+    const ctx = context();
+    (ctx.stderr as { isTTY?: boolean }).isTTY = isTTY;
+    const outcome = await readCaptureEvents(
+      LIBPROCESS,
+      ctx,
+      () => {},
+      async () => {},
+      {},
+      minBytes,
+    );
+    assert.equal(outcome.kind, 'ok');
+    return ctx.err();
+  }
+
+  it('drawn on a TTY for large inputs, then cleared', async () => {
+    const text = await stderrOf(true, 0);
+    assert.match(text, /^\r\[#{30}\] 100% 0\/0 MiB\r {60}\r$/);
+  });
+
+  it('never when stderr is not a TTY, nor for inputs under the threshold', async () => {
+    assert.equal(await stderrOf(false, 0), '');
+    assert.equal(await stderrOf(true, 64 * 1024 * 1024), '');
+  });
+});
