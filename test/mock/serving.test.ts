@@ -203,6 +203,44 @@ describe('MockMaster under bad peers', () => {
   });
 });
 
+describe('MockMaster with bad peers at the same time as a framework', () => {
+  it('a half-sent huge message, garbage and a non-reading client do not stall a framework mid-lifecycle', async () => {
+    const master = await setup();
+    const d = await driver(master);
+    await d.subscribe();
+    const offer = offersOf((await d.next('mesos.internal.ResourceOffersMessage')).message)[0]!;
+    // While the framework is registered: a 4 MiB message whose body stops half-way (the master is left waiting
+    // for the rest), garbage on a second connection, and a third that pipelines requests but never reads.
+    const huge = await rawConnection(master);
+    const body = Buffer.alloc(4 * 1024 * 1024, 0xff);
+    huge.write(
+      'POST /master/mesos.scheduler.Call HTTP/1.1\r\nLibprocess-From: scheduler-h@127.0.0.1:1\r\n' +
+        `Content-Length: ${body.length}\r\n\r\n`,
+    );
+    huge.write(body.subarray(0, body.length / 2));
+    const garbage = await rawConnection(master);
+    garbage.write('\x00\x01GARBAGE NOT HTTP\r\n\r\n');
+    const slow = await rawConnection(master);
+    slow.pause();
+    slow.write(
+      'POST /nobody/mesos.internal.PongSlaveMessage HTTP/1.1\r\nLibprocess-From: slow@127.0.0.1:1\r\n\r\n'.repeat(5000),
+    );
+    await closed(garbage);
+    // The framework launches and sees its task through while the huge message is still incomplete.
+    await d.launch([offer.id.value], [commandTask('beside-bad-peers', offer.slave_id.value)]);
+    await d.next((r) => stateOf(r.message) === 'TASK_FINISHED');
+    assert.equal(huge.destroyed, false);
+    assert.equal(slow.destroyed, false);
+    assert.equal(master.log.filter((r) => r.body.length === body.length).length, 0);
+    // The rest of the huge message arrives: it is answered and logged, then dropped as undecodable.
+    const answered = new Promise<string>((resolve) => huge.once('data', (d) => resolve(d.toString('latin1'))));
+    huge.write(body.subarray(body.length / 2));
+    assert.match(await answered, /^HTTP\/1\.1 202 Accepted\r\n/);
+    const record = await waitForRecord(master, (r) => r.body.length === body.length);
+    assert.match(record.note ?? '', /Failed to deserialize mesos\.scheduler\.Call/);
+  });
+});
+
 describe('MockMaster towards a framework that does not read', () => {
   it('bounds the outbound queue to a stuck framework and keeps serving the others', async () => {
     const master = await setup();
