@@ -97,6 +97,8 @@ function offerJson(offer: Offer): Json {
   return {
     id: offer.id.value,
     framework_id: offer.framework_id.value,
+    // `JSON::Protobuf(offer.allocation_info())`: an empty object for frameworks that are not MULTI_ROLE.
+    allocation_info: offer.allocation_info ?? {},
     slave_id: offer.slave_id.value,
     resources: resourcesJson(offer.resources),
   };

@@ -66,6 +66,8 @@ const MAX_BODY_BYTES_DEFAULT = 64 * 1024 * 1024;
 const MAX_PENDING_REQUESTS = 64;
 /** Senders and (connection, UPID) pairs remembered for deduplication and loop detection. */
 const MAX_TRACKED_KEYS = 65536;
+/** Distinct per-connection anomalies (sender addresses, header mismatches) reported per direction at most. */
+const MAX_REPORTED_PER_DIRECTION = 64;
 /** A RecordIO length line is at most 20 digits and its LF. */
 const RECORDIO_SNIFF_BYTES = 21;
 /** Error-response bodies quoted in diagnostics up to this length. */
@@ -157,20 +159,10 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /**
- * State shared by every direction of one decoder (all connections of a capture): deduplication of per-connection
- * reports and registration counts per sender.
+ * State shared by every direction of one decoder (all connections of a capture): registration counts per sender.
  */
 export class SessionWatch {
-  private readonly reported = new Set<string>();
   private readonly registrations = new Map<string, { attempts: number; firstFrame: number | undefined }>();
-
-  /** True the first time `key` is seen (bounded: beyond the cap, old keys are forgotten). */
-  firstTime(key: string): boolean {
-    if (this.reported.has(key)) return false;
-    if (this.reported.size >= MAX_TRACKED_KEYS) this.reported.clear();
-    this.reported.add(key);
-    return true;
-  }
 
   /** Counts a registration attempt; returns the count when it reaches the threshold, else undefined. */
   registration(
@@ -224,6 +216,8 @@ export class DirectionSession {
   private pairing = true;
   /** Sender texts already checked against this connection's source address (most connections carry one). */
   private checkedSenders: string[] = [];
+  /** What this direction already reported (per connection: freed with it). */
+  private readonly reported = new Set<string>();
 
   constructor(
     emit: (event: DecodedEvent) => void,
@@ -246,6 +240,13 @@ export class DirectionSession {
   pairWith(peer: DirectionSession): void {
     this.answers = peer.requests;
     peer.answers = this.requests;
+  }
+
+  /** True the first time this direction reports `key` (bounded). */
+  private firstTime(key: string): boolean {
+    if (this.reported.has(key) || this.reported.size >= MAX_REPORTED_PER_DIRECTION) return false;
+    this.reported.add(key);
+    return true;
   }
 
   /** The message in flight was dropped by the HTTP layer (framing error, gap, end of its connection). */
@@ -691,10 +692,7 @@ export class DirectionSession {
       if (at >= 0) {
         const fromAgent = formatUpid(parseUpidLikeMesos(userAgent.slice(at + 'libprocess/'.length)));
         const fromHeader = formatUpid(c.from);
-        if (
-          fromAgent !== fromHeader &&
-          this.watch.firstTime(`ua ${this.context.connection} ${fromAgent} ${fromHeader}`)
-        ) {
+        if (fromAgent !== fromHeader && this.firstTime(`ua ${fromAgent} ${fromHeader}`)) {
           this.diagnose(
             {
               kind: 'libprocess-sender-mismatch',
@@ -724,7 +722,7 @@ export class DirectionSession {
     const address = upid.host;
     if (address === source) return;
     const text = formatUpid(upid);
-    if (!this.watch.firstTime(`upid ${this.context.connection} ${text}`)) return;
+    if (!this.firstTime(`upid ${text}`)) return;
     const base = { streamOffset: offset, upid: text, upidAddress: address, sourceAddress: source };
     if (isLoopbackAddress(address) && !isLoopbackAddress(source)) {
       this.diagnose({ kind: 'upid-loopback-address', ...base }, packet);

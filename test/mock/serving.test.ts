@@ -91,6 +91,11 @@ describe('MockMaster HTTP endpoints', () => {
     assert.equal(fw.name, 'mesos-wire test');
     assert.equal(fw.active, true);
     assert.equal(fw.role, '*');
+    // The resources the task left are offered again: offers carry the fields of Mesos's `json(Offer)`, in order.
+    assert.ok(fw.offers.length > 0);
+    for (const offer of fw.offers) {
+      assert.deepEqual(Object.keys(offer), ['id', 'framework_id', 'allocation_info', 'slave_id', 'resources']);
+    }
     assert.deepEqual(
       fw.completed_tasks.map((t: { id: string; state: string }) => [t.id, t.state]),
       [['state-task', 'TASK_FINISHED']],
