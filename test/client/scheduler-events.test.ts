@@ -3,15 +3,29 @@ import { after, before, describe, test } from 'node:test';
 import { SchedulerClient, type SchedulerEvent, type V1Codec } from '../../src/client/index.ts';
 import { startTestMaster, type TestMaster } from '../mock/http-api/harness.ts';
 
-/** Reads events until `predicate` matches one; returns it. */
+/**
+ * Reads events until `predicate` matches one (looking first at the events `history` holds that no earlier wait
+ * consumed) and returns it. Every event read is kept in `history`, so an offer that arrives early (the test
+ * machine stalled past a refuse filter) is still found by a later wait instead of being skipped for good.
+ */
 async function until(
   events: AsyncGenerator<SchedulerEvent>,
+  history: { events: SchedulerEvent[]; consumed: Set<SchedulerEvent> },
   predicate: (event: SchedulerEvent) => boolean,
 ): Promise<SchedulerEvent> {
+  const earlier = history.events.find((event) => !history.consumed.has(event) && predicate(event));
+  if (earlier !== undefined) {
+    history.consumed.add(earlier);
+    return earlier;
+  }
   for (;;) {
     const step = await events.next();
     if (step.done === true) throw new Error('stream ended');
-    if (predicate(step.value)) return step.value;
+    history.events.push(step.value);
+    if (predicate(step.value)) {
+      history.consumed.add(step.value);
+      return step.value;
+    }
   }
 }
 
@@ -39,7 +53,8 @@ for (const codec of ['json', 'protobuf'] as V1Codec[]) {
       });
       t.after(() => client.close());
       const events = client.subscribe();
-      const offers = await until(events, (e) => e.type === 'OFFERS');
+      const history = { events: [] as SchedulerEvent[], consumed: new Set<SchedulerEvent>() };
+      const offers = await until(events, history, (e) => e.type === 'OFFERS');
       const offer = offers.offers!.offers![0]!;
       const agentId = offer.agent_id.value;
       await client.call({
@@ -62,10 +77,12 @@ for (const codec of ['json', 'protobuf'] as V1Codec[]) {
               },
             },
           ],
+          // What the task leaves on the agent is offered again at the next allocation, not after 5 s.
+          filters: { refuse_seconds: 0 },
         },
       });
       for (const state of ['TASK_STARTING', 'TASK_RUNNING']) {
-        const update = await until(events, (e) => e.type === 'UPDATE');
+        const update = await until(events, history, (e) => e.type === 'UPDATE');
         assert.equal(update.update!.status.state, state);
         await client.call({
           type: 'ACKNOWLEDGE',
@@ -77,7 +94,7 @@ for (const codec of ['json', 'protobuf'] as V1Codec[]) {
         master.simulation.sendExecutorMessage(client.frameworkId!, agentId, 't', new Uint8Array([0, 1, 0xff])),
         true,
       );
-      const message = await until(events, (e) => e.type === 'MESSAGE');
+      const message = await until(events, history, (e) => e.type === 'MESSAGE');
       assert.deepEqual(message.message, {
         agent_id: { value: agentId },
         executor_id: { value: 't' },
@@ -87,6 +104,7 @@ for (const codec of ['json', 'protobuf'] as V1Codec[]) {
       // Hold an offer on the agent, then lose the agent.
       const held = await until(
         events,
+        history,
         (e) => e.type === 'OFFERS' && e.offers!.offers!.some((o) => o.agent_id.value === agentId),
       );
       const heldOffer = held.offers!.offers!.find((o) => o.agent_id.value === agentId)!;
