@@ -319,8 +319,10 @@ describe('MockMaster eras, clocks and agent UPIDs', () => {
     assert.equal(master.log.filter((r) => r.name === 'mesos.internal.ResourceOffersMessage').length, 0);
     master.advance(0);
     const offer = offersOf((await d.next('mesos.internal.ResourceOffersMessage')).message)[0]!;
+    // Waiting starts before the call goes out: next() only sees messages from the moment it is called.
+    const accepted = master.next(SCHEDULER_CALL, { callType: 'ACCEPT' });
     await d.launch([offer.id.value], [commandTask('manual', offer.slave_id.value)]);
-    await master.next(SCHEDULER_CALL, { callType: 'ACCEPT' });
+    await accepted;
     master.advance(FAST!.taskTimings!.starting_ms!);
     const starting = await d.next('mesos.internal.StatusUpdateMessage');
     assert.equal(stateOf(starting.message), 'TASK_STARTING');
