@@ -1,16 +1,120 @@
-// `mesos-wire/testing`: the mock Mesos master (libprocess front end, test API, captures) and its simulation core.
-export * from './core/index.ts';
-export type {
-  Direction,
-  DropRule,
-  MatchOptions,
-  MessageMatcher,
-  NoneExpectation,
-  TrafficRecord,
+/**
+ * `mesos-wire/testing`: a mock Mesos master for framework tests. `MockMaster` serves libprocess messages, the state
+ * endpoints and (with `http: v1ApiHook()`) the v1 scheduler and operator APIs on one port, over a deterministic
+ * simulation core (`MasterSimulation`) with a Mesos-style test API (next / drop / expectNone / intercept / inject)
+ * and pcapng export. See src/mock/README.md for a complete test.
+ *
+ * This list is curated: wire translation, state-JSON builders, resource arithmetic and capture synthesis stay
+ * internal (import them from their modules inside the repository if a test needs them).
+ */
+
+// The simulation core, for tests that drive it without sockets.
+export {
+  type AcceptCommand,
+  type AcknowledgeCommand,
+  type AgentMessage,
+  type AgentSnapshot,
+  type AgentSpec,
+  type AgentView,
+  type Attribute,
+  bindClockToRealTime,
+  type Command,
+  type CommandResult,
+  DEFAULT_ALLOCATION_INTERVAL_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_REFUSE_SECONDS,
+  DEFAULT_TASK_TIMINGS,
+  type DeactivateCommand,
+  type DeclineCommand,
+  type DisconnectedCommand,
+  type ExecutorInfo,
+  type Filters,
+  type FrameworkConnection,
+  type FrameworkInfo,
+  type FrameworkMessageCommand,
+  type FrameworkSnapshot,
+  type FrameworkView,
+  formatResources,
+  type IdValue,
+  isTerminalState,
+  type KillCommand,
+  type Labels,
+  type LaunchTasksCommand,
+  type LogEntry,
+  type MasterInfo,
+  MasterSimulation,
+  type MasterSimulationOptions,
+  type MasterSnapshot,
+  namedScript,
+  type Offer,
+  type OfferOperation,
+  type OperatorEvent,
+  type Output,
+  parseResourcesText,
+  type RealTimeHost,
+  type ReconcileCommand,
+  type RejectReason,
+  type RemovedAgent,
+  type RequestCommand,
+  type ReservationInfo,
+  type Resource,
+  type ResourceRequest,
+  type ReviveCommand,
+  type SchedulerEvent,
+  type ShutdownExecutorCommand,
+  type SimulationLog,
+  type SlaveInfo,
+  STATUS_UPDATE_RETRY_MAX_MS,
+  STATUS_UPDATE_RETRY_MIN_MS,
+  type StatusReason,
+  type StatusSource,
+  type StatusUpdate,
+  type SubscribeCommand,
+  type SuppressCommand,
+  type Task,
+  type TaskBehavior,
+  type TaskBehaviorName,
+  type TaskGroupInfo,
+  type TaskInfo,
+  type TaskRule,
+  type TaskScript,
+  type TaskStateName,
+  type TaskStatus,
+  type TaskStep,
+  type TaskTimings,
+  TERMINAL_TASK_STATES,
+  type TeardownCommand,
+  type TimerId,
+  type Url,
+  type ValueRange,
+  VirtualClock,
+} from './core/index.ts';
+export {
+  type Direction,
+  type DropRule,
+  type MatchOptions,
+  type MessageMatcher,
+  matches,
+  type NoneExpectation,
+  type TrafficRecord,
 } from './expectations.ts';
-export { matches } from './expectations.ts';
-// The v1 HTTP APIs (scheduler and operator), mounted on a MockMaster with `http: v1ApiHook()`.
-export * from './http-api/index.ts';
+// The v1 HTTP APIs, mounted on a MockMaster with `http: v1ApiHook()` (or on any endpoint's router).
+export {
+  APPLICATION_JSON,
+  APPLICATION_PROTOBUF,
+  type InjectedSchedulerEvent,
+  type Leadership,
+  mountV1Apis,
+  OPERATOR_API_PATHS,
+  OperatorApi,
+  SCHEDULER_API_PATHS,
+  SchedulerApi,
+  type V1ApiOptions,
+  type V1Apis,
+  type V1ContentType,
+  v1ApiHook,
+} from './http-api/index.ts';
+// The mock master (libprocess front end, state endpoints, test API, captures).
 export {
   type AnswerPolicy,
   type HookActions,
@@ -21,28 +125,9 @@ export {
   type MockHttpContext,
   MockMaster,
   type MockMasterOptions,
-  rawRequest,
   type TrafficStats,
 } from './master.ts';
-export { PcapngTcpWriter, type TcpFlow } from './pcapng.ts';
+// Protobuf bodies <-> plain objects, for inject() and for reading TrafficRecord bodies.
 export { decodePlain, encodePlain, messageType, type PlainMessage, toPlain } from './protobuf.ts';
-export {
-  agentJson,
-  type BuildInfo,
-  buildInfo,
-  frameworkJson,
-  frameworksJson,
-  resourcesJson,
-  slavesJson,
-  stateJson,
-  taskJson,
-} from './state-json.ts';
-export {
-  commandFromMessage,
-  EMPTY_UPID_TEXT,
-  messageForAgent,
-  messageForEvent,
-  SCHEDULER_CALL,
-  type Translation,
-  type WireMessage,
-} from './translate.ts';
+/** `mesos.scheduler.Call`, the name to match v0 calls by (with `callType`). */
+export { SCHEDULER_CALL } from './translate.ts';

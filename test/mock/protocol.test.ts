@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import {
-  commandFromMessage,
   decodePlain,
-  EMPTY_UPID_TEXT,
   encodePlain,
   type MasterInfo,
   MockMaster,
   type MockMasterOptions,
-  messageForAgent,
-  messageForEvent,
   SCHEDULER_CALL,
   VirtualClock,
 } from '../../src/mock/index.ts';
+import { commandFromMessage, EMPTY_UPID_TEXT, messageForAgent, messageForEvent } from '../../src/mock/translate.ts';
 import { FAST, offersOf, sleep, stateOf, updateOf, waitFor } from './helpers.ts';
 import { commandTask, TestSchedulerDriver } from './scheduler-driver.ts';
 
