@@ -103,10 +103,15 @@ describe('MockMaster lifecycle over real sockets', () => {
     assert.equal(ids.size, 4);
     await Promise.all(
       drivers.map(async (d, i) => {
-        const offers = await d.next('mesos.internal.ResourceOffersMessage');
-        const offer = offersOf(offers.message)[0]!;
-        await d.launch([offer.id.value], [commandTask(`fw${i}-task`, offer.slave_id.value)]);
-        await d.next((r) => stateOf(r.message) === 'TASK_FINISHED');
+        // The first framework to subscribe may be offered every agent: like a real framework it declines what it
+        // does not use, so the others are offered those agents at the next allocation.
+        const offers = await d.next('mesos.internal.ResourceOffersMessage', 20_000);
+        const [offer, ...unused] = offersOf(offers.message);
+        if (unused.length > 0) {
+          await d.call('DECLINE', { decline: { offer_ids: unused.map((o) => o.id), filters: { refuse_seconds: 0 } } });
+        }
+        await d.launch([offer!.id.value], [commandTask(`fw${i}-task`, offer!.slave_id.value)]);
+        await d.next((r) => stateOf(r.message) === 'TASK_FINISHED', 20_000);
       }),
     );
     for (const d of drivers) assert.equal(d.ignored.length, 0);
