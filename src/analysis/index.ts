@@ -1,0 +1,24 @@
+// Pure analyses over DecodedEvent streams: flows, traffic counts, per-flow/framework/agent breakdowns, latencies,
+// ids inside typed bodies, and the typed decoding of bodies they rely on.
+export type { BodyOffsetMap, RecordTyperOptions, TypedBody } from './body-decode.ts';
+export {
+  BodySegments,
+  bodyEncodingOf,
+  decodeApiBody,
+  decodeJsonAs,
+  decodeMessageBody,
+  decodeProtobufAs,
+  endpointTypes,
+  linearOffsets,
+  messageTypeTag,
+  RecordTyper,
+  resolveTypeName,
+} from './body-decode.ts';
+export type { FlowDirectionSummary, FlowSummary } from './flows.ts';
+export { FlowTable } from './flows.ts';
+export type { BodyIds } from './ids.ts';
+export { bodyIds } from './ids.ts';
+export type { BreakdownRow, LatencySummary, SessionStatsSummary } from './session-stats.ts';
+export { SessionStats } from './session-stats.ts';
+export type { MessageStatsRow, StatsRow, StatsSummary } from './stats.ts';
+export { TrafficStats } from './stats.ts';
