@@ -54,6 +54,8 @@ describe('formatDouble (RapidJSON Writer::Double, as Mesos writes doubles)', () 
       [Math.fround(0.1), '0.10000000149011612'],
       [1700000000.5, '1700000000.5'],
       [fromBits('bf89300058701000'), '-0.012298586558252112'], // JS: -0.012298586558252111
+      [4.17588e21, '4.1758799999999999e21'], // not the shortest
+      [Math.fround(54.31), '54.310001373291019'], // JS: 54.310001373291016
       [Number.POSITIVE_INFINITY, '"Infinity"'],
       [Number.NEGATIVE_INFINITY, '"-Infinity"'],
       [Number.NaN, 'NaN'],
