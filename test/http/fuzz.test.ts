@@ -22,6 +22,9 @@ const SEEDS = [
     'GET /a?b HTTP/1.0\r\nHost: \r\nA: b\r\n c\r\n\r\nPOST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody\r\nHTTP/1.1 200 OK\r\n\r\nrest',
   ),
   bytes('POST / HTTP/1.1\nTransfer-Encoding: gzip, chunked\n\n00000a\nabcdefghij\n0\n\n'),
+  // Hostile lengths: a 2^60-byte chunk, a 15-digit Content-Length (limits must refuse them before buffering).
+  bytes('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\nx\r\n0\r\n\r\n'),
+  bytes('HTTP/1.1 200 OK\r\nContent-Length: 999999999999999\r\n\r\nabc'),
 ];
 const BYTES_OF_INTEREST = [
   0x0d, 0x0a, 0x20, 0x09, 0x3a, 0x3b, 0x3d, 0x22, 0x2c, 0x30, 0x39, 0x46, 0x66, 0x00, 0x7f, 0x80, 0xff,
