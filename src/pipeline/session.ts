@@ -21,21 +21,14 @@ import {
 } from '../analysis/body-decode.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { isMesosWireError, type MesosWireError } from '../errors.ts';
-import { getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../http/types.ts';
-import {
-  type ClassifiedMessage,
-  classifyRequest,
-  formatUpid,
-  guessMessageStyle,
-  isEmptyUpid,
-  parseUpidLikeMesos,
-  type Upid,
-} from '../libprocess/index.ts';
+import { getHeader, type HttpHead, type HttpMessage } from '../http/types.ts';
+import { formatUpid, isEmptyUpid, parseUpidLikeMesos, type Upid } from '../libprocess/index.ts';
 import type { PacketRef } from '../pcap/packet.ts';
 import type { PbType } from '../proto/schema.ts';
 import { decodeSchemaless, printableText } from '../proto/schemaless.ts';
 import { RecordIoDecoder } from '../recordio/decoder.ts';
-import type { CaptureFields, DecodedEvent, DecodedMessage, DecodedResponse } from './events.ts';
+import type { CaptureFields, DecodedEvent, DecodedResponse } from './events.ts';
+import { classifyHttpRequest, MessageEventImpl } from './message-event.ts';
 
 /** Options of the session layer. */
 export interface SessionOptions {
@@ -54,6 +47,11 @@ export interface SessionOptions {
   bodyErrors?: 'diagnostic' | 'error';
   /** Set `request` on every paired response (default true); false: only on v1 API responses. */
   labelAllResponses?: boolean;
+  /**
+   * Look for protocol anomalies and emit `diagnostic` events (default true); false: no diagnostic event at all and
+   * no work for them (the raw-stream CLI path, which has no place to show them).
+   */
+  diagnostics?: boolean;
 }
 
 /** Registration attempts by one sender before `registration-repeated` is reported. */
@@ -202,6 +200,7 @@ export class DirectionSession {
   private readonly emit: (event: DecodedEvent) => void;
   private readonly options: SessionOptions;
   private readonly typed: boolean;
+  private readonly diagnostics: boolean;
   private readonly maxBodyBytes: number;
   private readonly watch: SessionWatch;
   private readonly context: DirectionContext;
@@ -228,6 +227,7 @@ export class DirectionSession {
     this.emit = emit;
     this.options = options;
     this.typed = options.typed !== false;
+    this.diagnostics = options.diagnostics !== false;
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES_DEFAULT;
     this.watch = watch;
     this.context = context;
@@ -375,14 +375,11 @@ export class DirectionSession {
     packet: PacketRef | undefined,
     endPacket: PacketRef | undefined,
   ): void {
-    // classifyRequest reads only Libprocess-From and, when absent, User-Agent: look them up without materialising
-    // every header.
+    // Classification reads only Libprocess-From and, when absent, User-Agent: look them up without materialising
+    // every header. The sender-mismatch diagnostic compares both.
     const from = getHeader(m, 'Libprocess-From');
-    const agent = getHeader(m, 'User-Agent');
-    const slim: HttpHeader[] = [];
-    if (from !== undefined) slim.push({ name: 'Libprocess-From', value: from });
-    else if (agent !== undefined) slim.push({ name: 'User-Agent', value: agent });
-    const c = classifyRequest({ method: m.method, target: m.target, headers: slim });
+    const agent = from === undefined || this.diagnostics ? getHeader(m, 'User-Agent') : undefined;
+    const c = classifyHttpRequest(m.method, m.target, from, agent);
     const pending = body.request;
     const fields = this.fields(packet, endPacket);
     if (c.kind === 'message') {
@@ -398,7 +395,7 @@ export class DirectionSession {
         if (pending !== undefined && c.name === 'mesos.scheduler.Call') pending.call = messageTypeTag(typed);
       }
       this.emit(event);
-      this.checkMessage(event, c, from, agent, m.offset, packet);
+      this.checkMessage(event, from, agent, m.offset, packet);
       return;
     }
     const endpoint = endpointTypes(m.target);
@@ -428,7 +425,12 @@ export class DirectionSession {
     }
     this.emit(event);
     this.checkBody(event.typed, `${m.method} ${targetLabel(m.target)}`, m.offset, packet);
-    if (pending?.call === 'SUBSCRIBE' && event.typed?.kind === 'message' && this.sourceAddress !== undefined) {
+    if (
+      pending?.call === 'SUBSCRIBE' &&
+      event.typed?.kind === 'message' &&
+      this.sourceAddress !== undefined &&
+      this.diagnostics
+    ) {
       const subscribe = (event.typed.message as { subscribe?: { framework_info?: { name?: string } } }).subscribe;
       const name = subscribe?.framework_info?.name ?? '';
       this.checkRegistration(`${name}@${this.sourceAddress}`, 'SUBSCRIBE', m.offset, packet);
@@ -470,7 +472,8 @@ export class DirectionSession {
     if (event.typed !== undefined && paired?.endpoint !== undefined) {
       this.checkBody(event.typed, `response to ${paired.label}`, m.offset, packet);
     }
-    if (m.status >= 400 && paired !== undefined) this.checkErrorResponse(m.status, bytes, paired, m.offset, packet);
+    if (m.status >= 400 && paired !== undefined && this.diagnostics)
+      this.checkErrorResponse(m.status, bytes, paired, m.offset, packet);
   }
 
   private label(event: DecodedResponse, paired: PendingRequest | undefined): void {
@@ -523,8 +526,26 @@ export class DirectionSession {
       body.event = event;
       this.emit(event);
     } else {
-      // A streamed request (ATTACH_CONTAINER_INPUT): the request itself is shown when complete.
+      // A streamed request (ATTACH_CONTAINER_INPUT): shown now, with its body to come as records and a stream-end.
       body.event = undefined;
+      const started = {
+        kind: 'request',
+        offset: head.offset,
+        version: head.version,
+        headerBytes: head.headerBytes,
+        framing: head.framing,
+        contentLength: head.contentLength,
+        method: head.method,
+        target: head.target,
+        get headers() {
+          return head.headers;
+        },
+        chunks: [],
+        body: EMPTY,
+        trailers: [],
+        end: 0,
+      } as HttpMessage & { kind: 'request' };
+      this.onRequest(started, body, EMPTY, body.segments.map, body.packet, undefined);
     }
     body.recordio = new RecordIoDecoder({ maxRecordBytes: this.options.maxRecordBytes });
     const endpoint = head.kind === 'response' ? body.paired?.endpoint : endpointTypes(head.target);
@@ -620,6 +641,7 @@ export class DirectionSession {
   }
 
   private diagnose(diagnostic: Diagnostic, packet: PacketRef | undefined): void {
+    if (!this.diagnostics) return;
     const c = this.context;
     const d = diagnostic as Diagnostic & {
       flow?: string;
@@ -671,8 +693,7 @@ export class DirectionSession {
   }
 
   private checkMessage(
-    event: DecodedMessage,
-    c: ClassifiedMessage,
+    event: MessageEventImpl,
     libprocessFrom: string | undefined,
     userAgent: string | undefined,
     offset: number,
@@ -683,15 +704,16 @@ export class DirectionSession {
       const error = 'error' in typed ? typed.error : undefined;
       if (error?.code === 'MW_PROTO_UNKNOWN_TYPE' && typed.kind === 'schemaless' && typed.typeName === undefined) {
         if (this.options.bodyErrors === 'error') this.problem(error.code, error.message, error.offset, packet);
-        else this.diagnose({ kind: 'message-unknown-name', streamOffset: offset, name: c.name }, packet);
-      } else this.checkBody(typed, c.name, offset, packet);
+        else this.diagnose({ kind: 'message-unknown-name', streamOffset: offset, name: event.name }, packet);
+      } else this.checkBody(typed, event.name, offset, packet);
     }
+    if (!this.diagnostics) return;
     // Both sender headers: Mesos uses Libprocess-From; a different User-Agent UPID points at a broken client/proxy.
     if (libprocessFrom !== undefined && userAgent !== undefined && userAgent !== `libprocess/${libprocessFrom}`) {
       const at = userAgent.indexOf('libprocess/');
       if (at >= 0) {
         const fromAgent = formatUpid(parseUpidLikeMesos(userAgent.slice(at + 'libprocess/'.length)));
-        const fromHeader = formatUpid(c.from);
+        const fromHeader = event.from;
         if (fromAgent !== fromHeader && this.firstTime(`ua ${fromAgent} ${fromHeader}`)) {
           this.diagnose(
             {
@@ -705,13 +727,14 @@ export class DirectionSession {
         }
       }
     }
-    if (this.sourceAddress !== undefined && c.fromValid && !this.checkedSenders.includes(c.fromText)) {
-      if (this.checkedSenders.length < 16) this.checkedSenders.push(c.fromText);
-      this.checkSenderAddress(c.from, offset, packet);
+    if (this.sourceAddress !== undefined && event.fromValid && !this.checkedSenders.includes(event.fromText)) {
+      if (this.checkedSenders.length < 16) this.checkedSenders.push(event.fromText);
+      this.checkSenderAddress(event.fromUpid, offset, packet);
     }
-    if (REGISTRATION_NAMES.has(c.name)) this.checkRegistration(formatUpid(c.from), c.name, offset, packet);
-    else if (c.name === 'mesos.scheduler.Call' && typed !== undefined && messageTypeTag(typed) === 'SUBSCRIBE') {
-      this.checkRegistration(formatUpid(c.from), 'mesos.scheduler.Call SUBSCRIBE', offset, packet);
+    const name = event.name;
+    if (REGISTRATION_NAMES.has(name)) this.checkRegistration(event.from, name, offset, packet);
+    else if (name === 'mesos.scheduler.Call' && typed !== undefined && messageTypeTag(typed) === 'SUBSCRIBE') {
+      this.checkRegistration(event.from, 'mesos.scheduler.Call SUBSCRIBE', offset, packet);
     }
   }
 
@@ -823,80 +846,6 @@ export function typeHttpBody(
     error: undefined,
     schemalessError: result.error,
   };
-}
-
-/**
- * A libprocess message event. `from` (the formatted UPID) and `style` are computed on first access (stats and the
- * benchmarks never read them); a class keeps the accessors on the prototype.
- */
-class MessageEventImpl implements DecodedMessage {
-  readonly type = 'message' as const;
-  offset: number;
-  end: number;
-  version: '1.0' | '1.1';
-  framing: DecodedMessage['framing'];
-  chunks: number[];
-  body: Uint8Array;
-  trailers: DecodedMessage['trailers'];
-  bodyOffsets: BodyOffsetMap;
-  fromUpid: Upid;
-  fromText: string;
-  fromValid: boolean;
-  fromSource: DecodedMessage['fromSource'];
-  to: string;
-  name: string;
-  typed?: TypedBody;
-  flow?: string;
-  connection?: number;
-  direction?: DecodedMessage['direction'];
-  frame?: number;
-  time?: DecodedMessage['time'];
-  endFrame?: number;
-  #message: HttpMessage;
-  #from: string | undefined;
-  #style: DecodedMessage['style'] | undefined;
-
-  constructor(
-    m: HttpMessage,
-    c: ClassifiedMessage,
-    body: Uint8Array,
-    offsets: BodyOffsetMap,
-    fields: CaptureFields & { endFrame?: number },
-  ) {
-    this.offset = m.offset;
-    this.end = m.end;
-    this.version = m.version;
-    this.framing = m.framing;
-    this.chunks = m.chunks;
-    this.body = body;
-    this.trailers = m.trailers;
-    this.bodyOffsets = offsets;
-    this.fromUpid = c.from;
-    this.fromText = c.fromText;
-    this.fromValid = c.fromValid;
-    this.fromSource = c.fromSource;
-    this.to = c.to;
-    this.name = c.name;
-    this.#message = m;
-    if (fields.flow !== undefined) {
-      this.flow = fields.flow;
-      this.connection = fields.connection;
-      this.direction = fields.direction;
-      this.frame = fields.frame;
-      this.time = fields.time;
-      this.endFrame = fields.endFrame;
-    }
-  }
-
-  get from(): string {
-    this.#from ??= formatUpid(this.fromUpid);
-    return this.#from;
-  }
-
-  get style(): DecodedMessage['style'] {
-    this.#style ??= guessMessageStyle(this.#message as HttpMessage & { kind: 'request' });
-    return this.#style;
-  }
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

@@ -418,7 +418,7 @@ describe('ndjson: Mesos JSON embedded exactly', () => {
 describe('message classification fast path', () => {
   it('quickMessage agrees with classifyRequest whenever it answers (fast-check)', async () => {
     const fc = (await import('fast-check')).default;
-    const { quickMessage } = await import('../../src/cli/raw-stream.ts');
+    const { quickMessage } = await import('../../src/pipeline/message-event.ts');
     const { classifyRequest } = await import('../../src/libprocess/index.ts');
     const text = (chars: string[]) => fc.array(fc.constantFrom(...chars), { maxLength: 24 }).map((a) => a.join(''));
     const target = text(['/', '/', 'a', 'b', '(', '1', ')', '%', '2', '0', '+', '?', '#', 'h', ':', '.', '@']);

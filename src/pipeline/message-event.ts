@@ -1,0 +1,222 @@
+/**
+ * Request classification with a fast path, and the libprocess message event: shared by the session layer
+ * (session.ts) and by anything that shows single HTTP messages (`httpEvent`: `listen`, the mock master).
+ */
+import type { BodyOffsetMap, TypedBody } from '../analysis/body-decode.ts';
+import { getHeader, type HttpHeader, type HttpMessage } from '../http/types.ts';
+import {
+  type ClassifiedMessage,
+  classifyRequest,
+  formatUpid,
+  guessMessageStyle,
+  parseUpidLikeMesosDetailed,
+  targetPath,
+  type Upid,
+} from '../libprocess/index.ts';
+import type { CaptureFields, DecodedMessage, DecodedRequest, DecodedResponse } from './events.ts';
+
+/** What a message event needs from classification; `from`/`fromValid` may be parsed later (`from` undefined). */
+export interface MessageFacts {
+  kind: 'message';
+  fromText: string;
+  fromSource: ClassifiedMessage['fromSource'];
+  to: string;
+  name: string;
+  from?: Upid;
+  fromValid?: boolean;
+}
+
+/** A request classified: a message (sender maybe not parsed yet), or what `classifyRequest` says otherwise. */
+export type RequestFacts = MessageFacts | Exclude<ReturnType<typeof classifyRequest>, { kind: 'message' }>;
+
+/**
+ * The common case of `classifyRequest` without parsing the sender UPID yet (it is parsed when `from` or `fromValid`
+ * is first read): a POST with a sender header and a path `/<id>/<name>` whose id needs no percent-decoding. Anything
+ * else (rejections included) returns undefined and goes through `classifyRequest`. Same rules: Libprocess-From
+ * (trimmed) wins, else the User-Agent text after `libprocess/`; a fast-check property checks the two agree.
+ */
+export function quickMessage(
+  target: string,
+  libprocessFrom: string | undefined,
+  slim: readonly { name: string; value: string }[],
+): MessageFacts | undefined {
+  let fromText: string;
+  let fromSource: ClassifiedMessage['fromSource'];
+  if (libprocessFrom !== undefined) {
+    fromText = libprocessFrom.trim();
+    fromSource = 'Libprocess-From';
+  } else {
+    const agent = slim.length > 0 ? slim[0]!.value : undefined;
+    if (agent === undefined || !agent.startsWith('libprocess/')) return undefined;
+    fromText = agent.slice('libprocess/'.length);
+    fromSource = 'User-Agent';
+  }
+  if (target.charCodeAt(0) !== 0x2f) return undefined; // absolute-form and others: the full rules
+  const path = targetPath(target);
+  const slash = path.indexOf('/', 1);
+  const rawId = slash < 0 ? path.slice(1) : path.slice(1, slash);
+  if (rawId.includes('%') || rawId.includes('+')) return undefined;
+  return { kind: 'message', fromText, fromSource, to: rawId, name: slash < 0 ? '' : path.slice(slash + 1) };
+}
+
+/**
+ * Classifies a request as Mesos does (`classifyRequest`), through `quickMessage` when it answers. classifyRequest
+ * reads only Libprocess-From and, when it is absent, User-Agent (last one wins): `from` and `agent` are those.
+ */
+export function classifyHttpRequest(
+  method: string,
+  target: string,
+  from: string | undefined,
+  agent: string | undefined,
+): RequestFacts {
+  const slim: HttpHeader[] = [];
+  if (from !== undefined) slim.push({ name: 'Libprocess-From', value: from });
+  else if (agent !== undefined) slim.push({ name: 'User-Agent', value: agent });
+  const fast = method === 'POST' ? quickMessage(target, from, slim) : undefined;
+  if (fast !== undefined) return fast;
+  const c = classifyRequest({ method, target, headers: slim });
+  if (c.kind !== 'message') return c;
+  return {
+    kind: 'message',
+    fromText: c.fromText,
+    fromSource: c.fromSource,
+    to: c.to,
+    name: c.name,
+    from: c.from,
+    fromValid: c.fromValid,
+  };
+}
+
+/**
+ * A libprocess message event. The sender UPID (`fromUpid`, `fromValid`, `from`) and `style` are computed on first
+ * access: stats and the benchmarks never read them, and a class keeps the accessors on the prototype (no closures
+ * per event).
+ */
+export class MessageEventImpl implements DecodedMessage {
+  readonly type = 'message' as const;
+  offset: number;
+  end: number;
+  version: '1.0' | '1.1';
+  framing: DecodedMessage['framing'];
+  chunks: number[];
+  body: Uint8Array;
+  trailers: DecodedMessage['trailers'];
+  bodyOffsets?: BodyOffsetMap;
+  fromText: string;
+  fromSource: DecodedMessage['fromSource'];
+  to: string;
+  name: string;
+  typed?: TypedBody;
+  flow?: string;
+  connection?: number;
+  direction?: DecodedMessage['direction'];
+  frame?: number;
+  time?: DecodedMessage['time'];
+  endFrame?: number;
+  #message: HttpMessage;
+  #upid: Upid | undefined;
+  #fromValid: boolean | undefined;
+  #from: string | undefined;
+  #style: DecodedMessage['style'] | undefined;
+
+  constructor(
+    m: HttpMessage,
+    c: MessageFacts,
+    body: Uint8Array = m.body,
+    offsets?: BodyOffsetMap,
+    fields?: CaptureFields & { endFrame?: number },
+  ) {
+    this.offset = m.offset;
+    this.end = m.end;
+    this.version = m.version;
+    this.framing = m.framing;
+    this.chunks = m.chunks;
+    this.body = body;
+    this.trailers = m.trailers;
+    if (offsets !== undefined) this.bodyOffsets = offsets;
+    this.fromText = c.fromText;
+    this.fromSource = c.fromSource;
+    this.to = c.to;
+    this.name = c.name;
+    this.#message = m;
+    this.#upid = c.from;
+    this.#fromValid = c.fromValid;
+    if (fields?.flow !== undefined) {
+      this.flow = fields.flow;
+      this.connection = fields.connection;
+      this.direction = fields.direction;
+      this.frame = fields.frame;
+      this.time = fields.time;
+      this.endFrame = fields.endFrame;
+    }
+  }
+
+  /** The sender as Mesos parses it (the empty UPID when it does not parse), parsed on first use. */
+  get fromUpid(): Upid {
+    if (this.#upid === undefined) {
+      const { upid, valid } = parseUpidLikeMesosDetailed(this.fromText);
+      this.#upid = upid;
+      this.#fromValid = valid;
+    }
+    return this.#upid;
+  }
+
+  get fromValid(): boolean {
+    if (this.#fromValid === undefined) void this.fromUpid;
+    return this.#fromValid!;
+  }
+
+  get from(): string {
+    this.#from ??= formatUpid(this.fromUpid);
+    return this.#from;
+  }
+
+  get style(): DecodedMessage['style'] {
+    this.#style ??= guessMessageStyle(this.#message as HttpMessage & { kind: 'request' });
+    return this.#style;
+  }
+}
+
+/**
+ * The event for one decoded HTTP message, body untyped (renderers type it on demand). Header lists, the sender's
+ * formatted UPID and the sender style are read on first access (decoded heads materialise header fields lazily).
+ */
+export function httpEvent(m: HttpMessage): DecodedMessage | DecodedRequest | DecodedResponse {
+  if (m.kind === 'response') {
+    return {
+      type: 'response',
+      offset: m.offset,
+      end: m.end,
+      version: m.version,
+      framing: m.framing,
+      chunks: m.chunks,
+      body: m.body,
+      trailers: m.trailers,
+      status: m.status,
+      reason: m.reason,
+      get headers() {
+        return m.headers;
+      },
+    };
+  }
+  const from = getHeader(m, 'Libprocess-From');
+  const c = classifyHttpRequest(m.method, m.target, from, from === undefined ? getHeader(m, 'User-Agent') : undefined);
+  if (c.kind === 'message') return new MessageEventImpl(m, c);
+  const event: DecodedRequest = {
+    type: 'request',
+    offset: m.offset,
+    end: m.end,
+    version: m.version,
+    framing: m.framing,
+    chunks: m.chunks,
+    body: m.body,
+    trailers: m.trailers,
+    method: m.method,
+    target: m.target,
+    get headers() {
+      return m.headers;
+    },
+  };
+  if (c.kind === 'rejected') event.rejected = { status: c.status, code: c.error.code, message: c.error.message };
+  return event;
+}
