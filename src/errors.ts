@@ -37,15 +37,12 @@ export const ERROR_CODES = {
   MW_HTTP_TRAILERS_TOO_LARGE: 'The trailer section exceeds maxHeaderBytes.',
   MW_HTTP_TRAILERS_REJECTED: 'Trailer fields follow a chunked body while rejectTrailers is set.',
   MW_HTTP_TRUNCATED: 'The stream ended in the middle of a message.',
-  MW_HTTP_UNEXPECTED_RESPONSE_BODY: 'A response that may not carry a body announced one.',
 
   // --- libprocess layer (src/libprocess) ---
   MW_UPID_INVALID: 'A text is not a valid UPID (id@host:port).',
   MW_UPID_BAD_PORT: 'A UPID port is not a decimal number from 0 to 65535.',
   MW_UPID_BAD_HOST: 'A UPID host is neither an IPv4 address, a bracketed IPv6 address nor a hostname.',
   MW_LIBPROCESS_BAD_PATH: 'A message path does not start with "/" or its receiver id cannot be percent-decoded.',
-  MW_LIBPROCESS_NOT_MESSAGE:
-    'A request is not a libprocess message (no Libprocess-From and no libprocess/ User-Agent).',
   MW_LIBPROCESS_BAD_NAME: 'A message name cannot be written into a request line.',
   MW_LIBPROCESS_BAD_QUERY: 'A request query has a malformed percent-escape (libprocess fails the connection).',
 

@@ -25,6 +25,11 @@ export const MAX_HEADER_COUNT_DEFAULT = 128;
 export const MAX_CHUNK_SIZE_DIGITS_DEFAULT = 16;
 /** Default maxBodyBytes for collected bodies: 64 MiB. */
 export const MAX_BODY_BYTES_DEFAULT = 64 * 1024 * 1024;
+/**
+ * First capacity of a body that spans writes (or the bytes in hand, if more). The buffer then doubles as bytes arrive,
+ * up to the announced length: memory follows bytes received, so a peer announcing 64 MiB and sending 2 bytes gets 64 KiB.
+ */
+const BODY_CAPACITY_START = 64 * 1024;
 
 /** Callbacks of HttpDecoder. Every callback is optional; pieces and bodies are views into the written input. */
 export interface HttpDecoderHandler {
@@ -194,7 +199,9 @@ function plausibleStart(buf: Uint8Array, p: number, end: number): number {
  *   input into writes gives the same events and errors.
  * - Limits (options) are checked before anything is buffered: bytes past maxHeaderBytes fail as soon as they arrive,
  *   an announced 2^60-byte chunk fails at its size line.
- * - Bodies are views into the input when they lie in one written chunk; they are copied once otherwise.
+ * - Bodies are views into the input when they lie in one written chunk. Otherwise they are copied into a buffer that
+ *   grows with the bytes received (64 KiB or the bytes in hand, then doubling up to the announced length), so a body's
+ *   memory is at most max(64 KiB, 2 x bytes received) whatever length the peer announces.
  * - Framing follows RFC 9112 §6.3: 1xx/204/304 (and responseHasNoBody) have no body whatever their headers say; a
  *   response whose Transfer-Encoding does not end in chunked, or that has no length, runs until the end of stream;
  *   a request without framing headers has no body. Repeated identical Content-Length values are accepted (RFC 9110
@@ -271,7 +278,7 @@ export class HttpDecoder {
   #remaining = 0;
   /**
    * The body being collected: its first piece as a view; once a second piece comes, everything is copied into #acc
-   * (sized from the announced length, doubling otherwise), so tiny writes never pile up views.
+   * (64 KiB or the bytes in hand, then doubling up to the announced length), so tiny writes never pile up views.
    */
   #firstPiece: Uint8Array | undefined = undefined;
   #acc: Uint8Array = EMPTY_BODY;
@@ -483,7 +490,8 @@ export class HttpDecoder {
             const piece = chunk.subarray(pos, pos + n);
             if (!this.#streamBodies) {
               if (this.#firstPiece === undefined) this.#firstPiece = piece;
-              else this.#collect(piece, rem - n);
+              // A Content-Length body ends at bodyLen + rem; a chunked one may grow by later chunks.
+              else this.#collect(piece, this.#state === STATE.BODY_LENGTH ? this.#bodyLen + rem : this.#maxBodyBytes);
               this.#bodyLen += n;
             }
             if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
@@ -597,7 +605,7 @@ export class HttpDecoder {
             const piece = pos === 0 ? chunk : chunk.subarray(pos);
             if (!this.#streamBodies) {
               if (this.#firstPiece === undefined) this.#firstPiece = piece;
-              else this.#collect(piece, 0);
+              else this.#collect(piece, this.#maxBodyBytes);
               this.#bodyLen += n;
             }
             if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
@@ -1231,14 +1239,18 @@ export class HttpDecoder {
     if (this.#hasOnMessage) this.#handler.onMessage!(msg);
   }
 
-  /** Copy a body piece that follows the first one; `pending` is how many more bytes are announced already. */
-  #collect(piece: Uint8Array, pending: number): void {
+  /**
+   * Copy a body piece that follows the first one. `bodyBound` is the most the whole body can hold: the Content-Length,
+   * else maxBodyBytes (limits are checked before this, so the collected bytes never exceed it).
+   */
+  #collect(piece: Uint8Array, bodyBound: number): void {
     let acc = this.#acc;
     let len = this.#accLen;
     const need = (len === 0 ? this.#firstPiece!.length : len) + piece.length;
     if (need > acc.length) {
-      // Collected bytes never exceed maxBodyBytes (checked against announced sizes), so neither does the capacity.
-      const capacity = Math.min(this.#maxBodyBytes, Math.max(need + pending, 2 * acc.length));
+      // Sized by bytes received, never by the announced length alone (a few bytes must not buy 64 MiB); doubling keeps
+      // the copying amortised O(n), and a Content-Length body ends exactly full.
+      const capacity = Math.min(bodyBound, Math.max(need, 2 * acc.length, BODY_CAPACITY_START));
       const grown = new Uint8Array(capacity);
       if (len === 0) {
         grown.set(this.#firstPiece!);

@@ -7,6 +7,12 @@ export const MAX_RECORD_BYTES_DEFAULT = 64 * 1024 * 1024;
 /** A record length is a uint64 in the grammar: at most 20 decimal digits (leading zeros included). */
 export const MAX_LENGTH_DIGITS = 20;
 
+/**
+ * First capacity of a record that spans writes (or the bytes in hand, if more); it then doubles up to the record's
+ * length as bytes arrive, so a length line announcing 64 MiB followed by a few bytes costs 64 KiB, not 64 MiB.
+ */
+const RECORD_CAPACITY_START = 64 * 1024;
+
 /** Options of `RecordIoDecoder`. */
 export interface RecordIoDecoderOptions {
   /** Largest record accepted, checked against the length line before any byte is buffered. Default 64 MiB. */
@@ -56,6 +62,8 @@ const HEX_DIGIT_VALUE = (c: number): number =>
  * - `end()` throws `MW_RECORDIO_TRUNCATED` when input stops inside a length line or a record
  *   (stout's typed reader silently drops such a tail; mesos-wire reports it).
  * - Zero-length records are delivered (Mesos never sends them, but the grammar allows them).
+ * - Memory follows bytes received: a record that spans writes is collected in a buffer of 64 KiB (or the bytes in
+ *   hand), doubled as bytes arrive up to the record's length, so at most max(64 KiB, 2 x bytes received).
  * - A blank length line is an error, as in the C++ decoder (the docs' pseudo-code skips it).
  */
 export class RecordIoDecoder {
@@ -189,13 +197,15 @@ export class RecordIoDecoder {
             this.finishRecord(record, i, onRecord);
             continue;
           }
-          this.partial ??= new Uint8Array(this.length);
           const take = Math.min(need, avail);
-          this.partial.set(bytes.subarray(i, i + take), this.filled);
-          this.filled += take;
+          const filled = this.filled + take;
+          let partial = this.partial ?? EMPTY;
+          if (filled > partial.length) partial = this.grow(partial, filled);
+          partial.set(bytes.subarray(i, i + take), this.filled);
+          this.filled = filled;
           i += take;
-          if (this.filled === this.length) {
-            const record = this.partial;
+          if (filled === this.length) {
+            const record = partial;
             this.partial = undefined;
             this.finishRecord(record, i, onRecord);
           }
@@ -243,6 +253,18 @@ export class RecordIoDecoder {
     this.filled = 0;
   }
 
+  /**
+   * A record buffer that holds at least `filled` bytes: sized by bytes received, never by the length line alone (a
+   * hostile length must not buy memory), doubling for amortised O(n) copying, and capped at the record's length so a
+   * complete record is exactly full.
+   */
+  private grow(partial: Uint8Array, filled: number): Uint8Array {
+    const grown = new Uint8Array(Math.min(this.length, Math.max(filled, 2 * partial.length, RECORD_CAPACITY_START)));
+    if (this.filled > 0) grown.set(partial.subarray(0, this.filled));
+    this.partial = grown;
+    return grown;
+  }
+
   private finishRecord(record: Uint8Array, nextIndex: number, onRecord: RecordIoRecordHandler): void {
     const start = this.recordStart;
     const dataOffset = this.pos + nextIndex - record.length;
@@ -280,6 +302,8 @@ export class RecordIoDecoder {
     return this.failure;
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function hexByte(c: number): string {
   return `0x${c.toString(16).padStart(2, '0')}`;
