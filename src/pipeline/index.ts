@@ -23,6 +23,10 @@ export type {
   DecodedResponse,
   DecodedStreamEnd,
 } from './events.ts';
+export type { MessageFacts, RequestFacts } from './message-event.ts';
+export { classifyHttpRequest, httpEvent, quickMessage } from './message-event.ts';
+export type { RawInputKind, RawStreamEvent, RawStreamOptions } from './raw-stream.ts';
+export { RawStreamDecoder } from './raw-stream.ts';
 export type { DirectionContext, SessionOptions } from './session.ts';
 export {
   DirectionSession,

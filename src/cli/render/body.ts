@@ -1,6 +1,5 @@
 import {
   type BodyOffsetMap,
-  decodeApiBody,
   decodeMessageBody,
   endpointTypes,
   linearOffsets,
@@ -8,14 +7,15 @@ import {
 } from '../../analysis/body-decode.ts';
 import { toHex } from '../../bytes/ascii.ts';
 import { getHeader } from '../../http/types.ts';
+import { typeHttpBody } from '../../pipeline/session.ts';
 import { toMesosJson } from '../../proto/json-write.ts';
-import { decodeSchemaless, printableText, type SchemalessField, WIRE_TYPE_NAMES } from '../../proto/schemaless.ts';
+import { decodeSchemaless, type SchemalessField, WIRE_TYPE_NAMES } from '../../proto/schemaless.ts';
 import type { DecodeEvent } from '../events.ts';
 
 type BodyEvent = Exclude<DecodeEvent, { type: 'error' } | { type: 'stream-end' }>;
 
 /**
- * The typed body of an event: the one set by RawStreamDecoder, else decoded now (and remembered) from what the
+ * The typed body of an event: the one set by the session layer, else decoded now (and remembered) from what the
  * event itself says: a libprocess message by its name, a request by its v1 API endpoint. `endpoint` is the v1 API
  * endpoint of the request a response answers, when known.
  */
@@ -28,7 +28,6 @@ export function typedBodyOf(event: BodyEvent, endpoint?: ReturnType<typeof endpo
       : (event.bodyOffsets ?? linearOffsets(event.end - bytes.length));
   let typed: TypedBody;
   if (event.type === 'message') typed = decodeMessageBody(event.name, bytes, offsets);
-  else if (bytes.length === 0) typed = { kind: 'empty' };
   else {
     const type =
       event.type === 'request'
@@ -37,25 +36,10 @@ export function typedBodyOf(event: BodyEvent, endpoint?: ReturnType<typeof endpo
           ? endpoint?.response
           : undefined;
     const contentType = event.type === 'record' ? undefined : getHeader(event, 'Content-Type');
-    if (type !== undefined) typed = decodeApiBody(type, bytes, contentType, offsets);
-    else {
-      const text = printableText(bytes);
-      typed = text !== undefined ? { kind: 'text', text } : untypedSchemaless(bytes);
-    }
+    typed = typeHttpBody(bytes, type, contentType, offsets);
   }
   event.typed = typed;
   return typed;
-}
-
-function untypedSchemaless(bytes: Uint8Array): TypedBody {
-  const result = decodeSchemaless(bytes);
-  return {
-    kind: 'schemaless',
-    typeName: undefined,
-    fields: result.fields,
-    error: undefined,
-    schemalessError: result.error,
-  };
 }
 
 /**
