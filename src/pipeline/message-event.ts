@@ -3,7 +3,7 @@
  * (session.ts) and by anything that shows single HTTP messages (`httpEvent`: `listen`, the mock master).
  */
 import type { BodyOffsetMap, TypedBody } from '../analysis/body-decode.ts';
-import { getHeader, type HttpHeader, type HttpMessage } from '../http/types.ts';
+import { getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../http/types.ts';
 import {
   type ClassifiedMessage,
   classifyRequest,
@@ -124,7 +124,7 @@ export class MessageEventImpl implements DecodedMessage {
     c: MessageFacts,
     body: Uint8Array = m.body,
     offsets?: BodyOffsetMap,
-    fields?: CaptureFields & { endFrame?: number },
+    fields?: EventFields,
   ) {
     this.offset = m.offset;
     this.end = m.end;
@@ -177,31 +177,66 @@ export class MessageEventImpl implements DecodedMessage {
   }
 }
 
-/**
- * The event for one decoded HTTP message, body untyped (renderers type it on demand). Header lists, the sender's
- * formatted UPID and the sender style are read on first access (decoded heads materialise header fields lazily).
- */
-export function httpEvent(m: HttpMessage): DecodedMessage | DecodedRequest | DecodedResponse {
-  if (m.kind === 'response') {
-    return {
-      type: 'response',
-      offset: m.offset,
-      end: m.end,
-      version: m.version,
-      framing: m.framing,
-      chunks: m.chunks,
-      body: m.body,
-      trailers: m.trailers,
-      status: m.status,
-      reason: m.reason,
-      get headers() {
-        return m.headers;
-      },
-    };
-  }
-  const from = getHeader(m, 'Libprocess-From');
-  const c = classifyHttpRequest(m.method, m.target, from, from === undefined ? getHeader(m, 'User-Agent') : undefined);
-  if (c.kind === 'message') return new MessageEventImpl(m, c);
+/** Where an event was seen in a capture, and the frame of its last byte (absent for raw streams). */
+export type EventFields = CaptureFields & { endFrame?: number };
+
+/** Copies capture fields onto an event (nothing for raw streams). */
+function placeEvent<T extends object>(event: T, fields: EventFields | undefined): T {
+  return fields?.flow === undefined ? event : Object.assign(event, fields);
+}
+
+/** A message whose head is known and whose body is still to come (a RecordIO stream shown as soon as it starts). */
+export function startedMessage(head: HttpHead): HttpMessage {
+  const common = {
+    offset: head.offset,
+    version: head.version,
+    headerBytes: head.headerBytes,
+    framing: head.framing,
+    contentLength: head.contentLength,
+    chunks: [],
+    body: EMPTY,
+    trailers: [],
+    end: 0,
+  };
+  return head.kind === 'response'
+    ? { ...common, kind: 'response', status: head.status, reason: head.reason, headers: head.headers }
+    : { ...common, kind: 'request', method: head.method, target: head.target, headers: head.headers };
+}
+
+/** The event of a response (body untyped). Its header list is read on first access. */
+export function responseEvent(
+  m: HttpMessage & { kind: 'response' },
+  body: Uint8Array = m.body,
+  offsets?: BodyOffsetMap,
+  fields?: EventFields,
+): DecodedResponse {
+  const event: DecodedResponse = {
+    type: 'response',
+    offset: m.offset,
+    end: m.end,
+    version: m.version,
+    framing: m.framing,
+    chunks: m.chunks,
+    body,
+    trailers: m.trailers,
+    status: m.status,
+    reason: m.reason,
+    get headers() {
+      return m.headers;
+    },
+  };
+  if (offsets !== undefined) event.bodyOffsets = offsets;
+  return placeEvent(event, fields);
+}
+
+/** The event of a request that is not a libprocess message (body untyped). Its header list is read on first access. */
+export function requestEvent(
+  m: HttpMessage & { kind: 'request' },
+  c: Exclude<RequestFacts, MessageFacts>,
+  body: Uint8Array = m.body,
+  offsets?: BodyOffsetMap,
+  fields?: EventFields,
+): DecodedRequest {
   const event: DecodedRequest = {
     type: 'request',
     offset: m.offset,
@@ -209,7 +244,7 @@ export function httpEvent(m: HttpMessage): DecodedMessage | DecodedRequest | Dec
     version: m.version,
     framing: m.framing,
     chunks: m.chunks,
-    body: m.body,
+    body,
     trailers: m.trailers,
     method: m.method,
     target: m.target,
@@ -217,6 +252,20 @@ export function httpEvent(m: HttpMessage): DecodedMessage | DecodedRequest | Dec
       return m.headers;
     },
   };
+  if (offsets !== undefined) event.bodyOffsets = offsets;
   if (c.kind === 'rejected') event.rejected = { status: c.status, code: c.error.code, message: c.error.message };
-  return event;
+  return placeEvent(event, fields);
 }
+
+/**
+ * The event for one decoded HTTP message, body untyped (renderers type it on demand). Header lists, the sender's
+ * formatted UPID and the sender style are read on first access (decoded heads materialise header fields lazily).
+ */
+export function httpEvent(m: HttpMessage): DecodedMessage | DecodedRequest | DecodedResponse {
+  if (m.kind === 'response') return responseEvent(m);
+  const from = getHeader(m, 'Libprocess-From');
+  const c = classifyHttpRequest(m.method, m.target, from, from === undefined ? getHeader(m, 'User-Agent') : undefined);
+  return c.kind === 'message' ? new MessageEventImpl(m, c) : requestEvent(m, c);
+}
+
+const EMPTY = new Uint8Array(0);

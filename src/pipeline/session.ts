@@ -28,7 +28,7 @@ import type { PbType } from '../proto/schema.ts';
 import { decodeSchemaless, printableText } from '../proto/schemaless.ts';
 import { RecordIoDecoder } from '../recordio/decoder.ts';
 import type { CaptureFields, DecodedEvent, DecodedResponse } from './events.ts';
-import { classifyHttpRequest, MessageEventImpl } from './message-event.ts';
+import { classifyHttpRequest, MessageEventImpl, requestEvent, responseEvent, startedMessage } from './message-event.ts';
 
 /** Options of the session layer. */
 export interface SessionOptions {
@@ -400,24 +400,7 @@ export class DirectionSession {
     }
     const endpoint = endpointTypes(m.target);
     if (pending !== undefined) pending.endpoint = endpoint;
-    const event: DecodedEvent = {
-      type: 'request',
-      offset: m.offset,
-      end: m.end,
-      version: m.version,
-      framing: m.framing,
-      chunks: m.chunks,
-      body: bytes,
-      trailers: m.trailers,
-      bodyOffsets: offsets,
-      method: m.method,
-      target: m.target,
-      get headers() {
-        return m.headers;
-      },
-      ...fields,
-    };
-    if (c.kind === 'rejected') event.rejected = { status: c.status, code: c.error.code, message: c.error.message };
+    const event = requestEvent(m, c, bytes, offsets, fields);
     if (this.typed) {
       const typed = typeHttpBody(bytes, endpoint?.request, getHeader(m, 'Content-Type'), offsets);
       event.typed = typed;
@@ -445,23 +428,7 @@ export class DirectionSession {
     packet: PacketRef | undefined,
     endPacket: PacketRef | undefined,
   ): void {
-    const event: DecodedResponse = {
-      type: 'response',
-      offset: m.offset,
-      end: m.end,
-      version: m.version,
-      framing: m.framing,
-      chunks: m.chunks,
-      body: bytes,
-      trailers: m.trailers,
-      bodyOffsets: offsets,
-      status: m.status,
-      reason: m.reason,
-      get headers() {
-        return m.headers;
-      },
-      ...this.fields(packet, endPacket),
-    };
+    const event = responseEvent(m, bytes, offsets, this.fields(packet, endPacket));
     const paired = body.paired;
     this.label(event, paired);
     if (this.typed) {
@@ -504,47 +471,16 @@ export class DirectionSession {
   private startStream(body: BodyState, packet: PacketRef | undefined): void {
     body.mode = STREAM;
     const head = body.head;
-    if (head.kind === 'response') {
-      const event: DecodedResponse = {
-        type: 'response',
-        offset: head.offset,
-        end: 0,
-        version: head.version,
-        framing: head.framing,
-        chunks: [],
-        body: EMPTY,
-        trailers: [],
-        status: head.status,
-        reason: head.reason,
-        get headers() {
-          return head.headers;
-        },
-        stream: 'recordio',
-        ...this.fields(body.packet),
-      };
+    const started = startedMessage(head);
+    if (started.kind === 'response') {
+      const event = responseEvent(started, EMPTY, undefined, this.fields(body.packet));
+      event.stream = 'recordio';
       this.label(event, body.paired);
       body.event = event;
       this.emit(event);
     } else {
       // A streamed request (ATTACH_CONTAINER_INPUT): shown now, with its body to come as records and a stream-end.
       body.event = undefined;
-      const started = {
-        kind: 'request',
-        offset: head.offset,
-        version: head.version,
-        headerBytes: head.headerBytes,
-        framing: head.framing,
-        contentLength: head.contentLength,
-        method: head.method,
-        target: head.target,
-        get headers() {
-          return head.headers;
-        },
-        chunks: [],
-        body: EMPTY,
-        trailers: [],
-        end: 0,
-      } as HttpMessage & { kind: 'request' };
       this.onRequest(started, body, EMPTY, body.segments.map, body.packet, undefined);
     }
     body.recordio = new RecordIoDecoder({ maxRecordBytes: this.options.maxRecordBytes });
