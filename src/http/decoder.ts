@@ -26,8 +26,9 @@ export const MAX_CHUNK_SIZE_DIGITS_DEFAULT = 16;
 /** Default maxBodyBytes for collected bodies: 64 MiB. */
 export const MAX_BODY_BYTES_DEFAULT = 64 * 1024 * 1024;
 /**
- * First capacity of a body that spans writes (or the bytes in hand, if more). The buffer then doubles as bytes arrive,
- * up to the announced length: memory follows bytes received, so a peer announcing 64 MiB and sending 2 bytes gets 64 KiB.
+ * Largest first capacity of a body that spans writes: the announced size up to this (or the bytes in hand, if more).
+ * The buffer then doubles as bytes arrive: memory follows bytes received, so announcing 64 MiB and sending 2 bytes
+ * costs 64 KiB.
  */
 const BODY_CAPACITY_START = 64 * 1024;
 
@@ -200,7 +201,7 @@ function plausibleStart(buf: Uint8Array, p: number, end: number): number {
  * - Limits (options) are checked before anything is buffered: bytes past maxHeaderBytes fail as soon as they arrive,
  *   an announced 2^60-byte chunk fails at its size line.
  * - Bodies are views into the input when they lie in one written chunk. Otherwise they are copied into a buffer that
- *   grows with the bytes received (64 KiB or the bytes in hand, then doubling up to the announced length), so a body's
+ *   grows with the bytes received (the announced size up to 64 KiB, or the bytes in hand; then doubling), so a body's
  *   memory is at most max(64 KiB, 2 x bytes received) whatever length the peer announces.
  * - Framing follows RFC 9112 §6.3: 1xx/204/304 (and responseHasNoBody) have no body whatever their headers say; a
  *   response whose Transfer-Encoding does not end in chunked, or that has no length, runs until the end of stream;
@@ -278,7 +279,7 @@ export class HttpDecoder {
   #remaining = 0;
   /**
    * The body being collected: its first piece as a view; once a second piece comes, everything is copied into #acc
-   * (64 KiB or the bytes in hand, then doubling up to the announced length), so tiny writes never pile up views.
+   * (the announced size up to 64 KiB, or the bytes in hand; then doubling), so tiny writes never pile up views.
    */
   #firstPiece: Uint8Array | undefined = undefined;
   #acc: Uint8Array = EMPTY_BODY;
@@ -490,8 +491,7 @@ export class HttpDecoder {
             const piece = chunk.subarray(pos, pos + n);
             if (!this.#streamBodies) {
               if (this.#firstPiece === undefined) this.#firstPiece = piece;
-              // A Content-Length body ends at bodyLen + rem; a chunked one may grow by later chunks.
-              else this.#collect(piece, this.#state === STATE.BODY_LENGTH ? this.#bodyLen + rem : this.#maxBodyBytes);
+              else this.#collect(piece, rem - n, this.#state === STATE.BODY_LENGTH);
               this.#bodyLen += n;
             }
             if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
@@ -605,7 +605,7 @@ export class HttpDecoder {
             const piece = pos === 0 ? chunk : chunk.subarray(pos);
             if (!this.#streamBodies) {
               if (this.#firstPiece === undefined) this.#firstPiece = piece;
-              else this.#collect(piece, this.#maxBodyBytes);
+              else this.#collect(piece, 0, false);
               this.#bodyLen += n;
             }
             if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
@@ -1240,17 +1240,22 @@ export class HttpDecoder {
   }
 
   /**
-   * Copy a body piece that follows the first one. `bodyBound` is the most the whole body can hold: the Content-Length,
-   * else maxBodyBytes (limits are checked before this, so the collected bytes never exceed it).
+   * Copy a body piece that follows the first one. `pending` more bytes are announced already (the rest of the
+   * Content-Length or of the current chunk); `final` says whether they end the body (Content-Length).
    */
-  #collect(piece: Uint8Array, bodyBound: number): void {
+  #collect(piece: Uint8Array, pending: number, final: boolean): void {
     let acc = this.#acc;
     let len = this.#accLen;
     const need = (len === 0 ? this.#firstPiece!.length : len) + piece.length;
     if (need > acc.length) {
-      // Sized by bytes received, never by the announced length alone (a few bytes must not buy 64 MiB); doubling keeps
-      // the copying amortised O(n), and a Content-Length body ends exactly full.
-      const capacity = Math.min(bodyBound, Math.max(need, 2 * acc.length, BODY_CAPACITY_START));
+      // Sized by bytes received, never by an announced length alone (a few bytes must not buy 64 MiB): at first the
+      // announced size up to 64 KiB, then doubling (amortised O(n) copying). A Content-Length body ends exactly full;
+      // other bodies stay within maxBodyBytes, which their sizes were checked against before buffering.
+      const announced = need + pending;
+      const capacity = Math.min(
+        final ? announced : this.#maxBodyBytes,
+        Math.max(need, 2 * acc.length, Math.min(announced, BODY_CAPACITY_START)),
+      );
       const grown = new Uint8Array(capacity);
       if (len === 0) {
         grown.set(this.#firstPiece!);
