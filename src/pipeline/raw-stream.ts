@@ -9,6 +9,7 @@ import type { PbType } from '../proto/schema.ts';
 import { RecordIoDecoder } from '../recordio/decoder.ts';
 import { RawSessionDecoder } from './decode-sessions.ts';
 import type { DecodedClose, DecodedDiagnostic, DecodedEvent, DecodedOpen } from './events.ts';
+import { concatParts } from './session.ts';
 
 /** What a raw stream holds: HTTP/1.x (libprocess traffic) or RecordIO records. */
 export type RawInputKind = 'auto' | 'http' | 'recordio';
@@ -31,7 +32,6 @@ export interface RawStreamOptions {
 // pcap (both byte orders, micro/nano) and pcapng section header magics.
 const CAPTURE_MAGICS = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a];
 const DETECT_BYTES = 8;
-const EMPTY = new Uint8Array(0);
 
 /**
  * Decodes one raw byte stream into events: HTTP/1.x messages (libprocess messages classified as Mesos does, other
@@ -96,7 +96,7 @@ export class RawStreamDecoder {
   }
 
   private detect(): void {
-    const head = concat(this.pending, this.pendingBytes);
+    const head = concatParts(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
     const first = head[0]!;
@@ -168,16 +168,4 @@ export class RawStreamDecoder {
     this.report('MW_CAPTURE_UNKNOWN_FORMAT', 0, message);
     this.stopped = true;
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  if (total === 0) return EMPTY;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -360,7 +360,7 @@ export class DirectionSession {
       });
       return;
     }
-    const bytes = concat(body.parts, body.size);
+    const bytes = concatParts(body.parts, body.size);
     const offsets = body.segments.map;
     const at = packet ?? body.packet;
     if (m.kind === 'response') this.onResponse(m, body, bytes, offsets, at, endPacket);
@@ -484,10 +484,11 @@ export class DirectionSession {
       this.onRequest(started, body, EMPTY, body.segments.map, body.packet, undefined);
     }
     body.recordio = new RecordIoDecoder({ maxRecordBytes: this.options.maxRecordBytes });
-    const endpoint = head.kind === 'response' ? body.paired?.endpoint : endpointTypes(head.target);
+    // A request's records are calls, not the endpoint's events (and /api/v1 serves master and agent): detected.
+    const streamType = head.kind === 'response' ? body.paired?.endpoint?.event : undefined;
     body.typer = new RecordTyper({
       type: this.options.recordType,
-      streamType: endpoint?.event,
+      streamType,
       contentType: getHeader(head, 'Message-Content-Type') ?? getHeader(head, 'Content-Type'),
     });
     if (body.packet !== undefined) body.lastRecordMs = timestampMillis(body.packet);
@@ -784,7 +785,8 @@ export function typeHttpBody(
   };
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
+/** The parts as one array (the part itself when there is one: no copy). */
+export function concatParts(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   if (total === 0) return EMPTY;
   const out = new Uint8Array(total);

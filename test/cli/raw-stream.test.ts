@@ -149,4 +149,25 @@ describe('RawStreamDecoder', () => {
       { numRuns: 300 },
     );
   });
+  it('a streamed request (ATTACH_CONTAINER_INPUT): shown at once, its records detected, and its response paired', () => {
+    const stream = cat(
+      'POST /api/v1 HTTP/1.1\r\nContent-Type: application/recordio\r\nMessage-Content-Type: application/json\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\n',
+      'f\r\n12\n{"type":"X"}\r\n0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+    );
+    const expected = decode([stream]);
+    assert.equal(expected.errors, 0);
+    assert.deepEqual(
+      expected.events.map((e) => [e.type, e.offset, e.end, e.body, e.typeName, e.request, e.records]),
+      [
+        ['request', 0, 0, null, null, undefined, undefined],
+        ['record', 132, undefined, '{"type":"X"}', null, undefined, undefined],
+        ['stream-end', 0, 154, undefined, undefined, undefined, 1],
+        // The response answers the streamed request (the queue of requests includes it).
+        ['response', 154, 192, null, null, '/api/v1', undefined],
+      ],
+    );
+    for (const { label, pieces } of everySplit(stream)) assert.deepEqual(decode(pieces), expected, label);
+  });
 });
