@@ -1,6 +1,6 @@
 /**
- * The raw-stream decoder the CLI uses (`decode`, `stats`) lives in the pipeline layer; it is re-exported here for the
- * commands and the benchmarks that import it from the CLI.
+ * The raw-stream decoder lives in the pipeline layer (src/pipeline/raw-stream.ts); re-exported here for the
+ * commands (`listen`, `mock-master`) and the benchmarks that import it from the CLI.
  */
 export { httpEvent } from '../pipeline/message-event.ts';
 export { type RawInputKind, RawStreamDecoder, type RawStreamOptions } from '../pipeline/raw-stream.ts';

@@ -16,10 +16,9 @@ type BodyEvent = Exclude<DecodeEvent, { type: 'error' } | { type: 'stream-end' }
 
 /**
  * The typed body of an event: the one set by the session layer, else decoded now (and remembered) from what the
- * event itself says: a libprocess message by its name, a request by its v1 API endpoint. `endpoint` is the v1 API
- * endpoint of the request a response answers, when known.
+ * event itself says: a libprocess message by its name, a request by its v1 API endpoint (`listen`, the mock master).
  */
-export function typedBodyOf(event: BodyEvent, endpoint?: ReturnType<typeof endpointTypes>): TypedBody {
+export function typedBodyOf(event: BodyEvent): TypedBody {
   if (event.typed !== undefined) return event.typed;
   const bytes = event.body;
   const offsets: BodyOffsetMap =
@@ -29,12 +28,7 @@ export function typedBodyOf(event: BodyEvent, endpoint?: ReturnType<typeof endpo
   let typed: TypedBody;
   if (event.type === 'message') typed = decodeMessageBody(event.name, bytes, offsets);
   else {
-    const type =
-      event.type === 'request'
-        ? endpointTypes(event.target)?.request
-        : event.type === 'response' && event.status >= 200 && event.status < 300
-          ? endpoint?.response
-          : undefined;
+    const type = event.type === 'request' ? endpointTypes(event.target)?.request : undefined;
     const contentType = event.type === 'record' ? undefined : getHeader(event, 'Content-Type');
     typed = typeHttpBody(bytes, type, contentType, offsets);
   }
