@@ -142,7 +142,7 @@ export class RawStreamDecoder {
       recordType: this.options.recordType,
       typed: this.options.typed,
       bodyErrors: 'error',
-      labelAllResponses: false,
+      responseLabels: 'api-target',
       diagnostics: false,
     });
     this.http.write(chunk);

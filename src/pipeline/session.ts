@@ -45,8 +45,12 @@ export interface SessionOptions {
    * `error` events (the raw-stream contract of issue 2).
    */
   bodyErrors?: 'diagnostic' | 'error';
-  /** Set `request` on every paired response (default true); false: only on v1 API responses. */
-  labelAllResponses?: boolean;
+  /**
+   * Which paired responses get `request`, and what it says: `path` (default) on every paired response, the message
+   * name or the request's path without its query; `api-target` (the raw-stream contract) only on responses to v1 API
+   * requests, with the request target as sent (query included).
+   */
+  responseLabels?: 'path' | 'api-target';
   /**
    * Look for protocol anomalies and emit `diagnostic` events (default true); false: no diagnostic event at all and
    * no work for them (the raw-stream CLI path, which has no place to show them).
@@ -445,10 +449,11 @@ export class DirectionSession {
 
   private label(event: DecodedResponse, paired: PendingRequest | undefined): void {
     if (paired === undefined) return;
-    if (paired.endpoint !== undefined || this.options.labelAllResponses !== false) {
-      event.request = paired.kind === 'request' ? targetLabel(paired.label) : paired.label;
-      if (paired.frame !== undefined) event.requestFrame = paired.frame;
-    }
+    if (this.options.responseLabels === 'api-target') {
+      if (paired.endpoint === undefined) return;
+      event.request = paired.label;
+    } else event.request = paired.kind === 'request' ? targetLabel(paired.label) : paired.label;
+    if (paired.frame !== undefined) event.requestFrame = paired.frame;
   }
 
   private collect(body: BodyState, piece: Uint8Array, offset: number, packet: PacketRef | undefined): void {

@@ -170,4 +170,24 @@ describe('RawStreamDecoder', () => {
     );
     for (const { label, pieces } of everySplit(stream)) assert.deepEqual(decode(pieces), expected, label);
   });
+  it('a response is labelled with the v1 API target it answers (query kept); other responses are not labelled', () => {
+    const stream = cat(
+      'POST /api/v1/scheduler?x=1 HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n',
+      '{"type":"SUBSCRIBE"}',
+      'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+      'POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc',
+      'HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno',
+    );
+    const { events, errors } = decode([stream]);
+    assert.equal(errors, 0);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.offset, e.request]),
+      [
+        ['request', 0, undefined],
+        ['response', 111, '/api/v1/scheduler?x=1'],
+        ['request', 149, undefined],
+        ['response', 191, undefined],
+      ],
+    );
+  });
 });
