@@ -91,6 +91,8 @@ const STREAM = 2; // a RecordIO stream: records decoded as the bytes arrive, not
 const SKIP = 3; // dropped (too large, or a failed RecordIO stream)
 
 const EMPTY = new Uint8Array(0);
+/** The capture fields of a raw stream's items: none (shared, never written to). */
+const NO_FIELDS: CaptureFields = Object.freeze({});
 
 /** A request waiting for its response. */
 interface PendingRequest {
@@ -568,7 +570,7 @@ export class DirectionSession {
   /** Capture fields of an item whose first byte came in `packet` (and last in `endPacket`). */
   private fields(packet: PacketRef | undefined, endPacket?: PacketRef): CaptureFields & { endFrame?: number } {
     const c = this.context;
-    if (c.flow === undefined) return {};
+    if (c.flow === undefined) return NO_FIELDS;
     const out: CaptureFields & { endFrame?: number } = {
       flow: c.flow,
       connection: c.connection,
