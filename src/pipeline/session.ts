@@ -107,6 +107,37 @@ interface PendingRequest {
   to: string;
 }
 
+/**
+ * Requests waiting for their responses, oldest first: a ring of MAX_PENDING_REQUESTS, the oldest dropped when full
+ * (a stream of messages, never answered, must not grow it; an array's shift per message would cost on that path).
+ */
+class RequestQueue {
+  private readonly ring: (PendingRequest | undefined)[] = new Array(MAX_PENDING_REQUESTS);
+  private first = 0;
+  private count = 0;
+
+  push(request: PendingRequest): void {
+    this.ring[(this.first + this.count) % MAX_PENDING_REQUESTS] = request;
+    if (this.count < MAX_PENDING_REQUESTS) this.count++;
+    else this.first = (this.first + 1) % MAX_PENDING_REQUESTS;
+  }
+
+  shift(): PendingRequest | undefined {
+    if (this.count === 0) return undefined;
+    const request = this.ring[this.first];
+    this.ring[this.first] = undefined;
+    this.first = (this.first + 1) % MAX_PENDING_REQUESTS;
+    this.count--;
+    return request;
+  }
+
+  clear(): void {
+    this.ring.fill(undefined);
+    this.first = 0;
+    this.count = 0;
+  }
+}
+
 /** Body state of the message in flight. */
 interface BodyState {
   head: HttpHead;
@@ -212,9 +243,9 @@ export class DirectionSession {
   private readonly context: DirectionContext;
   private readonly sourceAddress: string | undefined;
   /** Requests sent on this direction, waiting for their responses. */
-  readonly requests: PendingRequest[] = [];
+  readonly requests = new RequestQueue();
   /** The queue this direction's responses answer. */
-  answers: PendingRequest[];
+  answers: RequestQueue;
   private inFlight: BodyState | undefined;
   /** Error events emitted (`bodyErrors: 'error'`). */
   errors = 0;
@@ -268,7 +299,7 @@ export class DirectionSession {
    */
   stopPairing(): void {
     this.pairing = false;
-    this.requests.length = 0;
+    this.requests.clear();
   }
 
   head(head: HttpHead, packet?: PacketRef): void {
@@ -289,7 +320,6 @@ export class DirectionSession {
       };
       if (this.pairing) {
         this.requests.push(request);
-        if (this.requests.length > MAX_PENDING_REQUESTS) this.requests.shift();
       }
       // Streamed RecordIO requests exist only on the agent operator API (ATTACH_CONTAINER_INPUT).
       if (head.target.includes('/api/v1') && getHeader(head, 'Content-Type')?.toLowerCase() === 'application/recordio')
