@@ -17,7 +17,10 @@
  *
  * Each side runs in its own process so that peak RSS (the process's max RSS) is its own: mesos-wire in a child
  * `node` (with `--node-flags`), tshark under /usr/bin/time. Reported: libprocess messages/s (tshark: HTTP requests/s,
- * the same count on this traffic), the ratio, and both peak RSS figures.
+ * the same count on this traffic), the ratio, and both peak RSS figures. Rates are given per wall second and per CPU
+ * second (user + system, all threads; tshark's from /usr/bin/time): on a shared machine the CPU rates are the steadier.
+ * `--node-flags "--max-semi-space-size=1 --semi-space-growth-factor=1"` is what bin/mesos-wire.js sets for
+ * decode/stats/flows.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
@@ -67,11 +70,14 @@ async function childDecode(file: string): Promise<void> {
     }
   });
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const result = await readCaptureFile(file, (p) => decoder.push(p), { chunkBytes: CHUNK_KIB * 1024 });
   decoder.end();
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const maxRssMiB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ ...counts, packets: result.packets, seconds, maxRssMiB })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...counts, packets: result.packets, seconds, cpuSeconds, maxRssMiB })}\n`);
 }
 
 /** The decoding child for a compiled build, as plain JavaScript (same counting as childDecode). */
@@ -88,10 +94,13 @@ const decoder = new CaptureSessionDecoder((e) => {
   else if (e.type === 'error') counts.errors++;
 });
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 const result = await readCaptureFile(file, (p) => decoder.push(p), { chunkBytes: Number(chunkKiB) * 1024 });
 decoder.end();
 const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ ...counts, packets: result.packets, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+const cpu = process.cpuUsage(cpuStarted);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+console.log(JSON.stringify({ ...counts, packets: result.packets, seconds, cpuSeconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
 `;
 
 if (process.argv.includes('--child-decode')) {
@@ -154,16 +163,19 @@ const m = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {
   errors: number;
   packets: number;
   seconds: number;
+  cpuSeconds: number;
   maxRssMiB: number;
 };
 const ours = m.messages / m.seconds;
+const oursCpu = m.messages / m.cpuSeconds;
 process.stdout.write(
   `mesos-wire capture -> sessions (${argText('dist') === undefined ? 'sources' : `build ${argText('dist')}`}, node ` +
     `${[...(dist === undefined ? process.execArgv : []), ...nodeFlags].join(' ') || '(no flags)'}, ${CHUNK_KIB} KiB reads): ` +
     `${m.packets} packets, ${m.messages} messages (${m.typed} typed), ${m.responses} responses (${m.paired} paired), ` +
     `${m.diagnostics} diagnostics, ${m.errors} errors\n` +
     `  ${m.seconds.toFixed(2)} s = ${Math.round(ours).toLocaleString('en')} messages/s, ${(fileMiB / m.seconds).toFixed(0)} MiB/s; ` +
-    `peak RSS ${m.maxRssMiB.toFixed(0)} MiB\n`,
+    `peak RSS ${m.maxRssMiB.toFixed(0)} MiB\n` +
+    `  CPU ${m.cpuSeconds.toFixed(2)} s = ${Math.round(oursCpu).toLocaleString('en')} messages per CPU second\n`,
 );
 
 if (!process.argv.includes('--no-tshark')) {
@@ -176,7 +188,7 @@ if (!process.argv.includes('--no-tshark')) {
       '/usr/bin/time',
       [
         '-f',
-        '%M',
+        '%M %U %S',
         'sh',
         '-c',
         `tshark -r '${FILE}' -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri 2>/dev/null | wc -l`,
@@ -185,13 +197,21 @@ if (!process.argv.includes('--no-tshark')) {
     );
     const seconds = (performance.now() - started) / 1000;
     const requests = Number(run.stdout.trim());
-    const rssKiB = Number(run.stderr.trim().split('\n').at(-1));
+    // Peak RSS, user and system CPU of the shell's children (tshark and wc; wc's share is negligible).
+    const [rssKiB, user, system] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [
+      number,
+      number,
+      number,
+    ];
     const theirs = requests / seconds;
+    const theirsCpu = requests / (user + system);
     process.stdout.write(
       `tshark -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri: ${requests} requests in ` +
         `${seconds.toFixed(2)} s = ${Math.round(theirs).toLocaleString('en')} requests/s; peak RSS ` +
         `${(rssKiB / 1024).toFixed(0)} MiB (${probe.stdout.split('\n')[0]})\n` +
-        `ratio mesos-wire/tshark: ${(ours / theirs).toFixed(1)}x messages/s\n`,
+        `  CPU ${(user + system).toFixed(2)} s = ${Math.round(theirsCpu).toLocaleString('en')} requests per CPU second\n` +
+        `ratio mesos-wire/tshark: ${(ours / theirs).toFixed(1)}x messages/s (wall), ` +
+        `${(oursCpu / theirsCpu).toFixed(1)}x per CPU second\n`,
     );
   }
 }
