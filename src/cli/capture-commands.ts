@@ -9,11 +9,10 @@ import type { PbType } from '../proto/schema.ts';
 import { readCaptureEvents } from './capture-input.ts';
 import {
   type CaptureFilterOptions,
-  CaptureJsonArrayWriter,
-  CaptureNdjsonWriter,
   CaptureTextWriter,
   type CaptureWriter,
   captureEventFilter,
+  captureEventJson,
   captureStatsText,
 } from './capture-output.ts';
 import { countEvent } from './commands/stats.ts';
@@ -22,6 +21,7 @@ import type { DecodeEvent } from './events.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { stringifyJson } from './render/body.ts';
 import { chalkFor } from './render/color.ts';
+import { JsonArrayWriter, NdjsonWriter } from './render/json.ts';
 import { statsText } from './render/stats.ts';
 
 /** What `decode` passes for a capture. */
@@ -58,9 +58,9 @@ export async function runCaptureDecode(
 ): Promise<ExitCode> {
   const writer: CaptureWriter =
     options.format === 'ndjson'
-      ? new CaptureNdjsonWriter()
+      ? new NdjsonWriter(captureEventJson)
       : options.format === 'json'
-        ? new CaptureJsonArrayWriter()
+        ? new JsonArrayWriter(captureEventJson)
         : new CaptureTextWriter(chalkFor(ctx.stdout, ctx.env), { hexLimit: options.hexLimit, hex: options.hex });
   const keep = captureEventFilter(options);
   let out = '';

@@ -11,7 +11,6 @@ import { DIAGNOSTIC_INFO } from '../diagnostics.ts';
 import type { DecodedEvent } from '../pipeline/events.ts';
 import { endpointAddress } from '../pipeline/session.ts';
 import type { DecodeEvent } from './events.ts';
-import { stringifyJson } from './render/body.ts';
 import { type EventWriter, eventJson } from './render/json.ts';
 import { TextWriter } from './render/text.ts';
 
@@ -133,33 +132,8 @@ export function captureEventJson(event: DecodedEvent): Record<string, unknown> {
   }
 }
 
-/** Writes capture events in one of the decode formats. */
-export interface CaptureWriter {
-  write(event: DecodedEvent): string;
-  finish(): string;
-}
-
-/** One JSON object per line. */
-export class CaptureNdjsonWriter implements CaptureWriter {
-  write(event: DecodedEvent): string {
-    return `${stringifyJson(captureEventJson(event))}\n`;
-  }
-  finish(): string {
-    return '';
-  }
-}
-
-/** One JSON array, written incrementally. */
-export class CaptureJsonArrayWriter implements CaptureWriter {
-  private count = 0;
-  write(event: DecodedEvent): string {
-    const prefix = this.count++ === 0 ? '[\n' : ',\n';
-    return `${prefix}${stringifyJson(captureEventJson(event))}`;
-  }
-  finish(): string {
-    return this.count === 0 ? '[]\n' : '\n]\n';
-  }
-}
+/** Writes capture events in one of the decode formats (json/ndjson: `NdjsonWriter`/`JsonArrayWriter` with `captureEventJson`). */
+export type CaptureWriter = EventWriter<DecodedEvent>;
 
 /** Text: each item as the raw-stream text renderer draws it, under a line saying where it was seen. */
 export class CaptureTextWriter implements CaptureWriter {

@@ -119,15 +119,19 @@ function typeFields(event: Exclude<DecodeEvent, { type: 'error' } | { type: 'str
 }
 
 /** Turns events into output text, one call per event plus a final one. */
-export interface EventWriter {
-  write(event: DecodeEvent): string;
+export interface EventWriter<E = DecodeEvent> {
+  write(event: E): string;
   finish(): string;
 }
 
-/** One JSON object per line. */
-export class NdjsonWriter implements EventWriter {
-  write(event: DecodeEvent): string {
-    return `${stringifyJson(eventJson(event))}\n`;
+/** One JSON object per line; `toJson` gives an event's object (raw-stream events by default, or capture events). */
+export class NdjsonWriter<E = DecodeEvent> implements EventWriter<E> {
+  readonly #toJson: (event: E) => unknown;
+  constructor(toJson: (event: E) => unknown = eventJson as (event: E) => unknown) {
+    this.#toJson = toJson;
+  }
+  write(event: E): string {
+    return `${stringifyJson(this.#toJson(event))}\n`;
   }
   finish(): string {
     return '';
@@ -135,11 +139,15 @@ export class NdjsonWriter implements EventWriter {
 }
 
 /** One JSON array, written incrementally (an element per line). */
-export class JsonArrayWriter implements EventWriter {
+export class JsonArrayWriter<E = DecodeEvent> implements EventWriter<E> {
+  readonly #toJson: (event: E) => unknown;
   private count = 0;
-  write(event: DecodeEvent): string {
+  constructor(toJson: (event: E) => unknown = eventJson as (event: E) => unknown) {
+    this.#toJson = toJson;
+  }
+  write(event: E): string {
     const prefix = this.count++ === 0 ? '[\n' : ',\n';
-    return `${prefix}${stringifyJson(eventJson(event))}`;
+    return `${prefix}${stringifyJson(this.#toJson(event))}`;
   }
   finish(): string {
     return this.count === 0 ? '[]\n' : '\n]\n';
