@@ -107,12 +107,13 @@ export class MessageEventImpl implements DecodedMessage {
   to: string;
   name: string;
   typed?: TypedBody;
-  flow?: string;
-  connection?: number;
-  direction?: DecodedMessage['direction'];
-  frame?: number;
-  time?: DecodedMessage['time'];
-  endFrame?: number;
+  // Capture fields: declared only (no own property on raw-stream events, which never have them).
+  declare flow?: string;
+  declare connection?: number;
+  declare direction?: DecodedMessage['direction'];
+  declare frame?: number;
+  declare time?: DecodedMessage['time'];
+  declare endFrame?: number;
   #message: HttpMessage;
   #upid: Upid | undefined;
   #fromValid: boolean | undefined;
