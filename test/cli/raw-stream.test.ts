@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { DecodeEvent } from '../../src/cli/events.ts';
-import { type RawInputKind, RawStreamDecoder } from '../../src/cli/raw-stream.ts';
 import { stringifyJson } from '../../src/cli/render/body.ts';
 import { eventJson } from '../../src/cli/render/json.ts';
 import { encodeAcceptedResponse, encodeMessage } from '../../src/libprocess/index.ts';
+import { type RawInputKind, RawStreamDecoder } from '../../src/pipeline/raw-stream.ts';
 import { encodeRecord } from '../../src/recordio/index.ts';
 import { ascii, cat, chunksOf, everySplit } from '../helpers/bytes.ts';
 

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveTypeName } from '../../src/analysis/body-decode.ts';
 import type { DecodeEvent } from '../../src/cli/events.ts';
-import { RawStreamDecoder } from '../../src/cli/raw-stream.ts';
 import { stringifyJson } from '../../src/cli/render/body.ts';
 import { eventJson } from '../../src/cli/render/json.ts';
 import { encodeMessage } from '../../src/libprocess/index.ts';
+import { RawStreamDecoder } from '../../src/pipeline/raw-stream.ts';
 import { ascii, cat, everySplit, hex } from '../helpers/bytes.ts';
 import { matchSnapshot, runCli } from './helpers.ts';
 

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import { isMesosWireError } from '../../errors.ts';
+import { httpEvent } from '../../pipeline/message-event.ts';
 import { type InboundMessage, LibprocessEndpoint } from '../../transport/endpoint.ts';
 import { type CliContext, writeText } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { httpEvent } from '../raw-stream.ts';
 import { chalkFor } from '../render/color.ts';
 import { eventJson } from '../render/json.ts';
 import { TextWriter } from '../render/text.ts';
