@@ -5,7 +5,7 @@
  * caller's own loopback, so sending a local master through it is never what was meant.
  */
 import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
-import { mwError } from '../errors.ts';
+import { type MesosWireError, mwError } from '../errors.ts';
 
 /** Options of `MasterConnection`. */
 export interface MasterConnectionOptions {
@@ -58,6 +58,26 @@ export class MasterDispatchers {
 export function headerValue(headers: MasterResponse['headers'], name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[value.length - 1] : value;
+}
+
+/** The error for a non-2xx answer: status and body text in `detail`. */
+export async function statusError(response: MasterResponse, what: string): Promise<MesosWireError> {
+  const text = new TextDecoder().decode(await readBody(response.body));
+  return mwError(
+    'MW_CLIENT_HTTP_STATUS',
+    `${what}: ${response.statusCode}${text === '' ? '' : ` ${JSON.stringify(text)}`} from ${response.url.origin}`,
+    { detail: { status: response.statusCode, body: text } },
+  );
+}
+
+/** Throws unless a SUBSCRIBE answer is a 200 event stream in the requested media type (the body is drained then). */
+export async function expectEventStream(response: MasterResponse, media: string): Promise<void> {
+  if (response.statusCode !== 200) throw await statusError(response, 'SUBSCRIBE answered');
+  const contentType = headerValue(response.headers, 'content-type');
+  if (contentType !== media) {
+    await response.body.dump();
+    throw mwError('MW_CLIENT_PROTOCOL', `event stream Content-Type is ${contentType ?? 'missing'}, expected ${media}`);
+  }
 }
 
 /**

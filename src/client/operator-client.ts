@@ -5,9 +5,15 @@
 import { isMesosWireError, mwError } from '../errors.ts';
 import { decodeBody, encodeBody, mediaTypeOf, type V1Codec, v1Type } from './codec.ts';
 import { readEventStream } from './event-stream.ts';
-import { headerValue, MasterConnection, type MasterConnectionOptions, readBody } from './master-connection.ts';
+import {
+  expectEventStream,
+  headerValue,
+  MasterConnection,
+  type MasterConnectionOptions,
+  readBody,
+  statusError,
+} from './master-connection.ts';
 import type { PlainMessage } from './plain.ts';
-import { statusError } from './scheduler-client.ts';
 
 /** `mesos.v1.master.Event.type` names. */
 export type OperatorEventType =
@@ -167,15 +173,7 @@ export class OperatorClient {
         { 'content-type': media, accept: media },
         abort.signal,
       );
-      if (response.statusCode !== 200) throw await statusError(response, 'SUBSCRIBE answered');
-      const contentType = headerValue(response.headers, 'content-type');
-      if (contentType !== media) {
-        await response.body.dump();
-        throw mwError(
-          'MW_CLIENT_PROTOCOL',
-          `event stream Content-Type is ${contentType ?? 'missing'}, expected ${media}`,
-        );
-      }
+      await expectEventStream(response, media);
       const events = readEventStream(response.body, {
         codec: this.codec,
         type: this.#eventType,

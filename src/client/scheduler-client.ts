@@ -5,16 +5,17 @@
  * master treats it as a failover and keeps the tasks).
  */
 import { EventEmitter } from 'node:events';
-import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
+import { isMesosWireError, mwError } from '../errors.ts';
 import { type BackoffOptions, backoffDelay } from '../transport/backoff.ts';
 import { decodeBody, encodeBody, mediaTypeOf, type V1Codec, v1Type } from './codec.ts';
 import { readEventStream } from './event-stream.ts';
 import {
+  expectEventStream,
   headerValue,
   MasterConnection,
   type MasterConnectionOptions,
-  type MasterResponse,
   readBody,
+  statusError,
 } from './master-connection.ts';
 import type { PlainMessage } from './plain.ts';
 
@@ -106,16 +107,6 @@ function retryable(error: unknown): boolean {
     default:
       return false;
   }
-}
-
-/** The error for a non-2xx answer: status and body text in `detail`. */
-export async function statusError(response: MasterResponse, what: string): Promise<MesosWireError> {
-  const text = new TextDecoder().decode(await readBody(response.body));
-  return mwError(
-    'MW_CLIENT_HTTP_STATUS',
-    `${what}: ${response.statusCode}${text === '' ? '' : ` ${JSON.stringify(text)}`} from ${response.url.origin}`,
-    { detail: { status: response.statusCode, body: text } },
-  );
 }
 
 /**
@@ -219,15 +210,7 @@ export class SchedulerClient extends EventEmitter {
       { 'content-type': media, accept: media },
       abort.signal,
     );
-    if (response.statusCode !== 200) throw await statusError(response, 'SUBSCRIBE answered');
-    const contentType = headerValue(response.headers, 'content-type');
-    if (contentType !== media) {
-      await response.body.dump();
-      throw mwError(
-        'MW_CLIENT_PROTOCOL',
-        `event stream Content-Type is ${contentType ?? 'missing'}, expected ${media}`,
-      );
-    }
+    await expectEventStream(response, media);
     const streamId = headerValue(response.headers, 'mesos-stream-id');
     if (streamId === undefined) {
       await response.body.dump();
