@@ -1,8 +1,8 @@
 import type { Diagnostic, TcpDirection, TcpGapReason } from '../diagnostics.ts';
-import { decodeFrame, decodePacket } from './decode-packet.ts';
-import { formatEndpoint, formatFlowId } from './flow-key.ts';
+import { decodeFrameFields, FRAME_KIND, FrameFields } from './decode-packet.ts';
+import { type AddressKey, addressKeyOfText, FlowMap, formatEndpoint } from './flow-key.ts';
 import { Ipv4Defragmenter } from './ipv4-defragmenter.ts';
-import type { IpHeader } from './link/ip.ts';
+import { addressText, type IpHeader, ipHeaderOf } from './link/ip.ts';
 import { LINKTYPE_IPV4 } from './link/link-layer.ts';
 import { TCP_FLAGS, type TcpHeader } from './link/tcp.ts';
 import type { CapturedPacket, PacketRef } from './packet.ts';
@@ -91,6 +91,21 @@ export type TcpEvent =
     }
   | { kind: 'diagnostic'; diagnostic: Diagnostic };
 
+/** Which stream a data delivery belongs to (the fields of a 'data' event that stay the same for a stream). */
+export interface TcpStreamInfo {
+  readonly flow: string;
+  readonly connection: number;
+  readonly direction: TcpDirection;
+  /** `source>destination` of the bytes. */
+  readonly stream: string;
+}
+
+/**
+ * Receives data without a 'data' event object per segment (see the TcpReassembler constructor): the arguments are the
+ * fields of the event it replaces. Called at the point the event would have been emitted.
+ */
+export type TcpDataSink = (stream: TcpStreamInfo, streamOffset: number, bytes: Uint8Array, packet: PacketRef) => void;
+
 /** Options of TcpReassembler. */
 export interface TcpReassemblerOptions {
   /** Out-of-order bytes buffered per direction before the oldest hole is declared a gap. Default 1 MiB. */
@@ -140,10 +155,17 @@ function ringWrite(ring: Uint8Array, at: number, bytes: Uint8Array): void {
     source = source.subarray(source.length - size);
   }
   const index = at % size;
-  const first = Math.min(source.length, size - index);
-  ring.set(source.subarray(0, first), index);
-  if (first < source.length) ring.set(source.subarray(first), 0);
+  const room = size - index;
+  // One set() when the bytes fit before the wrap (the usual case: no view objects), two at the wrap.
+  if (source.length <= room) {
+    ring.set(source, index);
+  } else {
+    ring.set(source.subarray(0, room), index);
+    ring.set(source.subarray(room), 0);
+  }
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 function emptyStats(): TcpStreamStats {
   return {
@@ -159,9 +181,19 @@ function emptyStats(): TcpStreamStats {
 }
 
 /** One direction of a connection. Stream offsets are numbers (exact to 2^53 bytes). */
-class Stream {
+class Stream implements TcpStreamInfo {
+  readonly conn: Connection;
+  readonly flow: string;
+  readonly connection: number;
   readonly direction: TcpDirection;
+  /** `source>destination` text. */
   readonly id: string;
+  readonly stream: string;
+  /** This direction's 4-tuple, as the flow tables key it. */
+  readonly source: AddressKey;
+  readonly sourcePort: number;
+  readonly destination: AddressKey;
+  readonly destinationPort: number;
   started = false;
   midstream = false;
   /** Sequence number of stream offset 0. */
@@ -182,9 +214,25 @@ class Stream {
   recentGaps: number[] = [];
   readonly stats = emptyStats();
 
-  constructor(direction: TcpDirection, id: string) {
+  constructor(
+    conn: Connection,
+    direction: TcpDirection,
+    id: string,
+    source: AddressKey,
+    sourcePort: number,
+    destination: AddressKey,
+    destinationPort: number,
+  ) {
+    this.conn = conn;
+    this.flow = conn.flow;
+    this.connection = conn.id;
     this.direction = direction;
     this.id = id;
+    this.stream = id;
+    this.source = source;
+    this.sourcePort = sourcePort;
+    this.destination = destination;
+    this.destinationPort = destinationPort;
   }
 
   seqAt(offset: number): number {
@@ -201,25 +249,72 @@ class Stream {
   }
 }
 
+/** A side of a connection: address key, port, and `ip:port` text. */
+interface Endpoint {
+  address: AddressKey;
+  port: number;
+  text: string;
+}
+
 class Connection {
   readonly id: number;
   readonly flow: string;
   readonly clientToServer: Stream;
   readonly serverToClient: Stream;
   readonly midstream: boolean;
+  /** Both directions have the same 4-tuple (a socket connected to itself). */
+  readonly selfTuple: boolean;
   closed = false;
 
-  constructor(id: number, clientToServerId: string, serverToClientId: string, midstream: boolean) {
+  constructor(id: number, client: Endpoint, server: Endpoint, midstream: boolean) {
     this.id = id;
-    this.flow = clientToServerId;
-    this.clientToServer = new Stream('client-to-server', clientToServerId);
-    this.serverToClient = new Stream('server-to-client', serverToClientId);
+    this.selfTuple = client.address === server.address && client.port === server.port;
+    this.flow = `${client.text}>${server.text}`;
     this.midstream = midstream;
+    this.clientToServer = new Stream(
+      this,
+      'client-to-server',
+      this.flow,
+      client.address,
+      client.port,
+      server.address,
+      server.port,
+    );
+    this.serverToClient = new Stream(
+      this,
+      'server-to-client',
+      `${server.text}>${client.text}`,
+      server.address,
+      server.port,
+      client.address,
+      client.port,
+    );
   }
+}
 
-  streamFrom(key: string): Stream {
-    return key === this.clientToServer.id ? this.clientToServer : this.serverToClient;
+/** Maps both directions; when they share one 4-tuple (same address and port at both ends) it stands for the first. */
+function mapConnection(map: FlowMap<Stream>, conn: Connection): void {
+  const { clientToServer, serverToClient } = conn;
+  map.set(
+    clientToServer.source,
+    clientToServer.sourcePort,
+    clientToServer.destination,
+    clientToServer.destinationPort,
+    clientToServer,
+  );
+  if (!conn.selfTuple) {
+    map.set(
+      serverToClient.source,
+      serverToClient.sourcePort,
+      serverToClient.destination,
+      serverToClient.destinationPort,
+      serverToClient,
+    );
   }
+}
+
+function unmapStream(map: FlowMap<Stream>, stream: Stream): void {
+  map.delete(stream.source, stream.sourcePort, stream.destination, stream.destinationPort);
 }
 
 /**
@@ -236,15 +331,18 @@ class Connection {
  */
 export class TcpReassembler {
   private readonly onEvent: (event: TcpEvent) => void;
+  private readonly onData: TcpDataSink | undefined;
   private readonly maxBufferedBytes: number;
   private readonly retainBytes: number;
   private readonly maxConnections: number;
-  /** Live connections, under both direction ids. */
-  private readonly connections = new Map<string, Connection>();
-  /** Closed connections, under both direction ids, to recognise their stragglers. */
-  private readonly tombstones = new Map<string, Connection>();
+  /** Live connections, each direction under its 4-tuple; insertion order is open order. */
+  private readonly connections = new FlowMap<Stream>();
+  /** Streams of closed connections, under their 4-tuples, to recognise their stragglers. */
+  private readonly tombstones = new FlowMap<Stream>();
   private readonly reportedLinkTypes = new Set<number>();
   private readonly defragmenter = new Ipv4Defragmenter();
+  /** Header fields of the packet being decoded: one object for all packets (read into locals before any event). */
+  private readonly fields = new FrameFields();
   /** Full-size retention rings of closed streams, reused so long captures do not churn the allocator. */
   private readonly ringPool: Uint8Array[] = [];
   private liveConnections = 0;
@@ -260,8 +358,13 @@ export class TcpReassembler {
     afterClose: 0,
   };
 
-  constructor(onEvent: (event: TcpEvent) => void, options: TcpReassemblerOptions = {}) {
+  /**
+   * `onData`, when given, receives delivered bytes instead of `onEvent` receiving 'data' events (same order, same
+   * values, no event object per segment); every other event still goes to `onEvent`.
+   */
+  constructor(onEvent: (event: TcpEvent) => void, options: TcpReassemblerOptions = {}, onData?: TcpDataSink) {
     this.onEvent = onEvent;
+    this.onData = onData;
     this.maxBufferedBytes = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES_DEFAULT;
     this.retainBytes = options.retainBytes ?? RETAIN_BYTES_DEFAULT;
     this.maxConnections = options.maxConnections ?? MAX_CONNECTIONS_DEFAULT;
@@ -275,40 +378,58 @@ export class TcpReassembler {
   /** Decodes a captured packet down to TCP and reassembles it. Non-TCP packets are counted and skipped. */
   push(packet: CapturedPacket): void {
     this.stats.packets++;
-    const decoded = decodePacket(packet);
-    switch (decoded.kind) {
-      case 'tcp':
-        this.pushSegment(decoded.ip, decoded.tcp, decoded.payload, decoded.missingBytes, packet);
+    const f = this.fields;
+    const frame = packet.data;
+    switch (decodeFrameFields(packet.linkType, frame, f)) {
+      case FRAME_KIND.TCP: {
+        const captured = f.capturedPayloadLength;
+        const payload = captured === 0 ? NO_BYTES : frame.subarray(f.tcpPayloadOffset, f.tcpPayloadOffset + captured);
+        this.segment(
+          f.sourceAddress,
+          f.sourcePort,
+          f.destinationAddress,
+          f.destinationPort,
+          f.seq,
+          f.ack,
+          f.flags,
+          payload,
+          f.tcpPayloadLength - captured,
+          packet,
+        );
         return;
-      case 'not-tcp':
+      }
+      case FRAME_KIND.NOT_IP:
+      case FRAME_KIND.NOT_TCP:
         this.stats.otherPackets++;
         return;
-      case 'fragment':
+      case FRAME_KIND.FRAGMENT: {
         this.stats.fragments++;
+        const ip = ipHeaderOf(f);
         this.diagnose({
           kind: 'ip-fragment',
           frame: packet.index,
-          source: decoded.ip.source,
-          destination: decoded.ip.destination,
-          id: decoded.ip.fragment!.id,
-          fragmentOffset: decoded.ip.fragment!.offset,
-          moreFragments: decoded.ip.fragment!.more,
+          source: ip.source,
+          destination: ip.destination,
+          id: ip.fragment!.id,
+          fragmentOffset: ip.fragment!.offset,
+          moreFragments: ip.fragment!.more,
         });
-        if (decoded.ip.version === 4) {
-          const datagram = this.defragmenter.push(packet.data, decoded.ip);
+        if (ip.version === 4) {
+          const datagram = this.defragmenter.push(frame, ip);
           if (datagram !== undefined) this.pushDatagram(datagram, packet);
         }
         return;
-      case 'undecodable':
+      }
+      case FRAME_KIND.UNDECODABLE:
         this.stats.undecodable++;
         this.diagnose({
           kind: 'packet-undecodable',
           frame: packet.index,
           linkType: packet.linkType,
-          reason: decoded.reason,
+          reason: f.reason,
         });
         return;
-      case 'unsupported-link-type':
+      case FRAME_KIND.UNSUPPORTED_LINK_TYPE:
         this.stats.unsupportedLinkType++;
         if (!this.reportedLinkTypes.has(packet.linkType)) {
           this.reportedLinkTypes.add(packet.linkType);
@@ -320,16 +441,29 @@ export class TcpReassembler {
 
   /** A datagram rebuilt from IPv4 fragments: decoded as raw IPv4, credited to the packet of its last fragment. */
   private pushDatagram(datagram: Uint8Array, packet: CapturedPacket): void {
-    const whole = decodeFrame(LINKTYPE_IPV4, datagram);
-    if (whole.kind === 'tcp') {
-      this.pushSegment(whole.ip, whole.tcp, whole.payload, whole.missingBytes, packet);
-    } else if (whole.kind === 'undecodable') {
+    const f = this.fields;
+    const kind = decodeFrameFields(LINKTYPE_IPV4, datagram, f);
+    if (kind === FRAME_KIND.TCP) {
+      const payload = datagram.subarray(f.tcpPayloadOffset, f.tcpPayloadOffset + f.capturedPayloadLength);
+      this.segment(
+        f.sourceAddress,
+        f.sourcePort,
+        f.destinationAddress,
+        f.destinationPort,
+        f.seq,
+        f.ack,
+        f.flags,
+        payload,
+        f.tcpPayloadLength - f.capturedPayloadLength,
+        packet,
+      );
+    } else if (kind === FRAME_KIND.UNDECODABLE) {
       this.stats.undecodable++;
       this.diagnose({
         kind: 'packet-undecodable',
         frame: packet.index,
         linkType: packet.linkType,
-        reason: whole.reason,
+        reason: f.reason,
       });
     } else {
       this.stats.otherPackets++;
@@ -347,40 +481,63 @@ export class TcpReassembler {
     missingBytes: number,
     packet: PacketRef,
   ): void {
+    this.segment(
+      addressKeyOfText(ip.source),
+      tcp.sourcePort,
+      addressKeyOfText(ip.destination),
+      tcp.destinationPort,
+      tcp.seq,
+      tcp.ack,
+      tcp.flags,
+      payload,
+      missingBytes,
+      packet,
+    );
+  }
+
+  /** pushSegment with the 4-tuple as flow-map keys (every argument a value: nothing shared with the next packet). */
+  private segment(
+    source: AddressKey,
+    sourcePort: number,
+    destination: AddressKey,
+    destinationPort: number,
+    seq: number,
+    ack: number,
+    flags: number,
+    payload: Uint8Array,
+    missingBytes: number,
+    packet: PacketRef,
+  ): void {
     this.stats.tcpSegments++;
-    const flags = tcp.flags;
     const syn = (flags & TCP_FLAGS.SYN) !== 0;
     const ackFlag = (flags & TCP_FLAGS.ACK) !== 0;
-    const key = formatFlowId(ip.source, tcp.sourcePort, ip.destination, tcp.destinationPort);
-    let conn = this.connections.get(key);
-    if (conn !== undefined && syn && !ackFlag) {
-      const client = conn.clientToServer;
+    let stream = this.connections.get(source, sourcePort, destination, destinationPort);
+    if (stream !== undefined && syn && !ackFlag) {
+      const client = stream.conn.clientToServer;
       // A retransmitted SYN, or a SYN captured after the SYN-ACK that already placed the client's stream.
       const sameSyn =
-        client.id === key &&
-        (client.isn === tcp.seq || (client.isn === undefined && client.baseSeq === (tcp.seq + 1) >>> 0));
+        client === stream && (client.isn === seq || (client.isn === undefined && client.baseSeq === (seq + 1) >>> 0));
       if (sameSyn) {
-        client.isn = tcp.seq;
+        client.isn = seq;
         return;
       }
       // A fresh SYN on a live 4-tuple: the port was reused (or the midstream guess of roles was wrong).
-      this.close(conn, 'reused', packet);
-      conn = undefined;
+      this.close(stream.conn, 'reused', packet);
+      stream = undefined;
     }
-    if (conn === undefined) {
-      const closed = this.tombstones.get(key);
+    if (stream === undefined) {
+      const closed = this.tombstones.get(source, sourcePort, destination, destinationPort);
       if (closed !== undefined && !syn) {
         this.stats.afterClose++;
         if (payload.length + missingBytes > 0) {
-          const stream = closed.streamFrom(key);
-          stream.stats.lateBytes += payload.length + missingBytes;
+          closed.stats.lateBytes += payload.length + missingBytes;
           this.diagnose({
             kind: 'tcp-data-after-close',
             flow: closed.flow,
-            connection: closed.id,
-            direction: stream.direction,
-            seq: tcp.seq,
-            streamOffset: stream.offsetOf(tcp.seq),
+            connection: closed.connection,
+            direction: closed.direction,
+            seq,
+            streamOffset: closed.offsetOf(seq),
             bytes: payload.length + missingBytes,
             frame: packet.index,
           });
@@ -388,28 +545,28 @@ export class TcpReassembler {
         return;
       }
       if (closed !== undefined) {
-        this.tombstones.delete(closed.clientToServer.id);
-        this.tombstones.delete(closed.serverToClient.id);
+        unmapStream(this.tombstones, closed.conn.clientToServer);
+        unmapStream(this.tombstones, closed.conn.serverToClient);
       }
-      conn = this.open(ip, tcp, syn, ackFlag, packet);
+      stream = this.open(source, sourcePort, destination, destinationPort, syn, ackFlag, packet);
     }
-    const stream = conn.streamFrom(key);
+    const conn = stream.conn;
     const other = stream === conn.clientToServer ? conn.serverToClient : conn.clientToServer;
 
     if (syn) {
       if (!stream.started) {
         stream.started = true;
-        stream.baseSeq = (tcp.seq + 1) >>> 0;
-        stream.isn = tcp.seq;
+        stream.baseSeq = (seq + 1) >>> 0;
+        stream.isn = seq;
       }
       // A SYN-ACK tells where the client's stream starts even when its SYN was not captured.
       if (ackFlag && !other.started) {
         other.started = true;
-        other.baseSeq = tcp.ack;
+        other.baseSeq = ack;
       }
     } else if (!stream.started) {
       stream.started = true;
-      stream.baseSeq = tcp.seq;
+      stream.baseSeq = seq;
       if (conn.midstream) {
         stream.midstream = true;
         this.diagnose({
@@ -417,7 +574,7 @@ export class TcpReassembler {
           flow: conn.flow,
           connection: conn.id,
           direction: stream.direction,
-          seq: tcp.seq,
+          seq,
           streamOffset: 0,
           frame: packet.index,
         });
@@ -426,10 +583,10 @@ export class TcpReassembler {
     // After a handshake, the peer's first ACK marks the start of a stream whose SYN-ACK was missed.
     if (ackFlag && !syn && !other.started && !conn.midstream) {
       other.started = true;
-      other.baseSeq = tcp.ack;
+      other.baseSeq = ack;
     }
 
-    const dataStart = stream.offsetOf(tcp.seq) + (syn ? 1 : 0);
+    const dataStart = stream.offsetOf(seq) + (syn ? 1 : 0);
     if (payload.length > 0) this.acceptBytes(conn, stream, dataStart, payload, packet);
     if (missingBytes > 0) {
       this.acceptMissing(conn, stream, dataStart + payload.length, dataStart + payload.length + missingBytes, packet);
@@ -447,45 +604,57 @@ export class TcpReassembler {
 
   /** End of capture: flushes every open connection (holes become gaps) and closes it. */
   end(): void {
-    for (const conn of [...new Set(this.connections.values())]) {
+    const open = new Set<Connection>();
+    for (const stream of this.connections.values()) open.add(stream.conn);
+    for (const conn of open) {
       const bothFin = conn.clientToServer.finAt >= 0 && conn.serverToClient.finAt >= 0;
       this.close(conn, bothFin ? 'fin' : 'end-of-capture', undefined);
     }
   }
 
   private open(
-    ip: Pick<IpHeader, 'source' | 'destination'>,
-    tcp: Pick<TcpHeader, 'sourcePort' | 'destinationPort'>,
+    source: AddressKey,
+    sourcePort: number,
+    destination: AddressKey,
+    destinationPort: number,
     syn: boolean,
     ackFlag: boolean,
     packet: PacketRef,
-  ): Connection {
+  ): Stream {
     // The SYN sender is the client; a SYN-ACK comes from the server; otherwise guess the sender.
     const senderIsServer = syn && ackFlag;
-    const source = formatEndpoint(ip.source, tcp.sourcePort);
-    const destination = formatEndpoint(ip.destination, tcp.destinationPort);
-    const client = senderIsServer ? destination : source;
-    const server = senderIsServer ? source : destination;
-    const conn = new Connection(this.nextConnectionId++, `${client}>${server}`, `${server}>${client}`, !syn);
-    this.connections.set(conn.clientToServer.id, conn);
-    this.connections.set(conn.serverToClient.id, conn);
+    const sender: Endpoint = {
+      address: source,
+      port: sourcePort,
+      text: formatEndpoint(addressText(source), sourcePort),
+    };
+    const receiver: Endpoint = {
+      address: destination,
+      port: destinationPort,
+      text: formatEndpoint(addressText(destination), destinationPort),
+    };
+    const client = senderIsServer ? receiver : sender;
+    const server = senderIsServer ? sender : receiver;
+    const conn = new Connection(this.nextConnectionId++, client, server, !syn);
+    mapConnection(this.connections, conn);
     this.liveConnections++;
     this.stats.connections++;
     this.onEvent({
       kind: 'open',
       flow: conn.flow,
       connection: conn.id,
-      client,
-      server,
+      client: client.text,
+      server: server.text,
       midstream: conn.midstream,
       packet: { index: packet.index, timestamp: packet.timestamp },
     });
     if (this.liveConnections > this.maxConnections) {
-      const oldest = this.connections.values().next().value!;
+      const oldest = this.connections.oldest()!.conn;
       this.diagnose({ kind: 'tcp-connection-evicted', flow: oldest.flow, connection: oldest.id, frame: packet.index });
       this.close(oldest, 'evicted', packet);
     }
-    return conn;
+    // The packet's own direction (client-to-server as well when a connection talks to its own address and port).
+    return senderIsServer && !conn.selfTuple ? conn.serverToClient : conn.clientToServer;
   }
 
   private close(conn: Connection, reason: TcpCloseReason, packet: PacketRef | undefined): void {
@@ -493,15 +662,11 @@ export class TcpReassembler {
     conn.closed = true;
     this.flush(conn, conn.clientToServer);
     this.flush(conn, conn.serverToClient);
-    this.connections.delete(conn.clientToServer.id);
-    this.connections.delete(conn.serverToClient.id);
+    unmapStream(this.connections, conn.clientToServer);
+    unmapStream(this.connections, conn.serverToClient);
     this.liveConnections--;
-    this.tombstones.set(conn.clientToServer.id, conn);
-    this.tombstones.set(conn.serverToClient.id, conn);
-    if (this.tombstones.size > TOMBSTONES_KEPT) {
-      const oldest = this.tombstones.keys().next().value!;
-      this.tombstones.delete(oldest);
-    }
+    mapConnection(this.tombstones, conn);
+    if (this.tombstones.size > TOMBSTONES_KEPT) this.tombstones.deleteOldest();
     // Release buffers now: the tombstone keeps only ids, offsets and counters.
     for (const stream of [conn.clientToServer, conn.serverToClient]) {
       if (stream.ring?.length === this.retainBytes && this.ringPool.length < RING_POOL_SIZE) {
@@ -636,6 +801,10 @@ export class TcpReassembler {
     stream.stats.bytes += bytes.length;
     this.retain(stream, start, bytes);
     stream.next = start + bytes.length;
+    if (this.onData !== undefined) {
+      this.onData(stream, start, bytes, packet);
+      return;
+    }
     this.onEvent({
       kind: 'data',
       flow: conn.flow,

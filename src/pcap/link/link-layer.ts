@@ -40,24 +40,118 @@ export interface LinkError {
 
 const NO_VLANS: readonly number[] = [];
 
+/** Link-layer fields written in place by readLinkHeader (one object reused for every packet). */
+export interface LinkFields {
+  etherType: number;
+  offset: number;
+  vlanIds: readonly number[];
+}
+
+/** readLinkHeader's answer for a LINKTYPE_* mesos-wire does not decode. */
+export const UNSUPPORTED_LINK_TYPE = 'unsupported link type';
+
 /** Steps over 802.1Q / 802.1ad tags (TCI then inner EtherType) that start at `offset`. */
-function skipVlanTags(frame: Uint8Array, etherType: number, offset: number): LinkPayload | LinkError {
+function skipVlanTags(frame: Uint8Array, etherType: number, offset: number, out: LinkFields): string | undefined {
   let vlanIds = NO_VLANS;
   while (etherType === ETHERTYPE_VLAN || etherType === ETHERTYPE_QINQ || etherType === ETHERTYPE_QINQ_OLD) {
-    if (offset + 4 > frame.length) return { error: 'VLAN tag truncated' };
-    if (vlanIds.length === MAX_VLAN_TAGS) return { error: `more than ${MAX_VLAN_TAGS} VLAN tags` };
+    if (offset + 4 > frame.length) return 'VLAN tag truncated';
+    if (vlanIds.length === MAX_VLAN_TAGS) return `more than ${MAX_VLAN_TAGS} VLAN tags`;
     if (vlanIds === NO_VLANS) vlanIds = [];
     (vlanIds as number[]).push(((frame[offset]! << 8) | frame[offset + 1]!) & 0x0fff);
     etherType = (frame[offset + 2]! << 8) | frame[offset + 3]!;
     offset += 4;
   }
-  return { etherType, offset, vlanIds };
+  out.etherType = etherType;
+  out.offset = offset;
+  out.vlanIds = vlanIds;
+  return undefined;
+}
+
+function setLink(out: LinkFields, etherType: number, offset: number): undefined {
+  out.etherType = etherType;
+  out.offset = offset;
+  out.vlanIds = NO_VLANS;
+  return undefined;
+}
+
+function ethernetInto(frame: Uint8Array, out: LinkFields): string | undefined {
+  if (frame.length < 14) return `Ethernet header truncated (${frame.length} of 14 bytes)`;
+  return skipVlanTags(frame, (frame[12]! << 8) | frame[13]!, 14, out);
+}
+
+function linuxSllInto(frame: Uint8Array, out: LinkFields): string | undefined {
+  if (frame.length < 16) return `Linux cooked (SLL) header truncated (${frame.length} of 16 bytes)`;
+  return skipVlanTags(frame, (frame[14]! << 8) | frame[15]!, 16, out);
+}
+
+function linuxSll2Into(frame: Uint8Array, out: LinkFields): string | undefined {
+  if (frame.length < 20) return `Linux cooked (SLL2) header truncated (${frame.length} of 20 bytes)`;
+  return skipVlanTags(frame, (frame[0]! << 8) | frame[1]!, 20, out);
+}
+
+function nullInto(frame: Uint8Array, out: LinkFields): string | undefined {
+  if (frame.length < 4) return `loopback header truncated (${frame.length} of 4 bytes)`;
+  const bigEndian = frame[0] === 0 && frame[1] === 0;
+  const family = bigEndian
+    ? ((frame[2]! << 8) | frame[3]!) >>> 0
+    : (frame[0]! | (frame[1]! << 8) | (frame[2]! << 16) | (frame[3]! << 24)) >>> 0;
+  return setLink(out, familyToEtherType(family), 4);
+}
+
+function loopInto(frame: Uint8Array, out: LinkFields): string | undefined {
+  if (frame.length < 4) return `loopback header truncated (${frame.length} of 4 bytes)`;
+  const family = ((frame[0]! << 24) | (frame[1]! << 16) | (frame[2]! << 8) | frame[3]!) >>> 0;
+  return setLink(out, familyToEtherType(family), 4);
+}
+
+function rawIpInto(frame: Uint8Array, out: LinkFields): string | undefined {
+  if (frame.length < 1) return 'empty raw IP packet';
+  const version = frame[0]! >> 4;
+  if (version === 4) return setLink(out, ETHERTYPE_IPV4, 0);
+  if (version === 6) return setLink(out, ETHERTYPE_IPV6, 0);
+  return `raw IP packet has version ${version}`;
+}
+
+/**
+ * Reads the link-layer header of a LINKTYPE_* frame into `out` (no allocation unless VLAN-tagged). Returns undefined
+ * on success, UNSUPPORTED_LINK_TYPE for a link type mesos-wire does not decode, or the reason the frame is undecodable.
+ * The decodeEthernet/... functions below are this, returning a fresh object.
+ */
+export function readLinkHeader(linkType: number, frame: Uint8Array, out: LinkFields): string | undefined {
+  switch (linkType) {
+    case LINKTYPE_ETHERNET:
+      return ethernetInto(frame, out);
+    case LINKTYPE_LINUX_SLL:
+      return linuxSllInto(frame, out);
+    case LINKTYPE_LINUX_SLL2:
+      return linuxSll2Into(frame, out);
+    case LINKTYPE_NULL:
+      return nullInto(frame, out);
+    case LINKTYPE_LOOP:
+      return loopInto(frame, out);
+    case LINKTYPE_RAW:
+    case LINKTYPE_RAW_DLT_12:
+    case LINKTYPE_RAW_DLT_14:
+      return rawIpInto(frame, out);
+    case LINKTYPE_IPV4:
+      return setLink(out, ETHERTYPE_IPV4, 0);
+    case LINKTYPE_IPV6:
+      return setLink(out, ETHERTYPE_IPV6, 0);
+    default:
+      return UNSUPPORTED_LINK_TYPE;
+  }
+}
+
+/** Runs one of the *Into readers on a fresh object: the allocating API. */
+function decodeWith(read: (frame: Uint8Array, out: LinkFields) => string | undefined, frame: Uint8Array) {
+  const out: LinkFields = { etherType: 0, offset: 0, vlanIds: NO_VLANS };
+  const error = read(frame, out);
+  return error === undefined ? (out as LinkPayload) : { error };
 }
 
 /** Ethernet II: destination (6), source (6), EtherType (2), then optional VLAN tags. */
 export function decodeEthernet(frame: Uint8Array): LinkPayload | LinkError {
-  if (frame.length < 14) return { error: `Ethernet header truncated (${frame.length} of 14 bytes)` };
-  return skipVlanTags(frame, (frame[12]! << 8) | frame[13]!, 14);
+  return decodeWith(ethernetInto, frame);
 }
 
 /**
@@ -65,8 +159,7 @@ export function decodeEthernet(frame: Uint8Array): LinkPayload | LinkError {
  * address length (2), address (8), protocol (2).
  */
 export function decodeLinuxSll(frame: Uint8Array): LinkPayload | LinkError {
-  if (frame.length < 16) return { error: `Linux cooked (SLL) header truncated (${frame.length} of 16 bytes)` };
-  return skipVlanTags(frame, (frame[14]! << 8) | frame[15]!, 16);
+  return decodeWith(linuxSllInto, frame);
 }
 
 /**
@@ -74,8 +167,7 @@ export function decodeLinuxSll(frame: Uint8Array): LinkPayload | LinkError {
  * index (4), ARPHRD type (2), packet type (1), address length (1), address (8).
  */
 export function decodeLinuxSll2(frame: Uint8Array): LinkPayload | LinkError {
-  if (frame.length < 20) return { error: `Linux cooked (SLL2) header truncated (${frame.length} of 20 bytes)` };
-  return skipVlanTags(frame, (frame[0]! << 8) | frame[1]!, 20);
+  return decodeWith(linuxSll2Into, frame);
 }
 
 /**
@@ -96,32 +188,21 @@ function familyToEtherType(family: number): number {
  * order, which the file does not state; small values tell it (the family fits in 8 bits).
  */
 export function decodeNull(frame: Uint8Array): LinkPayload | LinkError {
-  if (frame.length < 4) return { error: `loopback header truncated (${frame.length} of 4 bytes)` };
-  const bigEndian = frame[0] === 0 && frame[1] === 0;
-  const family = bigEndian
-    ? ((frame[2]! << 8) | frame[3]!) >>> 0
-    : (frame[0]! | (frame[1]! << 8) | (frame[2]! << 16) | (frame[3]! << 24)) >>> 0;
-  return { etherType: familyToEtherType(family), offset: 4, vlanIds: NO_VLANS };
+  return decodeWith(nullInto, frame);
 }
 
 /** OpenBSD loopback (LINKTYPE_LOOP): like NULL, but the family is always big-endian. */
 export function decodeLoop(frame: Uint8Array): LinkPayload | LinkError {
-  if (frame.length < 4) return { error: `loopback header truncated (${frame.length} of 4 bytes)` };
-  const family = ((frame[0]! << 24) | (frame[1]! << 16) | (frame[2]! << 8) | frame[3]!) >>> 0;
-  return { etherType: familyToEtherType(family), offset: 4, vlanIds: NO_VLANS };
+  return decodeWith(loopInto, frame);
 }
 
 /** Raw IP (LINKTYPE_RAW): the IP version nibble tells IPv4 from IPv6. */
 export function decodeRawIp(frame: Uint8Array): LinkPayload | LinkError {
-  if (frame.length < 1) return { error: 'empty raw IP packet' };
-  const version = frame[0]! >> 4;
-  if (version === 4) return { etherType: ETHERTYPE_IPV4, offset: 0, vlanIds: NO_VLANS };
-  if (version === 6) return { etherType: ETHERTYPE_IPV6, offset: 0, vlanIds: NO_VLANS };
-  return { error: `raw IP packet has version ${version}` };
+  return decodeWith(rawIpInto, frame);
 }
 
-const IPV4_AT_START: LinkPayload = { etherType: ETHERTYPE_IPV4, offset: 0, vlanIds: NO_VLANS };
-const IPV6_AT_START: LinkPayload = { etherType: ETHERTYPE_IPV6, offset: 0, vlanIds: NO_VLANS };
+const decodeIpv4AtStart = (frame: Uint8Array) => decodeWith((_f, out) => setLink(out, ETHERTYPE_IPV4, 0), frame);
+const decodeIpv6AtStart = (frame: Uint8Array) => decodeWith((_f, out) => setLink(out, ETHERTYPE_IPV6, 0), frame);
 
 /** The decoder for a LINKTYPE_* value, or undefined when mesos-wire does not decode it. */
 export function linkDecoderFor(linkType: number): ((frame: Uint8Array) => LinkPayload | LinkError) | undefined {
@@ -141,9 +222,9 @@ export function linkDecoderFor(linkType: number): ((frame: Uint8Array) => LinkPa
     case LINKTYPE_RAW_DLT_14:
       return decodeRawIp;
     case LINKTYPE_IPV4:
-      return () => IPV4_AT_START;
+      return decodeIpv4AtStart;
     case LINKTYPE_IPV6:
-      return () => IPV6_AT_START;
+      return decodeIpv6AtStart;
     default:
       return undefined;
   }

@@ -42,33 +42,91 @@ export interface TcpError {
   readonly error: string;
 }
 
+/** TCP header fields written in place by readTcp (one object reused for every packet); names as in TcpHeader. */
+export interface TcpFields {
+  sourcePort: number;
+  destinationPort: number;
+  seq: number;
+  ack: number;
+  tcpHeaderLength: number;
+  flags: number;
+  window: number;
+  urgentPointer: number;
+  /** Offset of the TCP header in the frame (options are [tcpOffset + 20, tcpOffset + tcpHeaderLength)). */
+  tcpOffset: number;
+  tcpPayloadOffset: number;
+  tcpPayloadLength: number;
+  capturedPayloadLength: number;
+}
+
 /**
- * Decodes the TCP header at `at`; `segmentLength` is the TCP length the IP header
- * declares. Frames may end early (snap length): only the header must be complete.
+ * Reads the TCP header at `at` into `out` without allocating; `segmentLength` is the TCP length the IP header
+ * declares. Frames may end early (snap length): only the header must be complete. Returns the reason on failure.
  */
-export function decodeTcp(frame: Uint8Array, at: number, segmentLength: number): TcpHeader | TcpError {
+export function readTcp(frame: Uint8Array, at: number, segmentLength: number, out: TcpFields): string | undefined {
   const available = frame.length - at;
-  if (available < 20) return { error: `TCP header truncated (${available} of 20 bytes)` };
+  if (available < 20) return `TCP header truncated (${available} of 20 bytes)`;
   const headerLength = (frame[at + 12]! >> 4) * 4;
-  if (headerLength < 20) return { error: `TCP data offset ${headerLength} is below 20` };
-  if (headerLength > segmentLength) return { error: `TCP header length ${headerLength} exceeds the segment` };
-  if (headerLength > available) return { error: `TCP options truncated (${available} of ${headerLength} bytes)` };
-  const payloadLength = segmentLength - headerLength;
+  if (headerLength < 20) return `TCP data offset ${headerLength} is below 20`;
+  if (headerLength > segmentLength) return `TCP header length ${headerLength} exceeds the segment`;
+  if (headerLength > available) return `TCP options truncated (${available} of ${headerLength} bytes)`;
   const capturedEnd = Math.min(frame.length, at + segmentLength);
+  out.sourcePort = (frame[at]! << 8) | frame[at + 1]!;
+  out.destinationPort = (frame[at + 2]! << 8) | frame[at + 3]!;
+  out.seq = ((frame[at + 4]! << 24) | (frame[at + 5]! << 16) | (frame[at + 6]! << 8) | frame[at + 7]!) >>> 0;
+  out.ack = ((frame[at + 8]! << 24) | (frame[at + 9]! << 16) | (frame[at + 10]! << 8) | frame[at + 11]!) >>> 0;
+  out.tcpHeaderLength = headerLength;
+  out.flags = ((frame[at + 12]! & 0x01) << 8) | frame[at + 13]!;
+  out.window = (frame[at + 14]! << 8) | frame[at + 15]!;
+  out.urgentPointer = (frame[at + 18]! << 8) | frame[at + 19]!;
+  out.tcpOffset = at;
+  out.tcpPayloadOffset = at + headerLength;
+  out.tcpPayloadLength = segmentLength - headerLength;
+  out.capturedPayloadLength = capturedEnd - at - headerLength;
+  return undefined;
+}
+
+/** The TcpHeader object of fields read by readTcp from `frame`. */
+export function tcpHeaderOf(frame: Uint8Array, fields: TcpFields): TcpHeader {
   return {
-    sourcePort: (frame[at]! << 8) | frame[at + 1]!,
-    destinationPort: (frame[at + 2]! << 8) | frame[at + 3]!,
-    seq: ((frame[at + 4]! << 24) | (frame[at + 5]! << 16) | (frame[at + 6]! << 8) | frame[at + 7]!) >>> 0,
-    ack: ((frame[at + 8]! << 24) | (frame[at + 9]! << 16) | (frame[at + 10]! << 8) | frame[at + 11]!) >>> 0,
-    headerLength,
-    flags: ((frame[at + 12]! & 0x01) << 8) | frame[at + 13]!,
-    window: (frame[at + 14]! << 8) | frame[at + 15]!,
-    urgentPointer: (frame[at + 18]! << 8) | frame[at + 19]!,
-    options: frame.subarray(at + 20, at + headerLength),
-    payloadOffset: at + headerLength,
-    payloadLength,
-    capturedPayloadLength: capturedEnd - at - headerLength,
+    sourcePort: fields.sourcePort,
+    destinationPort: fields.destinationPort,
+    seq: fields.seq,
+    ack: fields.ack,
+    headerLength: fields.tcpHeaderLength,
+    flags: fields.flags,
+    window: fields.window,
+    urgentPointer: fields.urgentPointer,
+    options: frame.subarray(fields.tcpOffset + 20, fields.tcpOffset + fields.tcpHeaderLength),
+    payloadOffset: fields.tcpPayloadOffset,
+    payloadLength: fields.tcpPayloadLength,
+    capturedPayloadLength: fields.capturedPayloadLength,
   };
+}
+
+/** Fields with every value 0 (to be filled by readTcp). */
+export function emptyTcpFields(): TcpFields {
+  return {
+    sourcePort: 0,
+    destinationPort: 0,
+    seq: 0,
+    ack: 0,
+    tcpHeaderLength: 0,
+    flags: 0,
+    window: 0,
+    urgentPointer: 0,
+    tcpOffset: 0,
+    tcpPayloadOffset: 0,
+    tcpPayloadLength: 0,
+    capturedPayloadLength: 0,
+  };
+}
+
+/** readTcp into a fresh TcpHeader. */
+export function decodeTcp(frame: Uint8Array, at: number, segmentLength: number): TcpHeader | TcpError {
+  const fields = emptyTcpFields();
+  const error = readTcp(frame, at, segmentLength, fields);
+  return error === undefined ? tcpHeaderOf(frame, fields) : { error };
 }
 
 /** One decoded TCP option. */
