@@ -13,7 +13,18 @@
 import { CR, HEX_VALUE, HTAB, LF, latin1String, SEMICOLON, SP } from '../bytes/ascii.ts';
 import { type ErrorCode, MesosWireError } from '../errors.ts';
 import { QDTEXT, QUOTED_PAIR_CHAR, TARGET_CHAR, TOKEN, VALUE_CHAR } from './chars.ts';
-import { type DecodedMessage, DecodedRequest, DecodedResponse, EMPTY_BODY, internLatin1 } from './message.ts';
+import {
+  type DecodedMessage,
+  DecodedRequest,
+  DecodedResponse,
+  EMPTY_BODY,
+  internLatin1,
+  KNOWN_CONTENT_LENGTH,
+  KNOWN_HEADERS,
+  KNOWN_TRANSFER_ENCODING,
+  knownHeaderIndexAt,
+  ParsedHead,
+} from './message.ts';
 import { STATUS_REASONS } from './status-reasons.ts';
 import type { HttpHead, HttpHeader, HttpMessage, HttpResponseHead } from './types.ts';
 
@@ -85,6 +96,12 @@ export interface HttpDecoderOptions {
   /** Reject status codes missing from STATUS_REASONS (libprocess's response decoder does: `999` fails). */
   rejectUnknownStatus?: boolean;
   /**
+   * Reuse the parse of a recent head when a new head repeats its bytes exactly (default true). The events, strings and
+   * errors are the same either way (a head's parse depends only on its bytes and the options); false parses every head
+   * afresh, for comparison.
+   */
+  headCache?: boolean;
+  /**
    * Fail with MW_HTTP_TRAILERS_REJECTED at the first trailer field line, as a libprocess server does (its decoder
    * fails and the connection is closed; wire-protocol.md §2.1, §6.8). Default false: trailers are decoded as data.
    */
@@ -125,8 +142,6 @@ const EXPECT_REQUEST = 1;
 const EXPECT_RESPONSE = 2;
 
 // Lowercase names compared with (byte | 0x20); exact for the letters and '-' these names consist of.
-const CONTENT_LENGTH = bytesOf('content-length');
-const TRANSFER_ENCODING = bytesOf('transfer-encoding');
 const CHUNKED = bytesOf('chunked');
 const HTTP_1_DOT = bytesOf('HTTP/1.');
 
@@ -135,6 +150,11 @@ const MAX_CONTENT_LENGTH_DIGITS = 15;
 /** Bytes of a possible message start kept across writes while resynchronising. */
 const RESYNC_PROBE_BYTES = 24;
 const MAX_RESYNC_METHOD = 20;
+/**
+ * Recent distinct heads kept per decoder for reuse: a libprocess connection repeats the head of each message name
+ * (and a server its `202 Accepted` head), so a few cover the names in flight on one stream.
+ */
+const HEAD_CACHE_SIZE = 4;
 
 function bytesOf(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
@@ -228,6 +248,7 @@ export class HttpDecoder {
   readonly #responseHasNoBody: ((head: HttpResponseHead) => boolean) | undefined;
   readonly #rejectUnknownStatus: boolean;
   readonly #rejectTrailers: boolean;
+  readonly #headCache: boolean;
 
   #state: State = STATE.MESSAGE_START;
   /** Absolute offset just after the last byte written. */
@@ -261,6 +282,11 @@ export class HttpDecoder {
   #transferEncodingAbs = 0;
   #sawChunked = false;
   #chunkedFinal = false;
+  /** Known header fields seen in this head: bit k for KNOWN_HEADERS[k], last value at absolute [2k, 2k + 1). */
+  #knownMask = 0;
+  readonly #known = new Int32Array(2 * KNOWN_HEADERS.length);
+  /** Recently parsed heads, most recent first (see HEAD_CACHE_SIZE). */
+  readonly #recentHeads: ParsedHead[] = [];
   /** A head that spans writes, copied here (at most maxHeaderBytes). */
   #headBuf: Uint8Array = EMPTY_BODY;
   #headLen = 0;
@@ -321,6 +347,7 @@ export class HttpDecoder {
     this.#responseHasNoBody = options.responseHasNoBody;
     this.#rejectUnknownStatus = options.rejectUnknownStatus === true;
     this.#rejectTrailers = options.rejectTrailers === true;
+    this.#headCache = options.headCache !== false;
   }
 
   /** Absolute offset of the next byte to be written (startOffset + bytes written so far). */
@@ -460,6 +487,15 @@ export class HttpDecoder {
             if (!this.#bareLf) throw this.#raise('MW_HTTP_BARE_LF', 'bare LF between messages', base + pos);
             pos++;
             break;
+          }
+          if (this.#headCache) {
+            const head = this.#recentHead(chunk, pos, end);
+            if (head !== undefined) {
+              // Same bytes as a head parsed before, so the same parse (it depends only on the bytes and options).
+              pos += head.length;
+              this.#startMessage(head, base + pos - head.length);
+              break;
+            }
           }
           this.#beginHead(base + pos);
           const after = this.#parseHeadLines(chunk, pos, end, base);
@@ -635,6 +671,23 @@ export class HttpDecoder {
     this.#hasTransferEncoding = false;
     this.#sawChunked = false;
     this.#chunkedFinal = false;
+    this.#knownMask = 0;
+  }
+
+  /** A recent head whose bytes chunk[pos, ...) repeat, entirely within chunk[pos, end); moved to the front. */
+  #recentHead(chunk: Uint8Array, pos: number, end: number): ParsedHead | undefined {
+    const recent = this.#recentHeads;
+    for (let r = 0; r < recent.length; r++) {
+      const head = recent[r]!;
+      if (head.length <= end - pos && head.sameBytes(chunk, pos)) {
+        if (r > 0) {
+          recent.copyWithin(1, 0, r);
+          recent[0] = head;
+        }
+        return head;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -875,10 +928,14 @@ export class HttpDecoder {
     while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
     this.#fieldCount++;
     this.#lastFieldFraming = false;
-    if (nameLen === 14) {
-      if (matchLower(buf, s, CONTENT_LENGTH)) this.#onContentLength(buf, s, vs, ve, delta);
-    } else if (nameLen === 17) {
-      if (matchLower(buf, s, TRANSFER_ENCODING)) this.#onTransferEncoding(buf, s, vs, ve, delta);
+    const k = knownHeaderIndexAt(buf, s, nameLen);
+    if (k >= 0) {
+      // Remembered for O(1) lookups (getHeader); a later field of the same name overrides (the last one wins).
+      this.#knownMask |= 1 << k;
+      this.#known[2 * k] = delta + vs;
+      this.#known[2 * k + 1] = delta + ve;
+      if (k === KNOWN_CONTENT_LENGTH) this.#onContentLength(buf, s, vs, ve, delta);
+      else if (k === KNOWN_TRANSFER_ENCODING) this.#onTransferEncoding(buf, s, vs, ve, delta);
     }
     return lf;
   }
@@ -1018,62 +1075,95 @@ export class HttpDecoder {
 
   #finishHead(src: Uint8Array, srcDelta: number, after: number): void {
     const msgAbs = this.#msgStartAbs;
-    const headerBytes = srcDelta + after - msgAbs;
-    const fieldsStart = this.#fieldsStartAbs - srcDelta;
-    const fieldsEnd = this.#fieldsEndAbs - srcDelta;
-    const spanStart = this.#spanStartAbs - srcDelta;
-    const spanEnd = this.#spanEndAbs - srcDelta;
-    const Kind = this.#isResponse ? DecodedResponse : DecodedRequest;
-    const msg: DecodedMessage = new Kind(
-      msgAbs,
-      this.#version,
-      headerBytes,
+    const mask = this.#knownMask;
+    let known: Int32Array | undefined;
+    if (mask !== 0) {
+      // Absolute offsets of the scan, as indexes into src.
+      known = new Int32Array(this.#known.length);
+      for (let k = 0; k < KNOWN_HEADERS.length; k++) {
+        if ((mask & (1 << k)) !== 0) {
+          known[2 * k] = this.#known[2 * k]! - srcDelta;
+          known[2 * k + 1] = this.#known[2 * k + 1]! - srcDelta;
+        }
+      }
+    }
+    const isResponse = this.#isResponse;
+    const head = new ParsedHead(
       src,
-      fieldsStart,
-      fieldsEnd,
+      msgAbs - srcDelta,
+      srcDelta + after - msgAbs,
+      isResponse,
+      this.#version,
+      isResponse ? '' : this.#method,
+      isResponse ? this.#status : 0,
+      this.#fieldsStartAbs - srcDelta,
+      this.#fieldsEndAbs - srcDelta,
       this.#folded,
-      spanStart,
-      spanEnd,
+      this.#spanStartAbs - srcDelta,
+      this.#spanEndAbs - srcDelta,
+      mask,
+      known,
+      this.#contentLength,
+      this.#contentLengthAbs - msgAbs,
+      this.#hasTransferEncoding,
+      this.#chunkedFinal,
+      this.#transferEncodingAbs - msgAbs,
     );
+    this.#startMessage(head, msgAbs);
+    if (this.#headCache) {
+      // Only heads that framed without error get here; the oldest one makes room.
+      const recent = this.#recentHeads;
+      if (recent.length < HEAD_CACHE_SIZE) recent.push(head);
+      recent.copyWithin(1, 0, recent.length - 1);
+      recent[0] = head;
+    }
+  }
+
+  /** The message of a parsed head at msgAbs: decides the framing (RFC 9112 §6.3) and reports the head. */
+  #startMessage(head: ParsedHead, msgAbs: number): void {
+    this.#msgStartAbs = msgAbs;
+    const headerBytes = head.length;
     let framing: DecodedMessage['framing'];
-    if (msg.kind === 'response') {
-      const status = this.#status;
-      msg.status = status;
+    let msg: DecodedMessage;
+    if (head.isResponse) {
+      const response = new DecodedResponse(msgAbs, head);
+      msg = response;
+      const status = head.status;
       // RFC 9112 §6.3: 1xx, 204 and 304 end at the blank line whatever their framing headers say.
-      if (status < 200 || status === 204 || status === 304 || this.#responseHasNoBody?.(msg) === true) {
+      if (status < 200 || status === 204 || status === 304 || this.#responseHasNoBody?.(response) === true) {
         framing = 'none';
-      } else if (this.#hasTransferEncoding) {
+      } else if (head.hasTransferEncoding) {
         // RFC 9112 §6.3: a response whose final coding is not chunked runs until the connection closes.
-        framing = this.#chunkedFinal ? 'chunked' : 'until-close';
-      } else if (this.#contentLength >= 0) {
+        framing = head.chunkedFinal ? 'chunked' : 'until-close';
+      } else if (head.contentLength >= 0) {
         framing = 'content-length';
       } else {
         framing = 'until-close';
       }
     } else {
-      msg.method = this.#method;
-      if (this.#hasTransferEncoding) {
-        if (!this.#chunkedFinal) {
+      msg = new DecodedRequest(msgAbs, head);
+      if (head.hasTransferEncoding) {
+        if (!head.chunkedFinal) {
           throw this.#raise(
             'MW_HTTP_BAD_TRANSFER_ENCODING',
             'request Transfer-Encoding does not end in chunked (RFC 9112 §6.3)',
-            this.#transferEncodingAbs,
+            msgAbs + head.transferEncodingAt,
           );
         }
         framing = 'chunked';
       } else {
-        framing = this.#contentLength >= 0 ? 'content-length' : 'none';
+        framing = head.contentLength >= 0 ? 'content-length' : 'none';
       }
     }
     msg.framing = framing;
     this.#message = msg;
     if (framing === 'content-length') {
-      const length = this.#contentLength;
+      const length = head.contentLength;
       if (!this.#streamBodies && length > this.#maxBodyBytes) {
         throw this.#raise(
           'MW_HTTP_BODY_TOO_LARGE',
           `Content-Length ${length} exceeds maxBodyBytes (${this.#maxBodyBytes})`,
-          this.#contentLengthAbs,
+          msgAbs + head.contentLengthAt,
         );
       }
       msg.contentLength = length;

@@ -18,6 +18,248 @@ export const NO_HEADERS: readonly HttpHeader[] = Object.freeze([]);
 /** Shared (frozen) chunk-size list of messages that are not chunked. */
 const NO_CHUNKS = Object.freeze([]) as unknown as number[];
 
+/**
+ * Header fields whose position the decoder records during its one scan of a head, so that `getHeader` finds them in
+ * O(1): the fields libprocess, the v1 API and the pipeline ask for. KNOWN_HEADERS[k] is the canonical spelling.
+ */
+export const KNOWN_HEADERS = [
+  'Libprocess-From',
+  'User-Agent',
+  'Content-Type',
+  'Content-Encoding',
+  'Content-Length',
+  'Transfer-Encoding',
+  'Accept',
+  'Connection',
+  'Host',
+  'Message-Content-Type',
+  'Mesos-Stream-Id',
+  'Accept-Encoding',
+  'Date',
+] as const;
+/** Index of Content-Length in KNOWN_HEADERS (the decoder frames with it). */
+export const KNOWN_CONTENT_LENGTH = 4;
+/** Index of Transfer-Encoding in KNOWN_HEADERS. */
+export const KNOWN_TRANSFER_ENCODING = 5;
+
+/** Lowercase name -> index in KNOWN_HEADERS; also keyed by the canonical spelling (callers mostly pass that). */
+const KNOWN_INDEX = new Map<string, number>();
+for (let k = 0; k < KNOWN_HEADERS.length; k++) {
+  KNOWN_INDEX.set(KNOWN_HEADERS[k], k);
+  KNOWN_INDEX.set(KNOWN_HEADERS[k].toLowerCase(), k);
+}
+
+/** Index in KNOWN_HEADERS of a header name given in canonical or lowercase spelling, or -1. */
+export function knownHeaderIndexOf(name: string): number {
+  return KNOWN_INDEX.get(name) ?? -1;
+}
+
+/** KNOWN_BY_LENGTH[n]: indexes of the known names of n bytes, and KNOWN_LOWER[k]: their lowercase bytes. */
+const KNOWN_LOWER: Uint8Array[] = KNOWN_HEADERS.map((name) => {
+  const lower = name.toLowerCase();
+  const out = new Uint8Array(lower.length);
+  for (let i = 0; i < lower.length; i++) out[i] = lower.charCodeAt(i);
+  return out;
+});
+const KNOWN_BY_LENGTH: number[][] = [];
+for (let k = 0; k < KNOWN_HEADERS.length; k++) (KNOWN_BY_LENGTH[KNOWN_HEADERS[k].length] ??= []).push(k);
+
+/**
+ * Index in KNOWN_HEADERS of the field name b[s, s + n), compared case-insensitively, or -1. The name must consist of
+ * token bytes (the decoder checked it): for those, `| 0x20` folds exactly the letters and leaves `-` alone.
+ */
+export function knownHeaderIndexAt(b: Uint8Array, s: number, n: number): number {
+  const candidates = KNOWN_BY_LENGTH[n];
+  if (candidates === undefined) return -1;
+  for (let c = 0; c < candidates.length; c++) {
+    const k = candidates[c]!;
+    const lower = KNOWN_LOWER[k]!;
+    let i = 0;
+    while (i < n && (b[s + i]! | 0x20) === lower[i]) i++;
+    if (i === n) return k;
+  }
+  return -1;
+}
+
+/**
+ * What the decoder learnt from one head's bytes: the start line, where the header block and the known fields lie,
+ * and the framing facts. Byte-identical heads give identical ParsedHeads, so the decoder reuses one for every message
+ * whose head repeats the bytes of a recent one (libprocess sends the same head for every message of a name), and the
+ * strings read from it (target, header values, header list) are made once for all of them.
+ *
+ * Positions are indexes into `src`, which holds the head at [start, start + length).
+ */
+export class ParsedHead {
+  readonly src: Uint8Array;
+  readonly start: number;
+  /** Bytes of start line + header block + blank line (headerBytes). */
+  readonly length: number;
+  readonly isResponse: boolean;
+  readonly version: '1.0' | '1.1';
+  readonly method: string;
+  readonly status: number;
+  /** Header lines span src[fieldsStart, fieldsEnd) (fieldsEnd is where the blank line starts). */
+  readonly fieldsStart: number;
+  readonly fieldsEnd: number;
+  /** obs-fold continuation lines present (obsFold leniency): lookups then go through the materialised list. */
+  readonly folded: boolean;
+  /** The request target or the reason phrase: src[textStart, textEnd). */
+  readonly textStart: number;
+  readonly textEnd: number;
+  /** Bit k set: KNOWN_HEADERS[k] is present; its last value is src[known[2k], known[2k + 1]) (OWS trimmed). */
+  readonly knownMask: number;
+  readonly known: Int32Array | undefined;
+  /** Content-Length value, or -1; offsets below are relative to the head's first byte (for error offsets). */
+  readonly contentLength: number;
+  readonly contentLengthAt: number;
+  readonly hasTransferEncoding: boolean;
+  readonly chunkedFinal: boolean;
+  readonly transferEncodingAt: number;
+  /** Strings made on first use, shared by every message with this head. */
+  text: string | undefined = undefined;
+  headers: readonly HttpHeader[] | undefined = undefined;
+  knownText: (string | undefined)[] | undefined = undefined;
+
+  constructor(
+    src: Uint8Array,
+    start: number,
+    length: number,
+    isResponse: boolean,
+    version: '1.0' | '1.1',
+    method: string,
+    status: number,
+    fieldsStart: number,
+    fieldsEnd: number,
+    folded: boolean,
+    textStart: number,
+    textEnd: number,
+    knownMask: number,
+    known: Int32Array | undefined,
+    contentLength: number,
+    contentLengthAt: number,
+    hasTransferEncoding: boolean,
+    chunkedFinal: boolean,
+    transferEncodingAt: number,
+  ) {
+    this.src = src;
+    this.start = start;
+    this.length = length;
+    this.isResponse = isResponse;
+    this.version = version;
+    this.method = method;
+    this.status = status;
+    this.fieldsStart = fieldsStart;
+    this.fieldsEnd = fieldsEnd;
+    this.folded = folded;
+    this.textStart = textStart;
+    this.textEnd = textEnd;
+    this.knownMask = knownMask;
+    this.known = known;
+    this.contentLength = contentLength;
+    this.contentLengthAt = contentLengthAt;
+    this.hasTransferEncoding = hasTransferEncoding;
+    this.chunkedFinal = chunkedFinal;
+    this.transferEncodingAt = transferEncodingAt;
+  }
+
+  /** Whether b[at, at + length) repeats this head's bytes exactly. */
+  sameBytes(b: Uint8Array, at: number): boolean {
+    const src = this.src;
+    const n = this.length;
+    const delta = this.start - at;
+    // The blank line first: heads of another length mostly fail here, before the byte loop.
+    if (b[at + n - 1] !== src[delta + at + n - 1] || b[at + n - 3] !== src[delta + at + n - 3]) return false;
+    for (let i = at; i < at + n; i++) if (b[i] !== src[delta + i]) return false;
+    return true;
+  }
+
+  /** The last value of KNOWN_HEADERS[k], or undefined. */
+  knownValue(k: number): string | undefined {
+    if (this.folded) return lastValueIn(this.allHeaders(), KNOWN_HEADERS[k]!.toLowerCase());
+    if ((this.knownMask & (1 << k)) === 0) return undefined;
+    const texts = (this.knownText ??= new Array<string | undefined>(KNOWN_HEADERS.length));
+    let text = texts[k];
+    if (text === undefined) {
+      const known = this.known!;
+      text = internLatin1(this.src, known[2 * k]!, known[2 * k + 1]!);
+      texts[k] = text;
+    }
+    return text;
+  }
+
+  /** The request target or reason phrase. */
+  startLineText(): string {
+    if (this.text === undefined) this.text = internLatin1(this.src, this.textStart, this.textEnd);
+    return this.text;
+  }
+
+  /** Header fields in order and case as sent (materialised on first access, then shared). */
+  allHeaders(): readonly HttpHeader[] {
+    if (this.headers === undefined) this.headers = materialiseHeaders(this.src, this.fieldsStart, this.fieldsEnd);
+    return this.headers;
+  }
+
+  /** The last value of the header whose lowercase name is `lowerName`. */
+  lastHeaderValue(lowerName: string): string | undefined {
+    const k = KNOWN_INDEX.get(lowerName);
+    if (k !== undefined) return this.knownValue(k);
+    if (this.folded || this.headers !== undefined) return lastValueIn(this.allHeaders(), lowerName);
+    // The head was validated while decoding, so every line here is `name:value` ending in LF.
+    const b = this.src;
+    const end = this.fieldsEnd;
+    const n = lowerName.length;
+    let foundAt = -1;
+    let foundEnd = -1;
+    for (let i = this.fieldsStart; i < end; ) {
+      const lf = b.indexOf(LF, i);
+      if (i + n < lf && b[i + n] === COLON && sameLowerName(b, i, lowerName)) {
+        foundAt = i + n + 1;
+        foundEnd = lf;
+      }
+      i = lf + 1;
+    }
+    return foundAt < 0 ? undefined : trimmedValue(b, foundAt, foundEnd);
+  }
+}
+
+function lastValueIn(headers: readonly HttpHeader[], lowerName: string): string | undefined {
+  for (let i = headers.length - 1; i >= 0; i--) {
+    if (headers[i]!.name.toLowerCase() === lowerName) return headers[i]!.value;
+  }
+  return undefined;
+}
+
+function materialiseHeaders(b: Uint8Array, start: number, end: number): readonly HttpHeader[] {
+  // The head was validated while decoding: every line is `name:value` or a fold, and ends in LF.
+  const out: HttpHeader[] = [];
+  for (let i = start; i < end; ) {
+    let vs = i;
+    if (b[i] !== SP && b[i] !== HTAB) {
+      while (b[vs] !== COLON) vs++;
+      vs++;
+    }
+    while (b[vs] === SP || b[vs] === HTAB) vs++;
+    let lf = vs;
+    while (b[lf] !== LF) lf++;
+    let ve = lf;
+    if (ve > vs && b[ve - 1] === CR) ve--;
+    while (ve > vs && (b[ve - 1] === SP || b[ve - 1] === HTAB)) ve--;
+    if (b[i] === SP || b[i] === HTAB) {
+      // obs-fold continuation (only with the obsFold leniency): joined to the previous value with one SP.
+      const prev = out[out.length - 1]!;
+      const more = internLatin1(b, vs, ve);
+      const value = more === '' ? prev.value : prev.value === '' ? more : `${prev.value} ${more}`;
+      out[out.length - 1] = { name: prev.name, value };
+    } else {
+      let nameEnd = i;
+      while (b[nameEnd] !== COLON) nameEnd++;
+      out.push({ name: internLatin1(b, i, nameEnd), value: internLatin1(b, vs, ve) });
+    }
+    i = lf + 1;
+  }
+  return Object.freeze(out);
+}
+
 /** Common part of decoded requests and responses. Fields are set by the decoder while the message progresses. */
 abstract class DecodedMessageBase {
   offset: number;
@@ -29,108 +271,34 @@ abstract class DecodedMessageBase {
   body: Uint8Array = EMPTY_BODY;
   trailers: readonly HttpHeader[] = NO_HEADERS;
   end = -1;
-  // The head bytes: header lines span src[fieldsStart, fieldsEnd) (fieldsEnd is where the blank line starts).
-  #src: Uint8Array;
-  #fieldsStart: number;
-  #fieldsEnd: number;
-  #folded: boolean;
-  #headers: readonly HttpHeader[] | undefined = undefined;
-  // The start-line text kept lazily: the request target or the reason phrase, src[textStart, textEnd).
-  #textStart: number;
-  #textEnd: number;
-  #text: string | undefined = undefined;
+  /** The parsed head, possibly shared with earlier messages whose head had the same bytes. */
+  readonly #head: ParsedHead;
 
-  constructor(
-    offset: number,
-    version: '1.0' | '1.1',
-    headerBytes: number,
-    src: Uint8Array,
-    fieldsStart: number,
-    fieldsEnd: number,
-    folded: boolean,
-    textStart: number,
-    textEnd: number,
-  ) {
+  constructor(offset: number, head: ParsedHead) {
     this.offset = offset;
-    this.version = version;
-    this.headerBytes = headerBytes;
-    this.#src = src;
-    this.#fieldsStart = fieldsStart;
-    this.#fieldsEnd = fieldsEnd;
-    this.#folded = folded;
-    this.#textStart = textStart;
-    this.#textEnd = textEnd;
+    this.version = head.version;
+    this.headerBytes = head.length;
+    this.#head = head;
   }
 
   /** The target (requests) or reason phrase (responses) as sent, made into a string on first access. */
   protected startLineText(): string {
-    if (this.#text === undefined) this.#text = internLatin1(this.#src, this.#textStart, this.#textEnd);
-    return this.#text;
+    return this.#head.startLineText();
   }
 
   /** Header fields in order and case as sent (materialised on first access, then cached). */
   get headers(): readonly HttpHeader[] {
-    if (this.#headers === undefined) this.#headers = this.#materialiseHeaders();
-    return this.#headers;
+    return this.#head.allHeaders();
   }
 
   /** The last value of the header whose lowercase name is `lowerName` (see getHeader). */
   lastHeaderValue(lowerName: string): string | undefined {
-    if (this.#folded || this.#headers !== undefined) {
-      const headers = this.headers;
-      for (let i = headers.length - 1; i >= 0; i--) {
-        if (headers[i]!.name.toLowerCase() === lowerName) return headers[i]!.value;
-      }
-      return undefined;
-    }
-    // The head was validated while decoding, so every line here is `name:value` ending in LF.
-    const b = this.#src;
-    const end = this.#fieldsEnd;
-    const n = lowerName.length;
-    let foundAt = -1;
-    let foundEnd = -1;
-    for (let i = this.#fieldsStart; i < end; ) {
-      const lf = b.indexOf(LF, i);
-      if (i + n < lf && b[i + n] === COLON && sameLowerName(b, i, lowerName)) {
-        foundAt = i + n + 1;
-        foundEnd = lf;
-      }
-      i = lf + 1;
-    }
-    return foundAt < 0 ? undefined : trimmedValue(b, foundAt, foundEnd);
+    return this.#head.lastHeaderValue(lowerName);
   }
 
-  #materialiseHeaders(): readonly HttpHeader[] {
-    // The head was validated while decoding: every line is `name:value` or a fold, and ends in LF.
-    const b = this.#src;
-    const end = this.#fieldsEnd;
-    const out: HttpHeader[] = [];
-    for (let i = this.#fieldsStart; i < end; ) {
-      let vs = i;
-      if (b[i] !== SP && b[i] !== HTAB) {
-        while (b[vs] !== COLON) vs++;
-        vs++;
-      }
-      while (b[vs] === SP || b[vs] === HTAB) vs++;
-      let lf = vs;
-      while (b[lf] !== LF) lf++;
-      let ve = lf;
-      if (ve > vs && b[ve - 1] === CR) ve--;
-      while (ve > vs && (b[ve - 1] === SP || b[ve - 1] === HTAB)) ve--;
-      if (b[i] === SP || b[i] === HTAB) {
-        // obs-fold continuation (only with the obsFold leniency): joined to the previous value with one SP.
-        const prev = out[out.length - 1]!;
-        const more = internLatin1(b, vs, ve);
-        const value = more === '' ? prev.value : prev.value === '' ? more : `${prev.value} ${more}`;
-        out[out.length - 1] = { name: prev.name, value };
-      } else {
-        let nameEnd = i;
-        while (b[nameEnd] !== COLON) nameEnd++;
-        out.push({ name: internLatin1(b, i, nameEnd), value: internLatin1(b, vs, ve) });
-      }
-      i = lf + 1;
-    }
-    return Object.freeze(out);
+  /** The last value of KNOWN_HEADERS[k] (see getHeader): O(1), the decoder located it while scanning the head. */
+  knownHeaderValue(k: number): string | undefined {
+    return this.#head.knownValue(k);
   }
 
   protected plainFields(): Record<string, unknown> {
@@ -192,10 +360,15 @@ export function internLatin1(b: Uint8Array, s: number, e: number): string {
   return text;
 }
 
-/** A decoded request (head, and once complete, the whole message). The decoder sets `method` after construction. */
+/** A decoded request (head, and once complete, the whole message). */
 export class DecodedRequest extends DecodedMessageBase implements HttpRequestMessage {
   readonly kind = 'request' as const;
-  method = '';
+  method: string;
+
+  constructor(offset: number, head: ParsedHead) {
+    super(offset, head);
+    this.method = head.method;
+  }
 
   /** The request target exactly as sent. */
   get target(): string {
@@ -208,10 +381,15 @@ export class DecodedRequest extends DecodedMessageBase implements HttpRequestMes
   }
 }
 
-/** A decoded response (head, and once complete, the whole message). The decoder sets `status` after construction. */
+/** A decoded response (head, and once complete, the whole message). */
 export class DecodedResponse extends DecodedMessageBase implements HttpResponseMessage {
   readonly kind = 'response' as const;
-  status = 0;
+  status: number;
+
+  constructor(offset: number, head: ParsedHead) {
+    super(offset, head);
+    this.status = head.status;
+  }
 
   /** The reason phrase as sent (may be empty). */
   get reason(): string {

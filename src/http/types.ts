@@ -3,6 +3,8 @@
  * Header names keep their case and order as sent; values are the bytes as latin1 text without surrounding OWS.
  */
 
+import { knownHeaderIndexOf } from './message.ts';
+
 /** One header field as sent: name with its original case, value without surrounding optional whitespace. */
 export interface HttpHeader {
   readonly name: string;
@@ -73,19 +75,24 @@ export type HttpMessage = HttpRequestMessage | HttpResponseMessage;
 /** Implemented by decoded heads: find a header without materialising all of them. */
 interface FastHeaderLookup {
   lastHeaderValue(lowerName: string): string | undefined;
+  knownHeaderValue(k: number): string | undefined;
 }
 
 function hasFastLookup(head: object): head is FastHeaderLookup {
-  return typeof (head as Partial<FastHeaderLookup>).lastHeaderValue === 'function';
+  return typeof (head as Partial<FastHeaderLookup>).knownHeaderValue === 'function';
 }
 
 /**
  * The value of header `name` (case-insensitive), or undefined. When a header appears several times the **last** one
- * wins, as in Mesos (no comma-joining).
+ * wins, as in Mesos (no comma-joining). On decoded heads the common names (KNOWN_HEADERS, in canonical or lowercase
+ * spelling) are found in O(1): the decoder noted where they are while it scanned the head.
  */
 export function getHeader(head: { readonly headers: readonly HttpHeader[] }, name: string): string | undefined {
+  if (hasFastLookup(head)) {
+    const k = knownHeaderIndexOf(name);
+    return k >= 0 ? head.knownHeaderValue(k) : head.lastHeaderValue(name.toLowerCase());
+  }
   const lower = name.toLowerCase();
-  if (hasFastLookup(head)) return head.lastHeaderValue(lower);
   const headers = head.headers;
   for (let i = headers.length - 1; i >= 0; i--) {
     if (headers[i]!.name.toLowerCase() === lower) return headers[i]!.value;
