@@ -24,6 +24,7 @@ import type { AnswerHook, InboundMessage, MessageHandler } from './inbound-messa
 import { CachedMessageEncoder } from './message-encoder.ts';
 import type {
   CloseReport,
+  EncodedMessage,
   PeerConnection,
   PeerConnectionOptions,
   SendCallback,
@@ -222,10 +223,11 @@ export class LibprocessEndpoint extends EventEmitter {
    * (receipt.status). Rejects with MW_TRANSPORT_QUEUE_FULL when the peer's queue is full (see `write` for the
    * non-throwing form), MW_TRANSPORT_CONNECT when the peer cannot be reached, MW_TRANSPORT_CLOSED when closing.
    */
-  send(message: OutboundMessage, options: SendOptions = {}): Promise<SendReceipt> {
+  send(message: OutboundMessage, options?: SendOptions): Promise<SendReceipt> {
     try {
-      const { connection, bytes } = this.prepare(message, options.style);
-      return connection.send(bytes, options.awaitResponse === true);
+      const to = this.receiverUpid(message);
+      const encoded = this.encode(message, to, options?.style);
+      return this.outboundFor(to).send(encoded, options?.awaitResponse === true);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -235,9 +237,11 @@ export class LibprocessEndpoint extends EventEmitter {
    * Queues one message without a promise: false when the peer's queue is full (nothing queued; wait for
    * `whenWritable(to)`). Throws for invalid UPIDs or names.
    */
-  write(message: OutboundMessage, callback?: SendCallback, options: SendOptions = {}): boolean {
-    const { connection, bytes } = this.prepare(message, options.style);
-    return connection.write(bytes, callback, options.awaitResponse === true);
+  write(message: OutboundMessage, callback?: SendCallback, options?: SendOptions): boolean {
+    const to = this.receiverUpid(message);
+    // Encoded straight into the connection's outgoing batch by write() (no byte array per message).
+    const encoded = this.encode(message, to, options?.style);
+    return this.outboundFor(to).write(encoded, callback, options?.awaitResponse === true);
   }
 
   /** Resolves when the outbound queue to `to`'s address has room again (see `PeerConnection.whenWritable`). */
@@ -284,15 +288,15 @@ export class LibprocessEndpoint extends EventEmitter {
     return report;
   }
 
-  private prepare(
-    message: OutboundMessage,
-    style: MessageStyle | undefined,
-  ): { connection: PeerConnection; bytes: Uint8Array } {
+  private receiverUpid(message: OutboundMessage): Upid {
     if (this.closing) throw mwError('MW_TRANSPORT_CLOSED', 'endpoint is closed');
-    const to = typeof message.to === 'string' ? parseUpid(message.to) : message.to;
+    return typeof message.to === 'string' ? parseUpid(message.to) : message.to;
+  }
+
+  /** The message validated and ready to be written (the encoder's reusable object: hand it over at once). */
+  private encode(message: OutboundMessage, to: Upid, style: MessageStyle | undefined): EncodedMessage {
     const from = this.senderUpid(message.from);
-    const bytes = this.encoder.encode(message.name, from, to, message.body, style ?? this.era.style);
-    return { connection: this.outboundFor(to), bytes };
+    return this.encoder.prepare(message.name, from, to, message.body, style ?? this.era.style);
   }
 
   // Senders usually write many messages to one peer: remember the last peer's connection.

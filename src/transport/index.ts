@@ -20,6 +20,7 @@ export {
 export type { AnswerHook, InboundMessage, MessageHandler } from './inbound-message.ts';
 export {
   type CloseReport,
+  type EncodedMessage,
   formatPeerAddress,
   type PeerAddress,
   PeerConnection,

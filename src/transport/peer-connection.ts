@@ -86,13 +86,50 @@ export interface PeerConnectionStats {
   responsesByStatus: Map<number, number>;
 }
 
-interface QueuedMessage {
-  readonly bytes: Uint8Array;
+/**
+ * A message the connection copies into its outgoing batch itself, so that no byte array is made per message:
+ * `writeTo` writes its `byteLength` bytes at `target[offset]`, synchronously, during `write()`/`send()` (the object
+ * may be reused for the next message afterwards).
+ */
+export interface EncodedMessage {
+  readonly byteLength: number;
+  writeTo(target: Uint8Array, offset: number): void;
+}
+
+/** A queued message that needs more than counting: a delivery callback, or an awaited response. */
+interface NotedMessage {
+  /** Its position among the messages of its run. */
+  readonly index: number;
+  readonly bytes: number;
   readonly callback: SendCallback | undefined;
   readonly awaitResponse: boolean;
   /** Set when its callback waits in `expected` (then only the answer or the connection's loss settles it). */
   tracked: boolean;
 }
+
+/**
+ * Queued messages that lie back to back in memory, `bytes[start, end)`, written with one socket write. Most
+ * messages are only counted; those with a callback (or an awaited answer) are noted, in order.
+ */
+class QueuedRun {
+  readonly bytes: Uint8Array;
+  readonly start: number;
+  end: number;
+  messages = 0;
+  notes: NotedMessage[] | undefined = undefined;
+
+  constructor(bytes: Uint8Array, start: number, end: number) {
+    this.bytes = bytes;
+    this.start = start;
+    this.end = end;
+  }
+}
+
+/** Slabs that small queued messages are copied (or encoded) into; a run never crosses slabs. */
+const SLAB_BYTES = 64 * 1024;
+/** Messages larger than this get a run of their own (not copied when given as bytes). */
+const OWN_RUN_BYTES = SLAB_BYTES / 4;
+const NO_BYTES = new Uint8Array(0);
 
 /** The connection's lifecycle: idle (no socket) -> connecting -> open; failures go to waiting (backoff) or idle. */
 export type PeerConnectionState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closing' | 'closed';
@@ -145,10 +182,16 @@ export class PeerConnection extends EventEmitter {
   private failures = 0;
   private socketBlocked = false;
   private wasFull = false;
-  // Queue of messages not yet handed to the socket; `queueHead` avoids O(n) shifts.
-  private queue: QueuedMessage[] = [];
+  // Messages not yet handed to the socket, in runs; `queueHead` avoids O(n) shifts.
+  private queue: QueuedRun[] = [];
   private queueHead = 0;
+  private queuedCount = 0;
   private queuedBytes = 0;
+  // The last queued run while messages may still be appended to it (until it is flushed or a slab is full).
+  private openRun: QueuedRun | undefined;
+  // Bytes of the current slab are never rewritten: views of flushed runs may still be waiting in the socket.
+  private slab: Uint8Array = NO_BYTES;
+  private slabUsed = 0;
   // Responses still expected, in write order: a callback for an awaited message, or a count of plain ones.
   private expected: (SendCallback | number)[] = [];
   private expectedHead = 0;
@@ -174,7 +217,7 @@ export class PeerConnection extends EventEmitter {
 
   /** Messages waiting for the socket. */
   get queuedMessages(): number {
-    return this.queue.length - this.queueHead;
+    return this.queuedCount;
   }
 
   /** Responses still expected for messages already written. */
@@ -191,26 +234,28 @@ export class PeerConnection extends EventEmitter {
   }
 
   /**
-   * Queues one encoded message. Returns false (and does not queue it, nor call `callback`) when the queue is full
-   * or the connection is closing: wait for `'writable'` and retry. `awaitResponse` makes the callback wait for
-   * the peer's response and report its status (needs `readResponses`).
+   * Queues one encoded message (its bytes, or an EncodedMessage that writes itself into the outgoing batch).
+   * Returns false (and does not queue it, nor call `callback`) when the queue is full or the connection is closing:
+   * wait for `'writable'` and retry. `awaitResponse` makes the callback wait for the peer's response and report
+   * its status (needs `readResponses`). Bytes given as an array may be copied at once; changing them later does
+   * not change what is sent unless they are large (more than 16 KiB, written as given).
    */
-  write(bytes: Uint8Array, callback?: SendCallback, awaitResponse = false): boolean {
+  write(message: Uint8Array | EncodedMessage, callback?: SendCallback, awaitResponse = false): boolean {
     if (awaitResponse && this.options.readResponses === undefined) {
       throw mwError('MW_INVALID_ARGUMENT', 'awaitResponse needs a connection that reads responses');
     }
-    if (bytes.length > this.options.maxQueuedBytes) {
+    const size = message.byteLength;
+    if (size > this.options.maxQueuedBytes) {
       // It would never fit: refusing it "for now" would make a caller wait forever.
-      throw mwError('MW_TRANSPORT_QUEUE_FULL', `a ${bytes.length}-byte message exceeds maxQueuedBytes`, {
+      throw mwError('MW_TRANSPORT_QUEUE_FULL', `a ${size}-byte message exceeds maxQueuedBytes`, {
         detail: { maxQueuedBytes: this.options.maxQueuedBytes },
       });
     }
-    if (!this.canAccept(bytes.length)) {
+    if (!this.canAccept(size)) {
       this.wasFull = true;
       return false;
     }
-    this.queue.push({ bytes, callback, awaitResponse, tracked: false });
-    this.queuedBytes += bytes.length;
+    this.enqueue(message, size, callback, awaitResponse);
     if (this.idleTimer !== undefined) {
       clearTimeout(this.idleTimer);
       this.idleTimer = undefined;
@@ -250,10 +295,10 @@ export class PeerConnection extends EventEmitter {
    * Queues one message and resolves when it was handed to the kernel (or, with `awaitResponse`, answered).
    * Rejects with MW_TRANSPORT_QUEUE_FULL at once when the queue is full, MW_TRANSPORT_CLOSED when closing.
    */
-  send(bytes: Uint8Array, awaitResponse = false): Promise<SendReceipt> {
+  send(message: Uint8Array | EncodedMessage, awaitResponse = false): Promise<SendReceipt> {
     return new Promise((resolve, reject) => {
       const queued = this.write(
-        bytes,
+        message,
         (error, receipt) => (error === undefined ? resolve(receipt!) : reject(error)),
         awaitResponse,
       );
@@ -511,37 +556,78 @@ export class PeerConnection extends EventEmitter {
     });
   }
 
+  /** Appends one message to the open run (copying or encoding it into the slab), or starts a run. */
+  private enqueue(
+    message: Uint8Array | EncodedMessage,
+    size: number,
+    callback: SendCallback | undefined,
+    awaitResponse: boolean,
+  ): void {
+    let run = this.openRun;
+    if (size > OWN_RUN_BYTES) {
+      let bytes: Uint8Array;
+      if (message instanceof Uint8Array) bytes = message;
+      else {
+        bytes = new Uint8Array(size);
+        message.writeTo(bytes, 0);
+      }
+      run = new QueuedRun(bytes, 0, size);
+      this.queue.push(run);
+      // Later small messages must not be appended to a run before this one.
+      this.openRun = undefined;
+    } else {
+      if (
+        run === undefined ||
+        run.end + size > run.bytes.length ||
+        run.end - run.start + size > this.options.batchBytes
+      ) {
+        if (this.slabUsed + size > this.slab.length) {
+          this.slab = new Uint8Array(Math.max(SLAB_BYTES, this.options.batchBytes));
+          this.slabUsed = 0;
+        }
+        run = new QueuedRun(this.slab, this.slabUsed, this.slabUsed);
+        this.queue.push(run);
+        this.openRun = run;
+      }
+      if (message instanceof Uint8Array) this.slab.set(message, run.end);
+      else message.writeTo(this.slab, run.end);
+      run.end += size;
+      this.slabUsed = run.end;
+    }
+    if (callback !== undefined || awaitResponse) {
+      (run.notes ??= []).push({ index: run.messages, bytes: size, callback, awaitResponse, tracked: false });
+    }
+    run.messages++;
+    this.queuedCount++;
+    this.queuedBytes += size;
+  }
+
   private flush(): void {
     const socket = this.socket;
     // An ended socket (idle close under way) takes nothing more; the queue goes out on the next connection.
     if (socket === undefined || this.socketBlocked || socket.connecting || socket.writableEnded) return;
-    while (this.queuedMessages > 0 && !this.socketBlocked) {
-      const batch: QueuedMessage[] = [];
-      let size = 0;
-      // True while every message of the batch follows the previous one in memory (then no copy, see concat).
-      let adjacent = true;
-      while (this.queueHead < this.queue.length && (batch.length === 0 || size < this.options.batchBytes)) {
-        const message = this.queue[this.queueHead]!;
-        if (adjacent && batch.length > 0 && !follows(batch[batch.length - 1]!.bytes, message.bytes)) {
-          // Several adjacent messages: end the batch here rather than copy them all; otherwise copy from now on.
-          if (batch.length > 1) break;
-          adjacent = false;
-        }
-        this.queue[this.queueHead++] = undefined as unknown as QueuedMessage;
-        batch.push(message);
-        size += message.bytes.length;
-      }
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.queueHead);
-        this.queueHead = 0;
-      }
+    while (this.queueHead < this.queue.length && !this.socketBlocked) {
+      const run = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = undefined as unknown as QueuedRun;
+      if (run === this.openRun) this.openRun = undefined;
+      const size = run.end - run.start;
+      this.queuedCount -= run.messages;
       this.queuedBytes -= size;
-      for (const message of batch) this.expectResponse(message);
-      this.stats.messagesWritten += batch.length;
+      this.expectResponses(run);
+      this.stats.messagesWritten += run.messages;
       this.stats.bytesWritten += size;
-      const bytes = batch.length === 1 ? batch[0]!.bytes : concat(batch, size, adjacent);
-      const accepted = socket.write(bytes, (error) => this.onBatchWritten(batch, error));
+      const bytes = size === run.bytes.length ? run.bytes : run.bytes.subarray(run.start, run.end);
+      // One socket write per run; a completion callback only when a message of it asked for one.
+      const accepted =
+        run.notes === undefined ? socket.write(bytes) : socket.write(bytes, (error) => this.onRunWritten(run, error));
       if (!accepted) this.socketBlocked = true;
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
     }
     if (this.wasFull && this.belowHalf()) {
       this.wasFull = false;
@@ -550,29 +636,41 @@ export class PeerConnection extends EventEmitter {
     this.notifyWaiters();
   }
 
-  private expectResponse(message: QueuedMessage): void {
+  /** Records the responses a run's messages will get, in order: awaited ones by callback, the others counted. */
+  private expectResponses(run: QueuedRun): void {
     if (this.options.readResponses === undefined || this.readerFailed) return;
-    this.expectedCount++;
-    if (message.awaitResponse) {
-      message.tracked = true;
-      this.expected.push(message.callback!);
-      return;
+    this.expectedCount += run.messages;
+    let counted = 0;
+    if (run.notes !== undefined) {
+      for (const note of run.notes) {
+        if (!note.awaitResponse) continue;
+        this.expectPlain(note.index - counted);
+        note.tracked = true;
+        this.expected.push(note.callback!);
+        counted = note.index + 1;
+      }
     }
-    const last = this.expected.length - 1;
-    if (last >= this.expectedHead && typeof this.expected[last] === 'number') {
-      (this.expected[last] as number)++;
-    } else this.expected.push(1);
+    this.expectPlain(run.messages - counted);
   }
 
-  private onBatchWritten(batch: QueuedMessage[], error: Error | null | undefined): void {
-    for (const message of batch) {
+  /** `count` more messages whose responses are only counted. */
+  private expectPlain(count: number): void {
+    if (count === 0) return;
+    const last = this.expected.length - 1;
+    if (last >= this.expectedHead && typeof this.expected[last] === 'number') {
+      (this.expected[last] as number) += count;
+    } else this.expected.push(count);
+  }
+
+  private onRunWritten(run: QueuedRun, error: Error | null | undefined): void {
+    for (const note of run.notes!) {
       // Awaited messages are settled by their answer (or by the connection's loss).
-      if (message.tracked || message.callback === undefined) continue;
-      if (error) message.callback(mwError('MW_TRANSPORT_CLOSED', `write to ${this.key} failed`, { cause: error }));
-      else if (message.awaitResponse) {
+      if (note.tracked || note.callback === undefined) continue;
+      if (error) note.callback(mwError('MW_TRANSPORT_CLOSED', `write to ${this.key} failed`, { cause: error }));
+      else if (note.awaitResponse) {
         // Written after the peer's answers stopped being HTTP: no answer can be matched to it any more.
-        message.callback(mwError('MW_TRANSPORT_REJECTED', `answers from ${this.key} cannot be read (not HTTP)`));
-      } else message.callback(undefined, { bytes: message.bytes.length });
+        note.callback(mwError('MW_TRANSPORT_REJECTED', `answers from ${this.key} cannot be read (not HTTP)`));
+      } else note.callback(undefined, { bytes: note.bytes });
     }
   }
 
@@ -614,27 +712,13 @@ export class PeerConnection extends EventEmitter {
     const pending = this.queue.slice(this.queueHead);
     this.queue = [];
     this.queueHead = 0;
+    this.queuedCount = 0;
     this.queuedBytes = 0;
-    for (const message of pending) message.callback?.(error);
+    this.openRun = undefined;
+    for (const run of pending) {
+      for (const note of run.notes ?? []) note.callback?.(error);
+    }
   }
-}
-
-/**
- * The batch as one byte array. Messages encoded back to back into one slab (see CachedMessageEncoder) are already
- * adjacent in memory: then the batch is a view of that range, without copying.
- */
-function concat(batch: QueuedMessage[], size: number, adjacent: boolean): Uint8Array {
-  const first = batch[0]!.bytes;
-  if (adjacent) return new Uint8Array(first.buffer, first.byteOffset, size);
-  return Buffer.concat(
-    batch.map((message) => message.bytes),
-    size,
-  );
-}
-
-/** True when `next` starts right where `previous` ends, in the same memory. */
-function follows(previous: Uint8Array, next: Uint8Array): boolean {
-  return next.buffer === previous.buffer && next.byteOffset === previous.byteOffset + previous.length;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

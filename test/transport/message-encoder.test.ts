@@ -28,6 +28,22 @@ describe('CachedMessageEncoder', () => {
     }
   });
 
+  it('prepare() writes the same bytes into a buffer at any offset, for chunk sizes of 1 to 5 hex digits', () => {
+    const encoder = new CachedMessageEncoder();
+    for (const style of ['mesos-1.11', 'content-length'] as const) {
+      for (const length of [0, 1, 15, 16, 255, 256, 4095, 4096, 65535, 65536]) {
+        const body = new Uint8Array(length).map((_, i) => i & 0xff);
+        const expected = encodeMessage({ name: 'a.B', from: MASTER, to: AGENT, body }, style);
+        const prepared = encoder.prepare('a.B', MASTER, AGENT, body, style);
+        assert.equal(prepared.byteLength, expected.length);
+        const target = new Uint8Array(expected.length + 9).fill(0xee);
+        prepared.writeTo(target, 7);
+        assert.deepEqual(target.subarray(7, 7 + expected.length), expected, `${style} ${length}`);
+        assert.deepEqual([...target.subarray(0, 7), ...target.subarray(7 + expected.length)], Array(9).fill(0xee));
+      }
+    }
+  });
+
   it('sees a UPID object changed between messages (no stale head)', () => {
     const encoder = new CachedMessageEncoder();
     const to = { ...AGENT };

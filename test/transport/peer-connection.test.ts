@@ -215,6 +215,46 @@ describe('PeerConnection', () => {
     await connection.whenWritable();
   });
 
+  it('writes byte arrays and self-encoding messages, small and large, in order, exactly, with their callbacks', async () => {
+    const server = await rawServer();
+    // Small runs (batchBytes 100: 3 frames a run) and frames above 16 KiB (a run of their own) interleaved.
+    const connection = trackConnection({ host: '127.0.0.1', port: server.port }, { batchBytes: 100 });
+    // One reusable object for every self-encoding message, as an encoder hands out.
+    const encoded = { byteLength: 0, source: new Uint8Array(0) } as {
+      byteLength: number;
+      source: Uint8Array;
+      writeTo(target: Uint8Array, offset: number): void;
+    };
+    encoded.writeTo = (target, offset) => target.set(encoded.source, offset);
+    const expected: Uint8Array[] = [];
+    const settled: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const bytes = frame(i, i % 37 === 5 ? 32 * 700 : 32);
+      expected.push(bytes);
+      const callback = i % 3 === 0 ? () => settled.push(i) : undefined;
+      if (i % 2 === 0) assert.equal(connection.write(bytes, callback), true);
+      else {
+        encoded.source = bytes;
+        encoded.byteLength = bytes.length;
+        assert.equal(connection.write(encoded, callback), true);
+      }
+      // Some messages go out alone (a flush between writes), most in runs.
+      if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+    }
+    const total = expected.reduce((n, b) => n + b.length, 0);
+    await until(() => server.received().length === total, 3000, 'all bytes at the peer');
+    assert.ok(Buffer.from(Buffer.concat(expected)).equals(server.received()), 'the bytes, in order');
+    await until(() => settled.length === 67, 3000, 'callbacks');
+    assert.deepEqual(
+      settled,
+      Array.from({ length: 67 }, (_, k) => k * 3),
+    );
+    assert.equal(connection.stats.messagesWritten, 200);
+    assert.equal(connection.stats.bytesWritten, total);
+    await connection.close();
+    await server.close();
+  });
+
   it('refuses awaitResponse without a response reader', () => {
     const connection = trackConnection({ host: '127.0.0.1', port: 1 });
     assert.throws(() => connection.write(frame(1), undefined, true), { code: 'MW_INVALID_ARGUMENT' });
