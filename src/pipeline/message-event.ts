@@ -3,6 +3,7 @@
  * (session.ts) and by anything that shows single HTTP messages (`httpEvent`: `listen`, the mock master).
  */
 import type { BodyOffsetMap, TypedBody } from '../analysis/body-decode.ts';
+import type { TcpDirection } from '../diagnostics.ts';
 import { getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../http/types.ts';
 import {
   type ClassifiedMessage,
@@ -13,6 +14,7 @@ import {
   targetPath,
   type Upid,
 } from '../libprocess/index.ts';
+import type { PacketRef } from '../pcap/packet.ts';
 import type { CaptureFields, DecodedMessage, DecodedRequest, DecodedResponse } from './events.ts';
 
 /** What a message event needs from classification; `from`/`fromValid` may be parsed later (`from` undefined). */
@@ -40,13 +42,21 @@ export function quickMessage(
   libprocessFrom: string | undefined,
   slim: readonly { name: string; value: string }[],
 ): MessageFacts | undefined {
+  return quickMessageOf(target, libprocessFrom, slim.length > 0 ? slim[0]!.value : undefined);
+}
+
+/** `quickMessage` with the User-Agent value itself (no header list to build). */
+function quickMessageOf(
+  target: string,
+  libprocessFrom: string | undefined,
+  agent: string | undefined,
+): MessageFacts | undefined {
   let fromText: string;
   let fromSource: ClassifiedMessage['fromSource'];
   if (libprocessFrom !== undefined) {
     fromText = libprocessFrom.trim();
     fromSource = 'Libprocess-From';
   } else {
-    const agent = slim.length > 0 ? slim[0]!.value : undefined;
     if (agent === undefined || !agent.startsWith('libprocess/')) return undefined;
     fromText = agent.slice('libprocess/'.length);
     fromSource = 'User-Agent';
@@ -69,11 +79,11 @@ export function classifyHttpRequest(
   from: string | undefined,
   agent: string | undefined,
 ): RequestFacts {
+  const fast = method === 'POST' ? quickMessageOf(target, from, from === undefined ? agent : undefined) : undefined;
+  if (fast !== undefined) return fast;
   const slim: HttpHeader[] = [];
   if (from !== undefined) slim.push({ name: 'Libprocess-From', value: from });
   else if (agent !== undefined) slim.push({ name: 'User-Agent', value: agent });
-  const fast = method === 'POST' ? quickMessage(target, from, slim) : undefined;
-  if (fast !== undefined) return fast;
   const c = classifyRequest({ method, target, headers: slim });
   if (c.kind !== 'message') return c;
   return {
@@ -87,10 +97,95 @@ export function classifyHttpRequest(
   };
 }
 
+/** Most distinct sender texts whose parse is remembered (texts are attacker-controlled in captures). */
+const MAX_SENDERS = 4096;
+
+/**
+ * A sender UPID text and what Mesos parses it to, computed on first use and shared by every event with that text:
+ * a connection repeats one sender for all its messages, and the parse (BigInt port arithmetic) is the costly part.
+ * The parsed UPID is frozen, since events share it.
+ */
+class SenderInfo {
+  readonly text: string;
+  #upid: Upid | undefined;
+  #valid: boolean | undefined;
+  #formatted: string | undefined;
+
+  constructor(text: string, upid?: Upid, valid?: boolean) {
+    this.text = text;
+    this.#upid = upid;
+    this.#valid = valid;
+  }
+
+  get upid(): Upid {
+    if (this.#upid === undefined) {
+      const { upid, valid } = parseUpidLikeMesosDetailed(this.text);
+      this.#upid = Object.isFrozen(upid) ? upid : Object.freeze(upid);
+      this.#valid = valid;
+    }
+    return this.#upid;
+  }
+
+  get valid(): boolean {
+    if (this.#valid === undefined) void this.upid;
+    return this.#valid!;
+  }
+
+  get formatted(): string {
+    this.#formatted ??= formatUpid(this.upid);
+    return this.#formatted;
+  }
+}
+
+const senders = new Map<string, SenderInfo>();
+
+/** The shared SenderInfo of a sender text (a fresh one when classification already parsed it: no lookup needed). */
+function senderInfo(c: MessageFacts): SenderInfo {
+  if (c.from !== undefined) return new SenderInfo(c.fromText, c.from, c.fromValid);
+  let info = senders.get(c.fromText);
+  if (info === undefined) {
+    if (senders.size >= MAX_SENDERS) senders.clear();
+    info = new SenderInfo(c.fromText);
+    senders.set(c.fromText, info);
+  }
+  return info;
+}
+
+/** Where a direction of a capture runs: the capture fields every item of that direction shares. */
+export interface CapturePlace {
+  readonly flow: string;
+  readonly connection: number | undefined;
+  readonly direction: TcpDirection | undefined;
+}
+
+/** An event that may carry capture fields. */
+type PlacedEvent = CaptureFields & { endFrame?: number };
+
+/**
+ * Writes the capture fields of an item whose first byte came in `packet` and last in `endPacket` (frame and time
+ * only when the packet is known, endFrame only when the last packet is given). Raw-stream items get none.
+ */
+export function placeEvent(
+  event: PlacedEvent,
+  place: CapturePlace | undefined,
+  packet: PacketRef | undefined,
+  endPacket: PacketRef | undefined,
+): void {
+  if (place === undefined) return;
+  event.flow = place.flow;
+  event.connection = place.connection;
+  event.direction = place.direction;
+  if (packet !== undefined) {
+    event.frame = packet.index;
+    event.time = packet.timestamp;
+  }
+  if (endPacket !== undefined) event.endFrame = endPacket.index;
+}
+
 /**
  * A libprocess message event. The sender UPID (`fromUpid`, `fromValid`, `from`) and `style` are computed on first
  * access: stats and the benchmarks never read them, and a class keeps the accessors on the prototype (no closures
- * per event).
+ * per event). The sender's parse is shared by every event with the same sender text.
  */
 export class MessageEventImpl implements DecodedMessage {
   readonly type = 'message' as const;
@@ -115,9 +210,7 @@ export class MessageEventImpl implements DecodedMessage {
   declare time?: DecodedMessage['time'];
   declare endFrame?: number;
   #message: HttpMessage;
-  #upid: Upid | undefined;
-  #fromValid: boolean | undefined;
-  #from: string | undefined;
+  #sender: SenderInfo;
   #style: DecodedMessage['style'] | undefined;
 
   constructor(
@@ -125,7 +218,9 @@ export class MessageEventImpl implements DecodedMessage {
     c: MessageFacts,
     body: Uint8Array = m.body,
     offsets?: BodyOffsetMap,
-    fields?: EventFields,
+    place?: CapturePlace,
+    packet?: PacketRef,
+    endPacket?: PacketRef,
   ) {
     this.offset = m.offset;
     this.end = m.end;
@@ -140,50 +235,27 @@ export class MessageEventImpl implements DecodedMessage {
     this.to = c.to;
     this.name = c.name;
     this.#message = m;
-    this.#upid = c.from;
-    this.#fromValid = c.fromValid;
-    if (fields?.flow !== undefined) {
-      this.flow = fields.flow;
-      this.connection = fields.connection;
-      this.direction = fields.direction;
-      this.frame = fields.frame;
-      this.time = fields.time;
-      this.endFrame = fields.endFrame;
-    }
+    this.#sender = senderInfo(c);
+    placeEvent(this, place, packet, endPacket);
   }
 
   /** The sender as Mesos parses it (the empty UPID when it does not parse), parsed on first use. */
   get fromUpid(): Upid {
-    if (this.#upid === undefined) {
-      const { upid, valid } = parseUpidLikeMesosDetailed(this.fromText);
-      this.#upid = upid;
-      this.#fromValid = valid;
-    }
-    return this.#upid;
+    return this.#sender.upid;
   }
 
   get fromValid(): boolean {
-    if (this.#fromValid === undefined) void this.fromUpid;
-    return this.#fromValid!;
+    return this.#sender.valid;
   }
 
   get from(): string {
-    this.#from ??= formatUpid(this.fromUpid);
-    return this.#from;
+    return this.#sender.formatted;
   }
 
   get style(): DecodedMessage['style'] {
     this.#style ??= guessMessageStyle(this.#message as HttpMessage & { kind: 'request' });
     return this.#style;
   }
-}
-
-/** Where an event was seen in a capture, and the frame of its last byte (absent for raw streams). */
-export type EventFields = CaptureFields & { endFrame?: number };
-
-/** Copies capture fields onto an event (nothing for raw streams). */
-function placeEvent<T extends object>(event: T, fields: EventFields | undefined): T {
-  return fields?.flow === undefined ? event : Object.assign(event, fields);
 }
 
 /** A message whose head is known and whose body is still to come (a RecordIO stream shown as soon as it starts). */
@@ -204,30 +276,109 @@ export function startedMessage(head: HttpHead): HttpMessage {
     : { ...common, kind: 'request', method: head.method, target: head.target, headers: head.headers };
 }
 
+/**
+ * A response event (body untyped). A class rather than a literal with a getter: the header list stays lazy (read
+ * from the message on first access) without a closure and a slow-mode object per event.
+ */
+class ResponseEventImpl implements DecodedResponse {
+  readonly type = 'response' as const;
+  offset: number;
+  end: number;
+  version: '1.0' | '1.1';
+  framing: DecodedResponse['framing'];
+  chunks: number[];
+  body: Uint8Array;
+  trailers: DecodedResponse['trailers'];
+  status: number;
+  reason: string;
+  bodyOffsets?: BodyOffsetMap;
+  typed?: TypedBody;
+  declare stream?: 'recordio';
+  declare request?: string;
+  declare requestFrame?: number;
+  declare flow?: string;
+  declare connection?: number;
+  declare direction?: DecodedResponse['direction'];
+  declare frame?: number;
+  declare time?: DecodedResponse['time'];
+  declare endFrame?: number;
+  #message: HttpMessage;
+
+  constructor(m: HttpMessage & { kind: 'response' }, body: Uint8Array, offsets: BodyOffsetMap | undefined) {
+    this.offset = m.offset;
+    this.end = m.end;
+    this.version = m.version;
+    this.framing = m.framing;
+    this.chunks = m.chunks;
+    this.body = body;
+    this.trailers = m.trailers;
+    this.status = m.status;
+    this.reason = m.reason;
+    if (offsets !== undefined) this.bodyOffsets = offsets;
+    this.#message = m;
+  }
+
+  /** Header fields as sent, read from the message on first access. */
+  get headers(): readonly HttpHeader[] {
+    return this.#message.headers;
+  }
+}
+
+/** A request event that is not a libprocess message (body untyped); headers read on first access, as responses. */
+class RequestEventImpl implements DecodedRequest {
+  readonly type = 'request' as const;
+  offset: number;
+  end: number;
+  version: '1.0' | '1.1';
+  framing: DecodedRequest['framing'];
+  chunks: number[];
+  body: Uint8Array;
+  trailers: DecodedRequest['trailers'];
+  method: string;
+  target: string;
+  bodyOffsets?: BodyOffsetMap;
+  typed?: TypedBody;
+  declare rejected?: { status: number; code: string; message: string };
+  declare flow?: string;
+  declare connection?: number;
+  declare direction?: DecodedRequest['direction'];
+  declare frame?: number;
+  declare time?: DecodedRequest['time'];
+  declare endFrame?: number;
+  #message: HttpMessage;
+
+  constructor(m: HttpMessage & { kind: 'request' }, body: Uint8Array, offsets: BodyOffsetMap | undefined) {
+    this.offset = m.offset;
+    this.end = m.end;
+    this.version = m.version;
+    this.framing = m.framing;
+    this.chunks = m.chunks;
+    this.body = body;
+    this.trailers = m.trailers;
+    this.method = m.method;
+    this.target = m.target;
+    if (offsets !== undefined) this.bodyOffsets = offsets;
+    this.#message = m;
+  }
+
+  /** Header fields as sent, read from the message on first access. */
+  get headers(): readonly HttpHeader[] {
+    return this.#message.headers;
+  }
+}
+
 /** The event of a response (body untyped). Its header list is read on first access. */
 export function responseEvent(
   m: HttpMessage & { kind: 'response' },
   body: Uint8Array = m.body,
   offsets?: BodyOffsetMap,
-  fields?: EventFields,
+  place?: CapturePlace,
+  packet?: PacketRef,
+  endPacket?: PacketRef,
 ): DecodedResponse {
-  const event: DecodedResponse = {
-    type: 'response',
-    offset: m.offset,
-    end: m.end,
-    version: m.version,
-    framing: m.framing,
-    chunks: m.chunks,
-    body,
-    trailers: m.trailers,
-    status: m.status,
-    reason: m.reason,
-    get headers() {
-      return m.headers;
-    },
-  };
-  if (offsets !== undefined) event.bodyOffsets = offsets;
-  return placeEvent(event, fields);
+  const event = new ResponseEventImpl(m, body, offsets);
+  placeEvent(event, place, packet, endPacket);
+  return event;
 }
 
 /** The event of a request that is not a libprocess message (body untyped). Its header list is read on first access. */
@@ -236,26 +387,14 @@ export function requestEvent(
   c: Exclude<RequestFacts, MessageFacts>,
   body: Uint8Array = m.body,
   offsets?: BodyOffsetMap,
-  fields?: EventFields,
+  place?: CapturePlace,
+  packet?: PacketRef,
+  endPacket?: PacketRef,
 ): DecodedRequest {
-  const event: DecodedRequest = {
-    type: 'request',
-    offset: m.offset,
-    end: m.end,
-    version: m.version,
-    framing: m.framing,
-    chunks: m.chunks,
-    body,
-    trailers: m.trailers,
-    method: m.method,
-    target: m.target,
-    get headers() {
-      return m.headers;
-    },
-  };
-  if (offsets !== undefined) event.bodyOffsets = offsets;
+  const event = new RequestEventImpl(m, body, offsets);
   if (c.kind === 'rejected') event.rejected = { status: c.status, code: c.error.code, message: c.error.message };
-  return placeEvent(event, fields);
+  placeEvent(event, place, packet, endPacket);
+  return event;
 }
 
 /**

@@ -21,14 +21,22 @@ import {
 } from '../analysis/body-decode.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { isMesosWireError, type MesosWireError } from '../errors.ts';
-import { getHeader, type HttpHead, type HttpMessage } from '../http/types.ts';
+import { getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../http/types.ts';
 import { formatUpid, isEmptyUpid, parseUpidLikeMesos, type Upid } from '../libprocess/index.ts';
 import type { PacketRef } from '../pcap/packet.ts';
 import type { PbType } from '../proto/schema.ts';
 import { decodeSchemaless, printableText } from '../proto/schemaless.ts';
 import { RecordIoDecoder } from '../recordio/decoder.ts';
 import type { CaptureFields, DecodedEvent, DecodedResponse } from './events.ts';
-import { classifyHttpRequest, MessageEventImpl, requestEvent, responseEvent, startedMessage } from './message-event.ts';
+import {
+  type CapturePlace,
+  classifyHttpRequest,
+  MessageEventImpl,
+  type RequestFacts,
+  requestEvent,
+  responseEvent,
+  startedMessage,
+} from './message-event.ts';
 
 /** Options of the session layer. */
 export interface SessionOptions {
@@ -70,6 +78,8 @@ const MAX_PENDING_REQUESTS = 64;
 const MAX_TRACKED_KEYS = 65536;
 /** Distinct per-connection anomalies (sender addresses, header mismatches) reported per direction at most. */
 const MAX_REPORTED_PER_DIRECTION = 64;
+/** Message targets whose classification one direction remembers. */
+const MAX_CLASSIFIED_TARGETS = 64;
 /** A RecordIO length line is at most 20 digits and its LF. */
 const RECORDIO_SNIFF_BYTES = 21;
 /** Error-response bodies quoted in diagnostics up to this length. */
@@ -93,6 +103,23 @@ const SKIP = 3; // dropped (too large, or a failed RecordIO stream)
 const EMPTY = new Uint8Array(0);
 /** The capture fields of a raw stream's items: none (shared, never written to). */
 const NO_FIELDS: CaptureFields = Object.freeze({});
+/** The typed reading of every empty body (shared and frozen: it says nothing about the body it belongs to). */
+const EMPTY_TYPED: TypedBody = Object.freeze({ kind: 'empty' });
+const LIBPROCESS_AGENT = 'libprocess/';
+
+/** Implemented by the HTTP decoder's heads: a header's last value without materialising the header list. */
+interface FastHeaderLookup {
+  lastHeaderValue(lowerName: string): string | undefined;
+}
+
+/**
+ * `getHeader` with the name already in lower case: decoded heads answer from their bytes (no lower-casing of the
+ * name per call); other heads go through getHeader, which gives the same answer.
+ */
+function headerValue(head: { readonly headers: readonly HttpHeader[] }, lowerName: string): string | undefined {
+  const fast = head as Partial<FastHeaderLookup>;
+  return typeof fast.lastHeaderValue === 'function' ? fast.lastHeaderValue(lowerName) : getHeader(head, lowerName);
+}
 
 /** A request waiting for its response. */
 interface PendingRequest {
@@ -138,12 +165,21 @@ class RequestQueue {
   }
 }
 
-/** Body state of the message in flight. */
+/** A message POST's classification, and the sender headers it was made from. */
+interface ClassifiedPost {
+  from: string | undefined;
+  agent: string | undefined;
+  facts: RequestFacts;
+}
+
+/** Body state of the message in flight (one per direction, reused from message to message when nothing kept it). */
 interface BodyState {
   head: HttpHead;
   packet: PacketRef | undefined;
   mode: number;
+  /** Body pieces held: parts[0, partCount) (the array is reused, so it may be longer). */
   parts: Uint8Array[];
+  partCount: number;
   size: number;
   segments: BodySegments;
   paired: PendingRequest | undefined;
@@ -254,6 +290,16 @@ export class DirectionSession {
   private checkedSenders: string[] = [];
   /** What this direction already reported (per connection: freed with it). */
   private readonly reported = new Set<string>();
+  /** Capture fields shared by every item of this direction (undefined for a raw stream). */
+  private readonly place: CapturePlace | undefined;
+  /** A finished body state no event refers to, reused by the next head (saves its objects per message). */
+  private spare: BodyState | undefined;
+  /**
+   * Message POSTs classified on this direction, by target. A connection repeats one sender and a few targets, and
+   * classification is a pure function of (method, target, Libprocess-From, User-Agent when there is no
+   * Libprocess-From): an identical input gets the same (never written to) facts back.
+   */
+  private readonly classified = new Map<string, ClassifiedPost>();
 
   constructor(
     emit: (event: DecodedEvent) => void,
@@ -271,6 +317,8 @@ export class DirectionSession {
     this.answers = this.requests;
     const flow = context.flow;
     this.sourceAddress = flow === undefined ? undefined : endpointAddress(flow.slice(0, flow.indexOf('>')));
+    this.place =
+      flow === undefined ? undefined : { flow, connection: context.connection, direction: context.direction };
   }
 
   /** Pairs this direction's responses with `peer`'s requests (the two directions of a connection). */
@@ -322,25 +370,63 @@ export class DirectionSession {
         this.requests.push(request);
       }
       // Streamed RecordIO requests exist only on the agent operator API (ATTACH_CONTAINER_INPUT).
-      if (head.target.includes('/api/v1') && getHeader(head, 'Content-Type')?.toLowerCase() === 'application/recordio')
+      if (
+        head.target.includes('/api/v1') &&
+        headerValue(head, 'content-type')?.toLowerCase() === 'application/recordio'
+      )
         mode = SNIFF;
     }
-    this.inFlight = {
-      head,
-      packet,
-      mode,
-      parts: [],
-      size: 0,
-      segments: new BodySegments(),
-      paired,
-      request,
-      recordio: undefined,
-      typer: undefined,
-      records: 0,
-      event: undefined,
-      intervalMs: 0,
-      lastRecordMs: 0,
-    };
+    const spare = this.spare;
+    if (spare === undefined) {
+      this.inFlight = {
+        head,
+        packet,
+        mode,
+        parts: [],
+        partCount: 0,
+        size: 0,
+        segments: new BodySegments(),
+        paired,
+        request,
+        recordio: undefined,
+        typer: undefined,
+        records: 0,
+        event: undefined,
+        intervalMs: 0,
+        lastRecordMs: 0,
+      };
+      return;
+    }
+    // `recycle` left every other field as a fresh state has it.
+    this.spare = undefined;
+    spare.head = head;
+    spare.packet = packet;
+    spare.mode = mode;
+    spare.paired = paired;
+    spare.request = request;
+    this.inFlight = spare;
+  }
+
+  /**
+   * Keeps a finished COLLECT body state for the next head. Nothing refers to it: the event got a snapshot of the
+   * offsets (not the live `map`) and the joined bytes (or the single part itself, never the parts array).
+   */
+  private recycle(body: BodyState): void {
+    // Emptied in place, not by `length = 0` (which frees the array's storage, to be allocated again next message).
+    for (let i = 0; i < body.partCount; i++) body.parts[i] = EMPTY;
+    body.partCount = 0;
+    body.size = 0;
+    body.segments.reset();
+    body.paired = undefined;
+    body.request = undefined;
+    body.packet = undefined;
+    body.recordio = undefined;
+    body.typer = undefined;
+    body.records = 0;
+    body.event = undefined;
+    body.intervalMs = 0;
+    body.lastRecordMs = 0;
+    this.spare = body;
   }
 
   body(piece: Uint8Array, offset: number, packet?: PacketRef): void {
@@ -354,7 +440,7 @@ export class DirectionSession {
       case SNIFF: {
         this.collect(body, piece, offset, packet);
         if (body.mode !== SNIFF) return;
-        const verdict = sniffRecordIo(body.parts);
+        const verdict = sniffRecordIo(heldParts(body));
         // Content-Length bodies are finite: they are checked whole when complete (a protobuf may start like RecordIO).
         if (verdict === 0) body.mode = COLLECT;
         else if (verdict === 1 && body.head.framing !== 'content-length') this.startStream(body, packet);
@@ -396,11 +482,12 @@ export class DirectionSession {
       });
       return;
     }
-    const bytes = concatParts(body.parts, body.size);
-    const offsets = body.segments.map;
+    const bytes = joinParts(body.parts, body.partCount, body.size);
+    const offsets = body.segments.snapshot();
     const at = packet ?? body.packet;
     if (m.kind === 'response') this.onResponse(m, body, bytes, offsets, at, endPacket);
     else this.onRequest(m, body, bytes, offsets, at, endPacket);
+    this.recycle(body);
   }
 
   private onRequest(
@@ -413,13 +500,12 @@ export class DirectionSession {
   ): void {
     // Classification reads only Libprocess-From and, when absent, User-Agent: look them up without materialising
     // every header. The sender-mismatch diagnostic compares both.
-    const from = getHeader(m, 'Libprocess-From');
-    const agent = from === undefined || this.diagnostics ? getHeader(m, 'User-Agent') : undefined;
-    const c = classifyHttpRequest(m.method, m.target, from, agent);
+    const from = headerValue(m, 'libprocess-from');
+    const agent = from === undefined || this.diagnostics ? headerValue(m, 'user-agent') : undefined;
+    const c = this.classify(m.method, m.target, from, agent);
     const pending = body.request;
-    const fields = this.fields(packet, endPacket);
     if (c.kind === 'message') {
-      const event = new MessageEventImpl(m, c, bytes, offsets, fields);
+      const event = new MessageEventImpl(m, c, bytes, offsets, this.place, packet, endPacket);
       if (pending !== undefined) {
         pending.kind = 'message';
         pending.label = c.name;
@@ -436,9 +522,9 @@ export class DirectionSession {
     }
     const endpoint = endpointTypes(m.target);
     if (pending !== undefined) pending.endpoint = endpoint;
-    const event = requestEvent(m, c, bytes, offsets, fields);
+    const event = requestEvent(m, c, bytes, offsets, this.place, packet, endPacket);
     if (this.typed) {
-      const typed = typeHttpBody(bytes, endpoint?.request, getHeader(m, 'Content-Type'), offsets);
+      const typed = typeHttpBody(bytes, endpoint?.request, headerValue(m, 'content-type'), offsets);
       event.typed = typed;
       if (pending !== undefined && endpoint !== undefined) pending.call = messageTypeTag(typed);
     }
@@ -464,12 +550,16 @@ export class DirectionSession {
     packet: PacketRef | undefined,
     endPacket: PacketRef | undefined,
   ): void {
-    const event = responseEvent(m, bytes, offsets, this.fields(packet, endPacket));
+    const event = responseEvent(m, bytes, offsets, this.place, packet, endPacket);
     const paired = body.paired;
     this.label(event, paired);
     if (this.typed) {
-      const type = m.status >= 200 && m.status < 300 ? paired?.endpoint?.response : undefined;
-      event.typed = typeHttpBody(bytes, type, getHeader(m, 'Content-Type'), offsets);
+      // An empty body is `empty` whatever its type and Content-Type (typeHttpBody's first test): no header lookup.
+      if (bytes.length === 0) event.typed = EMPTY_TYPED;
+      else {
+        const type = m.status >= 200 && m.status < 300 ? paired?.endpoint?.response : undefined;
+        event.typed = typeHttpBody(bytes, type, headerValue(m, 'content-type'), offsets);
+      }
     }
     this.emit(event);
     if (event.typed !== undefined && paired?.endpoint !== undefined) {
@@ -477,6 +567,21 @@ export class DirectionSession {
     }
     if (m.status >= 400 && paired !== undefined && this.diagnostics)
       this.checkErrorResponse(m.status, bytes, paired, m.offset, packet);
+  }
+
+  /** `classifyHttpRequest`, answered from `classified` when the inputs it reads are the same. */
+  private classify(method: string, target: string, from: string | undefined, agent: string | undefined): RequestFacts {
+    if (method !== 'POST') return classifyHttpRequest(method, target, from, agent);
+    const usedAgent = from === undefined ? agent : undefined;
+    const known = this.classified.get(target);
+    if (known !== undefined && known.from === from && known.agent === usedAgent) return known.facts;
+    const facts = classifyHttpRequest(method, target, from, agent);
+    // Only messages are remembered (the repeating case); bounded, since targets are attacker-controlled.
+    if (facts.kind === 'message') {
+      if (this.classified.size >= MAX_CLASSIFIED_TARGETS) this.classified.clear();
+      this.classified.set(target, { from, agent: usedAgent, facts });
+    }
+    return facts;
   }
 
   private label(event: DecodedResponse, paired: PendingRequest | undefined): void {
@@ -492,6 +597,7 @@ export class DirectionSession {
     if (body.size + piece.length > this.maxBodyBytes) {
       body.mode = SKIP;
       body.parts = [];
+      body.partCount = 0;
       this.problem(
         'MW_HTTP_BODY_TOO_LARGE',
         `body larger than ${this.maxBodyBytes} bytes (maxBodyBytes); skipped`,
@@ -500,7 +606,7 @@ export class DirectionSession {
       );
       return;
     }
-    body.parts.push(piece);
+    body.parts[body.partCount++] = piece;
     body.size += piece.length;
   }
 
@@ -510,7 +616,7 @@ export class DirectionSession {
     const head = body.head;
     const started = startedMessage(head);
     if (started.kind === 'response') {
-      const event = responseEvent(started, EMPTY, undefined, this.fields(body.packet));
+      const event = responseEvent(started, EMPTY, undefined, this.place, body.packet);
       event.stream = 'recordio';
       this.label(event, body.paired);
       body.event = event;
@@ -529,8 +635,9 @@ export class DirectionSession {
       contentType: getHeader(head, 'Message-Content-Type') ?? getHeader(head, 'Content-Type'),
     });
     if (body.packet !== undefined) body.lastRecordMs = timestampMillis(body.packet);
-    const held = body.parts;
+    const held = heldParts(body);
     body.parts = [];
+    body.partCount = 0;
     body.size = 0;
     for (const part of held) {
       if (body.mode !== STREAM) break;
@@ -586,10 +693,11 @@ export class DirectionSession {
 
   /** A complete Content-Length body that starts like RecordIO and is nothing but whole records. */
   private isWholeRecordIo(body: BodyState): boolean {
-    if (sniffRecordIo(body.parts) !== 1) return false;
+    const held = heldParts(body);
+    if (sniffRecordIo(held) !== 1) return false;
     const probe = new RecordIoDecoder({ maxRecordBytes: this.options.maxRecordBytes });
     try {
-      for (const part of body.parts) probe.write(part, () => {});
+      for (const part of held) probe.write(part, () => {});
       probe.end();
       return true;
     } catch {
@@ -683,7 +791,7 @@ export class DirectionSession {
     }
     if (!this.diagnostics) return;
     // Both sender headers: Mesos uses Libprocess-From; a different User-Agent UPID points at a broken client/proxy.
-    if (libprocessFrom !== undefined && userAgent !== undefined && userAgent !== `libprocess/${libprocessFrom}`) {
+    if (libprocessFrom !== undefined && userAgent !== undefined && !isAgentOf(userAgent, libprocessFrom)) {
       const at = userAgent.indexOf('libprocess/');
       if (at >= 0) {
         const fromAgent = formatUpid(parseUpidLikeMesos(userAgent.slice(at + 'libprocess/'.length)));
@@ -701,7 +809,8 @@ export class DirectionSession {
         }
       }
     }
-    if (this.sourceAddress !== undefined && event.fromValid && !this.checkedSenders.includes(event.fromText)) {
+    // checkedSenders holds only texts that parsed, so looking there first (no parse) decides the same way.
+    if (this.sourceAddress !== undefined && !this.checkedSenders.includes(event.fromText) && event.fromValid) {
       if (this.checkedSenders.length < 16) this.checkedSenders.push(event.fromText);
       this.checkSenderAddress(event.fromUpid, offset, packet);
     }
@@ -795,6 +904,15 @@ export class DirectionSession {
   }
 }
 
+/** `userAgent === 'libprocess/' + libprocessFrom`, without building the string. */
+function isAgentOf(userAgent: string, libprocessFrom: string): boolean {
+  return (
+    userAgent.length === LIBPROCESS_AGENT.length + libprocessFrom.length &&
+    userAgent.startsWith(LIBPROCESS_AGENT) &&
+    userAgent.endsWith(libprocessFrom)
+  );
+}
+
 /** The path of a target without its query (what endpoints are counted by). */
 function targetLabel(target: string): string {
   const cut = target.search(/[?#]/);
@@ -820,6 +938,25 @@ export function typeHttpBody(
     error: undefined,
     schemalessError: result.error,
   };
+}
+
+/** The pieces a body state holds (a copy of the used part of its array: for the rare sniff and stream paths). */
+function heldParts(body: BodyState): Uint8Array[] {
+  return body.parts.length === body.partCount ? body.parts : body.parts.slice(0, body.partCount);
+}
+
+/** parts[0, count) as one array (the part itself when there is one: no copy). */
+function joinParts(parts: Uint8Array[], count: number, total: number): Uint8Array {
+  if (count === 1) return parts[0]!;
+  if (total === 0) return EMPTY;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const p = parts[i]!;
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** The parts as one array (the part itself when there is one: no copy). */
