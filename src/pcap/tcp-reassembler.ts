@@ -136,6 +136,7 @@ export const MAX_CONNECTIONS_DEFAULT = 65536;
 const INITIAL_RING_BYTES = 4096;
 const RECENT_GAPS_KEPT = 16;
 const TOMBSTONES_KEPT = 8192;
+/** Free retention rings kept per size. */
 const RING_POOL_SIZE = 64;
 
 /** A buffered range of one direction: bytes (copied), or a known-missing range (cut by the snap length). */
@@ -343,8 +344,11 @@ export class TcpReassembler {
   private readonly defragmenter = new Ipv4Defragmenter();
   /** Header fields of the packet being decoded: one object for all packets (read into locals before any event). */
   private readonly fields = new FrameFields();
-  /** Full-size retention rings of closed streams, reused so long captures do not churn the allocator. */
-  private readonly ringPool: Uint8Array[] = [];
+  /**
+   * Retention rings of closed streams and the smaller rings streams grew out of, by size (4 KiB times a power of two,
+   * or retainBytes), reused so long captures do not allocate (and zero) a ring per stream and growth step.
+   */
+  private readonly ringPools = new Map<number, Uint8Array[]>();
   private liveConnections = 0;
   private nextConnectionId = 1;
   readonly stats: TcpReassemblerStats = {
@@ -669,9 +673,7 @@ export class TcpReassembler {
     if (this.tombstones.size > TOMBSTONES_KEPT) this.tombstones.deleteOldest();
     // Release buffers now: the tombstone keeps only ids, offsets and counters.
     for (const stream of [conn.clientToServer, conn.serverToClient]) {
-      if (stream.ring?.length === this.retainBytes && this.ringPool.length < RING_POOL_SIZE) {
-        this.ringPool.push(stream.ring);
-      }
+      if (stream.ring !== undefined) this.releaseRing(stream.ring);
       stream.ring = undefined;
       stream.pending = [];
       stream.recentGaps = [];
@@ -924,15 +926,16 @@ export class TcpReassembler {
     if (max === 0) return;
     let ring = stream.ring;
     const wanted = Math.min(max, start + bytes.length - stream.retainFrom);
+    // The ring always holds every byte since retainFrom (up to max): its exact size beyond that is not observable.
     if (ring === undefined) {
-      const initial = Math.min(max, Math.max(INITIAL_RING_BYTES, wanted));
-      ring = stream.ring = (initial === max ? this.ringPool.pop() : undefined) ?? new Uint8Array(initial);
+      let initial = INITIAL_RING_BYTES;
+      while (initial < wanted) initial *= 2;
+      ring = stream.ring = this.takeRing(Math.min(max, initial));
     } else if (ring.length < wanted) {
       let size = ring.length;
       while (size < wanted) size *= 2;
-      const grownSize = Math.min(max, size);
       // Pooled rings hold stale bytes; only [retainFrom, next) is ever read, and that part is rewritten here.
-      const grown = (grownSize === max ? this.ringPool.pop() : undefined) ?? new Uint8Array(grownSize);
+      const grown = this.takeRing(Math.min(max, size));
       const keepFrom = Math.max(stream.retainFrom, start - ring.length, 0);
       // Re-place what is still valid: the old ring holds [keepFrom, start) in at most two runs.
       const index = keepFrom % ring.length;
@@ -940,9 +943,23 @@ export class TcpReassembler {
       const first = Math.min(length, ring.length - index);
       ringWrite(grown, keepFrom, ring.subarray(index, index + first));
       if (first < length) ringWrite(grown, keepFrom + first, ring.subarray(0, length - first));
+      this.releaseRing(ring);
       ring = stream.ring = grown;
     }
     ringWrite(ring, start, bytes);
+  }
+
+  private takeRing(size: number): Uint8Array {
+    return this.ringPools.get(size)?.pop() ?? new Uint8Array(size);
+  }
+
+  private releaseRing(ring: Uint8Array): void {
+    let pool = this.ringPools.get(ring.length);
+    if (pool === undefined) {
+      pool = [];
+      this.ringPools.set(ring.length, pool);
+    }
+    if (pool.length < RING_POOL_SIZE) pool.push(ring);
   }
 
   private diagnose(diagnostic: Diagnostic): void {

@@ -4,7 +4,12 @@ import { HttpDecoder, type HttpDecoderOptions } from '../http/decoder.ts';
 import type { HttpHead, HttpMessage } from '../http/types.ts';
 import type { CapturedPacket, PacketRef } from '../pcap/packet.ts';
 import { type ReadCaptureFileOptions, type ReadCaptureFileResult, readCaptureFile } from '../pcap/read-file.ts';
-import { type TcpEvent, TcpReassembler, type TcpReassemblerOptions } from '../pcap/tcp-reassembler.ts';
+import {
+  type TcpEvent,
+  TcpReassembler,
+  type TcpReassemblerOptions,
+  type TcpStreamInfo,
+} from '../pcap/tcp-reassembler.ts';
 
 /** What decoding a capture yields, in capture order. */
 export type CaptureDecodeEvent =
@@ -81,6 +86,9 @@ interface StreamContext {
   readonly stream: string;
 }
 
+/** Forgotten slots of the tracked-packet lists are reclaimed (live slots moved to the front) past this many and half. */
+const COMPACT_TRACKED_AFTER = 64;
+
 /** One direction of a connection: its HTTP decoder and the packets that carried its recent bytes. */
 class DirectionState {
   readonly context: StreamContext;
@@ -88,9 +96,14 @@ class DirectionState {
   decoder!: HttpDecoder;
   /** Why the next bytes may start inside a message (until a message head is seen). */
   disruption: 'gap' | 'midstream' | undefined;
-  /** (stream offset, packet) of recent data events, oldest first, to find a message's first and last packet. */
-  offsets: number[] = [];
-  packets: PacketRef[] = [];
+  /**
+   * (stream offset, packet) of recent data events in slots [first, end), oldest first, to find a message's first and
+   * last packet. Forgetting moves `first`; slots are reused (no shift per message, no array regrown per message).
+   */
+  private readonly offsets: number[] = [];
+  private readonly packets: PacketRef[] = [];
+  private first = 0;
+  private end = 0;
   /** The packet being written, for diagnostics raised during the write. */
   current: PacketRef | undefined;
   /** Set while the stream is cut short: a body running until close then ends early, not normally. */
@@ -101,20 +114,55 @@ class DirectionState {
     this.disruption = disruption;
   }
 
+  /** Packets tracked. */
+  get tracked(): number {
+    return this.end - this.first;
+  }
+
+  /** Remembers that the bytes from stream offset `at` came in `packet` (a copy of its index and time). */
+  track(at: number, packet: PacketRef): void {
+    const end = this.end++;
+    if (end < this.offsets.length) {
+      this.offsets[end] = at;
+      this.packets[end] = { index: packet.index, timestamp: packet.timestamp };
+    } else {
+      this.offsets.push(at);
+      this.packets.push({ index: packet.index, timestamp: packet.timestamp });
+    }
+    // Bytes that never complete a message (a huge body, junk while resyncing) must not grow this without bound;
+    // beyond the cap, the first packet of such a message is reported as the oldest one still known.
+    if (this.tracked > MAX_TRACKED_PACKETS) this.drop(MAX_TRACKED_PACKETS / 2);
+  }
+
   /** The packet that carried stream offset `at`. */
   packetAt(at: number): PacketRef {
-    let found = 0;
-    for (let i = 0; i < this.offsets.length && this.offsets[i]! <= at; i++) found = i;
+    const offsets = this.offsets;
+    let found = this.first;
+    for (let i = this.first; i < this.end && offsets[i]! <= at; i++) found = i;
     return this.packets[found]!;
   }
 
   /** Forgets packets wholly before `at` (a message ended there). */
   forgetBefore(at: number): void {
-    let keep = 0;
-    while (keep + 1 < this.offsets.length && this.offsets[keep + 1]! <= at) keep++;
-    if (keep > 0) {
-      this.offsets.splice(0, keep);
-      this.packets.splice(0, keep);
+    const offsets = this.offsets;
+    let keep = this.first;
+    while (keep + 1 < this.end && offsets[keep + 1]! <= at) keep++;
+    if (keep > this.first) this.drop(keep - this.first);
+  }
+
+  /** Forgets the `count` oldest packets. */
+  private drop(count: number): void {
+    const first = this.first + count;
+    if (first === this.end) {
+      this.first = this.end = 0;
+    } else if (first >= COMPACT_TRACKED_AFTER && first * 2 >= this.end) {
+      // Move the live slots to the front (the list then grows only with the packets of the longest message).
+      this.offsets.copyWithin(0, first, this.end);
+      this.packets.copyWithin(0, first, this.end);
+      this.end -= first;
+      this.first = 0;
+    } else {
+      this.first = first;
     }
   }
 }
@@ -148,7 +196,11 @@ export class CaptureDecoder {
     this.onEvent = onEvent;
     this.httpOptions = options.http;
     this.streamBodies = options.streamBodies === true;
-    this.reassembler = new TcpReassembler((event) => this.onTcpEvent(event), options.tcp);
+    this.reassembler = new TcpReassembler(
+      (event) => this.onTcpEvent(event),
+      options.tcp,
+      (stream, streamOffset, bytes, packet) => this.onData(stream, streamOffset, bytes, packet),
+    );
   }
 
   /** Counters of the TCP layer. */
@@ -165,27 +217,25 @@ export class CaptureDecoder {
     this.reassembler.end();
   }
 
+  /** Delivered TCP bytes (the reassembler's data sink: what a 'data' event carries, without the event object). */
+  private onData(stream: TcpStreamInfo, streamOffset: number, bytes: Uint8Array, packet: PacketRef): void {
+    if (this.encrypted.size > 0 && this.encrypted.has(stream.connection)) return;
+    let state = this.directions.get(directionKey(stream.connection, stream.direction));
+    if (state === undefined) {
+      if (this.looksLikeTls(stream, streamOffset, bytes, packet)) return;
+      state = this.direction(stream, streamOffset);
+    }
+    state.track(streamOffset, packet);
+    state.current = packet;
+    this.write(state, bytes);
+  }
+
   private onTcpEvent(event: TcpEvent): void {
     switch (event.kind) {
-      case 'data': {
-        if (this.encrypted.size > 0 && this.encrypted.has(event.connection)) return;
-        let state = this.directions.get(directionKey(event.connection, event.direction));
-        if (state === undefined) {
-          if (this.looksLikeTls(event)) return;
-          state = this.direction(event, event.streamOffset);
-        }
-        state.offsets.push(event.streamOffset);
-        state.packets.push({ index: event.packet.index, timestamp: event.packet.timestamp });
-        // Bytes that never complete a message (a huge body, junk while resyncing) must not grow this without bound;
-        // beyond the cap, the first packet of such a message is reported as the oldest one still known.
-        if (state.offsets.length > MAX_TRACKED_PACKETS) {
-          state.offsets.splice(0, MAX_TRACKED_PACKETS / 2);
-          state.packets.splice(0, MAX_TRACKED_PACKETS / 2);
-        }
-        state.current = event.packet;
-        this.write(state, event.bytes);
+      case 'data':
+        // Data comes through onData; this keeps the event contract if a 'data' event ever arrives here.
+        this.onData(event, event.streamOffset, event.bytes, event.packet);
         return;
-      }
       case 'open':
         if (event.midstream) this.midstream.add(event.connection);
         this.onEvent(event);
@@ -224,25 +274,24 @@ export class CaptureDecoder {
    * application data when the capture started late, then major version 3): libprocess with SSL enabled (wire-protocol
    * §2.7). The connection is labelled encrypted once and its bytes skipped, instead of failing as HTTP.
    */
-  private looksLikeTls(event: TcpEvent & { kind: 'data' }): boolean {
-    const bytes = event.bytes;
+  private looksLikeTls(stream: TcpStreamInfo, streamOffset: number, bytes: Uint8Array, packet: PacketRef): boolean {
     if (bytes.length < 2 || bytes[1] !== TLS_MAJOR_VERSION) return false;
-    const midstream = this.midstream.has(event.connection);
-    const atStart = event.streamOffset === 0;
+    const midstream = this.midstream.has(stream.connection);
+    const atStart = streamOffset === 0;
     const tls =
       (atStart && bytes[0] === TLS_HANDSHAKE) ||
       (midstream && (bytes[0] === TLS_HANDSHAKE || bytes[0] === TLS_APPLICATION_DATA));
     if (!tls) return false;
-    this.encrypted.add(event.connection);
+    this.encrypted.add(stream.connection);
     this.onEvent({
       kind: 'diagnostic',
       diagnostic: {
         kind: 'tls-encrypted',
-        flow: event.flow,
-        connection: event.connection,
-        direction: event.direction,
-        streamOffset: event.streamOffset,
-        frame: event.packet.index,
+        flow: stream.flow,
+        connection: stream.connection,
+        direction: stream.direction,
+        streamOffset,
+        frame: packet.index,
         recordType: bytes[0]!,
       },
     });
@@ -268,25 +317,27 @@ export class CaptureDecoder {
     const { flow, connection, direction, stream } = context;
     const state = new DirectionState({ flow, connection, direction, stream }, disruption);
     const streamBodies = this.streamBodies;
+    // Event objects are written out field by field (not spread from the context): one allocation, fixed shape.
     state.decoder = new HttpDecoder(
       {
         onHead: (head) => {
           state.disruption = undefined;
           if (streamBodies) {
-            this.onEvent({ kind: 'http-head', ...state.context, head, packet: state.packetAt(head.offset) });
+            const packet = state.packetAt(head.offset);
+            this.onEvent({ kind: 'http-head', flow, connection, direction, stream, head, packet });
           }
         },
         onBody: streamBodies
           ? (head, piece, offset) => {
               const packet = state.current ?? state.packetAt(offset);
-              this.onEvent({ kind: 'http-body', ...state.context, head, piece, offset, packet });
+              this.onEvent({ kind: 'http-body', flow, connection, direction, stream, head, piece, offset, packet });
             }
           : undefined,
         onMessage: (message) => {
           const packet = state.packetAt(message.offset);
           const endPacket = state.packetAt(message.end - 1);
           state.forgetBefore(message.end);
-          this.onEvent({ kind: 'http-message', ...state.context, message, packet, endPacket });
+          this.onEvent({ kind: 'http-message', flow, connection, direction, stream, message, packet, endPacket });
           if (state.cutShort !== undefined && message.framing === 'until-close') {
             this.incomplete(state, state.cutShort, message.end);
           }
@@ -327,7 +378,7 @@ export class CaptureDecoder {
   private report(state: DirectionState, error: MesosWireError, offset: number): void {
     const { flow, connection, direction } = state.context;
     const base = { flow, connection, direction, streamOffset: offset };
-    const frame = state.offsets.length > 0 ? state.packetAt(offset).index : state.current?.index;
+    const frame = state.tracked > 0 ? state.packetAt(offset).index : state.current?.index;
     let diagnostic: Diagnostic;
     if (state.disruption !== undefined) {
       diagnostic = { kind: 'http-resync', ...base, reason: state.disruption, code: error.code };
