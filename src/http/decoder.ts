@@ -473,6 +473,7 @@ export class HttpDecoder {
   #run(chunk: Uint8Array, base: number): void {
     const end = chunk.length;
     let pos = 0;
+    let view: DataView | undefined;
     while (pos < end) {
       switch (this.#state) {
         case STATE.MESSAGE_START: {
@@ -488,8 +489,10 @@ export class HttpDecoder {
             pos++;
             break;
           }
-          if (this.#headCache) {
-            const head = this.#recentHead(chunk, pos, end);
+          if (this.#recentHeads.length > 0) {
+            // One view per write, made when a message starts in it.
+            view ??= new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+            const head = this.#recentHead(chunk, view, pos, end);
             if (head !== undefined) {
               // Same bytes as a head parsed before, so the same parse (it depends only on the bytes and options).
               pos += head.length;
@@ -675,11 +678,11 @@ export class HttpDecoder {
   }
 
   /** A recent head whose bytes chunk[pos, ...) repeat, entirely within chunk[pos, end); moved to the front. */
-  #recentHead(chunk: Uint8Array, pos: number, end: number): ParsedHead | undefined {
+  #recentHead(chunk: Uint8Array, view: DataView, pos: number, end: number): ParsedHead | undefined {
     const recent = this.#recentHeads;
     for (let r = 0; r < recent.length; r++) {
       const head = recent[r]!;
-      if (head.length <= end - pos && head.sameBytes(chunk, pos)) {
+      if (head.length <= end - pos && head.sameBytes(chunk, view, pos)) {
         if (r > 0) {
           recent.copyWithin(1, 0, r);
           recent[0] = head;

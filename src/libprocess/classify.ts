@@ -131,9 +131,62 @@ function hexValue(c: number): number {
  * (trimmed) or else from the `User-Agent` text after the first `libprocess/`,
  * both parsed leniently as Mesos does; receiver id = first path segment
  * percent-decoded (failure: 500), name = rest after the second `/`.
+ *
+ * Every call returns new objects. The result depends only on the method, the
+ * target and those two header values, so recent results are kept (bounded)
+ * and copied: a stream repeats a few targets and senders.
  */
 export function classifyRequest(head: RequestHeadLike): Classification {
-  const path = targetPath(head.target);
+  const method = head.method;
+  const target = head.target;
+  // One lookup serves both the message test (§2.2) and the sender (§2.3).
+  const fromHeader = method === 'POST' ? lastHeader(head, 'Libprocess-From') : undefined;
+  const agent = method === 'POST' && fromHeader === undefined ? lastHeader(head, 'User-Agent') : undefined;
+  const cached = classified.get(target);
+  if (cached !== undefined && cached.method === method && cached.from === fromHeader && cached.agent === agent) {
+    return copyClassification(cached.result);
+  }
+  const result = classifyParts(method, target, fromHeader, agent);
+  if (result.kind !== 'rejected') {
+    if (classified.size >= CLASSIFIED_MAX) classified.clear();
+    classified.set(target, { method, from: fromHeader, agent, result: copyClassification(result) });
+  }
+  return result;
+}
+
+/** Recent classifications by target, with the other inputs they came from. Rejections are not kept (rare). */
+const CLASSIFIED_MAX = 512;
+const classified = new Map<
+  string,
+  { method: string; from: string | undefined; agent: string | undefined; result: ClassifiedMessage | ClassifiedRequest }
+>();
+
+/** A copy the caller owns (the sender UPID included; the invalid sender is the shared frozen EMPTY_UPID). */
+function copyClassification(c: ClassifiedMessage | ClassifiedRequest): ClassifiedMessage | ClassifiedRequest {
+  if (c.kind === 'request') return { kind: 'request', path: c.path };
+  const from = c.fromValid
+    ? { id: c.from.id, host: c.from.host, port: c.from.port, hostKind: c.from.hostKind }
+    : c.from;
+  return {
+    kind: 'message',
+    from,
+    fromText: c.fromText,
+    fromValid: c.fromValid,
+    fromSource: c.fromSource,
+    to: c.to,
+    name: c.name,
+    path: c.path,
+  };
+}
+
+/** classifyRequest's rules, given the method, target, Libprocess-From and (when that is absent) User-Agent. */
+function classifyParts(
+  method: string,
+  target: string,
+  fromHeader: string | undefined,
+  agent: string | undefined,
+): Classification {
+  const path = targetPath(target);
   if (!path.startsWith('/')) {
     return {
       kind: 'rejected',
@@ -142,10 +195,7 @@ export function classifyRequest(head: RequestHeadLike): Classification {
       error: mwError('MW_LIBPROCESS_BAD_PATH', `request path "${path}" does not start with "/"`, { offset: 0 }),
     };
   }
-  if (head.method !== 'POST') return { kind: 'request', path };
-  // One lookup serves both the message test (§2.2) and the sender (§2.3).
-  const fromHeader = lastHeader(head, 'Libprocess-From');
-  const agent = fromHeader === undefined ? lastHeader(head, 'User-Agent') : undefined;
+  if (method !== 'POST') return { kind: 'request', path };
   if (fromHeader === undefined && agent?.startsWith('libprocess/') !== true) return { kind: 'request', path };
   const slash = path.indexOf('/', 1);
   const rawId = slash < 0 ? path.slice(1) : path.slice(1, slash);
@@ -173,24 +223,9 @@ export function classifyRequest(head: RequestHeadLike): Classification {
     fromText = userAgent.slice(userAgent.indexOf('libprocess/') + 'libprocess/'.length);
     fromSource = 'User-Agent';
   }
-  const { upid: from, valid: fromValid } = parseSenderCached(fromText);
+  // parseUpidLikeMesosDetailed returns a fresh UPID (recent texts are parsed once).
+  const { upid: from, valid: fromValid } = parseUpidLikeMesosDetailed(fromText);
   return { kind: 'message', from, fromText, fromValid, fromSource, to, name, path };
-}
-
-/** Sender texts recently parsed: a stream repeats a handful of senders, and parsing each time is measurable. */
-const SENDER_CACHE_MAX = 256;
-const senderCache = new Map<string, { upid: Upid; valid: boolean }>();
-
-/** `parseUpidLikeMesosDetailed`, remembered per text (bounded); every caller gets its own UPID object. */
-function parseSenderCached(text: string): { upid: Upid; valid: boolean } {
-  let parsed = senderCache.get(text);
-  if (parsed === undefined) {
-    parsed = parseUpidLikeMesosDetailed(text);
-    if (senderCache.size >= SENDER_CACHE_MAX) senderCache.clear();
-    senderCache.set(text, parsed);
-  }
-  // Invalid texts yield the shared frozen EMPTY_UPID, as parsing does; valid ones a fresh copy (callers may mutate).
-  return parsed.valid ? { upid: { ...parsed.upid }, valid: true } : { upid: parsed.upid, valid: false };
 }
 
 const LIBPROCESS_HEADERS_0_21 = 'User-Agent,Connection';

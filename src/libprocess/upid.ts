@@ -161,8 +161,29 @@ export function parseUpidLikeMesos(text: string): Upid {
   return parseUpidLikeMesosDetailed(text).upid;
 }
 
-/** `parseUpidLikeMesos` plus whether the text parsed (`valid: false` means Mesos fell back to the empty UPID). */
+/** Texts recently parsed by parseUpidLikeMesosDetailed: a stream repeats a handful of senders. Bounded. */
+const LIKE_MESOS_CACHE_MAX = 512;
+const likeMesosCache = new Map<string, { upid: Upid; valid: boolean }>();
+
+/**
+ * `parseUpidLikeMesos` plus whether the text parsed (`valid: false` means Mesos fell back to the empty UPID). Every
+ * call returns new objects (a valid UPID is a fresh copy; an invalid text gives the shared frozen EMPTY_UPID), though
+ * recent texts are parsed only once.
+ */
 export function parseUpidLikeMesosDetailed(text: string): { upid: Upid; valid: boolean } {
+  let parsed = likeMesosCache.get(text);
+  if (parsed === undefined) {
+    parsed = parseLikeMesos(text);
+    if (likeMesosCache.size >= LIKE_MESOS_CACHE_MAX) likeMesosCache.clear();
+    likeMesosCache.set(text, parsed);
+  }
+  const upid = parsed.upid;
+  return parsed.valid
+    ? { upid: { id: upid.id, host: upid.host, port: upid.port, hostKind: upid.hostKind }, valid: true }
+    : { upid: EMPTY_UPID, valid: false };
+}
+
+function parseLikeMesos(text: string): { upid: Upid; valid: boolean } {
   const invalid = { upid: EMPTY_UPID, valid: false };
   let start = 0;
   while (start < text.length && isCSpace(text.charCodeAt(start))) start++;
@@ -197,6 +218,12 @@ function scanUnsignedShort(s: string): number | undefined {
   const digitsStart = i;
   while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
   if (i === digitsStart) return undefined;
+  if (i - digitsStart <= 15) {
+    // Below 2^53, so exact as a double; 2^64 is a multiple of 2^16, so negating modulo 2^64 then keeping 16 bits is
+    // negating modulo 2^16 (the BigInt path below gives the same).
+    const low = Number(s.slice(digitsStart, i)) % 0x10000;
+    return negative ? (0x10000 - low) % 0x10000 : low;
+  }
   const ULONG_MAX = (1n << 64n) - 1n;
   const magnitude = BigInt(s.slice(digitsStart, i));
   // strtoul saturates at ULONG_MAX on overflow (sign ignored); otherwise a '-' negates modulo 2^64.
@@ -211,18 +238,27 @@ function isCSpace(c: number): boolean {
 
 /** Dotted-quad IPv4 as inet_pton accepts it: four decimal parts 0-255, no leading zeros. */
 function isIpv4(host: string): boolean {
-  const parts = host.split('.');
-  if (parts.length !== 4) return false;
-  for (const part of parts) {
-    if (part.length === 0 || part.length > 3) return false;
-    for (let i = 0; i < part.length; i++) {
-      const c = part.charCodeAt(i);
+  let parts = 0;
+  let i = 0;
+  for (;;) {
+    const start = i;
+    let value = 0;
+    while (i < host.length && i - start < 4) {
+      const c = host.charCodeAt(i);
+      if (c === 0x2e) break;
       if (c < 0x30 || c > 0x39) return false;
+      value = value * 10 + (c - 0x30);
+      i++;
     }
-    if (part.length > 1 && part[0] === '0') return false;
-    if (Number(part) > 255) return false;
+    const len = i - start;
+    if (len === 0 || len > 3 || value > 255) return false;
+    if (len > 1 && host.charCodeAt(start) === 0x30) return false;
+    parts++;
+    if (i === host.length) return parts === 4;
+    // host[i] is a dot here (a fourth digit returned above).
+    if (parts === 4) return false;
+    i++;
   }
-  return true;
 }
 
 /** Index of the first offending character of a hostname, or -1 when it is a valid name. */
