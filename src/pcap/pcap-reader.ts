@@ -1,4 +1,3 @@
-import { ByteQueue } from '../bytes/byte-queue.ts';
 import { type ErrorCode, MesosWireError } from '../errors.ts';
 import { type CapturedPacket, type CaptureReader, readU16, readU32 } from './packet.ts';
 import { CaptureTimestamp } from './timestamp.ts';
@@ -31,13 +30,17 @@ export interface CaptureReaderOptions {
 const State = { GLOBAL_HEADER: 0, RECORD: 1, FAILED: 2 } as const;
 type State = (typeof State)[keyof typeof State];
 
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * Push-driven pcap reader: `write(bytes, onPacket)` as the file arrives, `end()` at EOF.
  * Packets are delivered in file order with 1-based frame numbers; `data` is a view of
  * the input when the record lies inside one input chunk.
+ *
+ * Records are read in place from each input chunk (header fields straight from its bytes, one view for the data).
+ * Only a header or record cut by the end of a chunk is copied, into `carry`, and completed from the next chunk.
  */
 export class PcapReader implements CaptureReader {
-  private readonly queue = new ByteQueue();
   private readonly maxPacketBytes: number;
   private state: State = State.GLOBAL_HEADER;
   private failure: MesosWireError | undefined;
@@ -45,6 +48,17 @@ export class PcapReader implements CaptureReader {
   private nanosecond = false;
   private recordHeaderLength = RECORD_HEADER_LENGTH;
   private delivered = 0;
+  /** Absolute offset of the first byte not yet consumed (the start of the unit in `carry`, if any). */
+  private consumed = 0;
+  /**
+   * The start of a unit (global header, record header or record) cut by the end of a chunk: `carried` bytes of it.
+   * Sized to the whole unit once its length is known. A record delivered from it keeps it (the packet's data is a
+   * view of it), so a fresh one is allocated for the next cut.
+   */
+  private carry: Uint8Array = NO_BYTES;
+  private carried = 0;
+  /** Input not yet read because a packet handler threw (read first by the next write). */
+  private readonly unread: Uint8Array[] = [];
   /** LINKTYPE_* of every packet (lower 16 bits of the header's network field). */
   linkType = -1;
   /** Snap length from the global header. */
@@ -57,7 +71,7 @@ export class PcapReader implements CaptureReader {
   }
 
   get offset(): number {
-    return this.queue.offset;
+    return this.consumed;
   }
 
   get packets(): number {
@@ -71,67 +85,155 @@ export class PcapReader implements CaptureReader {
 
   write(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): void {
     if (this.failure) throw this.failure;
-    this.queue.push(bytes);
-    const queue = this.queue;
-    for (;;) {
-      if (this.state === State.GLOBAL_HEADER) {
-        if (queue.length < PCAP_GLOBAL_HEADER_LENGTH) return;
-        this.readGlobalHeader(queue.take(PCAP_GLOBAL_HEADER_LENGTH));
-        continue;
-      }
-      const headerLength = this.recordHeaderLength;
-      if (queue.length < headerLength) return;
-      const header = queue.peek(headerLength);
-      const le = this.littleEndian;
-      const capturedLength = readU32(header, 8, le);
-      if (capturedLength > this.maxPacketBytes) {
-        this.fail(
-          'MW_PCAP_RECORD_TOO_LARGE',
-          `pcap record claims ${capturedLength} captured bytes, more than maxPacketBytes ${this.maxPacketBytes}`,
-          queue.offset + 8,
-        );
-      }
-      if (queue.length < headerLength + capturedLength) return;
-      const fileOffset = queue.offset;
-      const seconds = readU32(header, 0, le);
-      const fraction = readU32(header, 4, le);
-      const originalLength = readU32(header, 12, le);
-      const record = queue.take(headerLength + capturedLength);
-      const data = record.subarray(headerLength);
-      const perSecond = this.nanosecond ? 1_000_000_000 : 1_000_000;
-      // Some writers put a whole second or more in the fraction field; carry it rather than fail.
-      const carry = fraction >= perSecond ? Math.floor(fraction / perSecond) : 0;
-      const nanos = (fraction - carry * perSecond) * (this.nanosecond ? 1 : 1000);
-      const packet: CapturedPacket = {
-        index: ++this.delivered,
-        fileOffset,
-        section: 0,
-        interface: 0,
-        linkType: this.linkType,
-        timestamp: new CaptureTimestamp(seconds + carry, nanos, this.nanosecond ? 9 : 6),
-        capturedLength,
-        originalLength,
-        data,
-      };
-      onPacket(packet);
+    if (this.unread.length === 0) {
+      this.read(bytes, onPacket);
+      return;
     }
+    this.unread.push(bytes);
+    while (this.unread.length > 0) this.read(this.unread.shift()!, onPacket);
   }
 
   end(): void {
     if (this.failure) throw this.failure;
+    let left = this.carried;
+    for (const piece of this.unread) left += piece.length;
     if (this.state === State.GLOBAL_HEADER) {
       this.fail(
         'MW_PCAP_TRUNCATED',
-        `file ends after ${this.queue.length} of the ${PCAP_GLOBAL_HEADER_LENGTH} bytes of the pcap global header`,
-        this.queue.offset,
+        `file ends after ${left} of the ${PCAP_GLOBAL_HEADER_LENGTH} bytes of the pcap global header`,
+        this.consumed,
       );
     }
-    if (this.queue.length > 0) {
+    if (left > 0) {
+      this.fail('MW_PCAP_TRUNCATED', `file ends inside a pcap record (${left} bytes of it present)`, this.consumed);
+    }
+  }
+
+  /** Reads one input chunk: first completes the unit carried over, then reads records in place, then carries the rest. */
+  private read(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): void {
+    let at = 0;
+    if (this.carried > 0) {
+      at = this.fillCarry(bytes, onPacket);
+      if (this.carried > 0) return;
+    }
+    const end = bytes.length;
+    if (this.state === State.GLOBAL_HEADER) {
+      if (end - at < PCAP_GLOBAL_HEADER_LENGTH) {
+        this.startCarry(bytes, at, PCAP_GLOBAL_HEADER_LENGTH);
+        return;
+      }
+      this.readGlobalHeader(bytes.subarray(at, at + PCAP_GLOBAL_HEADER_LENGTH));
+      at += PCAP_GLOBAL_HEADER_LENGTH;
+      this.consumed += PCAP_GLOBAL_HEADER_LENGTH;
+    }
+    const headerLength = this.recordHeaderLength;
+    while (end - at >= headerLength) {
+      const capturedLength = this.checkedLength(bytes, at);
+      const recordEnd = at + headerLength + capturedLength;
+      if (recordEnd > end) break;
+      this.deliver(bytes, at, capturedLength, onPacket, bytes, recordEnd);
+      at = recordEnd;
+    }
+    if (at < end) this.startCarry(bytes, at, headerLength);
+  }
+
+  /** incl_len of the record header at `at`, checked against maxPacketBytes before the record is buffered. */
+  private checkedLength(header: Uint8Array, at: number): number {
+    const capturedLength = readU32(header, at + 8, this.littleEndian);
+    if (capturedLength > this.maxPacketBytes) {
       this.fail(
-        'MW_PCAP_TRUNCATED',
-        `file ends inside a pcap record (${this.queue.length} bytes of it present)`,
-        this.queue.offset,
+        'MW_PCAP_RECORD_TOO_LARGE',
+        `pcap record claims ${capturedLength} captured bytes, more than maxPacketBytes ${this.maxPacketBytes}`,
+        this.consumed + 8,
       );
+    }
+    return capturedLength;
+  }
+
+  /** Copies bytes[at..] into a fresh carry of `size` bytes (the unit's known length so far). */
+  private startCarry(bytes: Uint8Array, at: number, size: number): void {
+    const rest = bytes.length - at;
+    // A record header already in hand tells the whole record's length (checked against the limit first).
+    if (this.state === State.RECORD && rest >= this.recordHeaderLength) {
+      size = this.recordHeaderLength + this.checkedLength(bytes, at);
+    }
+    this.carry = new Uint8Array(size);
+    this.carry.set(bytes.subarray(at), 0);
+    this.carried = rest;
+  }
+
+  /** Completes the carried unit from `bytes`; returns where the rest of `bytes` starts (carried is 0 when complete). */
+  private fillCarry(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): number {
+    let at = 0;
+    for (;;) {
+      const carry = this.carry;
+      const take = Math.min(carry.length - this.carried, bytes.length - at);
+      carry.set(at === 0 && take === bytes.length ? bytes : bytes.subarray(at, at + take), this.carried);
+      this.carried += take;
+      at += take;
+      if (this.carried < carry.length) return at;
+      if (this.state === State.GLOBAL_HEADER) {
+        this.readGlobalHeader(carry);
+        this.consumed += PCAP_GLOBAL_HEADER_LENGTH;
+        this.carried = 0;
+        return at;
+      }
+      const headerLength = this.recordHeaderLength;
+      if (carry.length === headerLength) {
+        // The header is complete: grow the carry to the whole record.
+        const size = headerLength + this.checkedLength(carry, 0);
+        if (size > headerLength) {
+          this.carry = new Uint8Array(size);
+          this.carry.set(carry, 0);
+          continue;
+        }
+      }
+      this.carried = 0;
+      this.carry = NO_BYTES;
+      this.deliver(carry, 0, carry.length - headerLength, onPacket, bytes, at);
+      return at;
+    }
+  }
+
+  /**
+   * Delivers the record whose header is at `at` in `record`. If the handler throws, `input` from `resumeAt` on is
+   * kept for the next write (as if it had not been read yet).
+   */
+  private deliver(
+    record: Uint8Array,
+    at: number,
+    capturedLength: number,
+    onPacket: (packet: CapturedPacket) => void,
+    input: Uint8Array,
+    resumeAt: number,
+  ): void {
+    const le = this.littleEndian;
+    const headerLength = this.recordHeaderLength;
+    const seconds = readU32(record, at, le);
+    const fraction = readU32(record, at + 4, le);
+    const originalLength = readU32(record, at + 12, le);
+    const fileOffset = this.consumed;
+    this.consumed += headerLength + capturedLength;
+    const perSecond = this.nanosecond ? 1_000_000_000 : 1_000_000;
+    // Some writers put a whole second or more in the fraction field; carry it rather than fail.
+    const carry = fraction >= perSecond ? Math.floor(fraction / perSecond) : 0;
+    const nanos = (fraction - carry * perSecond) * (this.nanosecond ? 1 : 1000);
+    const packet: CapturedPacket = {
+      index: ++this.delivered,
+      fileOffset,
+      section: 0,
+      interface: 0,
+      linkType: this.linkType,
+      timestamp: new CaptureTimestamp(seconds + carry, nanos, this.nanosecond ? 9 : 6),
+      capturedLength,
+      originalLength,
+      data: record.subarray(at + headerLength, at + headerLength + capturedLength),
+    };
+    try {
+      onPacket(packet);
+    } catch (error) {
+      if (resumeAt < input.length) this.unread.unshift(input.subarray(resumeAt));
+      throw error;
     }
   }
 
