@@ -1,0 +1,229 @@
+/**
+ * The decoder's two ways to a head: parsing it (headCache: false) and reusing the parse of a recent head with the same
+ * bytes (the default). Every input is fed at every split, with and without the cache, and the logs must be equal;
+ * the logs also show every known header as getHeader finds it (the O(1) index) next to a scan of the header list.
+ */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { isMesosWireError } from '../../src/errors.ts';
+import { HttpDecoder, type HttpDecoderOptions } from '../../src/http/decoder.ts';
+import { KNOWN_HEADERS } from '../../src/http/message.ts';
+import { getHeader, type HttpHead, type HttpHeader } from '../../src/http/types.ts';
+import { cat, everySplit, hex, toHexString } from '../helpers/bytes.ts';
+
+/** Last value by a plain scan of a header list (the slow reference). */
+function scanLast(headers: readonly HttpHeader[], name: string): string | undefined {
+  let found: string | undefined;
+  for (const h of headers) if (h.name.toLowerCase() === name.toLowerCase()) found = h.value;
+  return found;
+}
+
+function describeHead(h: HttpHead): string[] {
+  const start =
+    h.kind === 'request' ? `${h.method} ${h.target}` : `${h.status} ${JSON.stringify(h.reason)} v${h.version}`;
+  const out = [`off=${h.offset} head ${start} bytes=${h.headerBytes} framing=${h.framing} len=${h.contentLength}`];
+  out.push(`  headers ${JSON.stringify(h.headers)}`);
+  for (const name of [...KNOWN_HEADERS, 'X-Other']) {
+    const value = getHeader(h, name);
+    assert.equal(value, scanLast(h.headers, name), `getHeader ${name}`);
+    assert.equal(getHeader(h, name.toUpperCase()), value, `getHeader ${name.toUpperCase()}`);
+    if (value !== undefined) out.push(`  ${name}=${JSON.stringify(value)}`);
+  }
+  return out;
+}
+
+/** Events of `pieces` as text, with the error (code and offset) last; nothing may follow an error. */
+function run(pieces: Uint8Array[], options: HttpDecoderOptions): string[] {
+  const log: string[] = [];
+  const decoder = new HttpDecoder(
+    {
+      onHead: (h) => log.push(...describeHead(h)),
+      onChunk: (_h, size, offset) => log.push(`off=${offset} chunk ${size}`),
+      onMessage: (m) => {
+        // Read again once complete: the strings are the same.
+        assert.equal(getHeader(m, 'Libprocess-From'), scanLast(m.headers, 'Libprocess-From'));
+        log.push(`off=${m.end} message body=${toHexString(m.body)} chunks=[${m.chunks}]`);
+      },
+    },
+    options,
+  );
+  try {
+    for (const piece of pieces) decoder.write(piece);
+    decoder.end();
+  } catch (e) {
+    if (!isMesosWireError(e)) throw e;
+    log.push(`off=${e.offset} error ${e.code}`);
+  }
+  return log;
+}
+
+/** Every split of input, cache on and off, gives `expected` (or, when undefined, the cache-off whole-input log). */
+function assertSameAtEverySplit(input: Uint8Array, options: HttpDecoderOptions = {}, expected?: string[]): string[] {
+  const reference = run([input.slice()], { ...options, headCache: false });
+  if (expected !== undefined) assert.deepEqual(reference, expected);
+  for (const { label, pieces } of everySplit(input)) {
+    const cached = run(pieces, options);
+    if (JSON.stringify(cached) !== JSON.stringify(reference)) assert.deepEqual(cached, reference, `${label} cached`);
+    const fresh = run(pieces, { ...options, headCache: false });
+    if (JSON.stringify(fresh) !== JSON.stringify(reference)) assert.deepEqual(fresh, reference, `${label} fresh`);
+  }
+  return reference;
+}
+
+// A Mesos 1.11 message head: POST /slave(1)/x.Y HTTP/1.1, User-Agent, Libprocess-From, Connection, Host, chunked.
+const LIBPROCESS_HEAD = hex(`
+  504f5354202f736c6176652831292f782e5920485454502f312e310d0a
+  557365722d4167656e743a206c69627072 6f636573732f6d40312e322e332e343a350d0a
+  4c69627072 6f636573732d46726f6d3a206d40312e322e332e343a350d0a
+  436f6e6e656374696f6e3a204b6565702d416c6976650d0a
+  486f73743a200d0a
+  5472616e736665722d456e636f64696e673a206368756e6b65640d0a
+  0d0a`);
+const CHUNKED_AB = hex('320d0a61620d0a300d0a0d0a'); // "2\r\nab\r\n0\r\n\r\n"
+const CHUNKED_C = hex('310d0a630d0a300d0a0d0a'); // "1\r\nc\r\n0\r\n\r\n"
+// "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
+const ACCEPTED = hex(`
+  485454502f312e3120323032204163636570746564 0d0a
+  436f6e74656e742d4c656e6774683a2030 0d0a
+  0d0a`);
+
+describe('HttpDecoder head reuse (headCache)', () => {
+  it('a repeated libprocess head: literal events, the same at every split with and without reuse', () => {
+    const head1 = [
+      'headers [{"name":"User-Agent","value":"libprocess/m@1.2.3.4:5"},{"name":"Libprocess-From","value":"m@1.2.3.4:5"},{"name":"Connection","value":"Keep-Alive"},{"name":"Host","value":""},{"name":"Transfer-Encoding","value":"chunked"}]',
+      'Libprocess-From="m@1.2.3.4:5"',
+      'User-Agent="libprocess/m@1.2.3.4:5"',
+      'Transfer-Encoding="chunked"',
+      'Connection="Keep-Alive"',
+      'Host=""',
+    ].map((line) => `  ${line}`);
+    const n = LIBPROCESS_HEAD.length;
+    assert.equal(n, 157);
+    const expected = [
+      `off=0 head POST /slave(1)/x.Y bytes=${n} framing=chunked len=undefined`,
+      ...head1,
+      `off=${n} chunk 2`,
+      `off=${n + 7} chunk 0`,
+      `off=${n + 12} message body=6162 chunks=[2]`,
+      `off=${n + 12} head POST /slave(1)/x.Y bytes=${n} framing=chunked len=undefined`,
+      ...head1,
+      `off=${2 * n + 12} chunk 1`,
+      `off=${2 * n + 18} chunk 0`,
+      `off=${2 * n + 23} message body=63 chunks=[1]`,
+    ];
+    assertSameAtEverySplit(
+      cat(LIBPROCESS_HEAD, CHUNKED_AB, LIBPROCESS_HEAD, CHUNKED_C),
+      { expect: 'request' },
+      expected,
+    );
+  });
+
+  it('a repeated head is parsed once: its strings are shared (reuse on) or made again (reuse off)', () => {
+    for (const headCache of [true, false]) {
+      const seen: HttpHead[] = [];
+      const decoder = new HttpDecoder({ onMessage: (m) => seen.push(m) }, { headCache });
+      decoder.write(cat(LIBPROCESS_HEAD, CHUNKED_AB, LIBPROCESS_HEAD, CHUNKED_C));
+      assert.equal(seen.length, 2);
+      assert.deepEqual(seen[0]!.headers, seen[1]!.headers);
+      assert.equal(seen[0]!.headers === seen[1]!.headers, headCache);
+    }
+  });
+
+  it('202 answers repeated, then one with another length and one that differs in a single byte', () => {
+    const other = cat('HTTP/1.1 202 Accepted\r\nContent-Length: 1\r\n\r\nx');
+    const oneByte = cat('HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n').map((b, i) => (i === 13 ? 0x61 : b));
+    const log = assertSameAtEverySplit(cat(ACCEPTED, ACCEPTED, other, ACCEPTED, oneByte, ACCEPTED), {
+      expect: 'response',
+    });
+    assert.equal(log.filter((line) => line.includes(' head 202 ')).length, 6);
+    assert.equal(log.filter((line) => line.includes(' head 202 "accepted" ')).length, 1);
+  });
+
+  it('more distinct heads than the cache holds, in turns; requests and responses mixed', () => {
+    const heads = ['a', 'b', 'c', 'd', 'e'].map((name) =>
+      cat(`POST /p/${name} HTTP/1.1\r\nContent-Length: 1\r\n\r\n${name}`),
+    );
+    const stream = cat(...heads, ...heads.reverse(), ACCEPTED, heads[0]!, ACCEPTED);
+    assertSameAtEverySplit(stream);
+  });
+
+  it('repeated heads with framing facts: Content-Length repeated, Transfer-Encoding lists, a 204 and HEAD answers', () => {
+    const post = cat('POST /x HTTP/1.1\r\ncontent-length: 2\r\nContent-Length: 2\r\nX-Other:  v \r\n\r\nok');
+    const te = cat('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n');
+    const noContent = cat('HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n');
+    assertSameAtEverySplit(cat(post, post, te, te, noContent, noContent));
+    // responseHasNoBody is asked for every message, reused head or not.
+    let calls = 0;
+    const asked: HttpDecoderOptions = {
+      expect: 'response',
+      responseHasNoBody: () => ++calls % 2 === 0,
+    };
+    const ok = cat('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    for (const headCache of [true, false]) {
+      calls = 0;
+      const log = run([cat(ok, ok, ok, ok)], { ...asked, headCache });
+      assert.equal(calls, 4);
+      assert.deepEqual(
+        log.filter((line) => line.includes(' head ')).map((line) => line.split('framing=')[1]),
+        ['content-length len=0', 'none len=undefined', 'content-length len=0', 'none len=undefined'],
+      );
+    }
+  });
+
+  it('folded heads (obsFold) and bare LF (bareLf) are reused too', () => {
+    const folded = cat('POST /f HTTP/1.1\r\nUser-Agent: a\r\n  b\r\nContent-Length: 0\r\n\r\n');
+    assertSameAtEverySplit(cat(folded, folded), { lenient: { obsFold: true } });
+    const bare = cat('GET /g HTTP/1.1\nHost: h\nAccept: */*\n\n');
+    assertSameAtEverySplit(cat(bare, bare, bare), { lenient: { bareLf: true } });
+  });
+
+  it('an error after a reused head has the same code and offset, and nothing follows it', () => {
+    const limited = cat('POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc');
+    const tooBig = cat('POST /x HTTP/1.1\r\nContent-Length: 9\r\n\r\n');
+    const log = assertSameAtEverySplit(cat(limited, limited, tooBig, limited), { maxBodyBytes: 8 });
+    assert.equal(log.at(-1), `off=${2 * limited.length + 34} error MW_HTTP_BODY_TOO_LARGE`);
+    const badChunk = cat(LIBPROCESS_HEAD, CHUNKED_AB, LIBPROCESS_HEAD, 'x\r\n');
+    const log2 = assertSameAtEverySplit(badChunk, { expect: 'request' });
+    assert.equal(log2.at(-1), `off=${2 * LIBPROCESS_HEAD.length + CHUNKED_AB.length} error MW_HTTP_BAD_CHUNK_SIZE`);
+  });
+
+  it('random streams of repeated, mutated heads: the same events with and without reuse (time-bounded)', () => {
+    const parts = [
+      LIBPROCESS_HEAD,
+      CHUNKED_AB,
+      CHUNKED_C,
+      ACCEPTED,
+      cat('POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Type: a/b\r\n\r\nq'),
+      cat('HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 0\r\n\r\n'),
+      cat('\r\n'),
+    ];
+    const stream = fc
+      .tuple(
+        fc.array(fc.nat(parts.length - 1), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 3 }),
+      )
+      .map(([picks, mutations]) => {
+        const out = Array.from(cat(...picks.map((p) => parts[p]!)));
+        for (const [at, b] of mutations) out[at % out.length] = b;
+        return Uint8Array.from(out);
+      });
+    const cuts = fc.array(fc.nat(), { maxLength: 6 });
+    fc.assert(
+      fc.property(stream, cuts, fc.boolean(), (data, cutAt, obsFold) => {
+        const points = [...new Set(cutAt.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
+        const pieces: Uint8Array[] = [];
+        let from = 0;
+        for (const p of points) {
+          pieces.push(data.slice(from, p));
+          from = p;
+        }
+        pieces.push(data.slice(from));
+        const options: HttpDecoderOptions = { lenient: { obsFold } };
+        assert.deepEqual(run(pieces, options), run([data], { ...options, headCache: false }));
+      }),
+      { numRuns: 20_000, interruptAfterTimeLimit: 1000, markInterruptAsFailure: false },
+    );
+  });
+});
