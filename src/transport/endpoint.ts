@@ -19,8 +19,8 @@ import {
 import type { ConnectionInfo } from './connection-info.ts';
 import { HttpDateClock } from './http-date.ts';
 import { HttpRouter } from './http-router.ts';
-import { InboundConnection, type InboundDispatcher, type ResponseSlot } from './inbound-connection.ts';
-import type { AnswerHook, InboundMessage, MessageHandler } from './inbound-message.ts';
+import { InboundConnection, type InboundDispatcher } from './inbound-connection.ts';
+import { type AnswerHook, type InboundMessage, type MessageHandler, ReceivedMessage } from './inbound-message.ts';
 import { CachedMessageEncoder } from './message-encoder.ts';
 import type {
   CloseReport,
@@ -129,6 +129,11 @@ export class LibprocessEndpoint extends EventEmitter {
   private cannedAt = -1;
   private canned202: Uint8Array = new Uint8Array(0);
   private canned404: Uint8Array = new Uint8Array(0);
+  // True once the clock was read during the current received chunk (see cannedResponse).
+  private clockChecked = false;
+  // The handler of the last receiver id looked up (most streams carry messages to one process); cleared whenever
+  // the handlers change.
+  private lastHandler: { id: string; handler: MessageHandler | undefined } | undefined;
 
   constructor(options: LibprocessEndpointOptions = {}) {
     super();
@@ -139,7 +144,10 @@ export class LibprocessEndpoint extends EventEmitter {
     this.peers.on('exited', (event: ExitedEvent) => this.emit('exited', event));
     this.routes = new RouteResponder(this.router, this.clock, (error) => this.emit('handler-error', { error }));
     this.dispatcher = {
-      dispatch: (request, slot, connection, bodyOffset) => this.dispatch(request, slot, connection, bodyOffset),
+      dispatch: (request, connection, bodyOffset) => this.dispatch(request, connection, bodyOffset),
+      readDone: () => {
+        this.clockChecked = false;
+      },
       connectionFailed: (connection, error) => this.emit('connection-error', { connection: connection.info, error }),
       connectionClosed: (connection) => this.inbound.delete(connection),
     };
@@ -205,11 +213,13 @@ export class LibprocessEndpoint extends EventEmitter {
   /** Registers process `id`: its messages are answered 202 and go to `handler`. */
   register(id: string, handler: MessageHandler = () => {}): Upid {
     this.handlers.set(id, handler);
+    this.lastHandler = undefined;
     return this.upid(id);
   }
 
   /** Removes process `id`: later messages to it are answered 404. */
   unregister(id: string): boolean {
+    this.lastHandler = undefined;
     return this.handlers.delete(id);
   }
 
@@ -338,27 +348,22 @@ export class LibprocessEndpoint extends EventEmitter {
     this.emit('connection', info);
   }
 
-  private dispatch(
-    request: HttpRequestMessage,
-    slot: ResponseSlot,
-    connection: InboundConnection,
-    bodyOffset: number | undefined,
-  ): void {
+  private dispatch(request: HttpRequestMessage, connection: InboundConnection, bodyOffset: number | undefined): void {
     const classified = classifyRequest(request);
     // libprocess gunzips gzip-encoded request bodies, for messages and endpoints alike (§2.1).
     const body = this.decodedBody(request);
     switch (classified.kind) {
       case 'message':
-        this.deliver(request, body, classified, slot, connection, bodyOffset);
+        this.deliver(request, body, classified, connection, bodyOffset);
         return;
       case 'rejected':
-        if (classified.status === 400) slot.send(encodeBadRequestResponse(undefined, this.dateOption()));
+        if (classified.status === 400) connection.respond(encodeBadRequestResponse(undefined, this.dateOption()));
         else if (repliesToMessage(this.era.replies, getHeader(request, 'User-Agent'))) {
-          slot.send(encodeInternalServerErrorResponse(classified.error.message, this.dateOption()));
-        } else slot.skip();
+          connection.respond(encodeInternalServerErrorResponse(classified.error.message, this.dateOption()));
+        } else connection.respond(undefined);
         return;
       default:
-        this.routes.serve(request, body, classified.path, slot, connection.info);
+        this.routes.serve(request, body, classified.path, connection.deferResponse(), connection.info);
     }
   }
 
@@ -385,7 +390,6 @@ export class LibprocessEndpoint extends EventEmitter {
     request: HttpRequestMessage,
     body: Uint8Array,
     classified: ClassifiedMessage,
-    slot: ResponseSlot,
     connection: InboundConnection,
     bodyOffset: number | undefined,
   ): void {
@@ -393,35 +397,19 @@ export class LibprocessEndpoint extends EventEmitter {
       const peerIp = connection.info.remoteAddress.replace(/^::ffff:/, '');
       if (classified.from.host !== peerIp) {
         const text = `UPID IP address validation failed: Message from ${formatUpid(classified.from)} was sent from IP ${peerIp}`;
-        slot.send(encodeBadRequestResponse(text, this.dateOption()));
+        connection.respond(encodeBadRequestResponse(text, this.dateOption()));
         return;
       }
     }
-    const accepted = this.hasProcess(classified.to);
+    const handler = this.handlerOf(classified.to);
+    const accepted = handler !== undefined || this.options.acceptAnyId === true;
     // Only the 0.19-1.3 policy looks at the User-Agent; skip the header lookup otherwise.
     const replies =
       this.era.replies === 'always' ||
       (this.era.replies !== 'never' && repliesToMessage(this.era.replies, getHeader(request, 'User-Agent')));
-    const message: InboundMessage = {
-      from: classified.from,
-      fromText: classified.fromText,
-      fromValid: classified.fromValid,
-      fromSource: classified.fromSource,
-      to: classified.to,
-      name: classified.name,
-      body,
-      offset: request.offset,
-      end: request.end,
-      bodyOffset,
-      accepted,
-      status: replies ? (accepted ? 202 : 404) : undefined,
-      connection: connection.info,
-      request,
-    };
-    if (accepted) {
-      const handler = this.handlers.get(classified.to);
-      if (handler !== undefined) this.runHandler(handler, message);
-    }
+    const status = replies ? (accepted ? 202 : 404) : undefined;
+    const message = new ReceivedMessage(request, classified, body, bodyOffset, accepted, status, connection.info);
+    if (handler !== undefined) this.runHandler(handler, message);
     if (this.listenerCount('message') > 0) {
       try {
         this.emit('message', message);
@@ -431,9 +419,12 @@ export class LibprocessEndpoint extends EventEmitter {
       }
     }
     const answer = replies ? this.consultAnswerHook(message) : 'drop';
-    if (answer === 'drop') slot.skip();
-    else if (answer === 'send' || !(answer > 0)) slot.send(this.cannedResponse(accepted));
-    else setTimeout(() => slot.send(this.cannedResponse(accepted)), answer);
+    if (answer === 'drop') connection.respond(undefined);
+    else if (answer === 'send' || !(answer > 0)) connection.respond(this.cannedResponse(accepted, true));
+    else {
+      const slot = connection.deferResponse();
+      setTimeout(() => slot.send(this.cannedResponse(accepted, false)), answer);
+    }
   }
 
   /** Test hook (mocks): destroys the inbound connections `select` picks (a peer's link breaks); returns how many. */
@@ -445,6 +436,15 @@ export class LibprocessEndpoint extends EventEmitter {
       closed++;
     }
     return closed;
+  }
+
+  /** The handler registered for `id` (undefined: none). */
+  private handlerOf(id: string): MessageHandler | undefined {
+    const last = this.lastHandler;
+    if (last !== undefined && last.id === id) return last.handler;
+    const handler = this.handlers.get(id);
+    this.lastHandler = { id, handler };
+    return handler;
   }
 
   private consultAnswerHook(message: InboundMessage): 'send' | 'drop' | number {
@@ -466,12 +466,17 @@ export class LibprocessEndpoint extends EventEmitter {
     }
   }
 
-  private cannedResponse(accepted: boolean): Uint8Array {
-    const date = this.clock.now();
-    if (this.cannedAt !== this.clock.second) {
-      this.cannedAt = this.clock.second;
-      this.canned202 = encodeAcceptedResponse({ date });
-      this.canned404 = encodeNotFoundResponse({ date });
+  private cannedResponse(accepted: boolean, duringRead: boolean): Uint8Array {
+    // The clock is read once per received chunk: the answers of one chunk are written together after it is
+    // decoded, i.e. at the same moment (readDone clears the flag); answers given later (delayed) always read it.
+    if (!this.clockChecked) {
+      const date = this.clock.now();
+      if (this.cannedAt !== this.clock.second) {
+        this.cannedAt = this.clock.second;
+        this.canned202 = encodeAcceptedResponse({ date });
+        this.canned404 = encodeNotFoundResponse({ date });
+      }
+      this.clockChecked = duringRead;
     }
     return accepted ? this.canned202 : this.canned404;
   }

@@ -96,14 +96,12 @@ const FAILED_CLOSE_GRACE_MS = 2000;
 export interface InboundDispatcher {
   /**
    * One complete request, in order, with the absolute offset of its first body byte (undefined without body).
-   * The dispatcher must eventually `send`, `skip` or `finish` the slot.
+   * The dispatcher answers it before returning with `connection.respond(bytes | undefined)`, or takes a slot with
+   * `connection.deferResponse()` and eventually `send`s, `skip`s or `finish`es it.
    */
-  dispatch(
-    request: HttpRequestMessage,
-    slot: ResponseSlot,
-    connection: InboundConnection,
-    bodyOffset: number | undefined,
-  ): void;
+  dispatch(request: HttpRequestMessage, connection: InboundConnection, bodyOffset: number | undefined): void;
+  /** A received chunk was decoded and every request in it dispatched (answers given meanwhile are now written). */
+  readDone?(): void;
   /** The connection broke the HTTP framing (or ended mid-request); it is being closed without a response. */
   connectionFailed(connection: InboundConnection, error: MesosWireError): void;
   /** The socket closed. */
@@ -137,6 +135,11 @@ export class InboundConnection {
   private readonly dispatcher: InboundDispatcher;
   private readonly slots: ResponseSlot[] = [];
   private slotHead = 0;
+  // Answers given at once while no slot waits (so they come first), written together by the next pump.
+  private readonly out: Uint8Array[] = [];
+  private outBytes = 0;
+  // True while the request being dispatched has no answer nor slot yet.
+  private unanswered = false;
   private readonly maxPendingResponses: number;
   private readonly maxBufferedResponseBytes: number;
   private readingPaused = false;
@@ -197,6 +200,39 @@ export class InboundConnection {
     this.socket.destroy();
   }
 
+  /**
+   * Answers the request being dispatched now (`undefined`: no answer, the era does not reply). Without an earlier
+   * response still waiting, the bytes join the other answers of this read, written together once the read is
+   * decoded; otherwise they wait behind the earlier ones in a slot (responses leave in request order).
+   */
+  respond(bytes: Uint8Array | undefined): void {
+    if (!this.unanswered) throw mwError('MW_INTERNAL', 'respond() outside dispatch, or twice for one request');
+    this.unanswered = false;
+    if (this.slotHead === this.slots.length) {
+      if (bytes === undefined) return;
+      this.out.push(bytes);
+      this.outBytes += bytes.length;
+      this.pump();
+      return;
+    }
+    const slot = this.newSlot();
+    if (bytes === undefined) slot.skip();
+    else slot.send(bytes);
+  }
+
+  /** A slot for the response to the request being dispatched, to be answered later (see ResponseSlot). */
+  deferResponse(): ResponseSlot {
+    if (!this.unanswered) throw mwError('MW_INTERNAL', 'deferResponse() outside dispatch, or twice for one request');
+    this.unanswered = false;
+    return this.newSlot();
+  }
+
+  private newSlot(): ResponseSlot {
+    const slot = new ResponseSlot(this);
+    this.slots.push(slot);
+    return slot;
+  }
+
   /** Writes every response that is ready, in order, then decides whether to read on, pause or end. */
   pump(): void {
     if (this.closed) return;
@@ -206,22 +242,24 @@ export class InboundConnection {
       return;
     }
     this.pumpWanted = false;
-    // Every ready part leaves in ONE socket write: per-write costs dominate for small answers like 202s.
-    let ready: Uint8Array | Uint8Array[] | undefined;
-    let readyBytes = 0;
+    // Every ready part leaves in ONE socket write: per-write costs dominate for small answers like 202s. Answers
+    // in `out` precede every slot (they are only put there while no slot exists).
+    const out = this.out;
     while (this.slotHead < this.slots.length) {
       const slot = this.slots[this.slotHead]!;
       for (const part of slot.parts) {
-        if (ready === undefined) ready = part;
-        else if (Array.isArray(ready)) ready.push(part);
-        else ready = [ready, part];
-        readyBytes += part.length;
+        out.push(part);
+        this.outBytes += part.length;
       }
       if (slot.parts.length > 0) slot.parts = [];
       if (!slot.done) break;
       this.slots[this.slotHead++] = undefined as unknown as ResponseSlot;
     }
-    if (ready !== undefined) this.socket.write(Array.isArray(ready) ? Buffer.concat(ready, readyBytes) : ready);
+    if (out.length > 0) {
+      this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out, this.outBytes));
+      out.length = 0;
+      this.outBytes = 0;
+    }
     if (this.slotHead === this.slots.length) {
       this.slots.length = 0;
       this.slotHead = 0;
@@ -244,6 +282,8 @@ export class InboundConnection {
       failure = { error };
     }
     this.decoding = false;
+    this.unanswered = false;
+    this.dispatcher.readDone?.();
     if (failure !== undefined) this.fail(failure.error);
     else if (this.pumpWanted) this.pump();
   }
@@ -256,6 +296,7 @@ export class InboundConnection {
       this.fail(error);
       return;
     }
+    this.dispatcher.readDone?.();
     this.readingDone = true;
     this.notifySlots(true);
     this.pump();
@@ -268,11 +309,12 @@ export class InboundConnection {
 
   private onRequest(request: HttpRequestMessage): void {
     this.requests++;
-    const slot = new ResponseSlot(this);
-    this.slots.push(slot);
     const bodyOffset = this.bodyOffset;
     this.bodyOffset = undefined;
-    this.dispatcher.dispatch(request, slot, this, bodyOffset);
+    this.unanswered = true;
+    this.dispatcher.dispatch(request, this, bodyOffset);
+    // A dispatcher that neither answered nor took a slot gave no answer (nothing waits for one).
+    this.unanswered = false;
   }
 
   private fail(error: unknown): void {

@@ -106,6 +106,28 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
     assert.equal(got[1]!.bodyOffset, 508 + 241);
     assert.equal(all[1]!.body.length, 0);
     assert.equal(all[0]!.connection.remotePort, client.socket.localPort);
+    // As JSON, a message shows every field (they are read lazily from the request and its classification).
+    const json = JSON.parse(JSON.stringify(all[0]));
+    assert.deepEqual(Object.keys(json), [
+      'from',
+      'fromText',
+      'fromValid',
+      'fromSource',
+      'to',
+      'name',
+      'body',
+      'offset',
+      'end',
+      'bodyOffset',
+      'accepted',
+      'status',
+      'connection',
+      'request',
+    ]);
+    assert.deepEqual(
+      [json.fromText, json.fromSource, json.offset, json.end],
+      ['slave-observer(1)@10.0.0.1:5050', 'Libprocess-From', 0, 250],
+    );
   });
 
   it('delivers a message fed one byte at a time', async () => {
@@ -261,6 +283,25 @@ describe('LibprocessEndpoint test hooks', () => {
     await new Promise((r) => setTimeout(r, 30));
     assert.deepEqual(statuses(client.received()), [202, 202, 202]);
     assert.equal(hookErrors.length, 1);
+  });
+
+  it('answers given at once go out before a delayed one; those after it wait behind it, in request order', async () => {
+    const e = await endpoint();
+    e.register('slave(1)');
+    // B goes to slave(1) (202), C to slave-observer(1), not registered here (404).
+    const plan: ('send' | 'drop' | number)[] = ['send', 80, 'send', 'drop', 'send', 'send'];
+    let calls = 0;
+    e.answerHook = () => plan[calls++] ?? 'send';
+    const client = await rawClient(e.address.port);
+    client.socket.write(cat(EXAMPLE_B, EXAMPLE_C, EXAMPLE_B, EXAMPLE_C, EXAMPLE_C, EXAMPLE_B));
+    await until(() => statuses(client.received()).length === 1, 2000, 'the first answer');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(statuses(client.received()), [202], 'only the answer before the delayed one');
+    await until(() => statuses(client.received()).length === 5, 2000, 'the rest');
+    await new Promise((r) => setTimeout(r, 30));
+    // The fourth message's answer is dropped.
+    assert.deepEqual(statuses(client.received()), [202, 404, 202, 404, 202]);
+    assert.equal(calls, 6);
   });
 
   it('a throwing handler or listener is reported and the connection goes on', async () => {
