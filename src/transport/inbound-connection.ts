@@ -2,6 +2,7 @@ import type net from 'node:net';
 import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
 import { HttpDecoder, type HttpDecoderOptions, type HttpMessage, type HttpRequestMessage } from '../http/index.ts';
 import type { ConnectionInfo } from './connection-info.ts';
+import { releaseBatch, retireSlab, SLAB_BYTES, type Slab, takeSlab } from './slabs.ts';
 
 /**
  * The response to one request, filled in by whoever handles the request. Slots are answered strictly in request
@@ -135,9 +136,10 @@ export class InboundConnection {
   private readonly dispatcher: InboundDispatcher;
   private readonly slots: ResponseSlot[] = [];
   private slotHead = 0;
-  // Answers given at once while no slot waits (so they come first), written together by the next pump.
-  private readonly out: Uint8Array[] = [];
-  private outBytes = 0;
+  // Answers are copied one after another into a slab (see slabs.ts) and written together by the next pump:
+  // `outSlab.bytes[outStart, outSlab.used)` is the batch not yet written.
+  private outSlab: Slab | undefined;
+  private outStart = 0;
   // True while the request being dispatched has no answer nor slot yet.
   private unanswered = false;
   private readonly maxPendingResponses: number;
@@ -210,8 +212,8 @@ export class InboundConnection {
     this.unanswered = false;
     if (this.slotHead === this.slots.length) {
       if (bytes === undefined) return;
-      this.out.push(bytes);
-      this.outBytes += bytes.length;
+      // No earlier response waits: this one joins the batch (answers in it precede every slot).
+      this.appendOut(bytes);
       this.pump();
       return;
     }
@@ -242,24 +244,16 @@ export class InboundConnection {
       return;
     }
     this.pumpWanted = false;
-    // Every ready part leaves in ONE socket write: per-write costs dominate for small answers like 202s. Answers
-    // in `out` precede every slot (they are only put there while no slot exists).
-    const out = this.out;
+    // Every ready part leaves in ONE socket write: per-write costs dominate for small answers like 202s. The
+    // batch already holds answers given while no slot existed; the slots' parts follow them.
     while (this.slotHead < this.slots.length) {
       const slot = this.slots[this.slotHead]!;
-      for (const part of slot.parts) {
-        out.push(part);
-        this.outBytes += part.length;
-      }
+      for (const part of slot.parts) this.appendOut(part);
       if (slot.parts.length > 0) slot.parts = [];
       if (!slot.done) break;
       this.slots[this.slotHead++] = undefined as unknown as ResponseSlot;
     }
-    if (out.length > 0) {
-      this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out, this.outBytes));
-      out.length = 0;
-      this.outBytes = 0;
-    }
+    this.writeOut();
     if (this.slotHead === this.slots.length) {
       this.slots.length = 0;
       this.slotHead = 0;
@@ -269,6 +263,42 @@ export class InboundConnection {
     }
     this.regulateReading();
     if ((this.readingDone || this.failed) && this.pendingResponses === 0) this.finishWriting();
+  }
+
+  /** Adds `bytes` to the batch of answers (large ones are written as they are, after the batch so far). */
+  private appendOut(bytes: Uint8Array): void {
+    const length = bytes.length;
+    if (length > SLAB_BYTES / 4) {
+      this.writeOut();
+      this.socket.write(bytes);
+      return;
+    }
+    let slab = this.outSlab;
+    if (slab !== undefined && slab.used === this.outStart && slab.inFlight === 0) {
+      // Nothing of this slab is being written: fill it from the start again.
+      slab.used = 0;
+      this.outStart = 0;
+    }
+    if (slab === undefined || slab.used + length > slab.bytes.length) {
+      if (slab !== undefined) {
+        this.writeOut();
+        retireSlab(slab);
+      }
+      slab = takeSlab();
+      this.outSlab = slab;
+      this.outStart = 0;
+    }
+    slab.bytes.set(bytes, slab.used);
+    slab.used += length;
+  }
+
+  /** Writes the batch of answers built so far (one socket write). */
+  private writeOut(): void {
+    const slab = this.outSlab;
+    if (slab === undefined || slab.used === this.outStart) return;
+    slab.inFlight++;
+    this.socket.write(slab.bytes.subarray(this.outStart, slab.used), () => releaseBatch(slab));
+    this.outStart = slab.used;
   }
 
   private onData(chunk: Buffer): void {

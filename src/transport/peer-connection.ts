@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { type MesosWireError, mwError } from '../errors.ts';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
+import { releaseBatch, retireSlab, SLAB_BYTES, type Slab, takeSlab } from './slabs.ts';
 
 /** A peer's socket address. libprocess keys outbound connections by this (ip:port), never by actor id. */
 export interface PeerAddress {
@@ -113,23 +114,23 @@ interface NotedMessage {
  */
 class QueuedRun {
   readonly bytes: Uint8Array;
+  /** The slab `bytes` belongs to (undefined: a large message's own bytes). */
+  readonly slab: Slab | undefined;
   readonly start: number;
   end: number;
   messages = 0;
   notes: NotedMessage[] | undefined = undefined;
 
-  constructor(bytes: Uint8Array, start: number, end: number) {
+  constructor(bytes: Uint8Array, slab: Slab | undefined, start: number, end: number) {
     this.bytes = bytes;
+    this.slab = slab;
     this.start = start;
     this.end = end;
   }
 }
 
-/** Slabs that small queued messages are copied (or encoded) into; a run never crosses slabs. */
-const SLAB_BYTES = 64 * 1024;
 /** Messages larger than this get a run of their own (not copied when given as bytes). */
 const OWN_RUN_BYTES = SLAB_BYTES / 4;
-const NO_BYTES = new Uint8Array(0);
 
 /** The connection's lifecycle: idle (no socket) -> connecting -> open; failures go to waiting (backoff) or idle. */
 export type PeerConnectionState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closing' | 'closed';
@@ -189,9 +190,8 @@ export class PeerConnection extends EventEmitter {
   private queuedBytes = 0;
   // The last queued run while messages may still be appended to it (until it is flushed or a slab is full).
   private openRun: QueuedRun | undefined;
-  // Bytes of the current slab are never rewritten: views of flushed runs may still be waiting in the socket.
-  private slab: Uint8Array = NO_BYTES;
-  private slabUsed = 0;
+  // Small messages are copied into this slab (see slabs.ts); undefined until the first one.
+  private slab: Slab | undefined;
   // Responses still expected, in write order: a callback for an awaited message, or a count of plain ones.
   private expected: (SendCallback | number)[] = [];
   private expectedHead = 0;
@@ -571,7 +571,7 @@ export class PeerConnection extends EventEmitter {
         bytes = new Uint8Array(size);
         message.writeTo(bytes, 0);
       }
-      run = new QueuedRun(bytes, 0, size);
+      run = new QueuedRun(bytes, undefined, 0, size);
       this.queue.push(run);
       // Later small messages must not be appended to a run before this one.
       this.openRun = undefined;
@@ -581,18 +581,12 @@ export class PeerConnection extends EventEmitter {
         run.end + size > run.bytes.length ||
         run.end - run.start + size > this.options.batchBytes
       ) {
-        if (this.slabUsed + size > this.slab.length) {
-          this.slab = new Uint8Array(Math.max(SLAB_BYTES, this.options.batchBytes));
-          this.slabUsed = 0;
-        }
-        run = new QueuedRun(this.slab, this.slabUsed, this.slabUsed);
-        this.queue.push(run);
-        this.openRun = run;
+        run = this.startRun(size);
       }
-      if (message instanceof Uint8Array) this.slab.set(message, run.end);
-      else message.writeTo(this.slab, run.end);
+      if (message instanceof Uint8Array) run.bytes.set(message, run.end);
+      else message.writeTo(run.bytes, run.end);
       run.end += size;
-      this.slabUsed = run.end;
+      run.slab!.used = run.end;
     }
     if (callback !== undefined || awaitResponse) {
       (run.notes ??= []).push({ index: run.messages, bytes: size, callback, awaitResponse, tracked: false });
@@ -600,6 +594,23 @@ export class PeerConnection extends EventEmitter {
     run.messages++;
     this.queuedCount++;
     this.queuedBytes += size;
+  }
+
+  /** A new run in the current slab, or in a fresh one when `size` more bytes do not fit. */
+  private startRun(size: number): QueuedRun {
+    let slab = this.slab;
+    // Nothing queued or being written still reads this slab: start again from its beginning.
+    if (slab !== undefined && slab.inFlight === 0) slab.used = 0;
+    if (slab === undefined || slab.used + size > slab.bytes.length) {
+      if (slab !== undefined) retireSlab(slab);
+      slab = takeSlab(this.options.batchBytes > SLAB_BYTES ? this.options.batchBytes : SLAB_BYTES);
+      this.slab = slab;
+    }
+    slab.inFlight++;
+    const run = new QueuedRun(slab.bytes, slab, slab.used, slab.used);
+    this.queue.push(run);
+    this.openRun = run;
+    return run;
   }
 
   private flush(): void {
@@ -617,9 +628,10 @@ export class PeerConnection extends EventEmitter {
       this.stats.messagesWritten += run.messages;
       this.stats.bytesWritten += size;
       const bytes = size === run.bytes.length ? run.bytes : run.bytes.subarray(run.start, run.end);
-      // One socket write per run; a completion callback only when a message of it asked for one.
-      const accepted =
-        run.notes === undefined ? socket.write(bytes) : socket.write(bytes, (error) => this.onRunWritten(run, error));
+      // One socket write per run. Its completion frees the run's slab range (and settles the callbacks noted).
+      let accepted: boolean;
+      if (run.slab === undefined && run.notes === undefined) accepted = socket.write(bytes);
+      else accepted = socket.write(bytes, (error) => this.onRunWritten(run, error));
       if (!accepted) this.socketBlocked = true;
     }
     if (this.queueHead === this.queue.length) {
@@ -663,7 +675,9 @@ export class PeerConnection extends EventEmitter {
   }
 
   private onRunWritten(run: QueuedRun, error: Error | null | undefined): void {
-    for (const note of run.notes!) {
+    if (run.slab !== undefined) releaseBatch(run.slab);
+    if (run.notes === undefined) return;
+    for (const note of run.notes) {
       // Awaited messages are settled by their answer (or by the connection's loss).
       if (note.tracked || note.callback === undefined) continue;
       if (error) note.callback(mwError('MW_TRANSPORT_CLOSED', `write to ${this.key} failed`, { cause: error }));
@@ -716,6 +730,7 @@ export class PeerConnection extends EventEmitter {
     this.queuedBytes = 0;
     this.openRun = undefined;
     for (const run of pending) {
+      if (run.slab !== undefined) releaseBatch(run.slab);
       for (const note of run.notes ?? []) note.callback?.(error);
     }
   }

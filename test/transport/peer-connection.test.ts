@@ -255,6 +255,38 @@ describe('PeerConnection', () => {
     await server.close();
   });
 
+  it('reuses written slab memory without changing bytes still queued or being written (slow peer)', async () => {
+    // The peer reads in bursts, so that slabs are still in the socket while new messages are encoded.
+    const server = await rawServer((socket) => {
+      const timer = setInterval(() => (socket.isPaused() ? socket.resume() : socket.pause()), 3);
+      socket.on('close', () => clearInterval(timer));
+    });
+    const connection = trackConnection(
+      { host: '127.0.0.1', port: server.port },
+      { maxQueuedMessages: 2000, socketBufferBytes: 64 * 1024 },
+    );
+    const encoded = {
+      byteLength: 48,
+      sequence: 0,
+      writeTo(target: Uint8Array, offset: number) {
+        target.set(frame(this.sequence, 48), offset);
+      },
+    };
+    const count = 30_000;
+    for (let i = 0; i < count; i++) {
+      encoded.sequence = i;
+      while (!connection.write(encoded)) await connection.whenWritable();
+    }
+    await until(() => server.received().length === count * 48, 10_000, 'all bytes at the peer');
+    assert.deepEqual(
+      frameSequence(server.received(), 48),
+      Array.from({ length: count }, (_, i) => i),
+    );
+    assert.ok(Buffer.concat(Array.from({ length: count }, (_, i) => frame(i, 48))).equals(server.received()));
+    await connection.close();
+    await server.close();
+  });
+
   it('refuses awaitResponse without a response reader', () => {
     const connection = trackConnection({ host: '127.0.0.1', port: 1 });
     assert.throws(() => connection.write(frame(1), undefined, true), { code: 'MW_INVALID_ARGUMENT' });

@@ -1,0 +1,56 @@
+/**
+ * Reusable memory for outgoing socket writes. Small messages and answers are copied one after another into a slab
+ * and a range of it is written with one `socket.write()`; allocating a fresh 64 KiB array for every batch costs more
+ * than encoding the ~200 messages it holds, so slabs whose writes have completed are used again.
+ *
+ * A slab counts the batches carved from it that are queued or still being written (`inFlight`); its bytes are
+ * only rewritten when none is left, i.e. when no socket can still read them.
+ */
+export class Slab {
+  readonly bytes: Uint8Array;
+  /** Bytes used from the start; batches are carved from `[used, ...)`. */
+  used = 0;
+  /** Batches of this slab queued or being written. */
+  inFlight = 0;
+  /** True once no new batch will start in it (it returns to the pool when `inFlight` falls to 0). */
+  retired = false;
+
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+  }
+}
+
+/** Size of every pooled slab. */
+export const SLAB_BYTES = 64 * 1024;
+/** Free slabs kept for reuse, at most (shared by every connection of the process: 1 MiB). */
+const MAX_FREE = 16;
+const free: Slab[] = [];
+
+/** A slab with nothing in flight, of at least `size` bytes (pooled when `size` is SLAB_BYTES). */
+export function takeSlab(size = SLAB_BYTES): Slab {
+  if (size === SLAB_BYTES) {
+    const slab = free.pop();
+    if (slab !== undefined) {
+      slab.used = 0;
+      slab.retired = false;
+      return slab;
+    }
+  }
+  return new Slab(size);
+}
+
+/** No batch will start in `slab` any more: it goes back to the pool once its batches are written. */
+export function retireSlab(slab: Slab): void {
+  slab.retired = true;
+  if (slab.inFlight === 0) recycle(slab);
+}
+
+/** One batch of `slab` was written (or dropped without being written). */
+export function releaseBatch(slab: Slab): void {
+  slab.inFlight--;
+  if (slab.inFlight === 0 && slab.retired) recycle(slab);
+}
+
+function recycle(slab: Slab): void {
+  if (slab.bytes.length === SLAB_BYTES && free.length < MAX_FREE && !free.includes(slab)) free.push(slab);
+}
