@@ -111,37 +111,10 @@ export class BodySegments {
     return this.streamStarts![i]! + (index - starts[i]!);
   }
 
-  /** `offsetOf` bound to this object (it follows later `add`/`forgetBefore` calls). */
+  /** `offsetOf` bound to this object. */
   get map(): BodyOffsetMap {
     this.bound ??= (index) => this.offsetOf(index);
     return this.bound;
-  }
-
-  /**
-   * `offsetOf` as it is now, unaffected by later calls (`reset` included): what an event keeps. A single run of
-   * bytes (most bodies) is a plain linear map, the same numbers `offsetOf` gives; otherwise a frozen copy.
-   */
-  snapshot(): BodyOffsetMap {
-    if (this.bodyStarts === undefined) return linearOffsets(Math.max(this.firstStream, 0));
-    const copy = new BodySegments();
-    copy.firstStream = this.firstStream;
-    copy.bodyStarts = this.bodyStarts.slice();
-    copy.streamStarts = this.streamStarts!.slice();
-    copy.lastBodyStart = this.lastBodyStart;
-    copy.lastStreamStart = this.lastStreamStart;
-    copy.length = this.length;
-    return copy.map;
-  }
-
-  /** Back to no pieces (maps handed out by `map` follow; `snapshot` ones do not). */
-  reset(): void {
-    this.firstStream = -1;
-    this.bodyStarts = undefined;
-    this.streamStarts = undefined;
-    this.lastBodyStart = 0;
-    this.lastStreamStart = -1;
-    this.length = 0;
-    this.bound = undefined;
   }
 }
 

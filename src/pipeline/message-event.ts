@@ -139,15 +139,20 @@ class SenderInfo {
 
 const senders = new Map<string, SenderInfo>();
 
+let lastSender: SenderInfo | undefined;
+
 /** The shared SenderInfo of a sender text (a fresh one when classification already parsed it: no lookup needed). */
 function senderInfo(c: MessageFacts): SenderInfo {
   if (c.from !== undefined) return new SenderInfo(c.fromText, c.from, c.fromValid);
+  // Consecutive messages mostly share their sender: a string comparison is cheaper than hashing a new string.
+  if (lastSender !== undefined && lastSender.text === c.fromText) return lastSender;
   let info = senders.get(c.fromText);
   if (info === undefined) {
     if (senders.size >= MAX_SENDERS) senders.clear();
     info = new SenderInfo(c.fromText);
     senders.set(c.fromText, info);
   }
+  lastSender = info;
   return info;
 }
 

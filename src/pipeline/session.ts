@@ -32,7 +32,6 @@ import {
   type CapturePlace,
   classifyHttpRequest,
   MessageEventImpl,
-  type RequestFacts,
   requestEvent,
   responseEvent,
   startedMessage,
@@ -78,8 +77,6 @@ const MAX_PENDING_REQUESTS = 64;
 const MAX_TRACKED_KEYS = 65536;
 /** Distinct per-connection anomalies (sender addresses, header mismatches) reported per direction at most. */
 const MAX_REPORTED_PER_DIRECTION = 64;
-/** Message targets whose classification one direction remembers. */
-const MAX_CLASSIFIED_TARGETS = 64;
 /** A RecordIO length line is at most 20 digits and its LF. */
 const RECORDIO_SNIFF_BYTES = 21;
 /** Error-response bodies quoted in diagnostics up to this length. */
@@ -165,21 +162,12 @@ class RequestQueue {
   }
 }
 
-/** A message POST's classification, and the sender headers it was made from. */
-interface ClassifiedPost {
-  from: string | undefined;
-  agent: string | undefined;
-  facts: RequestFacts;
-}
-
-/** Body state of the message in flight (one per direction, reused from message to message when nothing kept it). */
+/** Body state of the message in flight. */
 interface BodyState {
   head: HttpHead;
   packet: PacketRef | undefined;
   mode: number;
-  /** Body pieces held: parts[0, partCount) (the array is reused, so it may be longer). */
   parts: Uint8Array[];
-  partCount: number;
   size: number;
   segments: BodySegments;
   paired: PendingRequest | undefined;
@@ -292,14 +280,6 @@ export class DirectionSession {
   private readonly reported = new Set<string>();
   /** Capture fields shared by every item of this direction (undefined for a raw stream). */
   private readonly place: CapturePlace | undefined;
-  /** A finished body state no event refers to, reused by the next head (saves its objects per message). */
-  private spare: BodyState | undefined;
-  /**
-   * Message POSTs classified on this direction, by target. A connection repeats one sender and a few targets, and
-   * classification is a pure function of (method, target, Libprocess-From, User-Agent when there is no
-   * Libprocess-From): an identical input gets the same (never written to) facts back.
-   */
-  private readonly classified = new Map<string, ClassifiedPost>();
 
   constructor(
     emit: (event: DecodedEvent) => void,
@@ -376,57 +356,24 @@ export class DirectionSession {
       )
         mode = SNIFF;
     }
-    const spare = this.spare;
-    if (spare === undefined) {
-      this.inFlight = {
-        head,
-        packet,
-        mode,
-        parts: [],
-        partCount: 0,
-        size: 0,
-        segments: new BodySegments(),
-        paired,
-        request,
-        recordio: undefined,
-        typer: undefined,
-        records: 0,
-        event: undefined,
-        intervalMs: 0,
-        lastRecordMs: 0,
-      };
-      return;
-    }
-    // `recycle` left every other field as a fresh state has it.
-    this.spare = undefined;
-    spare.head = head;
-    spare.packet = packet;
-    spare.mode = mode;
-    spare.paired = paired;
-    spare.request = request;
-    this.inFlight = spare;
-  }
-
-  /**
-   * Keeps a finished COLLECT body state for the next head. Nothing refers to it: the event got a snapshot of the
-   * offsets (not the live `map`) and the joined bytes (or the single part itself, never the parts array).
-   */
-  private recycle(body: BodyState): void {
-    // Emptied in place, not by `length = 0` (which frees the array's storage, to be allocated again next message).
-    for (let i = 0; i < body.partCount; i++) body.parts[i] = EMPTY;
-    body.partCount = 0;
-    body.size = 0;
-    body.segments.reset();
-    body.paired = undefined;
-    body.request = undefined;
-    body.packet = undefined;
-    body.recordio = undefined;
-    body.typer = undefined;
-    body.records = 0;
-    body.event = undefined;
-    body.intervalMs = 0;
-    body.lastRecordMs = 0;
-    this.spare = body;
+    // A new state per message, not one reused per direction: a long-lived state would be in the old generation, and
+    // every young object written into it (head, packet, pieces) would cost a write barrier and a remembered slot.
+    this.inFlight = {
+      head,
+      packet,
+      mode,
+      parts: [],
+      size: 0,
+      segments: new BodySegments(),
+      paired,
+      request,
+      recordio: undefined,
+      typer: undefined,
+      records: 0,
+      event: undefined,
+      intervalMs: 0,
+      lastRecordMs: 0,
+    };
   }
 
   body(piece: Uint8Array, offset: number, packet?: PacketRef): void {
@@ -440,7 +387,7 @@ export class DirectionSession {
       case SNIFF: {
         this.collect(body, piece, offset, packet);
         if (body.mode !== SNIFF) return;
-        const verdict = sniffRecordIo(heldParts(body));
+        const verdict = sniffRecordIo(body.parts);
         // Content-Length bodies are finite: they are checked whole when complete (a protobuf may start like RecordIO).
         if (verdict === 0) body.mode = COLLECT;
         else if (verdict === 1 && body.head.framing !== 'content-length') this.startStream(body, packet);
@@ -482,12 +429,11 @@ export class DirectionSession {
       });
       return;
     }
-    const bytes = joinParts(body.parts, body.partCount, body.size);
-    const offsets = body.segments.snapshot();
+    const bytes = concatParts(body.parts, body.size);
+    const offsets = body.segments.map;
     const at = packet ?? body.packet;
     if (m.kind === 'response') this.onResponse(m, body, bytes, offsets, at, endPacket);
     else this.onRequest(m, body, bytes, offsets, at, endPacket);
-    this.recycle(body);
   }
 
   private onRequest(
@@ -502,7 +448,7 @@ export class DirectionSession {
     // every header. The sender-mismatch diagnostic compares both.
     const from = headerValue(m, 'libprocess-from');
     const agent = from === undefined || this.diagnostics ? headerValue(m, 'user-agent') : undefined;
-    const c = this.classify(m.method, m.target, from, agent);
+    const c = classifyHttpRequest(m.method, m.target, from, agent);
     const pending = body.request;
     if (c.kind === 'message') {
       const event = new MessageEventImpl(m, c, bytes, offsets, this.place, packet, endPacket);
@@ -569,21 +515,6 @@ export class DirectionSession {
       this.checkErrorResponse(m.status, bytes, paired, m.offset, packet);
   }
 
-  /** `classifyHttpRequest`, answered from `classified` when the inputs it reads are the same. */
-  private classify(method: string, target: string, from: string | undefined, agent: string | undefined): RequestFacts {
-    if (method !== 'POST') return classifyHttpRequest(method, target, from, agent);
-    const usedAgent = from === undefined ? agent : undefined;
-    const known = this.classified.get(target);
-    if (known !== undefined && known.from === from && known.agent === usedAgent) return known.facts;
-    const facts = classifyHttpRequest(method, target, from, agent);
-    // Only messages are remembered (the repeating case); bounded, since targets are attacker-controlled.
-    if (facts.kind === 'message') {
-      if (this.classified.size >= MAX_CLASSIFIED_TARGETS) this.classified.clear();
-      this.classified.set(target, { from, agent: usedAgent, facts });
-    }
-    return facts;
-  }
-
   private label(event: DecodedResponse, paired: PendingRequest | undefined): void {
     if (paired === undefined) return;
     if (this.options.responseLabels === 'api-target') {
@@ -597,7 +528,6 @@ export class DirectionSession {
     if (body.size + piece.length > this.maxBodyBytes) {
       body.mode = SKIP;
       body.parts = [];
-      body.partCount = 0;
       this.problem(
         'MW_HTTP_BODY_TOO_LARGE',
         `body larger than ${this.maxBodyBytes} bytes (maxBodyBytes); skipped`,
@@ -606,7 +536,7 @@ export class DirectionSession {
       );
       return;
     }
-    body.parts[body.partCount++] = piece;
+    body.parts.push(piece);
     body.size += piece.length;
   }
 
@@ -635,9 +565,8 @@ export class DirectionSession {
       contentType: getHeader(head, 'Message-Content-Type') ?? getHeader(head, 'Content-Type'),
     });
     if (body.packet !== undefined) body.lastRecordMs = timestampMillis(body.packet);
-    const held = heldParts(body);
+    const held = body.parts;
     body.parts = [];
-    body.partCount = 0;
     body.size = 0;
     for (const part of held) {
       if (body.mode !== STREAM) break;
@@ -693,11 +622,10 @@ export class DirectionSession {
 
   /** A complete Content-Length body that starts like RecordIO and is nothing but whole records. */
   private isWholeRecordIo(body: BodyState): boolean {
-    const held = heldParts(body);
-    if (sniffRecordIo(held) !== 1) return false;
+    if (sniffRecordIo(body.parts) !== 1) return false;
     const probe = new RecordIoDecoder({ maxRecordBytes: this.options.maxRecordBytes });
     try {
-      for (const part of held) probe.write(part, () => {});
+      for (const part of body.parts) probe.write(part, () => {});
       probe.end();
       return true;
     } catch {
@@ -938,25 +866,6 @@ export function typeHttpBody(
     error: undefined,
     schemalessError: result.error,
   };
-}
-
-/** The pieces a body state holds (a copy of the used part of its array: for the rare sniff and stream paths). */
-function heldParts(body: BodyState): Uint8Array[] {
-  return body.parts.length === body.partCount ? body.parts : body.parts.slice(0, body.partCount);
-}
-
-/** parts[0, count) as one array (the part itself when there is one: no copy). */
-function joinParts(parts: Uint8Array[], count: number, total: number): Uint8Array {
-  if (count === 1) return parts[0]!;
-  if (total === 0) return EMPTY;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    const p = parts[i]!;
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** The parts as one array (the part itself when there is one: no copy). */
