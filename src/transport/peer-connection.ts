@@ -603,7 +603,7 @@ export class PeerConnection extends EventEmitter {
     if (slab !== undefined && slab.inFlight === 0) slab.used = 0;
     if (slab === undefined || slab.used + size > slab.bytes.length) {
       if (slab !== undefined) retireSlab(slab);
-      slab = takeSlab(this.options.batchBytes > SLAB_BYTES ? this.options.batchBytes : SLAB_BYTES);
+      slab = takeSlab(Math.max(this.options.batchBytes, SLAB_BYTES));
       this.slab = slab;
     }
     slab.inFlight++;
