@@ -155,6 +155,17 @@ const MAX_RESYNC_METHOD = 20;
  * (and a server its `202 Accepted` head), so a few cover the names in flight on one stream.
  */
 const HEAD_CACHE_SIZE = 4;
+/** Kept heads are copied into slabs of this size (a longer head gets its own copy). */
+const HEAD_SLAB_BYTES = 8 * 1024;
+/**
+ * After this many heads in a row that repeat no kept head, a stream is taken to vary its heads (e.g. a new target or
+ * Content-Length per message): only every HEAD_PROBE_EVERY-th head is then compared and kept, until one repeats.
+ */
+const HEAD_REUSE_GIVE_UP = 16;
+const HEAD_PROBE_EVERY = 8;
+/** Known-field positions are written into slabs of room for this many heads (2 ints per known name each). */
+const KNOWN_SLAB_HEADS = 32;
+const KNOWN_STRIDE = 2 * KNOWN_HEADERS.length;
 
 function bytesOf(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
@@ -282,11 +293,21 @@ export class HttpDecoder {
   #transferEncodingAbs = 0;
   #sawChunked = false;
   #chunkedFinal = false;
-  /** Known header fields seen in this head: bit k for KNOWN_HEADERS[k], last value at absolute [2k, 2k + 1). */
+  /**
+   * Known header fields seen in this head: bit k for KNOWN_HEADERS[k], its last value at #knownSlab[#knownAt + 2k,
+   * + 2k + 1) (relative to the head's first byte). The slab is shared by the heads of up to KNOWN_SLAB_HEADS messages.
+   */
   #knownMask = 0;
-  readonly #known = new Int32Array(2 * KNOWN_HEADERS.length);
-  /** Recently parsed heads, most recent first (see HEAD_CACHE_SIZE). */
+  #knownSlab: Int32Array = new Int32Array(0);
+  #knownAt = 0;
+  /** Heads in a row not reused (see HEAD_REUSE_GIVE_UP), and whether the head being parsed is to be kept. */
+  #reuseMisses = 0;
+  #keepHead = false;
+  /** Recently parsed heads, most recent first (see HEAD_CACHE_SIZE), their bytes copied into #slab. */
   readonly #recentHeads: ParsedHead[] = [];
+  #slab: Uint8Array = EMPTY_BODY;
+  #slabView: DataView | undefined = undefined;
+  #slabUsed = 0;
   /** A head that spans writes, copied here (at most maxHeaderBytes). */
   #headBuf: Uint8Array = EMPTY_BODY;
   #headLen = 0;
@@ -489,17 +510,22 @@ export class HttpDecoder {
             pos++;
             break;
           }
-          if (this.#recentHeads.length > 0) {
-            // One view per write, made when a message starts in it.
-            view ??= new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          const misses = this.#reuseMisses;
+          const tryReuse = this.#headCache && (misses < HEAD_REUSE_GIVE_UP || misses % HEAD_PROBE_EVERY === 0);
+          if (tryReuse && this.#recentHeads.length > 0) {
+            // One view per write (made when a message starts in it), never kept: it would keep the buffer alive.
+            view ??= new DataView(chunk.buffer);
             const head = this.#recentHead(chunk, view, pos, end);
             if (head !== undefined) {
               // Same bytes as a head parsed before, so the same parse (it depends only on the bytes and options).
+              this.#reuseMisses = 0;
               pos += head.length;
               this.#startMessage(head, base + pos - head.length);
               break;
             }
           }
+          this.#reuseMisses = misses < 0x40000000 ? misses + 1 : HEAD_REUSE_GIVE_UP;
+          this.#keepHead = tryReuse;
           this.#beginHead(base + pos);
           const after = this.#parseHeadLines(chunk, pos, end, base);
           if (after >= 0) {
@@ -675,6 +701,11 @@ export class HttpDecoder {
     this.#sawChunked = false;
     this.#chunkedFinal = false;
     this.#knownMask = 0;
+    if (this.#knownAt + KNOWN_STRIDE > this.#knownSlab.length) {
+      // Heads made earlier still read the old slab.
+      this.#knownSlab = new Int32Array(KNOWN_STRIDE * KNOWN_SLAB_HEADS);
+      this.#knownAt = 0;
+    }
   }
 
   /** A recent head whose bytes chunk[pos, ...) repeat, entirely within chunk[pos, end); moved to the front. */
@@ -935,8 +966,9 @@ export class HttpDecoder {
     if (k >= 0) {
       // Remembered for O(1) lookups (getHeader); a later field of the same name overrides (the last one wins).
       this.#knownMask |= 1 << k;
-      this.#known[2 * k] = delta + vs;
-      this.#known[2 * k + 1] = delta + ve;
+      const at = this.#knownAt + 2 * k;
+      this.#knownSlab[at] = delta + vs - this.#msgStartAbs;
+      this.#knownSlab[at + 1] = delta + ve - this.#msgStartAbs;
       if (k === KNOWN_CONTENT_LENGTH) this.#onContentLength(buf, s, vs, ve, delta);
       else if (k === KNOWN_TRANSFER_ENCODING) this.#onTransferEncoding(buf, s, vs, ve, delta);
     }
@@ -1079,17 +1111,9 @@ export class HttpDecoder {
   #finishHead(src: Uint8Array, srcDelta: number, after: number): void {
     const msgAbs = this.#msgStartAbs;
     const mask = this.#knownMask;
-    let known: Int32Array | undefined;
-    if (mask !== 0) {
-      // Absolute offsets of the scan, as indexes into src.
-      known = new Int32Array(this.#known.length);
-      for (let k = 0; k < KNOWN_HEADERS.length; k++) {
-        if ((mask & (1 << k)) !== 0) {
-          known[2 * k] = this.#known[2 * k]! - srcDelta;
-          known[2 * k + 1] = this.#known[2 * k + 1]! - srcDelta;
-        }
-      }
-    }
+    const knownAt = this.#knownAt;
+    // The slab part this head used is its own from now on.
+    if (mask !== 0) this.#knownAt = knownAt + KNOWN_STRIDE;
     const isResponse = this.#isResponse;
     const head = new ParsedHead(
       src,
@@ -1099,13 +1123,14 @@ export class HttpDecoder {
       this.#version,
       isResponse ? '' : this.#method,
       isResponse ? this.#status : 0,
-      this.#fieldsStartAbs - srcDelta,
-      this.#fieldsEndAbs - srcDelta,
+      this.#fieldsStartAbs - msgAbs,
+      this.#fieldsEndAbs - msgAbs,
       this.#folded,
-      this.#spanStartAbs - srcDelta,
-      this.#spanEndAbs - srcDelta,
+      this.#spanStartAbs - msgAbs,
+      this.#spanEndAbs - msgAbs,
       mask,
-      known,
+      this.#knownSlab,
+      knownAt,
       this.#contentLength,
       this.#contentLengthAbs - msgAbs,
       this.#hasTransferEncoding,
@@ -1113,13 +1138,32 @@ export class HttpDecoder {
       this.#transferEncodingAbs - msgAbs,
     );
     this.#startMessage(head, msgAbs);
-    if (this.#headCache) {
+    if (this.#keepHead) {
       // Only heads that framed without error get here; the oldest one makes room.
+      this.#keep(head);
       const recent = this.#recentHeads;
       if (recent.length < HEAD_CACHE_SIZE) recent.push(head);
       recent.copyWithin(1, 0, recent.length - 1);
       recent[0] = head;
     }
+  }
+
+  /** Move a head's bytes into the decoder's slab, so that keeping it for reuse keeps no written chunk alive. */
+  #keep(head: ParsedHead): void {
+    const n = head.length;
+    if (n > HEAD_SLAB_BYTES / 4) {
+      const own = new Uint8Array(n);
+      head.keepIn(own, new DataView(own.buffer), 0);
+      return;
+    }
+    if (this.#slabUsed + n > this.#slab.length) {
+      // Heads kept earlier still read the old slab; it goes once they are all gone.
+      this.#slab = new Uint8Array(HEAD_SLAB_BYTES);
+      this.#slabView = new DataView(this.#slab.buffer);
+      this.#slabUsed = 0;
+    }
+    head.keepIn(this.#slab, this.#slabView!, this.#slabUsed);
+    this.#slabUsed += n;
   }
 
   /** The message of a parsed head at msgAbs: decides the framing (RFC 9112 §6.3) and reports the head. */

@@ -87,39 +87,44 @@ export function knownHeaderIndexAt(b: Uint8Array, s: number, n: number): number 
  * whose head repeats the bytes of a recent one (libprocess sends the same head for every message of a name), and the
  * strings read from it (target, header values, header list) are made once for all of them.
  *
- * Positions are indexes into `src`, which holds the head at [start, start + length).
+ * Positions are relative to the head's first byte. The bytes are first those of the written chunk; a head the
+ * decoder keeps for reuse is moved into a copy it owns (`keepIn`), so that no written chunk is kept alive by it.
  */
 export class ParsedHead {
-  readonly src: Uint8Array;
-  readonly start: number;
+  #src: Uint8Array;
+  #start: number;
+  #view: DataView | undefined = undefined;
   /** Bytes of start line + header block + blank line (headerBytes). */
   readonly length: number;
   readonly isResponse: boolean;
   readonly version: '1.0' | '1.1';
   readonly method: string;
   readonly status: number;
-  /** Header lines span src[fieldsStart, fieldsEnd) (fieldsEnd is where the blank line starts). */
+  /** Header lines span [fieldsStart, fieldsEnd) (fieldsEnd is where the blank line starts). */
   readonly fieldsStart: number;
   readonly fieldsEnd: number;
   /** obs-fold continuation lines present (obsFold leniency): lookups then go through the materialised list. */
   readonly folded: boolean;
-  /** The request target or the reason phrase: src[textStart, textEnd). */
+  /** The request target or the reason phrase: [textStart, textEnd). */
   readonly textStart: number;
   readonly textEnd: number;
-  /** Bit k set: KNOWN_HEADERS[k] is present; its last value is src[known[2k], known[2k + 1]) (OWS trimmed). */
+  /**
+   * Bit k set: KNOWN_HEADERS[k] is present; its last value is [known[knownAt + 2k], known[knownAt + 2k + 1]) (OWS
+   * trimmed). `known` is a slab the decoder shares between heads.
+   */
   readonly knownMask: number;
-  readonly known: Int32Array | undefined;
-  /** Content-Length value, or -1; offsets below are relative to the head's first byte (for error offsets). */
+  readonly known: Int32Array;
+  readonly knownAt: number;
+  /** Content-Length value, or -1 (and where its value starts, for error offsets). */
   readonly contentLength: number;
   readonly contentLengthAt: number;
   readonly hasTransferEncoding: boolean;
   readonly chunkedFinal: boolean;
   readonly transferEncodingAt: number;
   /** Strings made on first use, shared by every message with this head. */
-  text: string | undefined = undefined;
-  headers: readonly HttpHeader[] | undefined = undefined;
-  knownText: (string | undefined)[] | undefined = undefined;
-  #view: DataView | undefined = undefined;
+  #text: string | undefined = undefined;
+  #headers: readonly HttpHeader[] | undefined = undefined;
+  #knownText: (string | undefined)[] | undefined = undefined;
 
   constructor(
     src: Uint8Array,
@@ -135,15 +140,16 @@ export class ParsedHead {
     textStart: number,
     textEnd: number,
     knownMask: number,
-    known: Int32Array | undefined,
+    known: Int32Array,
+    knownAt: number,
     contentLength: number,
     contentLengthAt: number,
     hasTransferEncoding: boolean,
     chunkedFinal: boolean,
     transferEncodingAt: number,
   ) {
-    this.src = src;
-    this.start = start;
+    this.#src = src;
+    this.#start = start;
     this.length = length;
     this.isResponse = isResponse;
     this.version = version;
@@ -156,6 +162,7 @@ export class ParsedHead {
     this.textEnd = textEnd;
     this.knownMask = knownMask;
     this.known = known;
+    this.knownAt = knownAt;
     this.contentLength = contentLength;
     this.contentLengthAt = contentLengthAt;
     this.hasTransferEncoding = hasTransferEncoding;
@@ -163,20 +170,29 @@ export class ParsedHead {
     this.transferEncodingAt = transferEncodingAt;
   }
 
+  /** Copy the head's bytes to slab[at, at + length) (`view` is a DataView over the slab) and read them there. */
+  keepIn(slab: Uint8Array, view: DataView, at: number): void {
+    slab.set(this.#src.subarray(this.#start, this.#start + this.length), at);
+    this.#src = slab;
+    this.#start = at;
+    this.#view = view;
+  }
+
   /**
-   * Whether b[at, at + length) repeats this head's bytes exactly. `bv` is a DataView over b: four bytes per step
-   * (a head is a few hundred bytes, and this runs for every message of a repeating stream).
+   * Whether b[at, at + length) repeats this head's bytes exactly. `bv` is a DataView over all of b's ArrayBuffer
+   * (b[i] is at bv byte b.byteOffset + i): four bytes per step, as this runs for every message of a repeating stream.
    */
   sameBytes(b: Uint8Array, bv: DataView, at: number): boolean {
-    const src = this.src;
-    const stop = at + this.length;
-    const delta = this.start - at;
+    const src = this.#src;
+    const n = this.length;
+    const s = this.#start;
     // The blank line first: heads of another length mostly fail here, before the loop.
-    if (b[stop - 1] !== src[delta + stop - 1] || b[stop - 3] !== src[delta + stop - 3]) return false;
+    if (b[at + n - 1] !== src[s + n - 1] || b[at + n - 3] !== src[s + n - 3]) return false;
     const sv = (this.#view ??= new DataView(src.buffer, src.byteOffset, src.byteLength));
-    let i = at;
-    for (; i + 4 <= stop; i += 4) if (bv.getInt32(i, true) !== sv.getInt32(delta + i, true)) return false;
-    for (; i < stop; i++) if (b[i] !== src[delta + i]) return false;
+    const bo = b.byteOffset + at;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) if (bv.getInt32(bo + i, true) !== sv.getInt32(s + i, true)) return false;
+    for (; i < n; i++) if (b[at + i] !== src[s + i]) return false;
     return true;
   }
 
@@ -184,11 +200,12 @@ export class ParsedHead {
   knownValue(k: number): string | undefined {
     if (this.folded) return lastValueIn(this.allHeaders(), KNOWN_HEADERS[k]!.toLowerCase());
     if ((this.knownMask & (1 << k)) === 0) return undefined;
-    const texts = (this.knownText ??= new Array<string | undefined>(KNOWN_HEADERS.length));
+    const texts = (this.#knownText ??= new Array<string | undefined>(KNOWN_HEADERS.length));
     let text = texts[k];
     if (text === undefined) {
-      const known = this.known!;
-      text = internLatin1(this.src, known[2 * k]!, known[2 * k + 1]!);
+      const at = this.knownAt + 2 * k;
+      const s = this.#start;
+      text = internLatin1(this.#src, s + this.known[at]!, s + this.known[at + 1]!);
       texts[k] = text;
     }
     return text;
@@ -196,28 +213,32 @@ export class ParsedHead {
 
   /** The request target or reason phrase. */
   startLineText(): string {
-    if (this.text === undefined) this.text = internLatin1(this.src, this.textStart, this.textEnd);
-    return this.text;
+    if (this.#text === undefined) {
+      this.#text = internLatin1(this.#src, this.#start + this.textStart, this.#start + this.textEnd);
+    }
+    return this.#text;
   }
 
   /** Header fields in order and case as sent (materialised on first access, then shared). */
   allHeaders(): readonly HttpHeader[] {
-    if (this.headers === undefined) this.headers = materialiseHeaders(this.src, this.fieldsStart, this.fieldsEnd);
-    return this.headers;
+    if (this.#headers === undefined) {
+      this.#headers = materialiseHeaders(this.#src, this.#start + this.fieldsStart, this.#start + this.fieldsEnd);
+    }
+    return this.#headers;
   }
 
   /** The last value of the header whose lowercase name is `lowerName`. */
   lastHeaderValue(lowerName: string): string | undefined {
     const k = KNOWN_INDEX.get(lowerName);
     if (k !== undefined) return this.knownValue(k);
-    if (this.folded || this.headers !== undefined) return lastValueIn(this.allHeaders(), lowerName);
+    if (this.folded || this.#headers !== undefined) return lastValueIn(this.allHeaders(), lowerName);
     // The head was validated while decoding, so every line here is `name:value` ending in LF.
-    const b = this.src;
-    const end = this.fieldsEnd;
+    const b = this.#src;
+    const end = this.#start + this.fieldsEnd;
     const n = lowerName.length;
     let foundAt = -1;
     let foundEnd = -1;
-    for (let i = this.fieldsStart; i < end; ) {
+    for (let i = this.#start + this.fieldsStart; i < end; ) {
       const lf = b.indexOf(LF, i);
       if (i + n < lf && b[i + n] === COLON && sameLowerName(b, i, lowerName)) {
         foundAt = i + n + 1;
