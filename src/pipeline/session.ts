@@ -162,23 +162,79 @@ class RequestQueue {
   }
 }
 
-/** Body state of the message in flight. */
+/**
+ * Body state of the message in flight. Kept small, since there is one per message: most bodies are one piece (no
+ * parts array) lying in one run of stream bytes (no BodySegments), and only event streams need the stream fields.
+ */
 interface BodyState {
   head: HttpHead;
   packet: PacketRef | undefined;
   mode: number;
-  parts: Uint8Array[];
+  /** The first piece held, while it is the only one. */
+  first: Uint8Array | undefined;
+  /** Every piece held, once there are two or more. */
+  parts: Uint8Array[] | undefined;
   size: number;
-  segments: BodySegments;
+  /** Stream offset of the first body byte (-1: none yet) and just past the run of bytes that follows it. */
+  runStart: number;
+  runEnd: number;
+  /** Where the body lies once it is not one run (or once it streams): takes over from runStart/runEnd. */
+  segments: BodySegments | undefined;
   paired: PendingRequest | undefined;
   request: PendingRequest | undefined;
-  recordio: RecordIoDecoder | undefined;
-  typer: RecordTyper | undefined;
+  stream: StreamState | undefined;
+}
+
+/** What an event stream (a RecordIO body) needs on top. */
+interface StreamState {
+  recordio: RecordIoDecoder;
+  typer: RecordTyper;
   records: number;
+  /** The response event shown when the stream started (undefined for a streamed request). */
   event: DecodedResponse | undefined;
-  /** Heartbeat watch of an event stream. */
+  /** Heartbeat watch. */
   intervalMs: number;
   lastRecordMs: number;
+}
+
+/** Identity offsets: what the offset map of a body without any piece gives (BodySegments with nothing added). */
+const NO_PIECE_OFFSETS: BodyOffsetMap = linearOffsets(0);
+
+/** Records a piece of `size` body bytes at stream offset `offset` (BodySegments.add, without the object mostly). */
+function addPiece(body: BodyState, size: number, offset: number): void {
+  if (body.segments !== undefined) body.segments.add(size, offset);
+  else if (body.runStart < 0) {
+    body.runStart = offset;
+    body.runEnd = offset + size;
+  } else if (offset === body.runEnd) body.runEnd += size;
+  else segmentsOf(body).add(size, offset);
+}
+
+/** The body's BodySegments, made from its run of bytes when it has none yet. */
+function segmentsOf(body: BodyState): BodySegments {
+  if (body.segments === undefined) {
+    const segments = new BodySegments();
+    if (body.runStart >= 0) segments.add(body.runEnd - body.runStart, body.runStart);
+    body.segments = segments;
+  }
+  return body.segments;
+}
+
+/** The offset map of a finished body: the same numbers BodySegments' map gives for what was added. */
+function offsetsOf(body: BodyState): BodyOffsetMap {
+  if (body.segments !== undefined) return body.segments.map;
+  return body.runStart < 0 ? NO_PIECE_OFFSETS : linearOffsets(body.runStart);
+}
+
+/** Body length so far. */
+function bodyLength(body: BodyState): number {
+  if (body.segments !== undefined) return body.segments.length;
+  return body.runStart < 0 ? 0 : body.runEnd - body.runStart;
+}
+
+/** The pieces held, as an array (made only on the rare paths that need one). */
+function heldParts(body: BodyState): Uint8Array[] {
+  return body.parts ?? (body.first === undefined ? [] : [body.first]);
 }
 
 /**
@@ -362,24 +418,22 @@ export class DirectionSession {
       head,
       packet,
       mode,
-      parts: [],
+      first: undefined,
+      parts: undefined,
       size: 0,
-      segments: new BodySegments(),
+      runStart: -1,
+      runEnd: -1,
+      segments: undefined,
       paired,
       request,
-      recordio: undefined,
-      typer: undefined,
-      records: 0,
-      event: undefined,
-      intervalMs: 0,
-      lastRecordMs: 0,
+      stream: undefined,
     };
   }
 
   body(piece: Uint8Array, offset: number, packet?: PacketRef): void {
     const body = this.inFlight;
     if (body === undefined) return;
-    body.segments.add(piece.length, offset);
+    addPiece(body, piece.length, offset);
     switch (body.mode) {
       case COLLECT:
         this.collect(body, piece, offset, packet);
@@ -387,7 +441,7 @@ export class DirectionSession {
       case SNIFF: {
         this.collect(body, piece, offset, packet);
         if (body.mode !== SNIFF) return;
-        const verdict = sniffRecordIo(body.parts);
+        const verdict = sniffRecordIo(heldParts(body));
         // Content-Length bodies are finite: they are checked whole when complete (a protobuf may start like RecordIO).
         if (verdict === 0) body.mode = COLLECT;
         else if (verdict === 1 && body.head.framing !== 'content-length') this.startStream(body, packet);
@@ -406,13 +460,14 @@ export class DirectionSession {
     if (body.mode === SNIFF && body.head.framing === 'content-length' && this.isWholeRecordIo(body)) {
       this.startStream(body, endPacket);
     }
-    if (body.mode === STREAM || body.event !== undefined) {
+    const stream = body.stream;
+    if (stream !== undefined && (body.mode === STREAM || stream.event !== undefined)) {
       if (body.mode === STREAM) {
         try {
-          body.recordio!.end();
+          stream.recordio.end();
         } catch (error) {
           if (!isMesosWireError(error)) throw error;
-          this.report(error, body.segments.map, endPacket);
+          this.report(error, segmentsOf(body).map, endPacket);
         }
         this.checkSilence(body, endPacket);
       }
@@ -422,15 +477,15 @@ export class DirectionSession {
         end: m.end,
         framing: m.framing,
         chunks: m.chunks,
-        bodyLength: body.segments.length,
-        records: body.records,
+        bodyLength: bodyLength(body),
+        records: stream.records,
         trailers: m.trailers,
         ...this.fields(endPacket),
       });
       return;
     }
-    const bytes = concatParts(body.parts, body.size);
-    const offsets = body.segments.map;
+    const bytes = body.parts !== undefined ? concatParts(body.parts, body.size) : (body.first ?? EMPTY);
+    const offsets = offsetsOf(body);
     const at = packet ?? body.packet;
     if (m.kind === 'response') this.onResponse(m, body, bytes, offsets, at, endPacket);
     else this.onRequest(m, body, bytes, offsets, at, endPacket);
@@ -527,7 +582,8 @@ export class DirectionSession {
   private collect(body: BodyState, piece: Uint8Array, offset: number, packet: PacketRef | undefined): void {
     if (body.size + piece.length > this.maxBodyBytes) {
       body.mode = SKIP;
-      body.parts = [];
+      body.first = undefined;
+      body.parts = undefined;
       this.problem(
         'MW_HTTP_BODY_TOO_LARGE',
         `body larger than ${this.maxBodyBytes} bytes (maxBodyBytes); skipped`,
@@ -536,7 +592,12 @@ export class DirectionSession {
       );
       return;
     }
-    body.parts.push(piece);
+    if (body.parts !== undefined) body.parts.push(piece);
+    else if (body.first === undefined) body.first = piece;
+    else {
+      body.parts = [body.first, piece];
+      body.first = undefined;
+    }
     body.size += piece.length;
   }
 
@@ -545,28 +606,34 @@ export class DirectionSession {
     body.mode = STREAM;
     const head = body.head;
     const started = startedMessage(head);
+    const segments = segmentsOf(body);
+    let event: DecodedResponse | undefined;
     if (started.kind === 'response') {
-      const event = responseEvent(started, EMPTY, undefined, this.place, body.packet);
+      event = responseEvent(started, EMPTY, undefined, this.place, body.packet);
       event.stream = 'recordio';
       this.label(event, body.paired);
-      body.event = event;
       this.emit(event);
     } else {
       // A streamed request (ATTACH_CONTAINER_INPUT): shown now, with its body to come as records and a stream-end.
-      body.event = undefined;
-      this.onRequest(started, body, EMPTY, body.segments.map, body.packet, undefined);
+      this.onRequest(started, body, EMPTY, segments.map, body.packet, undefined);
     }
-    body.recordio = new RecordIoDecoder({ maxRecordBytes: this.options.maxRecordBytes });
     // A request's records are calls, not the endpoint's events (and /api/v1 serves master and agent): detected.
     const streamType = head.kind === 'response' ? body.paired?.endpoint?.event : undefined;
-    body.typer = new RecordTyper({
-      type: this.options.recordType,
-      streamType,
-      contentType: getHeader(head, 'Message-Content-Type') ?? getHeader(head, 'Content-Type'),
-    });
-    if (body.packet !== undefined) body.lastRecordMs = timestampMillis(body.packet);
-    const held = body.parts;
-    body.parts = [];
+    body.stream = {
+      recordio: new RecordIoDecoder({ maxRecordBytes: this.options.maxRecordBytes }),
+      typer: new RecordTyper({
+        type: this.options.recordType,
+        streamType,
+        contentType: getHeader(head, 'Message-Content-Type') ?? getHeader(head, 'Content-Type'),
+      }),
+      records: 0,
+      event,
+      intervalMs: 0,
+      lastRecordMs: body.packet === undefined ? 0 : timestampMillis(body.packet),
+    };
+    const held = heldParts(body);
+    body.first = undefined;
+    body.parts = undefined;
     body.size = 0;
     for (const part of held) {
       if (body.mode !== STREAM) break;
@@ -576,13 +643,13 @@ export class DirectionSession {
 
   private streamPiece(body: BodyState, piece: Uint8Array, packet: PacketRef | undefined): void {
     try {
-      body.recordio!.write(piece, (record, offset, dataOffset) =>
+      body.stream!.recordio.write(piece, (record, offset, dataOffset) =>
         this.onStreamRecord(body, record, offset, dataOffset, packet),
       );
     } catch (error) {
       if (!isMesosWireError(error) || error.code === 'MW_DECODER_FAILED') throw error;
       body.mode = SKIP;
-      this.report(error, body.segments.map, packet);
+      this.report(error, segmentsOf(body).map, packet);
     }
   }
 
@@ -593,8 +660,10 @@ export class DirectionSession {
     dataOffset: number,
     packet: PacketRef | undefined,
   ): void {
-    body.records++;
-    const map = body.segments.map;
+    const stream = body.stream!;
+    stream.records++;
+    const segments = segmentsOf(body);
+    const map = segments.map;
     const start = map(dataOffset);
     this.checkSilence(body, packet);
     const event: DecodedEvent = {
@@ -607,25 +676,26 @@ export class DirectionSession {
       ...this.fields(packet),
     };
     if (this.typed) {
-      const typed = body.typer!.type(record, (i) => map(dataOffset + i));
+      const typed = stream.typer.type(record, (i) => map(dataOffset + i));
       event.typed = typed;
-      if (body.intervalMs === 0 && typed.kind === 'message') {
+      if (stream.intervalMs === 0 && typed.kind === 'message') {
         const subscribed = (typed.message as { subscribed?: { heartbeat_interval_seconds?: number } }).subscribed;
         const seconds = subscribed?.heartbeat_interval_seconds;
-        if (typeof seconds === 'number' && seconds > 0) body.intervalMs = seconds * 1000;
+        if (typeof seconds === 'number' && seconds > 0) stream.intervalMs = seconds * 1000;
       }
     }
     this.emit(event);
     if (event.typed !== undefined) this.checkBody(event.typed, 'record', start, packet);
-    body.segments.forgetBefore(dataOffset + record.length);
+    segments.forgetBefore(dataOffset + record.length);
   }
 
   /** A complete Content-Length body that starts like RecordIO and is nothing but whole records. */
   private isWholeRecordIo(body: BodyState): boolean {
-    if (sniffRecordIo(body.parts) !== 1) return false;
+    const held = heldParts(body);
+    if (sniffRecordIo(held) !== 1) return false;
     const probe = new RecordIoDecoder({ maxRecordBytes: this.options.maxRecordBytes });
     try {
-      for (const part of body.parts) probe.write(part, () => {});
+      for (const part of held) probe.write(part, () => {});
       probe.end();
       return true;
     } catch {
@@ -814,21 +884,22 @@ export class DirectionSession {
 
   /** Reports an event stream that went silent for more than two heartbeat intervals before `packet`. */
   private checkSilence(body: BodyState, packet: PacketRef | undefined): void {
-    if (packet === undefined) return;
+    const stream = body.stream;
+    if (packet === undefined || stream === undefined) return;
     const now = timestampMillis(packet);
-    const silent = now - body.lastRecordMs;
-    if (body.intervalMs > 0 && silent > HEARTBEAT_MISSED_INTERVALS * body.intervalMs) {
+    const silent = now - stream.lastRecordMs;
+    if (stream.intervalMs > 0 && silent > HEARTBEAT_MISSED_INTERVALS * stream.intervalMs) {
       this.diagnose(
         {
           kind: 'heartbeat-missed',
           streamOffset: body.head.offset,
-          intervalSeconds: body.intervalMs / 1000,
+          intervalSeconds: stream.intervalMs / 1000,
           silentSeconds: Math.round(silent) / 1000,
         },
         packet,
       );
     }
-    body.lastRecordMs = now;
+    stream.lastRecordMs = now;
   }
 }
 
