@@ -55,3 +55,11 @@ export function readU32(bytes: Uint8Array, at: number, littleEndian: boolean): n
     ? (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0
     : ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
+
+/**
+ * `bytes.subarray(start, end)` as a plain Uint8Array over the same memory, built with the constructor: the same view,
+ * about twice as fast (subarray looks up a species constructor), which counts on the once-per-packet paths.
+ */
+export function viewOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
+}

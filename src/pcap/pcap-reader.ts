@@ -1,5 +1,5 @@
 import { type ErrorCode, MesosWireError } from '../errors.ts';
-import { type CapturedPacket, type CaptureReader, readU16, readU32 } from './packet.ts';
+import { type CapturedPacket, type CaptureReader, readU16, readU32, viewOf } from './packet.ts';
 import { CaptureTimestamp } from './timestamp.ts';
 
 /**
@@ -227,7 +227,7 @@ export class PcapReader implements CaptureReader {
       timestamp: new CaptureTimestamp(seconds + carry, nanos, this.nanosecond ? 9 : 6),
       capturedLength,
       originalLength,
-      data: record.subarray(at + headerLength, at + headerLength + capturedLength),
+      data: viewOf(record, at + headerLength, at + headerLength + capturedLength),
     };
     try {
       onPacket(packet);

@@ -5,7 +5,7 @@ import { Ipv4Defragmenter } from './ipv4-defragmenter.ts';
 import { addressText, type IpHeader, ipHeaderOf } from './link/ip.ts';
 import { LINKTYPE_IPV4 } from './link/link-layer.ts';
 import { TCP_FLAGS, type TcpHeader } from './link/tcp.ts';
-import type { CapturedPacket, PacketRef } from './packet.ts';
+import { type CapturedPacket, type PacketRef, viewOf } from './packet.ts';
 
 /** Why a connection's events ended. */
 export type TcpCloseReason =
@@ -387,7 +387,7 @@ export class TcpReassembler {
     switch (decodeFrameFields(packet.linkType, frame, f)) {
       case FRAME_KIND.TCP: {
         const captured = f.capturedPayloadLength;
-        const payload = captured === 0 ? NO_BYTES : frame.subarray(f.tcpPayloadOffset, f.tcpPayloadOffset + captured);
+        const payload = captured === 0 ? NO_BYTES : viewOf(frame, f.tcpPayloadOffset, f.tcpPayloadOffset + captured);
         this.segment(
           f.sourceAddress,
           f.sourcePort,
