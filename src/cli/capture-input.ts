@@ -1,6 +1,7 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { isMesosWireError } from '../errors.ts';
-import { AutoCaptureReader, detectCaptureFormat } from '../pcap/detect.ts';
+import { AutoCaptureReader, CAPTURE_MAGIC_LENGTH, detectCaptureFormat } from '../pcap/detect.ts';
 import { CaptureSessionDecoder, type CaptureSessionOptions } from '../pipeline/decode-sessions.ts';
 import type { DecodedEvent } from '../pipeline/events.ts';
 import { type CliContext, ioMessage } from './context.ts';
@@ -47,10 +48,10 @@ class ProgressBar {
 }
 
 /**
- * Reads a pcap/pcapng file through the session pipeline, calling `onEvent` for each event and awaiting `flush`
- * after each piece of the file (so output streams and memory stays flat). Shows a progress bar on stderr when it
- * is a TTY and the file has at least `progressMinBytes` (64 MiB; NO_PROGRESS in the environment turns it off).
- * Never throws for bad input or I/O: the outcome says what happened.
+ * Reads a pcap/pcapng file (or standard input for `-`) through the session pipeline, calling `onEvent` for each
+ * event and awaiting `flush` after each piece of the input (so output streams and memory stays flat). Shows a
+ * progress bar on stderr when it is a TTY and the file has at least `progressMinBytes` (64 MiB; NO_PROGRESS in the
+ * environment turns it off). Never throws for bad input or I/O: the outcome says what happened.
  */
 export async function readCaptureEvents(
   file: string,
@@ -60,7 +61,11 @@ export async function readCaptureEvents(
   options: CaptureSessionOptions = {},
   progressMinBytes = PROGRESS_MIN_BYTES,
 ): Promise<CaptureReadOutcome> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  if (file === '-') {
+    const chunks = (ctx.stdin as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    return decodeCaptureChunks(chunks, undefined, onEvent, flush, options);
+  }
+  let handle: FileHandle;
   let size: number;
   try {
     handle = await open(file, 'r');
@@ -72,24 +77,48 @@ export async function readCaptureEvents(
     ctx.stderr.isTTY === true && size >= progressMinBytes && ctx.env.NO_PROGRESS === undefined
       ? new ProgressBar(ctx.stderr, size)
       : undefined;
+  try {
+    return await decodeCaptureChunks(fileChunks(handle), progress, onEvent, flush, options);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The file from its start, READ_CHUNK_BYTES at a time, each in a fresh buffer (decoded bodies may be views). */
+async function* fileChunks(handle: FileHandle): AsyncGenerator<Uint8Array> {
+  for (let position = 0; ; ) {
+    const { bytesRead, buffer } = await handle.read(new Uint8Array(READ_CHUNK_BYTES), 0, READ_CHUNK_BYTES, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield bytesRead === READ_CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead);
+  }
+}
+
+/** Feeds chunks of a capture to the pipeline until they end, an I/O error or a capture format error. */
+async function decodeCaptureChunks(
+  chunks: AsyncIterator<Uint8Array>,
+  progress: ProgressBar | undefined,
+  onEvent: (event: DecodedEvent) => void,
+  flush: () => Promise<void>,
+  options: CaptureSessionOptions,
+): Promise<CaptureReadOutcome> {
   const decoder = new CaptureSessionDecoder(onEvent, options);
   const reader = new AutoCaptureReader();
   const push = (packet: Parameters<CaptureSessionDecoder['push']>[0]) => decoder.push(packet);
   let bytes = 0;
   try {
     for (;;) {
-      let bytesRead: number;
-      let buffer: Uint8Array;
+      let step: IteratorResult<Uint8Array>;
       try {
-        ({ bytesRead, buffer } = await handle.read(new Uint8Array(READ_CHUNK_BYTES), 0, READ_CHUNK_BYTES, bytes));
+        step = await chunks.next();
       } catch (error) {
         decoder.end();
         await flush();
         return { kind: 'io-error', message: ioMessage(error) };
       }
-      if (bytesRead === 0) break;
-      bytes += bytesRead;
-      reader.write(bytesRead === READ_CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead), push);
+      if (step.done === true) break;
+      bytes += step.value.length;
+      reader.write(step.value, push);
       progress?.update(bytes);
       await flush();
     }
@@ -104,9 +133,57 @@ export async function readCaptureEvents(
     decoder.end();
     await flush();
     return { kind: 'format-error', code: error.code, offset: error.offset, message: error.message };
-  } finally {
-    await handle.close();
   }
+}
+
+/** What a stream starts with, and the same stream from its first byte (the bytes looked at are not lost). */
+export interface SniffedStream {
+  /** `raw` for anything that is not a capture, including an input shorter than a capture magic. */
+  format: 'pcap' | 'pcapng' | 'raw';
+  stream: Readable;
+}
+
+/**
+ * Looks at the first bytes of a stream (standard input) to tell a pcap/pcapng capture from a raw byte stream, as
+ * `sniffCaptureFile` does for a file. The returned stream yields every chunk, those read to decide included; a read
+ * error while looking is raised by the returned stream, after the chunks read before it.
+ */
+export async function sniffCaptureStream(input: Readable): Promise<SniffedStream> {
+  const chunks = (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let length = 0;
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  try {
+    while (length < CAPTURE_MAGIC_LENGTH) {
+      const step = await chunks.next();
+      if (step.done === true) {
+        ended = true;
+        break;
+      }
+      head.push(step.value);
+      length += step.value.length;
+    }
+  } catch (error) {
+    failure = { error };
+  }
+  const magic = new Uint8Array(Math.min(length, CAPTURE_MAGIC_LENGTH));
+  for (let at = 0, i = 0; at < magic.length; i++) {
+    const piece = head[i]!.subarray(0, magic.length - at);
+    magic.set(piece, at);
+    at += piece.length;
+  }
+  async function* replay(): AsyncGenerator<Uint8Array> {
+    yield* head;
+    if (failure !== undefined) throw failure.error;
+    if (ended) return;
+    for (;;) {
+      const step = await chunks.next();
+      if (step.done === true) return;
+      yield step.value;
+    }
+  }
+  return { format: detectCaptureFormat(magic), stream: Readable.from(replay()) };
 }
 
 /** Is the file a pcap/pcapng capture (by its first bytes)? undefined when it cannot be read. */
@@ -123,4 +200,17 @@ export async function sniffCaptureFile(file: string): Promise<'pcap' | 'pcapng' 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The format of a command's input by content: a file, or standard input for `-`. For standard input the returned
+ * context's stdin replays the bytes looked at, so the command reads the input from its first byte either way.
+ */
+export async function sniffCaptureInput(
+  file: string,
+  ctx: CliContext,
+): Promise<{ format: 'pcap' | 'pcapng' | 'raw' | undefined; ctx: CliContext }> {
+  if (file !== '-') return { format: await sniffCaptureFile(file), ctx };
+  const { format, stream } = await sniffCaptureStream(ctx.stdin);
+  return { format, ctx: { ...ctx, stdin: stream } };
 }

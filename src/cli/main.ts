@@ -1,35 +1,13 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { apiCommand } from './commands/api.ts';
-import { decodeCommand } from './commands/decode.ts';
-import { encodeCommand } from './commands/encode.ts';
-import { flowsCommand } from './commands/flows.ts';
-import { listenCommand } from './commands/listen.ts';
-import { mockMasterCommand } from './commands/mock-master.ts';
-import { replayCommand } from './commands/replay.ts';
-import { schemaCommand } from './commands/schema.ts';
-import { sendCommand } from './commands/send.ts';
-import { statsCommand } from './commands/stats.ts';
-import { watchCommand } from './commands/watch.ts';
+import { COMMANDS } from './commands/definitions.ts';
 import type { CliContext } from './context.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 
-/** The commands, one file each under commands/. */
-const COMMANDS: ((ctx: CliContext) => Command)[] = [
-  decodeCommand,
-  encodeCommand,
-  sendCommand,
-  listenCommand,
-  replayCommand,
-  mockMasterCommand,
-  apiCommand,
-  watchCommand,
-  schemaCommand,
-  statsCommand,
-  flowsCommand,
-];
-
-/** Builds the commander program. Each command lives in its own file under commands/. */
+/**
+ * Builds the commander program: every command's definition (commands/definitions.ts); a command's implementation
+ * (commands/<name>.ts) is loaded when it runs.
+ */
 export function buildProgram(ctx?: CliContext): Command {
   const program = new Command('mesos-wire')
     .description('See, test and replay the wire traffic of Apache Mesos (libprocess messages and the v1 HTTP APIs).')

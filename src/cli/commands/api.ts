@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { v1Type } from '../../client/codec.ts';
 import { OperatorClient, type PlainMessage, toPlain, type V1Codec } from '../../client/index.ts';
 import { fromPlain } from '../../client/plain.ts';
@@ -18,9 +18,6 @@ export interface ApiOptions {
   contentType: V1Codec;
   format: 'text' | 'ndjson';
 }
-
-/** Default master address of the v1 commands. */
-export const DEFAULT_MASTER = 'http://127.0.0.1:5050';
 
 /**
  * A plain v1 message as an indented tree: `key: value` per scalar, nested messages indented under their key,
@@ -62,34 +59,14 @@ export function reportClientError(ctx: CliContext, command: string, error: unkno
   return e.code === 'MW_CLIENT_HTTP_STATUS' || e.code === 'MW_CLIENT_PROTOCOL' ? EXIT.INPUT_ERRORS : EXIT.IO;
 }
 
-function callName(value: string): string {
+/** The CALL argument of `api`: a mesos.v1.master.Call type name, upper-cased. */
+export function callName(value: string): string {
   const name = value.toUpperCase();
   const type = v1Type('mesos.v1.master.Call').lookupEnum('Type');
   if (!Object.hasOwn(type.values, name)) {
     throw new InvalidArgumentError(`not a mesos.v1.master.Call type (e.g. GET_STATE, GET_HEALTH, GET_FRAMEWORKS)`);
   }
   return name;
-}
-
-/** `mesos-wire api CALL`: one operator API call, the response printed as a tree or as Mesos JSON. */
-export function apiCommand(ctx: CliContext): Command {
-  return new Command('api')
-    .description(
-      'Send one master operator API call (POST /api/v1) and print the response: GET_STATE, GET_HEALTH, ' +
-        'GET_FRAMEWORKS, GET_TASKS, TEARDOWN, ...',
-    )
-    .argument('<call>', 'the mesos.v1.master.Call type', callName)
-    .option('--master <url>', 'master address (redirects are followed)', DEFAULT_MASTER)
-    .option('--json <call>', 'the rest of the call as Mesos JSON, e.g. \'{"teardown":{"framework_id":{"value":"x"}}}\'')
-    .addOption(
-      new Option('--content-type <codec>', 'encoding of the call and the answer')
-        .choices(['json', 'protobuf'])
-        .default('json'),
-    )
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'ndjson']).default('text'))
-    .action(async (call: string, options: ApiOptions) => {
-      ctx.setExit(await runApi(call, options, ctx));
-    });
 }
 
 /** Runs one call; returns the exit code (0 answered 2xx, 1 refused, 2 bad arguments, 3 unreachable). */

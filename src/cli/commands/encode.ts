@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
 import { isMesosWireError } from '../../errors.ts';
-import { encodeMessage, MESSAGE_STYLES, type MessageStyle, parseUpid, type Upid } from '../../libprocess/index.ts';
+import { encodeMessage, type MessageStyle, type Upid } from '../../libprocess/index.ts';
 import { fromMesosJson } from '../../proto/json-read.ts';
 import { lookupWireName } from '../../proto/registry.ts';
 import { type CliContext, ioMessage } from '../context.ts';
@@ -19,52 +19,6 @@ export interface EncodeOptions {
   json?: string;
   style: MessageStyle;
   output?: string;
-}
-
-function upidArgument(value: string): Upid {
-  try {
-    return parseUpid(value);
-  } catch (error) {
-    if (isMesosWireError(error)) {
-      throw new InvalidArgumentError(`${error.message} (${error.code} at character ${error.offset}).`);
-    }
-    throw error;
-  }
-}
-
-function hexArgument(value: string): Uint8Array {
-  const clean = value.replace(/[\s:]/g, '');
-  if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) {
-    throw new InvalidArgumentError('expected hex digits in pairs (spaces and colons are ignored).');
-  }
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-/** `mesos-wire encode`: writes the framed bytes of one libprocess message, as a given Mesos era would. */
-export function encodeCommand(ctx: CliContext): Command {
-  return new Command('encode')
-    .description('Write one libprocess message, framed byte for byte as Mesos writes it.')
-    .requiredOption('--name <name>', 'message name, e.g. mesos.internal.PingSlaveMessage')
-    .requiredOption('--from <upid>', 'sender UPID, id@host:port', upidArgument)
-    .requiredOption('--to <upid>', 'receiver UPID, id@host:port', upidArgument)
-    .addOption(new Option('--body-file <file>', 'body bytes (serialized protobuf) from a file').conflicts('bodyHex'))
-    .addOption(new Option('--body-hex <hex>', 'body bytes as hex').argParser(hexArgument).conflicts('json'))
-    .addOption(
-      new Option('--json <file>', 'body as Mesos JSON of the message type (- for standard input)').conflicts(
-        'bodyFile',
-      ),
-    )
-    .addOption(
-      new Option('--style <style>', 'framing of a Mesos era or third-party sender')
-        .choices(MESSAGE_STYLES)
-        .default('mesos-1.11'),
-    )
-    .option('-o, --output <file>', 'write to a file instead of standard output')
-    .action(async (options: EncodeOptions, command: Command) => {
-      ctx.setExit(await runEncode(options, ctx, command));
-    });
 }
 
 async function readAll(stream: Readable): Promise<Uint8Array> {

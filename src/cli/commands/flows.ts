@@ -1,6 +1,5 @@
-import { Command, Option } from 'commander';
 import { type FlowSummary, FlowTable } from '../../analysis/flows.ts';
-import { readCaptureEvents, sniffCaptureFile } from '../capture-input.ts';
+import { readCaptureEvents, sniffCaptureInput } from '../capture-input.ts';
 import { type CliContext, writeText } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 
@@ -9,26 +8,13 @@ export interface FlowsOptions {
   format: 'text' | 'json';
 }
 
-/** `mesos-wire flows FILE`: the TCP connections of a capture, with bytes, items and anomalies. */
-export function flowsCommand(ctx: CliContext): Command {
-  return new Command('flows')
-    .description(
-      'List the TCP connections of a pcap/pcapng capture: client and server, first and last packet, bytes and ' +
-        'libprocess messages / HTTP requests / responses / RecordIO records per direction, how each ended, and ' +
-        'the anomalies found on it.',
-    )
-    .argument('<file>', 'pcap or pcapng file')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (file: string, options: FlowsOptions) => {
-      ctx.setExit(await runFlows(file, options, ctx));
-    });
-}
-
 /** Runs the command; returns the exit code (0 clean, 1 input errors, 3 unreadable input). */
 export async function runFlows(file: string, options: FlowsOptions, ctx: CliContext): Promise<ExitCode> {
-  const format = await sniffCaptureFile(file);
-  if (format === 'raw') {
-    ctx.stderr.write(`mesos-wire: ${file} is not a pcap or pcapng capture (MW_CAPTURE_UNKNOWN_FORMAT)\n`);
+  const name = file === '-' ? 'standard input' : file;
+  const sniffed = await sniffCaptureInput(file, ctx);
+  ctx = sniffed.ctx;
+  if (sniffed.format === 'raw') {
+    ctx.stderr.write(`mesos-wire: ${name} is not a pcap or pcapng capture (MW_CAPTURE_UNKNOWN_FORMAT)\n`);
     return EXIT.INPUT_ERRORS;
   }
   const table = new FlowTable();
@@ -43,7 +29,7 @@ export async function runFlows(file: string, options: FlowsOptions, ctx: CliCont
     async () => {},
   );
   if (outcome.kind === 'io-error') {
-    ctx.stderr.write(`mesos-wire: cannot read ${file}: ${outcome.message}\n`);
+    ctx.stderr.write(`mesos-wire: cannot read ${name}: ${outcome.message}\n`);
     return EXIT.IO;
   }
   const flows = table.flows();

@@ -1,4 +1,3 @@
-import { Command, Option } from 'commander';
 import { isMesosWireError } from '../../errors.ts';
 import { httpEvent } from '../../pipeline/message-event.ts';
 import { type InboundMessage, LibprocessEndpoint } from '../../transport/endpoint.ts';
@@ -7,7 +6,6 @@ import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { chalkFor } from '../render/color.ts';
 import { eventJson } from '../render/json.ts';
 import { TextWriter } from '../render/text.ts';
-import { parseNonNegative } from './send.ts';
 
 /** Options of `mesos-wire listen`, as parsed. */
 export interface ListenCommandOptions {
@@ -18,35 +16,6 @@ export interface ListenCommandOptions {
   mesosVersion?: string | undefined;
   count?: number | undefined;
   hexLimit?: number | undefined;
-}
-
-/** `mesos-wire listen`: commander wiring only; `runListen` does the work. */
-export function listenCommand(ctx: CliContext): Command {
-  return new Command('listen')
-    .description(
-      'Listen as a libprocess endpoint, print every inbound message like `decode` does, and answer as the chosen ' +
-        'Mesos release does (202/404). The first line is the bound address.',
-    )
-    .option('--ip <ip>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port to bind (0 picks a free one)', parseNonNegative, 5050)
-    .option('--id <id...>', 'process ids that exist here (others get 404); default: every id exists')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'ndjson']).default('text'))
-    .option('--mesos-version <version>', 'Mesos release whose answering behaviour to copy', '1.11.0')
-    .option('--count <n>', 'exit after this many messages', parseNonNegative)
-    .option('--hex-limit <n>', 'body bytes shown in hex dumps (text format)', parseNonNegative, 256)
-    .action(async (options: ListenCommandOptions) => {
-      // Ctrl-C or a TERM stops listening gracefully (connections closed, exit code kept).
-      const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        ctx.setExit(await runListen(options, ctx, stop.signal));
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
 }
 
 /** Listens until `signal` aborts (or `count` messages arrived); returns the exit code. */

@@ -1,7 +1,6 @@
-import { Command, Option } from 'commander';
 import { isMesosWireError } from '../../errors.ts';
 import { HttpDecoder, type HttpMessage } from '../../http/index.ts';
-import { MESSAGE_STYLES, type MessageStyle } from '../../libprocess/index.ts';
+import type { MessageStyle } from '../../libprocess/index.ts';
 import { v1ApiHook } from '../../mock/http-api/index.ts';
 import { MockMaster, messageType, type TrafficRecord } from '../../mock/index.ts';
 import { httpEvent } from '../../pipeline/message-event.ts';
@@ -11,7 +10,6 @@ import { type CliContext, writeText } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { chalkFor } from '../render/color.ts';
 import { TextWriter } from '../render/text.ts';
-import { parseNonNegative } from './send.ts';
 
 /** Options of `mesos-wire mock-master`, as parsed. */
 export interface MockMasterCommandOptions {
@@ -23,35 +21,6 @@ export interface MockMasterCommandOptions {
   mesosVersion: string;
   verbose?: boolean | undefined;
   hexLimit?: number | undefined;
-}
-
-/** `mesos-wire mock-master`: commander wiring only; `runMockMaster` does the work. */
-export function mockMasterCommand(ctx: CliContext): Command {
-  return new Command('mock-master')
-    .description(
-      'Run a mock Mesos master (virtual agents, simulated tasks) that scheduler drivers can register with. ' +
-        'Prints the bound address, then every message in and out; a summary on SIGINT/SIGTERM.',
-    )
-    .option('--ip <ip>', 'IPv4 address to bind and advertise', '127.0.0.1')
-    .option('--port <port>', 'port to bind (0 picks a free one)', parseNonNegative, 5050)
-    .option('--agents <n>', 'number of virtual agents', parseNonNegative, 1)
-    .option('--resources <text>', "agents' resources, e.g. 'cpus:4;mem:8192;disk:10000;ports:[31000-32000]'")
-    .addOption(new Option('--style <style>', 'framing of the messages it sends').choices([...MESSAGE_STYLES]))
-    .option('--mesos-version <version>', 'Mesos release to behave as', '1.11.0')
-    .option('-v, --verbose', 'show framing, hex dumps and schema-less views too')
-    .option('--hex-limit <n>', 'body bytes shown in hex dumps (-v)', parseNonNegative, 256)
-    .action(async (options: MockMasterCommandOptions) => {
-      const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        ctx.setExit(await runMockMaster(options, ctx, stop.signal));
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
 }
 
 /** Runs the mock until `signal` aborts; returns the exit code. */

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError, Option } from 'commander';
 import { isMesosWireError, mwError } from '../../errors.ts';
-import { formatUpid, MESSAGE_STYLES, type MessageStyle, parseUpid } from '../../libprocess/index.ts';
+import { formatUpid, type MessageStyle, parseUpid } from '../../libprocess/index.ts';
 import { LibprocessEndpoint } from '../../transport/endpoint.ts';
 import {
   type CapturedMessage,
@@ -15,7 +14,6 @@ import {
 } from '../../transport/replay.ts';
 import { type CliContext, ioMessage, writeText } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { parseNonNegative } from './send.ts';
 
 /** Options of `mesos-wire replay`, as parsed. */
 export interface ReplayCommandOptions {
@@ -31,30 +29,6 @@ export interface ReplayCommandOptions {
   format?: 'text' | 'ndjson' | undefined;
   /** False with --no-answers. */
   answers?: boolean | undefined;
-}
-
-/** `mesos-wire replay`: commander wiring only; `runReplay` does the work. */
-export function replayCommand(ctx: CliContext): Command {
-  return new Command('replay')
-    .description(
-      'Send the libprocess messages of a capture again, in order, with senders rewritten to this replayer ' +
-        '(which listens) so that replies come back; report what was sent, refused and came back.',
-    )
-    .argument('<capture>', 'pcap or pcapng capture, or a raw byte stream (- reads a raw stream from stdin)')
-    .requiredOption('--to <target>', 'UPID (its id replaces every receiver id) or ip:port (ids kept)')
-    .option('--speed <x>', 'scale of the capture timing (2 = twice as fast)', parsePositive)
-    .option('--rate <n/s>', 'fixed rate in messages per second (e.g. 100 or 100/s)', parseRate)
-    .option('--rewrite-from <old=new...>', 'sender UPID rewrites (others keep their id at the replayer address)')
-    .option('--name <glob...>', 'only messages whose name matches one of the globs')
-    .option('--dry-run', 'print what would be sent, send nothing')
-    .option('--listen <ip:port>', 'where the replayer listens for replies', '127.0.0.1:0')
-    .option('--wait <ms>', 'how long to wait for replies after the last answer', parseNonNegative, 500)
-    .option('--no-answers', 'do not wait for HTTP answers (peers before Mesos 1.4 do not answer libprocess senders)')
-    .addOption(new Option('--style <style>', 'framing of a Mesos era').choices(MESSAGE_STYLES).default('mesos-1.11'))
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'ndjson']).default('text'))
-    .action(async (capture: string, options: ReplayCommandOptions) => {
-      ctx.setExit(await runReplay(capture, options, ctx));
-    });
 }
 
 /** Replays `capture` as the options say; returns the exit code. */
@@ -237,14 +211,4 @@ function parseAddress(text: string, allowPortZero = false): { host: string; port
     throw mwError('MW_INVALID_ARGUMENT', `"${text}" is not ip:port`);
   }
   return { host: text.slice(0, colon), port };
-}
-
-function parsePositive(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`not a positive number: ${value}`);
-  return n;
-}
-
-function parseRate(value: string): number {
-  return parsePositive(value.replace(/\/s$/, ''));
 }

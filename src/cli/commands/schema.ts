@@ -1,4 +1,3 @@
-import { Command, Option } from 'commander';
 import { MESSAGE_CATALOG } from '../../proto/catalog.ts';
 import { lookupWireName, RAW_WIRE_NAMES, V1_ENDPOINTS } from '../../proto/registry.ts';
 import { findType, getDefaultRoot, type PbEnum, type PbField, type PbType, pb, typeName } from '../../proto/schema.ts';
@@ -22,20 +21,6 @@ export interface SchemaField {
   /** `[default = ...]` as declared, or null. */
   default: unknown;
   deprecated: boolean;
-}
-
-/** `mesos-wire schema [NAME]`: the registry's wire names, or the fields of one message. */
-export function schemaCommand(ctx: CliContext): Command {
-  return new Command('schema')
-    .description(
-      'Without NAME: list the libprocess wire names (sender and receiver roles, Mesos versions) and the v1 API ' +
-        'endpoints. With NAME (a wire name or any full protobuf type name): show its fields.',
-    )
-    .argument('[name]', 'wire name or type name, e.g. mesos.internal.StatusUpdateMessage or mesos.v1.scheduler.Call')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (name: string | undefined, options: SchemaOptions) => {
-      ctx.setExit(await runSchema(name, options, ctx));
-    });
 }
 
 /** Runs the command; returns its exit code (2 for a name the schemas do not know). */

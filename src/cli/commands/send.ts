@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError, Option } from 'commander';
 import { isMesosWireError, type MesosWireError, mwError } from '../../errors.ts';
-import { formatUpid, MESSAGE_STYLES, type MessageStyle, parseUpid } from '../../libprocess/index.ts';
+import { formatUpid, type MessageStyle, parseUpid } from '../../libprocess/index.ts';
 // Registers the bundled Mesos schemas, which --json encoding looks names up in.
 import { type JsonNode, parseJson } from '../../proto/json-parse.ts';
 import { encodeMessage, fromMesosJson, jsonNodeToMessage, missingRequiredFields } from '../../proto/json-read.ts';
@@ -34,30 +33,6 @@ interface PlannedMessage {
   readonly body: Uint8Array;
   readonly to: string;
   readonly from: string | undefined;
-}
-
-/** `mesos-wire send`: commander wiring only; `runSend` does the work. */
-export function sendCommand(ctx: CliContext): Command {
-  return new Command('send')
-    .description(
-      'Send libprocess messages to a peer, as libprocess writes them, and report its answers ' +
-        '(exit 1 if it refuses one, 3 if it cannot be reached).',
-    )
-    .requiredOption('--to <upid>', 'receiver UPID, e.g. master@127.0.0.1:5050')
-    .option('--name <name>', 'message name, e.g. mesos.internal.PingSlaveMessage')
-    .option('--json <file>', 'body as Mesos JSON for the message type of --name ("-" reads stdin)')
-    .option('--body-hex <hex>', 'body as hex bytes')
-    .option('--body-file <file>', 'body as raw bytes from a file')
-    .option('--messages <file>', 'ndjson file of {"name", "json"|"bodyHex", "to"?, "from"?} ("-" reads stdin)')
-    .option('--from <upid>', 'sender UPID written into the headers (default: mesos-wire@<local address>)')
-    .addOption(new Option('--style <style>', 'framing of a Mesos era').choices(MESSAGE_STYLES).default('mesos-1.11'))
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'ndjson']).default('text'))
-    .option('--timeout <ms>', 'how long to wait for the answers', parseNonNegative, 5000)
-    .option('--retries <n>', 'connect attempts after the first one fails', parseNonNegative, 0)
-    .option('--no-answers', 'do not wait for HTTP answers (peers before Mesos 1.4 do not answer libprocess senders)')
-    .action(async (options: SendCommandOptions) => {
-      ctx.setExit(await runSend(options, ctx));
-    });
 }
 
 /** Sends the messages the options describe; returns the exit code. */
@@ -259,13 +234,6 @@ export function parseHex(text: string): Uint8Array {
   const clean = text.replace(/\s+/g, '');
   if (!/^(?:[0-9a-fA-F]{2})*$/.test(clean)) throw mwError('MW_INVALID_ARGUMENT', `not hex bytes: "${text}"`);
   return new Uint8Array(Buffer.from(clean, 'hex'));
-}
-
-/** Commander parser for counts and milliseconds. */
-export function parseNonNegative(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`not a non-negative number: ${value}`);
-  return n;
 }
 
 function describe(error: unknown): string {

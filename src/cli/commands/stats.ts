@@ -1,19 +1,17 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { Command, Option } from 'commander';
 import { messageTypeTag, type TypedBody } from '../../analysis/body-decode.ts';
 import { TrafficStats } from '../../analysis/stats.ts';
 import { targetPath } from '../../libprocess/index.ts';
 import { type RawInputKind, RawStreamDecoder } from '../../pipeline/raw-stream.ts';
 import type { PbType } from '../../proto/schema.ts';
 import { runCaptureStats } from '../capture-commands.ts';
-import { sniffCaptureFile } from '../capture-input.ts';
+import { sniffCaptureInput } from '../capture-input.ts';
 import { type CliContext, ioMessage, writeText } from '../context.ts';
 import type { DecodeEvent } from '../events.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { stringifyJson } from '../render/body.ts';
 import { statsText } from '../render/stats.ts';
-import { typeArgument } from './decode.ts';
 
 /** Options of `mesos-wire stats`. */
 export interface StatsOptions {
@@ -24,26 +22,6 @@ export interface StatsOptions {
 
 /** Bigger reads than decode's: nothing is printed per item, so latency does not matter. */
 const READ_CHUNK_BYTES = 1024 * 1024;
-
-/** `mesos-wire stats FILE`: decodes everything (bodies included) and prints counts and bytes per type. */
-export function statsCommand(ctx: CliContext): Command {
-  return new Command('stats')
-    .description(
-      'Decode a whole capture (pcap/pcapng) or raw stream (libprocess traffic or RecordIO, bodies included) and ' +
-        'print counts and bytes: messages by name, other requests, responses by status, records by event type, ' +
-        'errors by code; for captures also per flow, framework and agent, latencies between related messages ' +
-        '(offer -> accept, launch -> TASK_RUNNING, status update -> acknowledgement) and diagnostics by kind.',
-    )
-    .argument('[file]', 'input file, or - for standard input', '-')
-    .addOption(
-      new Option('--input <kind>', 'what the stream holds').choices(['auto', 'http', 'recordio']).default('auto'),
-    )
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--type <name>', 'type of RecordIO records (default: by endpoint, else detected)', typeArgument)
-    .action(async (file: string, options: StatsOptions) => {
-      ctx.setExit(await runStats(file, options, ctx));
-    });
-}
 
 function decoded(typed: TypedBody | undefined): boolean {
   return typed === undefined || !('error' in typed) || typed.error === undefined;
@@ -101,9 +79,11 @@ export function countEvent(stats: TrafficStats, event: DecodeEvent, statuses: Ma
 
 /** Runs the command; returns the exit code (0 clean, 1 input errors, 3 unreadable input). */
 export async function runStats(file: string, options: StatsOptions, ctx: CliContext): Promise<ExitCode> {
-  if (file !== '-' && options.input === 'auto') {
-    const format = await sniffCaptureFile(file);
-    if (format === 'pcap' || format === 'pcapng') return runCaptureStats(file, options, ctx);
+  if (options.input === 'auto') {
+    // A capture is told by content, on standard input too (then ctx.stdin replays the bytes looked at).
+    const sniffed = await sniffCaptureInput(file, ctx);
+    ctx = sniffed.ctx;
+    if (sniffed.format === 'pcap' || sniffed.format === 'pcapng') return runCaptureStats(file, options, ctx);
   }
   const stats = new TrafficStats();
   const statuses = new Map<number, number>();

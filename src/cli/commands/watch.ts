@@ -1,10 +1,9 @@
-import { Command, Option } from 'commander';
 import { v1Type } from '../../client/codec.ts';
 import { OperatorClient, type V1Codec } from '../../client/index.ts';
 import { type CliContext, writeText } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { chalkFor } from '../render/color.ts';
-import { DEFAULT_MASTER, mesosJsonLine, reportClientError, treeLines } from './api.ts';
+import { mesosJsonLine, reportClientError, treeLines } from './api.ts';
 
 /** Options of `mesos-wire watch`. */
 export interface WatchOptions {
@@ -12,33 +11,6 @@ export interface WatchOptions {
   contentType: V1Codec;
   format: 'text' | 'ndjson';
   heartbeats?: boolean;
-}
-
-/** `mesos-wire watch`: the master's operator event stream, printed live until SIGINT. */
-export function watchCommand(ctx: CliContext): Command {
-  return new Command('watch')
-    .description(
-      'Subscribe to the master operator API (SUBSCRIBE on /api/v1) and print its events as they arrive ' +
-        '(SUBSCRIBED, TASK_ADDED, TASK_UPDATED, AGENT_ADDED, FRAMEWORK_ADDED, ...) until interrupted.',
-    )
-    .option('--master <url>', 'master address (redirects are followed)', DEFAULT_MASTER)
-    .addOption(
-      new Option('--content-type <codec>', 'encoding of the stream').choices(['json', 'protobuf']).default('json'),
-    )
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'ndjson']).default('text'))
-    .option('--heartbeats', 'print HEARTBEAT events too')
-    .action(async (options: WatchOptions) => {
-      const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        ctx.setExit(await runWatch(options, ctx, stop.signal));
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
 }
 
 /** Prints events until the stream ends or `signal` aborts; returns the exit code (0 when stopped by the signal). */
