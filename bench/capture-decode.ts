@@ -8,6 +8,7 @@
  *   node --conditions=mesos-wire-source bench/capture-decode.ts [--mb 128] [--connections 256] [--ooo 0.01]
  *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 1024] [--node-flags "--max-semi-space-size=1"]
  *        [--dist DIR]   (decode with a compiled build: npx tsc -p tsconfig.build.json --outDir DIR)
+ *        [--no-cli]     (with --dist: skip the `mesos-wire decode --format ndjson FILE > /dev/null` run)
  *
  * `--mb 1100` gives a file over 1 GB. The file (generated once into /tmp by a child process, kept for later runs)
  * holds `--connections` concurrent libprocess connections to the master's port 5050 carrying realistic protobuf
@@ -20,12 +21,23 @@
  * the same count on this traffic), the ratio, and both peak RSS figures. Rates are given per wall second and per CPU
  * second (user + system, all threads; tshark's from /usr/bin/time): on a shared machine the CPU rates are the steadier.
  * `--node-flags "--max-semi-space-size=1 --semi-space-growth-factor=1"` is what bin/mesos-wire.js sets for
- * decode/stats/flows.
+ * decode/stats/flows. With `--dist`, the CLI itself also runs on the file (`mesos-wire decode --format ndjson FILE`,
+ * output to /dev/null, through bin/mesos-wire.js and its flags) under /usr/bin/time: its peak RSS and CPU seconds.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { generateCapture, libprocessMessageBytes } from './capture-corpus.ts';
 
 function arg(name: string, fallback: number): number {
@@ -177,6 +189,55 @@ process.stdout.write(
     `peak RSS ${m.maxRssMiB.toFixed(0)} MiB\n` +
     `  CPU ${m.cpuSeconds.toFixed(2)} s = ${Math.round(oursCpu).toLocaleString('en')} messages per CPU second\n`,
 );
+
+/**
+ * `mesos-wire decode --format ndjson FILE > /dev/null` from the build in `dist`, through the real bin (which sets the
+ * young-generation flags for decode): peak RSS and CPU seconds from /usr/bin/time. The bin runs dist/ when there is
+ * no src/ next to it, and dist/cli/main.js reads ../../package.json: so a scratch directory gets bin/, package.json,
+ * a copy of the build as dist/ and a link to node_modules.
+ */
+function cliDecode(distDir: string, file: string): { seconds: number; cpuSeconds: number; maxRssMiB: number } {
+  const root = resolve(import.meta.dirname, '..');
+  const scratch = mkdtempSync(join(tmpdir(), 'mesos-wire-bench-cli-'));
+  try {
+    mkdirSync(join(scratch, 'bin'));
+    copyFileSync(join(root, 'bin', 'mesos-wire.js'), join(scratch, 'bin', 'mesos-wire.js'));
+    copyFileSync(join(root, 'package.json'), join(scratch, 'package.json'));
+    cpSync(resolve(distDir), join(scratch, 'dist'), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(scratch, 'node_modules'));
+    const started = performance.now();
+    const run = spawnSync(
+      '/usr/bin/time',
+      ['-f', '%M %U %S', process.execPath, join(scratch, 'bin', 'mesos-wire.js'), 'decode', '--format', 'ndjson', file],
+      { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 20 },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const [rssKiB, user, system] = (run.stderr ?? '').trim().split('\n').at(-1)!.split(' ').map(Number) as [
+      number,
+      number,
+      number,
+    ];
+    if (run.error !== undefined || !Number.isFinite(rssKiB)) {
+      throw new Error(`mesos-wire decode failed: ${run.error?.message ?? run.stderr}`);
+    }
+    return { seconds, cpuSeconds: user + system, maxRssMiB: rssKiB / 1024 };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (dist !== undefined && !process.argv.includes('--no-cli')) {
+  if (!existsSync('/usr/bin/time')) {
+    process.stdout.write('/usr/bin/time not installed: no peak RSS of mesos-wire decode\n');
+  } else {
+    const cli = cliDecode(dist, FILE);
+    process.stdout.write(
+      `mesos-wire decode --format ndjson FILE > /dev/null (bin, build ${dist}): ${cli.seconds.toFixed(2)} s, ` +
+        `CPU ${cli.cpuSeconds.toFixed(2)} s = ${Math.round(m.messages / cli.cpuSeconds).toLocaleString('en')} ` +
+        `messages per CPU second; peak RSS ${cli.maxRssMiB.toFixed(0)} MiB\n`,
+    );
+  }
+}
 
 if (!process.argv.includes('--no-tshark')) {
   const probe = spawnSync('tshark', ['--version'], { encoding: 'utf8' });
