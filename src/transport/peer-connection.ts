@@ -617,6 +617,9 @@ export class PeerConnection extends EventEmitter {
     const socket = this.socket;
     // An ended socket (idle close under way) takes nothing more; the queue goes out on the next connection.
     if (socket === undefined || this.socketBlocked || socket.connecting || socket.writableEnded) return;
+    // Several runs leave in one writev (corked) rather than one write syscall each.
+    const several = this.queue.length - this.queueHead > 1;
+    if (several) socket.cork();
     while (this.queueHead < this.queue.length && !this.socketBlocked) {
       const run = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = undefined as unknown as QueuedRun;
@@ -634,6 +637,7 @@ export class PeerConnection extends EventEmitter {
       else accepted = socket.write(bytes, (error) => this.onRunWritten(run, error));
       if (!accepted) this.socketBlocked = true;
     }
+    if (several) socket.uncork();
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;
       this.queueHead = 0;

@@ -38,6 +38,7 @@ export class RepeatAwareResponseReader implements ResponseReader {
   #decoderIdle = true;
   /** The last response the decoder gave, when short and lying in one write: its bytes and status. */
   #repeat: Uint8Array | undefined;
+  #repeatWords: DataView | undefined;
   #repeatStatus = 0;
   /** Bytes of a repeat already received when the last write ended inside it (a prefix of `#repeat`, held back). */
   #matched = 0;
@@ -56,13 +57,18 @@ export class RepeatAwareResponseReader implements ResponseReader {
     // Absolute offset of bytes[0]: the held-back prefix of a repeat precedes it.
     const base = this.#offset + this.#matched;
     let at = 0;
+    let words: DataView | undefined;
     while (at < n) {
       const repeat = this.#repeat;
       if (repeat !== undefined && this.#decoderIdle) {
         const matched = this.#matched;
         const want = repeat.length - matched;
         const take = Math.min(want, n - at);
+        // Equal when every byte is: compared four at a time (big-endian words of both), then the last few bytes.
+        words ??= new DataView(bytes.buffer, bytes.byteOffset, n);
+        const repeatWords = this.#repeatWords!;
         let i = 0;
+        while (i + 4 <= take && words.getUint32(at + i) === repeatWords.getUint32(matched + i)) i += 4;
         while (i < take && bytes[at + i] === repeat[matched + i]) i++;
         if (i === take) {
           at += take;
@@ -154,6 +160,7 @@ export class RepeatAwareResponseReader implements ResponseReader {
     if (start >= 0 && end <= this.#piece.length && end - start <= MAX_REPEAT_BYTES) {
       // A copy: the piece is the socket's buffer, and a view would keep all of it alive.
       this.#repeat = this.#piece.slice(start, end);
+      this.#repeatWords = new DataView(this.#repeat.buffer, this.#repeat.byteOffset, this.#repeat.length);
       this.#repeatStatus = message.status;
     }
     this.#onResponse(message.status);
