@@ -122,9 +122,10 @@ export class PcapReader implements CaptureReader {
         this.startCarry(bytes, at, PCAP_GLOBAL_HEADER_LENGTH);
         return;
       }
+      // Consumed before it is checked: after a bad header, `offset` is past it (as when read whole).
+      this.consumed += PCAP_GLOBAL_HEADER_LENGTH;
       this.readGlobalHeader(bytes.subarray(at, at + PCAP_GLOBAL_HEADER_LENGTH));
       at += PCAP_GLOBAL_HEADER_LENGTH;
-      this.consumed += PCAP_GLOBAL_HEADER_LENGTH;
     }
     const headerLength = this.recordHeaderLength;
     while (end - at >= headerLength) {
@@ -173,9 +174,9 @@ export class PcapReader implements CaptureReader {
       at += take;
       if (this.carried < carry.length) return at;
       if (this.state === State.GLOBAL_HEADER) {
-        this.readGlobalHeader(carry);
         this.consumed += PCAP_GLOBAL_HEADER_LENGTH;
         this.carried = 0;
+        this.readGlobalHeader(carry);
         return at;
       }
       const headerLength = this.recordHeaderLength;

@@ -1,6 +1,5 @@
-import { ByteQueue } from '../bytes/byte-queue.ts';
 import { type ErrorCode, MesosWireError } from '../errors.ts';
-import { type CapturedPacket, type CaptureReader, readU16, readU32 } from './packet.ts';
+import { type CapturedPacket, type CaptureReader, readU16, readU32, viewOf } from './packet.ts';
 import { type CaptureReaderOptions, MAX_PACKET_BYTES_DEFAULT } from './pcap-reader.ts';
 import { MICROSECOND_RESOLUTION, type TimestampResolution, timestampFromUnits } from './timestamp.ts';
 
@@ -49,15 +48,19 @@ export interface PcapngInterface {
 const State = { BLOCK_HEADER: 0, BLOCK_BODY: 1, SKIP: 2, SKIPPED_TRAILER: 3, FAILED: 4 } as const;
 type State = (typeof State)[keyof typeof State];
 
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * Push-driven pcapng reader (same contract as PcapReader). Decodes SHB, IDB, EPB, SPB
  * and the obsolete Packet Block; other blocks are skipped without being buffered
  * (their trailer length is still checked). Custom blocks take a frame number without
  * delivering a packet, as in Wireshark. A Simple Packet Block has no timestamp: its
  * packet carries the epoch with zero fraction digits.
+ *
+ * Blocks are read in place from each input chunk; only a unit (block header, block, or skipped block's trailer) cut
+ * by the end of a chunk is copied, into `carry`, and completed from the next chunk.
  */
 export class PcapngReader implements CaptureReader {
-  private readonly queue = new ByteQueue();
   private readonly maxPacketBytes: number;
   private readonly maxBlockBytes: number;
   private state: State = State.BLOCK_HEADER;
@@ -69,6 +72,13 @@ export class PcapngReader implements CaptureReader {
   private blockLength = 0;
   private blockOffset = 0;
   private skipRemaining = 0;
+  /** Absolute offset of the first byte not yet consumed (a block being read is consumed once whole). */
+  private consumed = 0;
+  /** The start of a unit cut by the end of a chunk, sized to the unit: `carried` bytes of it are filled. */
+  private carry: Uint8Array = NO_BYTES;
+  private carried = 0;
+  /** Input not yet read because a packet handler threw (read first by the next write). */
+  private readonly unread: Uint8Array[] = [];
   /** Section number (0-based) of the current section. */
   section = -1;
   /** Interfaces of the current section, by id. */
@@ -80,7 +90,7 @@ export class PcapngReader implements CaptureReader {
   }
 
   get offset(): number {
-    return this.queue.offset;
+    return this.consumed;
   }
 
   get packets(): number {
@@ -94,61 +104,132 @@ export class PcapngReader implements CaptureReader {
 
   write(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): void {
     if (this.failure) throw this.failure;
-    this.queue.push(bytes);
-    const queue = this.queue;
+    if (this.unread.length === 0) {
+      this.read(bytes, onPacket);
+      return;
+    }
+    this.unread.push(bytes);
+    while (this.unread.length > 0) this.read(this.unread.shift()!, onPacket);
+  }
+
+  end(): void {
+    if (this.failure) throw this.failure;
+    if (!this.sawSection) {
+      this.fail('MW_PCAP_TRUNCATED', 'file ends before the pcapng Section Header Block', this.consumed);
+    }
+    if (this.state !== State.BLOCK_HEADER || this.carried > 0 || this.unread.length > 0) {
+      const at = this.state === State.BLOCK_HEADER ? this.consumed : this.blockOffset;
+      this.fail('MW_PCAP_TRUNCATED', 'file ends inside a pcapng block', at);
+    }
+  }
+
+  /** Reads one input chunk: tops up and reads a carried unit first, then reads blocks in place. */
+  private read(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): void {
+    let at = 0;
+    while (this.carried > 0) {
+      const carry = this.carry;
+      const take = Math.min(carry.length - this.carried, bytes.length - at);
+      carry.set(at === 0 && take === bytes.length ? bytes : bytes.subarray(at, at + take), this.carried);
+      this.carried += take;
+      at += take;
+      if (this.carried < carry.length) return;
+      // Whole: read it like input (it may turn out to be only the header of a longer unit, carried again).
+      this.carry = NO_BYTES;
+      this.carried = 0;
+      this.readUnits(carry, 0, onPacket, bytes, at);
+    }
+    this.readUnits(bytes, at, onPacket, bytes, bytes.length);
+  }
+
+  /**
+   * Reads blocks from `bytes` at `at`; a unit cut by its end is carried. `input` from `resumeAt` on is what follows
+   * `bytes` in the file (kept for the next write if a packet handler throws).
+   */
+  private readUnits(
+    bytes: Uint8Array,
+    at: number,
+    onPacket: (packet: CapturedPacket) => void,
+    input: Uint8Array,
+    resumeAt: number,
+  ): void {
+    const end = bytes.length;
     for (;;) {
       switch (this.state) {
         case State.BLOCK_HEADER: {
-          if (queue.length < 8) return;
-          const head = queue.peek(8);
-          const typeLe = readU32(head, 0, true);
+          if (end - at < 8) {
+            this.startCarry(bytes, at, 8);
+            return;
+          }
+          const typeLe = readU32(bytes, at, true);
           if (typeLe === BLOCK_SECTION_HEADER) {
             // The byte order magic follows the length; both are needed to read the length.
-            if (queue.length < 12) return;
-            this.startSection(queue.peek(12));
+            if (end - at < 12) {
+              this.startCarry(bytes, at, 12);
+              return;
+            }
+            this.startSection(bytes, at);
           } else if (!this.sawSection) {
-            this.fail('MW_PCAPNG_BAD_BLOCK', 'pcapng file does not start with a Section Header Block', queue.offset);
+            this.fail('MW_PCAPNG_BAD_BLOCK', 'pcapng file does not start with a Section Header Block', this.consumed);
           }
           const le = this.littleEndian;
-          this.blockOffset = queue.offset;
-          this.blockType = readU32(head, 0, le);
-          this.blockLength = readU32(head, 4, le);
+          this.blockOffset = this.consumed;
+          this.blockType = readU32(bytes, at, le);
+          this.blockLength = readU32(bytes, at + 4, le);
           this.checkBlockLength();
           if (this.isDecoded(this.blockType)) {
             this.state = State.BLOCK_BODY;
           } else {
             // Wireshark numbers custom and systemd-journal blocks as frames; keep frame numbers aligned with it.
             if (WIRESHARK_FRAME_BLOCKS.has(this.blockType)) this.delivered++;
-            queue.skip(8);
+            at += 8;
+            this.consumed += 8;
             this.skipRemaining = this.blockLength - 12;
             this.state = State.SKIP;
           }
           continue;
         }
         case State.BLOCK_BODY: {
-          if (queue.length < this.blockLength) return;
-          const block = queue.take(this.blockLength);
-          this.checkTrailer(block, this.blockLength - 4);
+          const length = this.blockLength;
+          if (end - at < length) {
+            this.startCarry(bytes, at, length);
+            return;
+          }
+          // Consumed before it is checked: after a bad block, `offset` is past it.
+          this.consumed += length;
+          this.checkTrailer(bytes, at, length - 4);
           this.state = State.BLOCK_HEADER;
-          this.decodeBlock(block, onPacket);
+          at += length;
+          try {
+            this.decodeBlock(bytes, at - length, onPacket);
+          } catch (error) {
+            // A packet handler's error (the reader's own are terminal): what follows is read by the next write.
+            if (this.failure === undefined) this.keepUnread(bytes, at, input, resumeAt);
+            throw error;
+          }
           continue;
         }
         case State.SKIP: {
-          const n = Math.min(this.skipRemaining, queue.length);
-          queue.skip(n);
+          const n = Math.min(this.skipRemaining, end - at);
+          at += n;
+          this.consumed += n;
           this.skipRemaining -= n;
           if (this.skipRemaining > 0) return;
           this.state = State.SKIPPED_TRAILER;
           continue;
         }
         case State.SKIPPED_TRAILER: {
-          if (queue.length < 4) return;
-          const trailerOffset = queue.offset;
-          const trailer = queue.take(4);
-          if (readU32(trailer, 0, this.littleEndian) !== this.blockLength) {
+          if (end - at < 4) {
+            this.startCarry(bytes, at, 4);
+            return;
+          }
+          const trailer = readU32(bytes, at, this.littleEndian);
+          const trailerOffset = this.consumed;
+          at += 4;
+          this.consumed += 4;
+          if (trailer !== this.blockLength) {
             this.fail(
               'MW_PCAPNG_BAD_BLOCK',
-              `pcapng block trailer length ${readU32(trailer, 0, this.littleEndian)} differs from its header length ${this.blockLength}`,
+              `pcapng block trailer length ${trailer} differs from its header length ${this.blockLength}`,
               trailerOffset,
             );
           }
@@ -161,15 +242,18 @@ export class PcapngReader implements CaptureReader {
     }
   }
 
-  end(): void {
-    if (this.failure) throw this.failure;
-    if (!this.sawSection) {
-      this.fail('MW_PCAP_TRUNCATED', 'file ends before the pcapng Section Header Block', this.queue.offset);
-    }
-    if (this.state !== State.BLOCK_HEADER || this.queue.length > 0) {
-      const at = this.state === State.BLOCK_HEADER ? this.queue.offset : this.blockOffset;
-      this.fail('MW_PCAP_TRUNCATED', 'file ends inside a pcapng block', at);
-    }
+  /** Copies bytes[at..] (less than `size`, the unit's length) into a fresh carry. */
+  private startCarry(bytes: Uint8Array, at: number, size: number): void {
+    if (at === bytes.length) return;
+    this.carry = new Uint8Array(size);
+    this.carry.set(bytes.subarray(at), 0);
+    this.carried = bytes.length - at;
+  }
+
+  private keepUnread(bytes: Uint8Array, at: number, input: Uint8Array, resumeAt: number): void {
+    if (resumeAt < input.length) this.unread.unshift(input.subarray(resumeAt));
+    if (bytes !== input && at < bytes.length) this.unread.unshift(bytes.slice(at));
+    else if (bytes === input && at < resumeAt) this.unread.unshift(bytes.subarray(at, resumeAt));
   }
 
   private isDecoded(type: number): boolean {
@@ -182,15 +266,17 @@ export class PcapngReader implements CaptureReader {
     );
   }
 
-  private startSection(head: Uint8Array): void {
-    const magicLe = readU32(head, 8, true);
+  private startSection(bytes: Uint8Array, at: number): void {
+    const magicLe = readU32(bytes, at + 8, true);
     if (magicLe === BYTE_ORDER_MAGIC) this.littleEndian = true;
-    else if (readU32(head, 8, false) === BYTE_ORDER_MAGIC) this.littleEndian = false;
+    else if (readU32(bytes, at + 8, false) === BYTE_ORDER_MAGIC) this.littleEndian = false;
     else {
       this.fail(
         'MW_PCAPNG_BAD_BLOCK',
-        `pcapng byte-order magic is 0x${readU32(head, 8, false).toString(16).padStart(8, '0')}, not 0x1a2b3c4d`,
-        this.queue.offset + 8,
+        `pcapng byte-order magic is 0x${readU32(bytes, at + 8, false)
+          .toString(16)
+          .padStart(8, '0')}, not 0x1a2b3c4d`,
+        this.consumed + 8,
       );
     }
     this.sawSection = true;
@@ -215,8 +301,9 @@ export class PcapngReader implements CaptureReader {
     }
   }
 
-  private checkTrailer(block: Uint8Array, at: number): void {
-    const trailer = readU32(block, at, this.littleEndian);
+  /** Checks the trailer at `at` of the block that starts at `base`. */
+  private checkTrailer(bytes: Uint8Array, base: number, at: number): void {
+    const trailer = readU32(bytes, base + at, this.littleEndian);
     if (trailer !== this.blockLength) {
       this.fail(
         'MW_PCAPNG_BAD_BLOCK',
@@ -226,11 +313,12 @@ export class PcapngReader implements CaptureReader {
     }
   }
 
-  private decodeBlock(block: Uint8Array, onPacket: (packet: CapturedPacket) => void): void {
+  /** Decodes the block (of blockLength bytes) that starts at `base` in `bytes`. */
+  private decodeBlock(bytes: Uint8Array, base: number, onPacket: (packet: CapturedPacket) => void): void {
     const le = this.littleEndian;
     switch (this.blockType) {
       case BLOCK_SECTION_HEADER: {
-        const major = readU16(block, 12, le);
+        const major = readU16(bytes, base + 12, le);
         if (major !== 1)
           this.fail('MW_PCAPNG_BAD_BLOCK', `pcapng major version ${major} is not 1`, this.blockOffset + 12);
         this.section++;
@@ -238,25 +326,27 @@ export class PcapngReader implements CaptureReader {
         return;
       }
       case BLOCK_INTERFACE_DESCRIPTION:
-        this.interfaces.push(this.decodeInterface(block));
+        this.interfaces.push(this.decodeInterface(bytes.subarray(base, base + this.blockLength)));
         return;
       case BLOCK_ENHANCED_PACKET: {
-        const interfaceId = readU32(block, 8, le);
-        this.emitPacket(block, interfaceId, readU32(block, 12, le), readU32(block, 16, le), 20, onPacket);
+        const interfaceId = readU32(bytes, base + 8, le);
+        const high = readU32(bytes, base + 12, le);
+        this.emitPacket(bytes, base, interfaceId, high, readU32(bytes, base + 16, le), 20, onPacket);
         return;
       }
       case BLOCK_PACKET: {
-        const interfaceId = readU16(block, 8, le);
-        this.emitPacket(block, interfaceId, readU32(block, 12, le), readU32(block, 16, le), 20, onPacket);
+        const interfaceId = readU16(bytes, base + 8, le);
+        const high = readU32(bytes, base + 12, le);
+        this.emitPacket(bytes, base, interfaceId, high, readU32(bytes, base + 16, le), 20, onPacket);
         return;
       }
       case BLOCK_SIMPLE_PACKET: {
         const iface = this.interfaceAt(0, this.blockOffset + 8);
-        const originalLength = readU32(block, 8, le);
+        const originalLength = readU32(bytes, base + 8, le);
         // The SPB has no captured length: it is the original length cut by interface 0's snap length.
         let capturedLength = originalLength;
         if (iface.snapLength > 0 && capturedLength > iface.snapLength) capturedLength = iface.snapLength;
-        if (capturedLength > block.length - 16) capturedLength = block.length - 16;
+        if (capturedLength > this.blockLength - 16) capturedLength = this.blockLength - 16;
         if (capturedLength > this.maxPacketBytes) this.tooLarge(capturedLength, this.blockOffset + 8);
         onPacket({
           index: ++this.delivered,
@@ -268,7 +358,7 @@ export class PcapngReader implements CaptureReader {
           timestamp: timestampFromUnits(0, 0, { binary: false, exponent: 0 }, 0),
           capturedLength,
           originalLength,
-          data: block.subarray(12, 12 + capturedLength),
+          data: viewOf(bytes, base + 12, base + 12 + capturedLength),
         });
         return;
       }
@@ -278,7 +368,8 @@ export class PcapngReader implements CaptureReader {
   }
 
   private emitPacket(
-    block: Uint8Array,
+    bytes: Uint8Array,
+    base: number,
     interfaceId: number,
     timeHigh: number,
     timeLow: number,
@@ -287,14 +378,14 @@ export class PcapngReader implements CaptureReader {
   ): void {
     const le = this.littleEndian;
     const iface = this.interfaceAt(interfaceId, this.blockOffset + 8);
-    const capturedLength = readU32(block, lengthsAt, le);
-    const originalLength = readU32(block, lengthsAt + 4, le);
+    const capturedLength = readU32(bytes, base + lengthsAt, le);
+    const originalLength = readU32(bytes, base + lengthsAt + 4, le);
     if (capturedLength > this.maxPacketBytes) this.tooLarge(capturedLength, this.blockOffset + lengthsAt);
     const dataAt = lengthsAt + 8;
-    if (dataAt + capturedLength + 4 > block.length) {
+    if (dataAt + capturedLength + 4 > this.blockLength) {
       this.fail(
         'MW_PCAPNG_BAD_BLOCK',
-        `pcapng packet block claims ${capturedLength} captured bytes but has room for ${block.length - dataAt - 4}`,
+        `pcapng packet block claims ${capturedLength} captured bytes but has room for ${this.blockLength - dataAt - 4}`,
         this.blockOffset + lengthsAt,
       );
     }
@@ -307,7 +398,7 @@ export class PcapngReader implements CaptureReader {
       timestamp: timestampFromUnits(timeHigh, timeLow, iface.resolution, iface.offsetSeconds),
       capturedLength,
       originalLength,
-      data: block.subarray(dataAt, dataAt + capturedLength),
+      data: viewOf(bytes, base + dataAt, base + dataAt + capturedLength),
     });
   }
 
