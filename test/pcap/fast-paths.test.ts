@@ -14,8 +14,10 @@ import { type AddressKey, addressKeyOfText, FlowMap } from '../../src/pcap/flow-
 import {
   AutoCaptureReader,
   type CapturedPacket,
+  type CaptureReader,
   CaptureTimestamp,
   decodeFrame,
+  PcapngReader,
   PcapReader,
   TCP_FLAGS,
   type TcpEvent,
@@ -24,7 +26,17 @@ import {
 } from '../../src/pcap/index.ts';
 import { ascii, cat, hex } from '../helpers/bytes.ts';
 import { AGENT, CLIENT, FIXTURE_EPOCH } from '../helpers/pcap-fixtures.ts';
-import { ethernetFrame, pcapFile, recordsAt, TcpConversation } from '../helpers/pcap-writer.ts';
+import {
+  enhancedPacketBlock,
+  ethernetFrame,
+  interfaceDescriptionBlock,
+  pcapFile,
+  pcapngBlock,
+  pcapngFile,
+  recordsAt,
+  sectionHeaderBlock,
+  TcpConversation,
+} from '../helpers/pcap-writer.ts';
 import { describePacket } from './harness.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'pcap');
@@ -358,6 +370,59 @@ describe('PcapReader in place and across chunks', () => {
       }
       reader.end();
       assert.deepEqual(lengths, [10_000, 1], `chunks of ${size}`);
+    }
+  });
+});
+
+describe('PcapngReader in place and across chunks', () => {
+  const packet = (n: number, length: number) =>
+    enhancedPacketBlock('le', { interfaceId: 0, units: BigInt(n), data: new Uint8Array(length).fill(n) });
+  const file = pcapngFile([
+    sectionHeaderBlock('le'),
+    interfaceDescriptionBlock('le', { linkType: 1, snapLength: 0 }),
+    packet(1, 1),
+    pcapngBlock(0x00000bad, new Uint8Array(9), 'le'),
+    packet(3, 3),
+    packet(4, 700),
+    packet(5, 4),
+  ]);
+  const expected = ['01', '030303', `${'04'.repeat(700)}`, '05050505'];
+
+  function readAll(reader: CaptureReader, pieces: Uint8Array[], throwOn: number): string[] {
+    const seen: string[] = [];
+    let thrown = false;
+    const onPacket = (p: CapturedPacket) => {
+      seen.push(describePacket(p).data);
+      if (p.index === throwOn && !thrown) {
+        thrown = true;
+        throw new Error('handler');
+      }
+    };
+    for (const piece of pieces) {
+      try {
+        reader.write(piece, onPacket);
+      } catch (error) {
+        assert.equal((error as Error).message, 'handler');
+      }
+    }
+    if (seen.length < expected.length) reader.write(new Uint8Array(0), onPacket);
+    reader.end();
+    assert.equal(reader.offset, file.length);
+    return seen;
+  }
+
+  it('a handler that throws leaves the rest for the next write, at every cut', () => {
+    for (let cut = 0; cut <= file.length; cut += 5) {
+      const pieces = [file.subarray(0, cut), file.subarray(cut)];
+      assert.deepEqual(readAll(new PcapngReader(), pieces, 3), expected, `cut ${cut}`);
+    }
+  });
+
+  it('blocks longer than the chunks, and skipped blocks, read the same at every chunk size', () => {
+    for (const size of [1, 3, 8, 13, 100, 4096]) {
+      const pieces: Uint8Array[] = [];
+      for (let at = 0; at < file.length; at += size) pieces.push(file.slice(at, at + size));
+      assert.deepEqual(readAll(new PcapngReader(), pieces, -1), expected, `chunks of ${size}`);
     }
   });
 });
