@@ -75,18 +75,21 @@ function walk(message: ProtoMessage, type: PbType, out: BodyIds, depth: number):
   for (const route of routesOf(type)) {
     const value = message[route.name];
     if (value === undefined || value === null) continue;
-    const items = route.repeated ? (value as unknown[]) : [value];
-    for (const item of items) {
-      if (item === null || typeof item !== 'object') continue;
-      if (route.id !== undefined) {
-        const id = (item as { value?: unknown }).value;
-        if (typeof id === 'string') {
-          const list = route.id === 'framework' ? out.frameworks : out.agents;
-          if (!list.includes(id)) list.push(id);
-        }
-      } else walk(item as ProtoMessage, route.type!, out, depth + 1);
-    }
+    if (!route.repeated) visit(value, route, out, depth);
+    else for (const item of value as unknown[]) visit(item, route, out, depth);
   }
+}
+
+/** One value of a route's field: an id to note, or a message to walk. */
+function visit(item: unknown, route: Route, out: BodyIds, depth: number): void {
+  if (item === null || typeof item !== 'object') return;
+  if (route.id !== undefined) {
+    const id = (item as { value?: unknown }).value;
+    if (typeof id === 'string') {
+      const list = route.id === 'framework' ? out.frameworks : out.agents;
+      if (!list.includes(id)) list.push(id);
+    }
+  } else walk(item as ProtoMessage, route.type!, out, depth + 1);
 }
 
 /** Framework and agent ids inside a typed body (empty lists when it is not a typed message). */

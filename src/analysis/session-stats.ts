@@ -134,9 +134,9 @@ function pushId(out: string[], id: Msg): void {
 
 /** Accumulates per-flow, per-framework and per-agent breakdowns and latencies. */
 export class SessionStats {
-  private readonly flowRows = new Map<string, BreakdownRow>();
-  private readonly frameworkRows = new Map<string, BreakdownRow>();
-  private readonly agentRows = new Map<string, BreakdownRow>();
+  private readonly flowRows = new Rows();
+  private readonly frameworkRows = new Rows();
+  private readonly agentRows = new Rows();
   private readonly offerToAccept = new LatencyTracker();
   private readonly launchToRunning = new LatencyTracker();
   private readonly updateToAck = new LatencyTracker();
@@ -150,12 +150,12 @@ export class SessionStats {
         : event.type === 'response' && event.stream !== undefined
           ? 0
           : event.end - event.offset;
-    if (event.flow !== undefined) bump(this.flowRows, event.flow, wire);
+    if (event.flow !== undefined) this.flowRows.bump(event.flow, wire);
     const typed = event.typed;
     if (typed?.kind !== 'message') return;
     const ids: BodyIds = bodyIds(typed);
-    for (const id of ids.frameworks) bump(this.frameworkRows, id, wire);
-    for (const id of ids.agents) bump(this.agentRows, id, wire);
+    for (const id of ids.frameworks) this.frameworkRows.bump(id, wire);
+    for (const id of ids.agents) this.agentRows.bump(id, wire);
     const ms = millis(event);
     if (ms !== undefined) this.latencies(typed, ms);
   }
@@ -244,9 +244,9 @@ export class SessionStats {
 
   summary(): SessionStatsSummary {
     return {
-      flows: sorted(this.flowRows),
-      frameworks: sorted(this.frameworkRows),
-      agents: sorted(this.agentRows),
+      flows: sorted(this.flowRows.byKey),
+      frameworks: sorted(this.frameworkRows.byKey),
+      agents: sorted(this.agentRows.byKey),
       latencies: {
         offerToAccept: this.offerToAccept.summary(),
         launchToRunning: this.launchToRunning.summary(),
@@ -256,14 +256,28 @@ export class SessionStats {
   }
 }
 
-function bump(rows: Map<string, BreakdownRow>, key: string, wire: number): void {
-  let row = rows.get(key);
-  if (row === undefined) {
-    row = { key, items: 0, wireBytes: 0 };
-    rows.set(key, row);
+/**
+ * Rows by key, with the last row used checked first: ids and flows come from freshly decoded strings, which a Map
+ * lookup must hash every time, while consecutive items mostly name the same framework, agent or flow, and one
+ * string comparison settles that.
+ */
+class Rows {
+  readonly byKey = new Map<string, BreakdownRow>();
+  private last: BreakdownRow | undefined;
+
+  bump(key: string, wire: number): void {
+    let row = this.last;
+    if (row === undefined || row.key !== key) {
+      row = this.byKey.get(key);
+      if (row === undefined) {
+        row = { key, items: 0, wireBytes: 0 };
+        this.byKey.set(key, row);
+      }
+      this.last = row;
+    }
+    row.items++;
+    row.wireBytes += wire;
   }
-  row.items++;
-  row.wireBytes += wire;
 }
 
 function sorted(rows: Map<string, BreakdownRow>): BreakdownRow[] {

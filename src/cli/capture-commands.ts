@@ -2,6 +2,7 @@
  * The capture side of `decode` and `stats` (a pcap or pcapng FILE, detected by content): the commands call these
  * when `sniffCaptureFile` says the file is a capture.
  */
+import type { TypedBody } from '../analysis/body-decode.ts';
 import { FlowTable } from '../analysis/flows.ts';
 import { SessionStats } from '../analysis/session-stats.ts';
 import { TrafficStats } from '../analysis/stats.ts';
@@ -85,6 +86,16 @@ export async function runCaptureDecode(
   return reportOutcome(file, ctx, outcome, errors);
 }
 
+/** A streamed response's key until its stream-end: its offset, in a range of its own per connection. */
+function streamKey(event: { connection?: number; offset: number }): number {
+  return (event.connection ?? 0) * 2 ** 40 + event.offset;
+}
+
+/** Did the body decode with its type (no error)? */
+function decoded(typed: TypedBody | undefined): boolean {
+  return typed === undefined || !('error' in typed) || typed.error === undefined;
+}
+
 /** `stats FILE` on a capture: the raw-stream tables plus flows, frameworks, agents, latencies and diagnostics. */
 export async function runCaptureStats(
   file: string,
@@ -110,15 +121,21 @@ export async function runCaptureStats(
         case 'open':
         case 'close':
           return;
+        // What countEvent does for these two, with streamed responses remembered by connection and offset (offsets
+        // repeat across connections), without copying each event to re-key it.
         case 'response':
-        case 'stream-end':
-          // Streamed responses are remembered by offset, which repeats across connections: key by connection too.
-          {
-            const shift = (event.connection ?? 0) * 2 ** 40;
-            const moved = { ...event, offset: event.offset + shift, end: event.end + shift };
-            countEvent(traffic, moved as DecodeEvent, statuses);
-          }
+          if (event.stream !== undefined) {
+            statuses.set(streamKey(event), event.status);
+            traffic.addResponse(event.status, 0, 0, true);
+          } else traffic.addResponse(event.status, event.body.length, event.end - event.offset, decoded(event.typed));
           return;
+        case 'stream-end': {
+          const key = streamKey(event);
+          const status = statuses.get(key);
+          statuses.delete(key);
+          if (status !== undefined) traffic.addResponseBytes(status, event.bodyLength, event.end - event.offset);
+          return;
+        }
         case 'error':
           errors++;
           countEvent(traffic, event as DecodeEvent, statuses);

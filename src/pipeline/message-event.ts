@@ -66,7 +66,36 @@ function quickMessageOf(
   const slash = path.indexOf('/', 1);
   const rawId = slash < 0 ? path.slice(1) : path.slice(1, slash);
   if (rawId.includes('%') || rawId.includes('+')) return undefined;
-  return { kind: 'message', fromText, fromSource, to: rawId, name: slash < 0 ? '' : path.slice(slash + 1) };
+  return {
+    kind: 'message',
+    fromText,
+    fromSource,
+    to: rawId,
+    name: slash < 0 ? '' : canonicalName(path.slice(slash + 1)),
+  };
+}
+
+/** Slots of the message-name table (a power of two); names longer than NAME_MAX_CHARS are not kept. */
+const NAME_SLOTS = 256;
+const NAME_MAX_CHARS = 128;
+const names: (string | undefined)[] = new Array(NAME_SLOTS);
+
+/**
+ * The first string seen equal to `name` (a stream repeats a few message names). The name is looked up in Maps
+ * downstream (wire-name registry, registration names, stats rows): a string that was looked up before carries its
+ * hash, while a new slice of the target would be hashed at every lookup; one comparison is cheaper. Same text either
+ * way: a slot that holds another name is simply replaced.
+ */
+function canonicalName(name: string): string {
+  const n = name.length;
+  if (n === 0 || n > NAME_MAX_CHARS) return name;
+  const slot =
+    (n * 31 + name.charCodeAt(n >> 1) * 7 + name.charCodeAt(Math.max(n - 8, 0)) * 13 + name.charCodeAt((n * 3) >> 2)) &
+    (NAME_SLOTS - 1);
+  const known = names[slot];
+  if (known === name) return known;
+  names[slot] = name;
+  return name;
 }
 
 /**
