@@ -18,11 +18,8 @@ import {
   DecodedRequest,
   DecodedResponse,
   EMPTY_BODY,
+  FieldBlock,
   internLatin1,
-  KNOWN_CONTENT_LENGTH,
-  KNOWN_HEADERS,
-  KNOWN_TRANSFER_ENCODING,
-  knownHeaderIndexAt,
   ParsedHead,
 } from './message.ts';
 import { STATUS_REASONS } from './status-reasons.ts';
@@ -142,6 +139,8 @@ const EXPECT_REQUEST = 1;
 const EXPECT_RESPONSE = 2;
 
 // Lowercase names compared with (byte | 0x20); exact for the letters and '-' these names consist of.
+const CONTENT_LENGTH = bytesOf('content-length');
+const TRANSFER_ENCODING = bytesOf('transfer-encoding');
 const CHUNKED = bytesOf('chunked');
 const HTTP_1_DOT = bytesOf('HTTP/1.');
 
@@ -157,15 +156,20 @@ const MAX_RESYNC_METHOD = 20;
 const HEAD_CACHE_SIZE = 4;
 /** Kept heads are copied into slabs of this size (a longer head gets its own copy). */
 const HEAD_SLAB_BYTES = 8 * 1024;
+/** The first slab of a decoder: a capture holds thousands of decoders, most of which see few distinct heads. */
+const HEAD_SLAB_FIRST_BYTES = 1024;
 /**
- * After this many heads in a row that repeat no kept head, a stream is taken to vary its heads (e.g. a new target or
- * Content-Length per message): only every HEAD_PROBE_EVERY-th head is then compared and kept, until one repeats.
+ * Whether looking for a reusable head (or header block) pays on a stream is judged from a score of recent outcomes:
+ * +4 per reuse, -1 per miss, kept within [-16, 16]. At -8 or below the stream is taken to vary its heads (e.g. a new
+ * target or Content-Length per message): only every 8th head is then compared and kept, until reuse pays again.
  */
-const HEAD_REUSE_GIVE_UP = 16;
-const HEAD_PROBE_EVERY = 8;
-/** Known-field positions are written into slabs of room for this many heads (2 ints per known name each). */
-const KNOWN_SLAB_HEADS = 32;
-const KNOWN_STRIDE = 2 * KNOWN_HEADERS.length;
+const REUSE_HIT = 4;
+const REUSE_MAX = 16;
+const REUSE_MIN = -16;
+const REUSE_PROBE_AT = -8;
+const REUSE_PROBE_EVERY = 8;
+/** Writes shorter than this compare heads byte by byte (see #viewFor). */
+const VIEW_MIN_BYTES = 4096;
 
 function bytesOf(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
@@ -293,16 +297,20 @@ export class HttpDecoder {
   #transferEncodingAbs = 0;
   #sawChunked = false;
   #chunkedFinal = false;
-  /**
-   * Known header fields seen in this head: bit k for KNOWN_HEADERS[k], its last value at #knownSlab[#knownAt + 2k,
-   * + 2k + 1) (relative to the head's first byte). The slab is shared by the heads of up to KNOWN_SLAB_HEADS messages.
-   */
-  #knownMask = 0;
-  #knownSlab: Int32Array = new Int32Array(0);
-  #knownAt = 0;
-  /** Heads in a row not reused (see HEAD_REUSE_GIVE_UP), and whether the head being parsed is to be kept. */
-  #reuseMisses = 0;
+  /** Reuse scores and probe counters (see REUSE_HIT), whether the head being parsed is to be kept. */
+  #headScore = 0;
+  #headProbe = 0;
   #keepHead = false;
+  /** The same for header blocks, and the recent ones (most recent first). */
+  readonly #recentBlocks: FieldBlock[] = [];
+  #blockScore = 0;
+  #blockProbe = 0;
+  #tryBlock = false;
+  /** The header block of the head being parsed, when it repeats a recent one. */
+  #reusedBlock: FieldBlock | undefined = undefined;
+  /** A DataView over the buffer of #viewOf, for the write being decoded (dropped after it). */
+  #view: DataView | undefined = undefined;
+  #viewOf: Uint8Array | undefined = undefined;
   /** Recently parsed heads, most recent first (see HEAD_CACHE_SIZE), their bytes copied into #slab. */
   readonly #recentHeads: ParsedHead[] = [];
   #slab: Uint8Array = EMPTY_BODY;
@@ -454,7 +462,35 @@ export class HttpDecoder {
     } catch (e) {
       this.#fail(e, chunk, base);
       throw e;
+    } finally {
+      // Kept past the write, the view would keep the written buffer alive.
+      this.#view = undefined;
+      this.#viewOf = undefined;
     }
+  }
+
+  /** Every REUSE_PROBE_EVERY-th call is true (a probe while head reuse does not pay). */
+  #probeHead(): boolean {
+    this.#headProbe = (this.#headProbe + 1) % REUSE_PROBE_EVERY;
+    return this.#headProbe === 0;
+  }
+
+  #probeBlock(): boolean {
+    this.#blockProbe = (this.#blockProbe + 1) % REUSE_PROBE_EVERY;
+    return this.#blockProbe === 0;
+  }
+
+  /**
+   * A DataView over buf's ArrayBuffer for comparing heads (one per written buffer, made when first needed), or
+   * undefined for a small buffer: a view costs about as much as it saves on a few comparisons.
+   */
+  #viewFor(buf: Uint8Array): DataView | undefined {
+    if (buf.length < VIEW_MIN_BYTES) return undefined;
+    if (this.#viewOf !== buf) {
+      this.#viewOf = buf;
+      this.#view = new DataView(buf.buffer);
+    }
+    return this.#view;
   }
 
   #fail(e: unknown, chunk: Uint8Array, base: number): void {
@@ -494,7 +530,6 @@ export class HttpDecoder {
   #run(chunk: Uint8Array, base: number): void {
     const end = chunk.length;
     let pos = 0;
-    let view: DataView | undefined;
     while (pos < end) {
       switch (this.#state) {
         case STATE.MESSAGE_START: {
@@ -510,22 +545,20 @@ export class HttpDecoder {
             pos++;
             break;
           }
-          const misses = this.#reuseMisses;
-          const tryReuse = this.#headCache && (misses < HEAD_REUSE_GIVE_UP || misses % HEAD_PROBE_EVERY === 0);
+          const tryReuse = this.#headCache && (this.#headScore > REUSE_PROBE_AT || this.#probeHead());
           if (tryReuse && this.#recentHeads.length > 0) {
-            // One view per write (made when a message starts in it), never kept: it would keep the buffer alive.
-            view ??= new DataView(chunk.buffer);
-            const head = this.#recentHead(chunk, view, pos, end);
+            const head = this.#recentHead(chunk, this.#viewFor(chunk), pos, end);
             if (head !== undefined) {
               // Same bytes as a head parsed before, so the same parse (it depends only on the bytes and options).
-              this.#reuseMisses = 0;
+              this.#headScore = Math.min(REUSE_MAX, this.#headScore + REUSE_HIT);
               pos += head.length;
               this.#startMessage(head, base + pos - head.length);
               break;
             }
           }
-          this.#reuseMisses = misses < 0x40000000 ? misses + 1 : HEAD_REUSE_GIVE_UP;
+          if (tryReuse) this.#headScore = Math.max(REUSE_MIN, this.#headScore - 1);
           this.#keepHead = tryReuse;
+          this.#tryBlock = this.#headCache && (this.#blockScore > REUSE_PROBE_AT || this.#probeBlock());
           this.#beginHead(base + pos);
           const after = this.#parseHeadLines(chunk, pos, end, base);
           if (after >= 0) {
@@ -700,16 +733,33 @@ export class HttpDecoder {
     this.#hasTransferEncoding = false;
     this.#sawChunked = false;
     this.#chunkedFinal = false;
-    this.#knownMask = 0;
-    if (this.#knownAt + KNOWN_STRIDE > this.#knownSlab.length) {
-      // Heads made earlier still read the old slab.
-      this.#knownSlab = new Int32Array(KNOWN_STRIDE * KNOWN_SLAB_HEADS);
-      this.#knownAt = 0;
+    this.#reusedBlock = undefined;
+  }
+
+  /**
+   * After the start line, at buf[i]: a recent header block that buf[i, stop) repeats (stop: the data end or the head
+   * limit, so the head stays within maxHeaderBytes). Returns the index after it, or -1. A header block parses the same
+   * whatever start line precedes it (its checks involve only its own lines), so its facts are taken as they are.
+   */
+  #reuseBlock(buf: Uint8Array, i: number, stop: number, delta: number): number {
+    const recent = this.#recentBlocks;
+    for (let r = 0; r < recent.length; r++) {
+      const block = recent[r]!;
+      if (block.length <= stop - i && block.sameBytes(buf, this.#viewFor(buf), i)) {
+        if (r > 0) {
+          recent.copyWithin(1, 0, r);
+          recent[0] = block;
+        }
+        this.#reusedBlock = block;
+        this.#fieldsEndAbs = delta + i + block.fieldsEnd;
+        return i + block.length;
+      }
     }
+    return -1;
   }
 
   /** A recent head whose bytes chunk[pos, ...) repeat, entirely within chunk[pos, end); moved to the front. */
-  #recentHead(chunk: Uint8Array, view: DataView, pos: number, end: number): ParsedHead | undefined {
+  #recentHead(chunk: Uint8Array, view: DataView | undefined, pos: number, end: number): ParsedHead | undefined {
     const recent = this.#recentHeads;
     for (let r = 0; r < recent.length; r++) {
       const head = recent[r]!;
@@ -761,8 +811,14 @@ export class HttpDecoder {
         this.#headScanAbs = delta + i;
         return -1;
       }
-      if (this.#lineNo++ === 0) this.#fieldsStartAbs = delta + lf + 1;
       i = lf + 1;
+      if (this.#lineNo++ === 0) {
+        this.#fieldsStartAbs = delta + i;
+        if (this.#tryBlock && this.#recentBlocks.length > 0) {
+          const after = this.#reuseBlock(buf, i, Math.min(to, limitIdx), delta);
+          if (after >= 0) return after;
+        }
+      }
     }
   }
 
@@ -962,15 +1018,10 @@ export class HttpDecoder {
     while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
     this.#fieldCount++;
     this.#lastFieldFraming = false;
-    const k = knownHeaderIndexAt(buf, s, nameLen);
-    if (k >= 0) {
-      // Remembered for O(1) lookups (getHeader); a later field of the same name overrides (the last one wins).
-      this.#knownMask |= 1 << k;
-      const at = this.#knownAt + 2 * k;
-      this.#knownSlab[at] = delta + vs - this.#msgStartAbs;
-      this.#knownSlab[at + 1] = delta + ve - this.#msgStartAbs;
-      if (k === KNOWN_CONTENT_LENGTH) this.#onContentLength(buf, s, vs, ve, delta);
-      else if (k === KNOWN_TRANSFER_ENCODING) this.#onTransferEncoding(buf, s, vs, ve, delta);
+    if (nameLen === 14) {
+      if (matchLower(buf, s, CONTENT_LENGTH)) this.#onContentLength(buf, s, vs, ve, delta);
+    } else if (nameLen === 17) {
+      if (matchLower(buf, s, TRANSFER_ENCODING)) this.#onTransferEncoding(buf, s, vs, ve, delta);
     }
     return lf;
   }
@@ -1110,10 +1161,25 @@ export class HttpDecoder {
 
   #finishHead(src: Uint8Array, srcDelta: number, after: number): void {
     const msgAbs = this.#msgStartAbs;
-    const mask = this.#knownMask;
-    const knownAt = this.#knownAt;
-    // The slab part this head used is its own from now on.
-    if (mask !== 0) this.#knownAt = knownAt + KNOWN_STRIDE;
+    const fieldsAbs = this.#fieldsStartAbs;
+    let block = this.#reusedBlock;
+    if (block !== undefined) {
+      this.#blockScore = Math.min(REUSE_MAX, this.#blockScore + REUSE_HIT);
+    } else {
+      block = new FieldBlock(
+        src,
+        fieldsAbs - srcDelta,
+        srcDelta + after - fieldsAbs,
+        this.#fieldsEndAbs - fieldsAbs,
+        this.#folded,
+        this.#contentLength,
+        this.#contentLengthAbs - fieldsAbs,
+        this.#hasTransferEncoding,
+        this.#chunkedFinal,
+        this.#transferEncodingAbs - fieldsAbs,
+      );
+      if (this.#tryBlock) this.#blockScore = Math.max(REUSE_MIN, this.#blockScore - 1);
+    }
     const isResponse = this.#isResponse;
     const head = new ParsedHead(
       src,
@@ -1123,33 +1189,25 @@ export class HttpDecoder {
       this.#version,
       isResponse ? '' : this.#method,
       isResponse ? this.#status : 0,
-      this.#fieldsStartAbs - msgAbs,
-      this.#fieldsEndAbs - msgAbs,
-      this.#folded,
       this.#spanStartAbs - msgAbs,
       this.#spanEndAbs - msgAbs,
-      mask,
-      this.#knownSlab,
-      knownAt,
-      this.#contentLength,
-      this.#contentLengthAbs - msgAbs,
-      this.#hasTransferEncoding,
-      this.#chunkedFinal,
-      this.#transferEncodingAbs - msgAbs,
+      fieldsAbs - msgAbs,
+      block,
     );
     this.#startMessage(head, msgAbs);
+    // Only heads that framed without error get here; the oldest one makes room.
+    if (this.#tryBlock && block !== this.#reusedBlock) {
+      this.#keep(block);
+      remember(this.#recentBlocks, block);
+    }
     if (this.#keepHead) {
-      // Only heads that framed without error get here; the oldest one makes room.
       this.#keep(head);
-      const recent = this.#recentHeads;
-      if (recent.length < HEAD_CACHE_SIZE) recent.push(head);
-      recent.copyWithin(1, 0, recent.length - 1);
-      recent[0] = head;
+      remember(this.#recentHeads, head);
     }
   }
 
-  /** Move a head's bytes into the decoder's slab, so that keeping it for reuse keeps no written chunk alive. */
-  #keep(head: ParsedHead): void {
+  /** Move a head's (or block's) bytes into the decoder's slab, so that keeping it keeps no written chunk alive. */
+  #keep(head: ParsedHead | FieldBlock): void {
     const n = head.length;
     if (n > HEAD_SLAB_BYTES / 4) {
       const own = new Uint8Array(n);
@@ -1158,7 +1216,7 @@ export class HttpDecoder {
     }
     if (this.#slabUsed + n > this.#slab.length) {
       // Heads kept earlier still read the old slab; it goes once they are all gone.
-      this.#slab = new Uint8Array(HEAD_SLAB_BYTES);
+      this.#slab = new Uint8Array(Math.min(HEAD_SLAB_BYTES, Math.max(HEAD_SLAB_FIRST_BYTES, 2 * this.#slab.length)));
       this.#slabView = new DataView(this.#slab.buffer);
       this.#slabUsed = 0;
     }
@@ -1170,6 +1228,7 @@ export class HttpDecoder {
   #startMessage(head: ParsedHead, msgAbs: number): void {
     this.#msgStartAbs = msgAbs;
     const headerBytes = head.length;
+    const block = head.block;
     let framing: DecodedMessage['framing'];
     let msg: DecodedMessage;
     if (head.isResponse) {
@@ -1179,38 +1238,38 @@ export class HttpDecoder {
       // RFC 9112 §6.3: 1xx, 204 and 304 end at the blank line whatever their framing headers say.
       if (status < 200 || status === 204 || status === 304 || this.#responseHasNoBody?.(response) === true) {
         framing = 'none';
-      } else if (head.hasTransferEncoding) {
+      } else if (block.hasTransferEncoding) {
         // RFC 9112 §6.3: a response whose final coding is not chunked runs until the connection closes.
-        framing = head.chunkedFinal ? 'chunked' : 'until-close';
-      } else if (head.contentLength >= 0) {
+        framing = block.chunkedFinal ? 'chunked' : 'until-close';
+      } else if (block.contentLength >= 0) {
         framing = 'content-length';
       } else {
         framing = 'until-close';
       }
     } else {
       msg = new DecodedRequest(msgAbs, head);
-      if (head.hasTransferEncoding) {
-        if (!head.chunkedFinal) {
+      if (block.hasTransferEncoding) {
+        if (!block.chunkedFinal) {
           throw this.#raise(
             'MW_HTTP_BAD_TRANSFER_ENCODING',
             'request Transfer-Encoding does not end in chunked (RFC 9112 §6.3)',
-            msgAbs + head.transferEncodingAt,
+            msgAbs + head.fieldsStart + block.transferEncodingAt,
           );
         }
         framing = 'chunked';
       } else {
-        framing = head.contentLength >= 0 ? 'content-length' : 'none';
+        framing = block.contentLength >= 0 ? 'content-length' : 'none';
       }
     }
     msg.framing = framing;
     this.#message = msg;
     if (framing === 'content-length') {
-      const length = head.contentLength;
+      const length = block.contentLength;
       if (!this.#streamBodies && length > this.#maxBodyBytes) {
         throw this.#raise(
           'MW_HTTP_BODY_TOO_LARGE',
           `Content-Length ${length} exceeds maxBodyBytes (${this.#maxBodyBytes})`,
-          msgAbs + head.contentLengthAt,
+          msgAbs + head.fieldsStart + block.contentLengthAt,
         );
       }
       msg.contentLength = length;
@@ -1452,6 +1511,13 @@ export class HttpDecoder {
       if (p === end) return end;
     }
   }
+}
+
+/** Put `item` first in a most-recent-first list of at most HEAD_CACHE_SIZE; the oldest one makes room. */
+function remember<T>(recent: T[], item: T): void {
+  if (recent.length < HEAD_CACHE_SIZE) recent.push(item);
+  recent.copyWithin(1, 0, recent.length - 1);
+  recent[0] = item;
 }
 
 function positiveLimit(name: string, value: number | undefined, fallback: number, allowZero = false): number {

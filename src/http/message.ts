@@ -82,66 +82,44 @@ export function knownHeaderIndexAt(b: Uint8Array, s: number, n: number): number 
 }
 
 /**
- * What the decoder learnt from one head's bytes: the start line, where the header block and the known fields lie,
- * and the framing facts. Byte-identical heads give identical ParsedHeads, so the decoder reuses one for every message
- * whose head repeats the bytes of a recent one (libprocess sends the same head for every message of a name), and the
- * strings read from it (target, header values, header list) are made once for all of them.
+ * The header block of a head (its field lines and the blank line), as the decoder parsed it: where the known fields
+ * lie and the framing facts. A libprocess peer sends the same block with every message (only the request line names
+ * another message), so the decoder reuses the block of a recent head when the bytes after a new start line repeat it,
+ * and the strings read from it (header values, the header list) are made once for all those messages.
  *
- * Positions are relative to the head's first byte. The bytes are first those of the written chunk; a head the
- * decoder keeps for reuse is moved into a copy it owns (`keepIn`), so that no written chunk is kept alive by it.
+ * Positions are relative to the block's first byte. The bytes are first those of the written chunk; a block the decoder
+ * keeps for reuse is moved into a copy it owns (`keepIn`), so that no written chunk is kept alive by it.
  */
-export class ParsedHead {
+export class FieldBlock {
   #src: Uint8Array;
   #start: number;
   #view: DataView | undefined = undefined;
-  /** Bytes of start line + header block + blank line (headerBytes). */
+  /** Bytes of the field lines and the blank line. */
   readonly length: number;
-  readonly isResponse: boolean;
-  readonly version: '1.0' | '1.1';
-  readonly method: string;
-  readonly status: number;
-  /** Header lines span [fieldsStart, fieldsEnd) (fieldsEnd is where the blank line starts). */
-  readonly fieldsStart: number;
+  /** Where the blank line starts. */
   readonly fieldsEnd: number;
   /** obs-fold continuation lines present (obsFold leniency): lookups then go through the materialised list. */
   readonly folded: boolean;
-  /** The request target or the reason phrase: [textStart, textEnd). */
-  readonly textStart: number;
-  readonly textEnd: number;
-  /**
-   * Bit k set: KNOWN_HEADERS[k] is present; its last value is [known[knownAt + 2k], known[knownAt + 2k + 1]) (OWS
-   * trimmed). `known` is a slab the decoder shares between heads.
-   */
-  readonly knownMask: number;
-  readonly known: Int32Array;
-  readonly knownAt: number;
   /** Content-Length value, or -1 (and where its value starts, for error offsets). */
   readonly contentLength: number;
   readonly contentLengthAt: number;
   readonly hasTransferEncoding: boolean;
   readonly chunkedFinal: boolean;
   readonly transferEncodingAt: number;
-  /** Strings made on first use, shared by every message with this head. */
-  #text: string | undefined = undefined;
   #headers: readonly HttpHeader[] | undefined = undefined;
+  /**
+   * Where the known fields are, found by one pass over the lines at the first lookup: the last value of
+   * KNOWN_HEADERS[k] is [known[2k], known[2k + 1]) (OWS trimmed), or known[2k] is -1. Then their strings.
+   */
+  #known: number[] | undefined = undefined;
   #knownText: (string | undefined)[] | undefined = undefined;
 
   constructor(
     src: Uint8Array,
     start: number,
     length: number,
-    isResponse: boolean,
-    version: '1.0' | '1.1',
-    method: string,
-    status: number,
-    fieldsStart: number,
     fieldsEnd: number,
     folded: boolean,
-    textStart: number,
-    textEnd: number,
-    knownMask: number,
-    known: Int32Array,
-    knownAt: number,
     contentLength: number,
     contentLengthAt: number,
     hasTransferEncoding: boolean,
@@ -151,18 +129,8 @@ export class ParsedHead {
     this.#src = src;
     this.#start = start;
     this.length = length;
-    this.isResponse = isResponse;
-    this.version = version;
-    this.method = method;
-    this.status = status;
-    this.fieldsStart = fieldsStart;
     this.fieldsEnd = fieldsEnd;
     this.folded = folded;
-    this.textStart = textStart;
-    this.textEnd = textEnd;
-    this.knownMask = knownMask;
-    this.known = known;
-    this.knownAt = knownAt;
     this.contentLength = contentLength;
     this.contentLengthAt = contentLengthAt;
     this.hasTransferEncoding = hasTransferEncoding;
@@ -170,7 +138,7 @@ export class ParsedHead {
     this.transferEncodingAt = transferEncodingAt;
   }
 
-  /** Copy the head's bytes to slab[at, at + length) (`view` is a DataView over the slab) and read them there. */
+  /** Copy the block's bytes to slab[at, at + length) (`view` is a DataView over the slab) and read them there. */
   keepIn(slab: Uint8Array, view: DataView, at: number): void {
     slab.set(this.#src.subarray(this.#start, this.#start + this.length), at);
     this.#src = slab;
@@ -178,51 +146,56 @@ export class ParsedHead {
     this.#view = view;
   }
 
-  /**
-   * Whether b[at, at + length) repeats this head's bytes exactly. `bv` is a DataView over all of b's ArrayBuffer
-   * (b[i] is at bv byte b.byteOffset + i): four bytes per step, as this runs for every message of a repeating stream.
-   */
-  sameBytes(b: Uint8Array, bv: DataView, at: number): boolean {
-    const src = this.#src;
-    const n = this.length;
-    const s = this.#start;
-    // The blank line first: heads of another length mostly fail here, before the loop.
-    if (b[at + n - 1] !== src[s + n - 1] || b[at + n - 3] !== src[s + n - 3]) return false;
-    const sv = (this.#view ??= new DataView(src.buffer, src.byteOffset, src.byteLength));
-    const bo = b.byteOffset + at;
-    let i = 0;
-    for (; i + 4 <= n; i += 4) if (bv.getInt32(bo + i, true) !== sv.getInt32(s + i, true)) return false;
-    for (; i < n; i++) if (b[at + i] !== src[s + i]) return false;
-    return true;
+  /** Whether b[at, at + length) repeats this block's bytes exactly (see sameSpan). */
+  sameBytes(b: Uint8Array, bv: DataView | undefined, at: number): boolean {
+    this.#view ??= new DataView(this.#src.buffer);
+    return sameSpan(b, bv, at, this.#src, this.#view, this.#start, this.length);
   }
 
   /** The last value of KNOWN_HEADERS[k], or undefined. */
   knownValue(k: number): string | undefined {
     if (this.folded) return lastValueIn(this.allHeaders(), KNOWN_HEADERS[k]!.toLowerCase());
-    if ((this.knownMask & (1 << k)) === 0) return undefined;
+    const known = (this.#known ??= this.#locateKnown());
+    const vs = known[2 * k]!;
+    if (vs < 0) return undefined;
     const texts = (this.#knownText ??= new Array<string | undefined>(KNOWN_HEADERS.length));
     let text = texts[k];
     if (text === undefined) {
-      const at = this.knownAt + 2 * k;
-      const s = this.#start;
-      text = internLatin1(this.#src, s + this.known[at]!, s + this.known[at + 1]!);
+      text = internLatin1(this.#src, this.#start + vs, this.#start + known[2 * k + 1]!);
       texts[k] = text;
     }
     return text;
   }
 
-  /** The request target or reason phrase. */
-  startLineText(): string {
-    if (this.#text === undefined) {
-      this.#text = internLatin1(this.#src, this.#start + this.textStart, this.#start + this.textEnd);
+  /** Positions of the known fields' last values (see #known); the block was validated, and has no folds here. */
+  #locateKnown(): number[] {
+    const known = new Array<number>(2 * KNOWN_HEADERS.length).fill(-1);
+    const b = this.#src;
+    const s = this.#start;
+    const end = s + this.fieldsEnd;
+    for (let i = s; i < end; ) {
+      let colon = i;
+      while (b[colon] !== COLON) colon++;
+      const lf = b.indexOf(LF, colon);
+      const k = knownHeaderIndexAt(b, i, colon - i);
+      if (k >= 0) {
+        let vs = colon + 1;
+        let ve = lf;
+        if (ve > vs && b[ve - 1] === CR) ve--;
+        while (vs < ve && (b[vs] === SP || b[vs] === HTAB)) vs++;
+        while (ve > vs && (b[ve - 1] === SP || b[ve - 1] === HTAB)) ve--;
+        known[2 * k] = vs - s;
+        known[2 * k + 1] = ve - s;
+      }
+      i = lf + 1;
     }
-    return this.#text;
+    return known;
   }
 
   /** Header fields in order and case as sent (materialised on first access, then shared). */
   allHeaders(): readonly HttpHeader[] {
     if (this.#headers === undefined) {
-      this.#headers = materialiseHeaders(this.#src, this.#start + this.fieldsStart, this.#start + this.fieldsEnd);
+      this.#headers = materialiseHeaders(this.#src, this.#start, this.#start + this.fieldsEnd);
     }
     return this.#headers;
   }
@@ -238,7 +211,7 @@ export class ParsedHead {
     const n = lowerName.length;
     let foundAt = -1;
     let foundEnd = -1;
-    for (let i = this.#start + this.fieldsStart; i < end; ) {
+    for (let i = this.#start; i < end; ) {
       const lf = b.indexOf(LF, i);
       if (i + n < lf && b[i + n] === COLON && sameLowerName(b, i, lowerName)) {
         foundAt = i + n + 1;
@@ -247,6 +220,108 @@ export class ParsedHead {
       i = lf + 1;
     }
     return foundAt < 0 ? undefined : trimmedValue(b, foundAt, foundEnd);
+  }
+}
+
+/**
+ * Whether b[at, at + n) equals src[start, start + n). `bv` and `sv` are DataViews over all of b's and src's
+ * ArrayBuffers: four bytes per step, as this runs for every message of a repeating stream. Without `bv` (a small
+ * write, where making a view costs more than it saves) byte by byte.
+ */
+function sameSpan(
+  b: Uint8Array,
+  bv: DataView | undefined,
+  at: number,
+  src: Uint8Array,
+  sv: DataView,
+  start: number,
+  n: number,
+): boolean {
+  // The last bytes first (the blank line): spans of another length mostly fail here, before the loop.
+  if (n >= 3 && (b[at + n - 1] !== src[start + n - 1] || b[at + n - 3] !== src[start + n - 3])) return false;
+  let i = 0;
+  if (bv === undefined) {
+    for (; i < n; i++) if (b[at + i] !== src[start + i]) return false;
+    return true;
+  }
+  const bo = b.byteOffset + at;
+  const so = src.byteOffset + start;
+  for (; i + 4 <= n; i += 4) if (bv.getInt32(bo + i, true) !== sv.getInt32(so + i, true)) return false;
+  for (; i < n; i++) if (b[at + i] !== src[start + i]) return false;
+  return true;
+}
+
+/**
+ * What the decoder learnt from one head's bytes: the start line and its header block. Byte-identical heads give
+ * identical ParsedHeads, so the decoder reuses one for every message whose head repeats the bytes of a recent one
+ * (libprocess sends the same head for every message of a name; a server the same `202 Accepted`).
+ *
+ * Positions are relative to the head's first byte; a head kept for reuse is moved into a copy the decoder owns.
+ */
+export class ParsedHead {
+  #src: Uint8Array;
+  #start: number;
+  #view: DataView | undefined = undefined;
+  /** Bytes of start line + header block + blank line (headerBytes). */
+  readonly length: number;
+  readonly isResponse: boolean;
+  readonly version: '1.0' | '1.1';
+  readonly method: string;
+  readonly status: number;
+  /** The request target or the reason phrase: [textStart, textEnd). */
+  readonly textStart: number;
+  readonly textEnd: number;
+  /** Where the header block starts. */
+  readonly fieldsStart: number;
+  readonly block: FieldBlock;
+  #text: string | undefined = undefined;
+
+  constructor(
+    src: Uint8Array,
+    start: number,
+    length: number,
+    isResponse: boolean,
+    version: '1.0' | '1.1',
+    method: string,
+    status: number,
+    textStart: number,
+    textEnd: number,
+    fieldsStart: number,
+    block: FieldBlock,
+  ) {
+    this.#src = src;
+    this.#start = start;
+    this.length = length;
+    this.isResponse = isResponse;
+    this.version = version;
+    this.method = method;
+    this.status = status;
+    this.textStart = textStart;
+    this.textEnd = textEnd;
+    this.fieldsStart = fieldsStart;
+    this.block = block;
+  }
+
+  /** Copy the head's bytes to slab[at, at + length) (`view` is a DataView over the slab) and read them there. */
+  keepIn(slab: Uint8Array, view: DataView, at: number): void {
+    slab.set(this.#src.subarray(this.#start, this.#start + this.length), at);
+    this.#src = slab;
+    this.#start = at;
+    this.#view = view;
+  }
+
+  /** Whether b[at, at + length) repeats this head's bytes exactly (see sameSpan). */
+  sameBytes(b: Uint8Array, bv: DataView | undefined, at: number): boolean {
+    this.#view ??= new DataView(this.#src.buffer);
+    return sameSpan(b, bv, at, this.#src, this.#view, this.#start, this.length);
+  }
+
+  /** The request target or reason phrase. */
+  startLineText(): string {
+    if (this.#text === undefined) {
+      this.#text = internLatin1(this.#src, this.#start + this.textStart, this.#start + this.textEnd);
+    }
+    return this.#text;
   }
 }
 
@@ -316,17 +391,17 @@ abstract class DecodedMessageBase {
 
   /** Header fields in order and case as sent (materialised on first access, then cached). */
   get headers(): readonly HttpHeader[] {
-    return this.#head.allHeaders();
+    return this.#head.block.allHeaders();
   }
 
   /** The last value of the header whose lowercase name is `lowerName` (see getHeader). */
   lastHeaderValue(lowerName: string): string | undefined {
-    return this.#head.lastHeaderValue(lowerName);
+    return this.#head.block.lastHeaderValue(lowerName);
   }
 
   /** The last value of KNOWN_HEADERS[k] (see getHeader): O(1), the decoder located it while scanning the head. */
   knownHeaderValue(k: number): string | undefined {
-    return this.#head.knownValue(k);
+    return this.#head.block.knownValue(k);
   }
 
   protected plainFields(): Record<string, unknown> {

@@ -189,6 +189,31 @@ describe('HttpDecoder head reuse (headCache)', () => {
     assert.equal(log2.at(-1), `off=${2 * LIBPROCESS_HEAD.length + CHUNKED_AB.length} error MW_HTTP_BAD_CHUNK_SIZE`);
   });
 
+  it('a header block reused after another start line: shared strings, limits and request-only errors as when parsed', () => {
+    const block = 'Content-Length: 1\r\nContent-Type: a/b\r\n\r\nz';
+    const seen: HttpHead[] = [];
+    const decoder = new HttpDecoder({ onHead: (h) => seen.push(h) });
+    decoder.write(cat(`POST /a HTTP/1.1\r\n${block}POST /bb HTTP/1.1\r\n${block}HTTP/1.1 200 OK\r\n${block}`));
+    assert.deepEqual(
+      seen.map((h) => (h.kind === 'request' ? h.target : h.status)),
+      ['/a', '/bb', 200],
+    );
+    assert.equal(seen[0]!.headers, seen[2]!.headers);
+    assertSameAtEverySplit(cat(`POST /a HTTP/1.1\r\n${block}POST /bb HTTP/1.1\r\n${block}HTTP/1.1 200 OK\r\n${block}`));
+    // The second head is one byte longer than the limit allows: refused at the same offset as when parsed.
+    const first = `POST /a HTTP/1.1\r\n${block}`;
+    const log = assertSameAtEverySplit(cat(first, `POST /bb HTTP/1.1\r\n${block}`), {
+      maxHeaderBytes: first.length - 1,
+    });
+    assert.equal(log.at(-1), `off=${first.length + first.length - 1} error MW_HTTP_HEADERS_TOO_LARGE`);
+    // A block valid in a 204 answer is kept; the request that repeats it fails as a request would.
+    const gzip = 'Transfer-Encoding: gzip\r\n\r\n';
+    const answer = `HTTP/1.1 204 No Content\r\n${gzip}`;
+    const log2 = assertSameAtEverySplit(cat(answer, answer, `POST /x HTTP/1.1\r\n${gzip}`));
+    const valueAt = 2 * answer.length + 'POST /x HTTP/1.1\r\nTransfer-Encoding: '.length;
+    assert.equal(log2.at(-1), `off=${valueAt} error MW_HTTP_BAD_TRANSFER_ENCODING`);
+  });
+
   it('random streams of repeated, mutated heads: the same events with and without reuse (time-bounded)', () => {
     const parts = [
       LIBPROCESS_HEAD,
