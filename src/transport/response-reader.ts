@@ -158,9 +158,11 @@ export class RepeatAwareResponseReader implements ResponseReader {
     const start = message.offset - this.#pieceAt;
     const end = message.end - this.#pieceAt;
     if (start >= 0 && end <= this.#piece.length && end - start <= MAX_REPEAT_BYTES) {
-      // A copy: the piece is the socket's buffer, and a view would keep all of it alive.
-      this.#repeat = this.#piece.slice(start, end);
-      this.#repeatWords = new DataView(this.#repeat.buffer, this.#repeat.byteOffset, this.#repeat.length);
+      // A copy (not slice(): on a Buffer that is a view): a view would keep the socket's whole chunk alive.
+      const repeat = new Uint8Array(end - start);
+      repeat.set(this.#piece.subarray(start, end));
+      this.#repeat = repeat;
+      this.#repeatWords = new DataView(repeat.buffer, 0, repeat.length);
       this.#repeatStatus = message.status;
     }
     this.#onResponse(message.status);

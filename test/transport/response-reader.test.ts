@@ -144,6 +144,20 @@ describe('readResponsesWithHttpDecoder (repeated-answer fast path)', () => {
     }
   });
 
+  it('keeps its own copy of the answer it learnt (socket chunks are Buffers; their slice() is a view)', () => {
+    const statuses: number[] = [];
+    const reader = new RepeatAwareResponseReader(
+      (status) => statuses.push(status),
+      () => assert.fail('no error'),
+    );
+    const chunk = Buffer.from(accepted(4), 'latin1');
+    reader.write(chunk);
+    chunk.fill(0);
+    reader.write(Buffer.from(accepted(4), 'latin1'));
+    assert.deepEqual(statuses, [202, 202]);
+    assert.equal(reader.repeats, 1);
+  });
+
   it('equals the decoder for any sequence of answers cut anywhere', () => {
     const answers = [accepted(1), accepted(2), notFound(2), withBody, chunked, continued, 'HTTP/1.1 2x0 OK\r\n\r\n'];
     fc.assert(
