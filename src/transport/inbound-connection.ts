@@ -212,9 +212,11 @@ export class InboundConnection {
     this.unanswered = false;
     if (this.slotHead === this.slots.length) {
       if (bytes === undefined) return;
-      // No earlier response waits: this one joins the batch (answers in it precede every slot).
+      // No earlier response waits: this one joins the batch (answers in it precede every slot). While a chunk is
+      // being decoded the batch is written after it (as pump() would decide, without its per-call checks).
       this.appendOut(bytes);
-      this.pump();
+      if (this.decoding) this.pumpWanted = true;
+      else this.pump();
       return;
     }
     const slot = this.newSlot();
