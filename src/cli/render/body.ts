@@ -113,8 +113,21 @@ export function stringifyJson(value: unknown): string {
 
 /** The JSON text of `value` at `key` (undefined where JSON.stringify would leave the member out). */
 function jsonText(value: unknown, key: string): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      // What JSON.stringify writes for a number: its shortest text, or null when it is not finite.
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return JSON.stringify(value);
+  }
   if (value instanceof RawJson) return value.text;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (value === null) return 'null';
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     return jsonText((value as { toJSON(key: string): unknown }).toJSON(key), key);
   }
@@ -133,10 +146,22 @@ function jsonText(value: unknown, key: string): string | undefined {
   for (const name of Object.keys(value)) {
     const text = jsonText((value as Record<string, unknown>)[name], name);
     if (text === undefined) continue;
-    out += `${first ? '' : ','}${JSON.stringify(name)}:${text}`;
+    out += `${first ? '' : ','}${quotedKey(name)}:${text}`;
     first = false;
   }
   return `${out}}`;
+}
+
+const quotedKeys = new Map<string, string>();
+
+/** A member name as JSON (event field names repeat on every line: quoted once). */
+function quotedKey(name: string): string {
+  let quoted = quotedKeys.get(name);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(name);
+    if (quotedKeys.size < 1024) quotedKeys.set(name, quoted);
+  }
+  return quoted;
 }
 
 function isPlainObject(value: object): boolean {
