@@ -6,7 +6,7 @@
  * error (a MesosWireError whose `offset` is absolute in the enclosing stream when an offset map is given).
  */
 import { type MesosWireError, mwError } from '../errors.ts';
-import { DECODE_MAX_DEPTH_DEFAULT, decodeWithType, type ProtoMessage } from '../proto/decode.ts';
+import { DECODE_MAX_DEPTH_DEFAULT, type DecodeOptions, decodeWithType, type ProtoMessage } from '../proto/decode.ts';
 import { type JsonNode, parseJsonBytes } from '../proto/json-parse.ts';
 import { jsonNodeToMessage, missingRequiredFields } from '../proto/json-read.ts';
 import { lookupWireName, typeForEndpoint } from '../proto/registry.ts';
@@ -143,6 +143,9 @@ function isMwError(e: unknown): e is MesosWireError {
   return e instanceof Error && typeof (e as { code?: unknown }).code === 'string';
 }
 
+/** decodeWithType's defaults, shared (its own default is a new object per call). */
+const DEFAULT_DECODE_OPTIONS: DecodeOptions = Object.freeze({});
+
 const typeNames = new WeakMap<PbType, string>();
 
 /** `typeName(type)`, remembered: protobufjs computes `fullName` by walking the parents on every access. */
@@ -166,7 +169,13 @@ export function decodeProtobufAs(
 ): TypedBody {
   const name = nameOf(type);
   try {
-    return { kind: 'message', encoding: 'protobuf', typeName: name, type, message: decodeWithType(type, bytes) };
+    return {
+      kind: 'message',
+      encoding: 'protobuf',
+      typeName: name,
+      type,
+      message: decodeWithType(type, bytes, DEFAULT_DECODE_OPTIONS),
+    };
   } catch (e) {
     if (!isMwError(e)) throw e;
     if (e.code === 'MW_PROTO_MISSING_REQUIRED') {
