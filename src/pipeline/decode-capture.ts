@@ -10,6 +10,7 @@ import {
   type TcpReassemblerOptions,
   type TcpStreamInfo,
 } from '../pcap/tcp-reassembler.ts';
+import { CaptureTimestamp } from '../pcap/timestamp.ts';
 
 /** What decoding a capture yields, in capture order. */
 export type CaptureDecodeEvent =
@@ -86,6 +87,9 @@ interface StreamContext {
   readonly stream: string;
 }
 
+/** What a forgotten slot of the tracked-packet lists holds (nothing retained; the list keeps one element kind). */
+const FORGOTTEN: PacketRef = { index: 0, timestamp: new CaptureTimestamp(0, 0, 0) };
+
 /** Forgotten slots of the tracked-packet lists are reclaimed (live slots moved to the front) past this many and half. */
 const COMPACT_TRACKED_AFTER = 64;
 
@@ -153,8 +157,15 @@ class DirectionState {
   /** Forgets the `count` oldest packets. */
   private drop(count: number): void {
     const first = this.first + count;
+    // Release the forgotten packets' times now, not when their slots are reused.
+    this.packets.fill(FORGOTTEN, this.first, first);
     if (first === this.end) {
       this.first = this.end = 0;
+      // After a message of many packets, let the long lists go instead of keeping their slots.
+      if (this.offsets.length > COMPACT_TRACKED_AFTER) {
+        this.offsets.length = 0;
+        this.packets.length = 0;
+      }
     } else if (first >= COMPACT_TRACKED_AFTER && first * 2 >= this.end) {
       // Move the live slots to the front (the list then grows only with the packets of the longest message).
       this.offsets.copyWithin(0, first, this.end);
