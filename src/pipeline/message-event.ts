@@ -81,10 +81,10 @@ const NAME_MAX_CHARS = 128;
 const names: (string | undefined)[] = new Array(NAME_SLOTS);
 
 /**
- * The first string seen equal to `name` (a stream repeats a few message names). The name is looked up in Maps
- * downstream (wire-name registry, registration names, stats rows): a string that was looked up before carries its
- * hash, while a new slice of the target would be hashed at every lookup; one comparison is cheaper. Same text either
- * way: a slot that holds another name is simply replaced.
+ * An earlier string equal to `name` when its slot still holds one, else `name` (kept for next time): a stream
+ * repeats a few message names, and the name is looked up in Maps downstream (wire-name registry, registration
+ * names, stats rows). A string looked up before carries its hash; a new slice of the target would be hashed at every
+ * lookup, which costs more than one comparison. Same text either way; colliding names just replace each other.
  */
 function canonicalName(name: string): string {
   const n = name.length;
@@ -199,7 +199,7 @@ type PlacedEvent = CaptureFields & { endFrame?: number };
  * Writes the capture fields of an item whose first byte came in `packet` and last in `endPacket` (frame and time
  * only when the packet is known, endFrame only when the last packet is given). Raw-stream items get none.
  */
-export function placeEvent(
+function placeEvent(
   event: PlacedEvent,
   place: CapturePlace | undefined,
   packet: PacketRef | undefined,
