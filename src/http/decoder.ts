@@ -154,12 +154,16 @@ const MAX_RESYNC_METHOD = 20;
  * (and a server its `202 Accepted` head), so a few cover the names in flight on one stream.
  */
 const HEAD_CACHE_SIZE = 4;
-/** Kept heads are copied into slabs of this size (a longer head gets its own copy). */
-const HEAD_SLAB_BYTES = 8 * 1024;
-/** The first slab of a decoder: a capture holds thousands of decoders, most of which see few distinct heads. */
-const HEAD_SLAB_FIRST_BYTES = 1024;
 /**
- * Whether looking for a reusable head (or header block) pays on a stream is judged from a score of recent outcomes:
+ * Kept heads and header blocks are copied into slabs of this size shared by all decoders (a capture runs thousands of
+ * decoders, each keeping a few heads: one slab each would cost more than the heads). A longer head gets its own copy.
+ * A slab is freed once no kept head reads it any more.
+ */
+const HEAD_SLAB_BYTES = 8 * 1024;
+const keptBytes = { slab: EMPTY_BODY, view: new DataView(EMPTY_BODY.buffer), used: 0 };
+const HEAD_PROBE_EVERY = 16;
+/**
+ * Whether looking for a reusable header block pays on a stream is judged from a score of recent outcomes:
  * +4 per reuse, -1 per miss, kept within [-16, 16]. At -8 or below the stream is taken to vary its heads (e.g. a new
  * target or Content-Length per message): only every 8th head is then compared and kept, until reuse pays again.
  */
@@ -297,10 +301,19 @@ export class HttpDecoder {
   #transferEncodingAbs = 0;
   #sawChunked = false;
   #chunkedFinal = false;
-  /** Reuse scores and probe counters (see REUSE_HIT), whether the head being parsed is to be kept. */
-  #headScore = 0;
-  #headProbe = 0;
+  /**
+   * Whole heads are looked for right after a head was reused or kept, and otherwise on every HEAD_PROBE_EVERY-th head
+   * (a probe): a stream either repeats its heads back to back (a sender's burst of one message name, a server's 202s)
+   * or rarely (a capture of many peers). Only heads looked for are kept, and only when seen before (#seenBefore).
+   */
+  #lastHeadReused = false;
+  /** The first head is a probe. */
+  #headProbe = HEAD_PROBE_EVERY - 1;
+  /** Whether the head being parsed was looked for (and may be kept). */
   #keepHead = false;
+  /** Fingerprints of the last heads not kept (see #seenBefore), a ring. */
+  readonly #missPrints = new Int32Array(HEAD_CACHE_SIZE);
+  #missPrintAt = 0;
   /** The same for header blocks, and the recent ones (most recent first). */
   readonly #recentBlocks: FieldBlock[] = [];
   #blockScore = 0;
@@ -311,11 +324,8 @@ export class HttpDecoder {
   /** A DataView over the buffer of #viewOf, for the write being decoded (dropped after it). */
   #view: DataView | undefined = undefined;
   #viewOf: Uint8Array | undefined = undefined;
-  /** Recently parsed heads, most recent first (see HEAD_CACHE_SIZE), their bytes copied into #slab. */
+  /** Recently parsed heads, most recent first (see HEAD_CACHE_SIZE), their bytes copied (see HEAD_SLAB_BYTES). */
   readonly #recentHeads: ParsedHead[] = [];
-  #slab: Uint8Array = EMPTY_BODY;
-  #slabView: DataView | undefined = undefined;
-  #slabUsed = 0;
   /** A head that spans writes, copied here (at most maxHeaderBytes). */
   #headBuf: Uint8Array = EMPTY_BODY;
   #headLen = 0;
@@ -469,12 +479,33 @@ export class HttpDecoder {
     }
   }
 
-  /** Every REUSE_PROBE_EVERY-th call is true (a probe while head reuse does not pay). */
+  /**
+   * Whether a head like b[at, at + n) was parsed recently (among the last HEAD_CACHE_SIZE heads not reused), judged by
+   * a fingerprint (its length and a few of its bytes): a head is kept for reuse only when it comes a second time, so
+   * that streams whose heads rarely repeat (a target per message) copy nothing. A false match only costs a copy.
+   */
+  #seenBefore(b: Uint8Array, at: number, n: number): boolean {
+    const print =
+      (n * 0x9e3779b1 +
+        b[at + (n >> 1)]! * 0x01000193 +
+        b[at + (n >> 2)]! * 0x2f +
+        b[at + n - 5]! * 0x1003 +
+        b[at + 11]!) |
+      0;
+    const prints = this.#missPrints;
+    for (let i = 0; i < prints.length; i++) if (prints[i] === print) return true;
+    prints[this.#missPrintAt] = print;
+    this.#missPrintAt = (this.#missPrintAt + 1) % prints.length;
+    return false;
+  }
+
+  /** Every HEAD_PROBE_EVERY-th call is true. */
   #probeHead(): boolean {
-    this.#headProbe = (this.#headProbe + 1) % REUSE_PROBE_EVERY;
+    this.#headProbe = (this.#headProbe + 1) % HEAD_PROBE_EVERY;
     return this.#headProbe === 0;
   }
 
+  /** Every REUSE_PROBE_EVERY-th call is true (a probe while block reuse does not pay). */
   #probeBlock(): boolean {
     this.#blockProbe = (this.#blockProbe + 1) % REUSE_PROBE_EVERY;
     return this.#blockProbe === 0;
@@ -545,18 +576,18 @@ export class HttpDecoder {
             pos++;
             break;
           }
-          const tryReuse = this.#headCache && (this.#headScore > REUSE_PROBE_AT || this.#probeHead());
+          const tryReuse = this.#headCache && (this.#lastHeadReused || this.#probeHead());
           if (tryReuse && this.#recentHeads.length > 0) {
             const head = this.#recentHead(chunk, this.#viewFor(chunk), pos, end);
             if (head !== undefined) {
               // Same bytes as a head parsed before, so the same parse (it depends only on the bytes and options).
-              this.#headScore = Math.min(REUSE_MAX, this.#headScore + REUSE_HIT);
+              this.#lastHeadReused = true;
               pos += head.length;
               this.#startMessage(head, base + pos - head.length);
               break;
             }
           }
-          if (tryReuse) this.#headScore = Math.max(REUSE_MIN, this.#headScore - 1);
+          this.#lastHeadReused = false;
           this.#keepHead = tryReuse;
           this.#tryBlock = this.#headCache && (this.#blockScore > REUSE_PROBE_AT || this.#probeBlock());
           this.#beginHead(base + pos);
@@ -1200,13 +1231,15 @@ export class HttpDecoder {
       this.#keep(block);
       remember(this.#recentBlocks, block);
     }
-    if (this.#keepHead) {
+    if (this.#keepHead && this.#seenBefore(src, msgAbs - srcDelta, head.length)) {
       this.#keep(head);
       remember(this.#recentHeads, head);
+      // Looked for right away: a head that comes a second time tends to come again.
+      this.#lastHeadReused = true;
     }
   }
 
-  /** Move a head's (or block's) bytes into the decoder's slab, so that keeping it keeps no written chunk alive. */
+  /** Move a head's (or block's) bytes into a shared slab, so that keeping it keeps no written chunk alive. */
   #keep(head: ParsedHead | FieldBlock): void {
     const n = head.length;
     if (n > HEAD_SLAB_BYTES / 4) {
@@ -1214,14 +1247,14 @@ export class HttpDecoder {
       head.keepIn(own, new DataView(own.buffer), 0);
       return;
     }
-    if (this.#slabUsed + n > this.#slab.length) {
-      // Heads kept earlier still read the old slab; it goes once they are all gone.
-      this.#slab = new Uint8Array(Math.min(HEAD_SLAB_BYTES, Math.max(HEAD_SLAB_FIRST_BYTES, 2 * this.#slab.length)));
-      this.#slabView = new DataView(this.#slab.buffer);
-      this.#slabUsed = 0;
+    const kept = keptBytes;
+    if (kept.used + n > kept.slab.length) {
+      kept.slab = new Uint8Array(HEAD_SLAB_BYTES);
+      kept.view = new DataView(kept.slab.buffer);
+      kept.used = 0;
     }
-    head.keepIn(this.#slab, this.#slabView!, this.#slabUsed);
-    this.#slabUsed += n;
+    head.keepIn(kept.slab, kept.view, kept.used);
+    kept.used += n;
   }
 
   /** The message of a parsed head at msgAbs: decides the framing (RFC 9112 §6.3) and reports the head. */

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isMesosWireError } from '../../src/errors.ts';
 import { HttpDecoder, type HttpDecoderOptions } from '../../src/http/decoder.ts';
-import { KNOWN_HEADERS } from '../../src/http/message.ts';
+import { FieldBlock, KNOWN_HEADERS, ParsedHead } from '../../src/http/message.ts';
 import { getHeader, type HttpHead, type HttpHeader } from '../../src/http/types.ts';
 import { cat, everySplit, hex, toHexString } from '../helpers/bytes.ts';
 
@@ -57,6 +57,30 @@ function run(pieces: Uint8Array[], options: HttpDecoderOptions): string[] {
     log.push(`off=${e.offset} error ${e.code}`);
   }
   return log;
+}
+
+/** How often a whole head and a header block were found again (both fast paths), counted around `f`. */
+function countReuse(f: () => void): { heads: number; blocks: number } {
+  const counts = { heads: 0, blocks: 0 };
+  const headSame = ParsedHead.prototype.sameBytes;
+  const blockSame = FieldBlock.prototype.sameBytes;
+  ParsedHead.prototype.sameBytes = function (...args) {
+    const same = headSame.apply(this, args);
+    if (same) counts.heads++;
+    return same;
+  };
+  FieldBlock.prototype.sameBytes = function (...args) {
+    const same = blockSame.apply(this, args);
+    if (same) counts.blocks++;
+    return same;
+  };
+  try {
+    f();
+  } finally {
+    ParsedHead.prototype.sameBytes = headSame;
+    FieldBlock.prototype.sameBytes = blockSame;
+  }
+  return counts;
 }
 
 /** Every split of input, cache on and off, gives `expected` (or, when undefined, the cache-off whole-input log). */
@@ -117,6 +141,27 @@ describe('HttpDecoder head reuse (headCache)', () => {
       cat(LIBPROCESS_HEAD, CHUNKED_AB, LIBPROCESS_HEAD, CHUNKED_C),
       { expect: 'request' },
       expected,
+    );
+  });
+
+  it('both fast paths run: blocks from their second time, whole heads once a probe finds one seen before', () => {
+    const three = cat(LIBPROCESS_HEAD, CHUNKED_AB, LIBPROCESS_HEAD, CHUNKED_C, LIBPROCESS_HEAD, CHUNKED_AB);
+    assert.deepEqual(
+      countReuse(() => run([three], {})),
+      { heads: 0, blocks: 2 },
+    );
+    // Heads are looked for on the 1st, 17th, 33rd, ... head (probes) and right after one was kept or reused: the 1st
+    // leaves a fingerprint, the 17th is kept (seen before), the 18th is found.
+    const tiny = cat('GET / HTTP/1.1\r\n\r\n'.repeat(18));
+    assert.deepEqual(
+      countReuse(() => run([tiny], {})),
+      { heads: 1, blocks: 16 },
+    );
+    const counts = countReuse(() => assertSameAtEverySplit(cat(tiny, 'GET /x HTTP/1.1\r\n\r\n')));
+    assert.ok(counts.heads > 0 && counts.blocks > 0);
+    assert.deepEqual(
+      countReuse(() => run([three, tiny], { headCache: false })),
+      { heads: 0, blocks: 0 },
     );
   });
 
