@@ -256,24 +256,33 @@ export class SessionStats {
   }
 }
 
+/** Slots of a Rows cache (a power of two). */
+const ROW_SLOTS = 64;
+
 /**
- * Rows by key, with the last row used checked first: ids and flows come from freshly decoded strings, which a Map
- * lookup must hash every time, while consecutive items mostly name the same framework, agent or flow, and one
- * string comparison settles that.
+ * Rows by key, with a small cache in front of the Map: ids come from freshly decoded strings, which a Map lookup
+ * must hash every time (the cost of these tables), while a capture names a few frameworks, agents and flows over
+ * and over. A slot picked from the key's length and a few of its characters holds a recent row; one string
+ * comparison confirms it. A miss goes to the Map, which stays the one place rows live.
  */
 class Rows {
   readonly byKey = new Map<string, BreakdownRow>();
-  private last: BreakdownRow | undefined;
+  private readonly recent: (BreakdownRow | undefined)[] = new Array(ROW_SLOTS);
 
   bump(key: string, wire: number): void {
-    let row = this.last;
+    const n = key.length;
+    const slot =
+      n === 0
+        ? 0
+        : (n * 31 + key.charCodeAt(n - 1) * 7 + key.charCodeAt(n >> 1) * 13 + key.charCodeAt(n >> 2)) & (ROW_SLOTS - 1);
+    let row = this.recent[slot];
     if (row === undefined || row.key !== key) {
       row = this.byKey.get(key);
       if (row === undefined) {
         row = { key, items: 0, wireBytes: 0 };
         this.byKey.set(key, row);
       }
-      this.last = row;
+      this.recent[slot] = row;
     }
     row.items++;
     row.wireBytes += wire;
