@@ -188,7 +188,6 @@ class Stream implements TcpStreamInfo {
   readonly connection: number;
   readonly direction: TcpDirection;
   /** `source>destination` text. */
-  readonly id: string;
   readonly stream: string;
   /** This direction's 4-tuple, as the flow tables key it. */
   readonly source: AddressKey;
@@ -228,7 +227,6 @@ class Stream implements TcpStreamInfo {
     this.flow = conn.flow;
     this.connection = conn.id;
     this.direction = direction;
-    this.id = id;
     this.stream = id;
     this.source = source;
     this.sourcePort = sourcePort;
@@ -812,7 +810,7 @@ export class TcpReassembler {
       flow: conn.flow,
       connection: conn.id,
       direction: stream.direction,
-      stream: stream.id,
+      stream: stream.stream,
       streamOffset: start,
       seq: stream.seqAt(start),
       bytes,
@@ -834,7 +832,7 @@ export class TcpReassembler {
       flow: conn.flow,
       connection: conn.id,
       direction: stream.direction,
-      stream: stream.id,
+      stream: stream.stream,
       streamOffset: start,
       seq,
       length,
