@@ -312,8 +312,9 @@ export class HttpDecoder {
   /** Whether the head being parsed was looked for (and may be kept). */
   #keepHead = false;
   /** Fingerprints of the last heads not kept (see #seenBefore), a ring. */
-  readonly #missPrints = new Int32Array(HEAD_CACHE_SIZE);
-  #missPrintAt = 0;
+  readonly #missPrints = new Int32Array(HEAD_CACHE_SIZE + 1);
+  /** The same for header blocks. */
+  readonly #blockPrints = new Int32Array(HEAD_CACHE_SIZE + 1);
   /** The same for header blocks, and the recent ones (most recent first). */
   readonly #recentBlocks: FieldBlock[] = [];
   #blockScore = 0;
@@ -484,18 +485,21 @@ export class HttpDecoder {
    * a fingerprint (its length and a few of its bytes): a head is kept for reuse only when it comes a second time, so
    * that streams whose heads rarely repeat (a target per message) copy nothing. A false match only costs a copy.
    */
-  #seenBefore(b: Uint8Array, at: number, n: number): boolean {
+  #seenBefore(b: Uint8Array, at: number, n: number, prints: Int32Array): boolean {
+    // Bytes at fixed fractions of the span; a span shorter than 12 bytes reads a byte after it (harmless).
     const print =
       (n * 0x9e3779b1 +
         b[at + (n >> 1)]! * 0x01000193 +
         b[at + (n >> 2)]! * 0x2f +
-        b[at + n - 5]! * 0x1003 +
+        b[at + n - 1]! * 0x1003 +
         b[at + 11]!) |
       0;
-    const prints = this.#missPrints;
-    for (let i = 0; i < prints.length; i++) if (prints[i] === print) return true;
-    prints[this.#missPrintAt] = print;
-    this.#missPrintAt = (this.#missPrintAt + 1) % prints.length;
+    // A ring of HEAD_CACHE_SIZE prints; prints[last] is the next slot to write.
+    const last = prints.length - 1;
+    for (let i = 0; i < last; i++) if (prints[i] === print) return true;
+    const slot = prints[last]!;
+    prints[slot] = print;
+    prints[last] = (slot + 1) % last;
     return false;
   }
 
@@ -1227,11 +1231,15 @@ export class HttpDecoder {
     );
     this.#startMessage(head, msgAbs);
     // Only heads that framed without error get here; the oldest one makes room.
-    if (this.#tryBlock && block !== this.#reusedBlock) {
+    if (
+      this.#tryBlock &&
+      block !== this.#reusedBlock &&
+      this.#seenBefore(src, fieldsAbs - srcDelta, block.length, this.#blockPrints)
+    ) {
       this.#keep(block);
       remember(this.#recentBlocks, block);
     }
-    if (this.#keepHead && this.#seenBefore(src, msgAbs - srcDelta, head.length)) {
+    if (this.#keepHead && this.#seenBefore(src, msgAbs - srcDelta, head.length, this.#missPrints)) {
       this.#keep(head);
       remember(this.#recentHeads, head);
       // Looked for right away: a head that comes a second time tends to come again.
