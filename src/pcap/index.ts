@@ -38,9 +38,11 @@ export type { ReadCaptureFileOptions, ReadCaptureFileResult } from './read-file.
 export { readCaptureFile } from './read-file.ts';
 export type {
   TcpCloseReason,
+  TcpDataSink,
   TcpEvent,
   TcpReassemblerOptions,
   TcpReassemblerStats,
+  TcpStreamInfo,
   TcpStreamStats,
 } from './tcp-reassembler.ts';
 export {
