@@ -19,8 +19,9 @@ export const NO_HEADERS: readonly HttpHeader[] = Object.freeze([]);
 const NO_CHUNKS = Object.freeze([]) as unknown as number[];
 
 /**
- * Header fields whose position the decoder records during its one scan of a head, so that `getHeader` finds them in
- * O(1): the fields libprocess, the v1 API and the pipeline ask for. KNOWN_HEADERS[k] is the canonical spelling.
+ * Header fields found in O(1) by `getHeader`: the fields libprocess, the v1 API and the pipeline ask for. A header
+ * block locates all of them in one pass over its lines at the first lookup, and keeps their strings once made (shared
+ * by every message that reuses the block). KNOWN_HEADERS[k] is the canonical spelling.
  */
 export const KNOWN_HEADERS = [
   'Libprocess-From',
@@ -37,10 +38,6 @@ export const KNOWN_HEADERS = [
   'Accept-Encoding',
   'Date',
 ] as const;
-/** Index of Content-Length in KNOWN_HEADERS (the decoder frames with it). */
-export const KNOWN_CONTENT_LENGTH = 4;
-/** Index of Transfer-Encoding in KNOWN_HEADERS. */
-export const KNOWN_TRANSFER_ENCODING = 5;
 
 /** Lowercase name -> index in KNOWN_HEADERS; also keyed by the canonical spelling (callers mostly pass that). */
 const KNOWN_INDEX = new Map<string, number>();
@@ -399,7 +396,7 @@ abstract class DecodedMessageBase {
     return this.#head.block.lastHeaderValue(lowerName);
   }
 
-  /** The last value of KNOWN_HEADERS[k] (see getHeader): O(1), the decoder located it while scanning the head. */
+  /** The last value of KNOWN_HEADERS[k] (see getHeader): O(1) once the header block located its known fields. */
   knownHeaderValue(k: number): string | undefined {
     return this.#head.block.knownValue(k);
   }
