@@ -18,9 +18,9 @@ import {
   DecodedRequest,
   DecodedResponse,
   EMPTY_BODY,
-  FieldBlock,
+  headPrint,
   internLatin1,
-  ParsedHead,
+  KeptHead,
 } from './message.ts';
 import { STATUS_REASONS } from './status-reasons.ts';
 import type { HttpHead, HttpHeader, HttpMessage, HttpResponseHead } from './types.ts';
@@ -155,23 +155,14 @@ const MAX_RESYNC_METHOD = 20;
  */
 const HEAD_CACHE_SIZE = 4;
 /**
- * Kept heads and header blocks are copied into slabs of this size shared by all decoders (a capture runs thousands of
- * decoders, each keeping a few heads: one slab each would cost more than the heads). A longer head gets its own copy.
- * A slab is freed once no kept head reads it any more.
+ * Kept heads are copied into slabs of this size shared by all decoders (a capture runs thousands of decoders, each
+ * keeping a few heads: one slab each would cost more than the heads). A longer head gets its own copy. A slab is
+ * freed once no kept head reads it any more.
  */
 const HEAD_SLAB_BYTES = 8 * 1024;
-const keptBytes = { slab: EMPTY_BODY, view: new DataView(EMPTY_BODY.buffer), used: 0 };
+const keptBytes = { slab: EMPTY_BODY, used: 0 };
+/** Heads are looked for right after a reuse or a keep, and otherwise on every HEAD_PROBE_EVERY-th head. */
 const HEAD_PROBE_EVERY = 16;
-/**
- * Whether looking for a reusable header block pays on a stream is judged from a score of recent outcomes:
- * +4 per reuse, -1 per miss, kept within [-16, 16]. At -8 or below the stream is taken to vary its heads (e.g. a new
- * target or Content-Length per message): only every 8th head is then compared and kept, until reuse pays again.
- */
-const REUSE_HIT = 4;
-const REUSE_MAX = 16;
-const REUSE_MIN = -16;
-const REUSE_PROBE_AT = -8;
-const REUSE_PROBE_EVERY = 8;
 /** Writes shorter than this compare heads byte by byte (see #viewFor). */
 const VIEW_MIN_BYTES = 4096;
 
@@ -301,34 +292,25 @@ export class HttpDecoder {
   #transferEncodingAbs = 0;
   #sawChunked = false;
   #chunkedFinal = false;
+  /** A head that spans writes, copied here (at most maxHeaderBytes). */
+  #headBuf: Uint8Array = EMPTY_BODY;
+  /** Recently kept heads, most recent first (see HEAD_CACHE_SIZE). */
+  readonly #recentHeads: KeptHead[] = [];
   /**
-   * Whole heads are looked for right after a head was reused or kept, and otherwise on every HEAD_PROBE_EVERY-th head
+   * Kept heads are looked for right after a head was reused or kept, and otherwise on every HEAD_PROBE_EVERY-th head
    * (a probe): a stream either repeats its heads back to back (a sender's burst of one message name, a server's 202s)
-   * or rarely (a capture of many peers). Only heads looked for are kept, and only when seen before (#seenBefore).
+   * or rarely (a capture of many peers), where failed looks would only cost.
    */
   #lastHeadReused = false;
   /** The first head is a probe. */
   #headProbe = HEAD_PROBE_EVERY - 1;
-  /** Whether the head being parsed was looked for (and may be kept). */
+  /** Whether the head being parsed was looked for: then it is kept if it came before (see #seenBefore). */
   #keepHead = false;
-  /** Fingerprints of the last heads not kept (see #seenBefore), a ring. */
+  /** Fingerprints (headPrint) of the last heads looked for and not kept, a ring; the last slot is the next to write. */
   readonly #missPrints = new Int32Array(HEAD_CACHE_SIZE + 1);
-  /** The same for header blocks. */
-  readonly #blockPrints = new Int32Array(HEAD_CACHE_SIZE + 1);
-  /** The same for header blocks, and the recent ones (most recent first). */
-  readonly #recentBlocks: FieldBlock[] = [];
-  #blockScore = 0;
-  #blockProbe = 0;
-  #tryBlock = false;
-  /** The header block of the head being parsed, when it repeats a recent one. */
-  #reusedBlock: FieldBlock | undefined = undefined;
   /** A DataView over the buffer of #viewOf, for the write being decoded (dropped after it). */
   #view: DataView | undefined = undefined;
   #viewOf: Uint8Array | undefined = undefined;
-  /** Recently parsed heads, most recent first (see HEAD_CACHE_SIZE), their bytes copied (see HEAD_SLAB_BYTES). */
-  readonly #recentHeads: ParsedHead[] = [];
-  /** A head that spans writes, copied here (at most maxHeaderBytes). */
-  #headBuf: Uint8Array = EMPTY_BODY;
   #headLen = 0;
 
   // --- a line (chunk size, trailer) that spans writes ---
@@ -481,41 +463,6 @@ export class HttpDecoder {
   }
 
   /**
-   * Whether a head like b[at, at + n) was parsed recently (among the last HEAD_CACHE_SIZE heads not reused), judged by
-   * a fingerprint (its length and a few of its bytes): a head is kept for reuse only when it comes a second time, so
-   * that streams whose heads rarely repeat (a target per message) copy nothing. A false match only costs a copy.
-   */
-  #seenBefore(b: Uint8Array, at: number, n: number, prints: Int32Array): boolean {
-    // Bytes at fixed fractions of the span; a span shorter than 12 bytes reads a byte after it (harmless).
-    const print =
-      (n * 0x9e3779b1 +
-        b[at + (n >> 1)]! * 0x01000193 +
-        b[at + (n >> 2)]! * 0x2f +
-        b[at + n - 1]! * 0x1003 +
-        b[at + 11]!) |
-      0;
-    // A ring of HEAD_CACHE_SIZE prints; prints[last] is the next slot to write.
-    const last = prints.length - 1;
-    for (let i = 0; i < last; i++) if (prints[i] === print) return true;
-    const slot = prints[last]!;
-    prints[slot] = print;
-    prints[last] = (slot + 1) % last;
-    return false;
-  }
-
-  /** Every HEAD_PROBE_EVERY-th call is true. */
-  #probeHead(): boolean {
-    this.#headProbe = (this.#headProbe + 1) % HEAD_PROBE_EVERY;
-    return this.#headProbe === 0;
-  }
-
-  /** Every REUSE_PROBE_EVERY-th call is true (a probe while block reuse does not pay). */
-  #probeBlock(): boolean {
-    this.#blockProbe = (this.#blockProbe + 1) % REUSE_PROBE_EVERY;
-    return this.#blockProbe === 0;
-  }
-
-  /**
    * A DataView over buf's ArrayBuffer for comparing heads (one per written buffer, made when first needed), or
    * undefined for a small buffer: a view costs about as much as it saves on a few comparisons.
    */
@@ -526,6 +473,35 @@ export class HttpDecoder {
       this.#view = new DataView(buf.buffer);
     }
     return this.#view;
+  }
+
+  /** A kept head whose bytes chunk[pos, end) repeat (all of it within), moved to the front; or undefined. */
+  #recentHead(chunk: Uint8Array, pos: number, end: number): KeptHead | undefined {
+    const recent = this.#recentHeads;
+    for (let r = 0; r < recent.length; r++) {
+      const kept = recent[r]!;
+      const n = kept.length;
+      // The cheap tests first: a head of another length mostly fails at its last bytes or its fingerprint.
+      if (
+        n <= end - pos &&
+        chunk[pos + n - 3] === kept.src[kept.start + n - 3] &&
+        headPrint(chunk, pos, n) === kept.print &&
+        kept.sameBytes(chunk, this.#viewFor(chunk), pos)
+      ) {
+        if (r > 0) {
+          recent.copyWithin(1, 0, r);
+          recent[0] = kept;
+        }
+        return kept;
+      }
+    }
+    return undefined;
+  }
+
+  /** Every HEAD_PROBE_EVERY-th call is true. */
+  #probeHead(): boolean {
+    this.#headProbe = (this.#headProbe + 1) % HEAD_PROBE_EVERY;
+    return this.#headProbe === 0;
   }
 
   #fail(e: unknown, chunk: Uint8Array, base: number): void {
@@ -580,20 +556,22 @@ export class HttpDecoder {
             pos++;
             break;
           }
-          const tryReuse = this.#headCache && (this.#lastHeadReused || this.#probeHead());
-          if (tryReuse && this.#recentHeads.length > 0) {
-            const head = this.#recentHead(chunk, this.#viewFor(chunk), pos, end);
-            if (head !== undefined) {
-              // Same bytes as a head parsed before, so the same parse (it depends only on the bytes and options).
-              this.#lastHeadReused = true;
-              pos += head.length;
-              this.#startMessage(head, base + pos - head.length);
-              break;
+          if (this.#headCache) {
+            const tryReuse = this.#lastHeadReused || this.#probeHead();
+            if (tryReuse && this.#recentHeads.length > 0) {
+              const kept = this.#recentHead(chunk, pos, end);
+              if (kept !== undefined) {
+                // Same bytes as a head parsed before, so the same parse (it depends only on the bytes and options).
+                this.#lastHeadReused = true;
+                const msgAbs = base + pos;
+                pos += kept.length;
+                this.#startKept(kept, msgAbs);
+                break;
+              }
             }
+            this.#lastHeadReused = false;
+            this.#keepHead = tryReuse;
           }
-          this.#lastHeadReused = false;
-          this.#keepHead = tryReuse;
-          this.#tryBlock = this.#headCache && (this.#blockScore > REUSE_PROBE_AT || this.#probeBlock());
           this.#beginHead(base + pos);
           const after = this.#parseHeadLines(chunk, pos, end, base);
           if (after >= 0) {
@@ -768,45 +746,6 @@ export class HttpDecoder {
     this.#hasTransferEncoding = false;
     this.#sawChunked = false;
     this.#chunkedFinal = false;
-    this.#reusedBlock = undefined;
-  }
-
-  /**
-   * After the start line, at buf[i]: a recent header block that buf[i, stop) repeats (stop: the data end or the head
-   * limit, so the head stays within maxHeaderBytes). Returns the index after it, or -1. A header block parses the same
-   * whatever start line precedes it (its checks involve only its own lines), so its facts are taken as they are.
-   */
-  #reuseBlock(buf: Uint8Array, i: number, stop: number, delta: number): number {
-    const recent = this.#recentBlocks;
-    for (let r = 0; r < recent.length; r++) {
-      const block = recent[r]!;
-      if (block.length <= stop - i && block.sameBytes(buf, this.#viewFor(buf), i)) {
-        if (r > 0) {
-          recent.copyWithin(1, 0, r);
-          recent[0] = block;
-        }
-        this.#reusedBlock = block;
-        this.#fieldsEndAbs = delta + i + block.fieldsEnd;
-        return i + block.length;
-      }
-    }
-    return -1;
-  }
-
-  /** A recent head whose bytes chunk[pos, ...) repeat, entirely within chunk[pos, end); moved to the front. */
-  #recentHead(chunk: Uint8Array, view: DataView | undefined, pos: number, end: number): ParsedHead | undefined {
-    const recent = this.#recentHeads;
-    for (let r = 0; r < recent.length; r++) {
-      const head = recent[r]!;
-      if (head.length <= end - pos && head.sameBytes(chunk, view, pos)) {
-        if (r > 0) {
-          recent.copyWithin(1, 0, r);
-          recent[0] = head;
-        }
-        return head;
-      }
-    }
-    return undefined;
   }
 
   /**
@@ -846,14 +785,8 @@ export class HttpDecoder {
         this.#headScanAbs = delta + i;
         return -1;
       }
+      if (this.#lineNo++ === 0) this.#fieldsStartAbs = delta + lf + 1;
       i = lf + 1;
-      if (this.#lineNo++ === 0) {
-        this.#fieldsStartAbs = delta + i;
-        if (this.#tryBlock && this.#recentBlocks.length > 0) {
-          const after = this.#reuseBlock(buf, i, Math.min(to, limitIdx), delta);
-          if (after >= 0) return after;
-        }
-      }
     }
   }
 
@@ -1196,121 +1129,170 @@ export class HttpDecoder {
 
   #finishHead(src: Uint8Array, srcDelta: number, after: number): void {
     const msgAbs = this.#msgStartAbs;
-    const fieldsAbs = this.#fieldsStartAbs;
-    let block = this.#reusedBlock;
-    if (block !== undefined) {
-      this.#blockScore = Math.min(REUSE_MAX, this.#blockScore + REUSE_HIT);
-    } else {
-      block = new FieldBlock(
-        src,
-        fieldsAbs - srcDelta,
-        srcDelta + after - fieldsAbs,
-        this.#fieldsEndAbs - fieldsAbs,
-        this.#folded,
-        this.#contentLength,
-        this.#contentLengthAbs - fieldsAbs,
-        this.#hasTransferEncoding,
-        this.#chunkedFinal,
-        this.#transferEncodingAbs - fieldsAbs,
-      );
-      if (this.#tryBlock) this.#blockScore = Math.max(REUSE_MIN, this.#blockScore - 1);
-    }
-    const isResponse = this.#isResponse;
-    const head = new ParsedHead(
-      src,
-      msgAbs - srcDelta,
-      srcDelta + after - msgAbs,
-      isResponse,
+    const headerBytes = srcDelta + after - msgAbs;
+    const Kind = this.#isResponse ? DecodedResponse : DecodedRequest;
+    const msg: DecodedMessage = new Kind(
+      msgAbs,
       this.#version,
-      isResponse ? '' : this.#method,
-      isResponse ? this.#status : 0,
-      this.#spanStartAbs - msgAbs,
-      this.#spanEndAbs - msgAbs,
-      fieldsAbs - msgAbs,
-      block,
+      headerBytes,
+      src,
+      this.#fieldsStartAbs - srcDelta,
+      this.#fieldsEndAbs - srcDelta,
+      this.#folded,
+      this.#spanStartAbs - srcDelta,
+      this.#spanEndAbs - srcDelta,
+      undefined,
     );
-    this.#startMessage(head, msgAbs);
-    // Only heads that framed without error get here; the oldest one makes room.
-    if (
-      this.#tryBlock &&
-      block !== this.#reusedBlock &&
-      this.#seenBefore(src, fieldsAbs - srcDelta, block.length, this.#blockPrints)
-    ) {
-      this.#keep(block);
-      remember(this.#recentBlocks, block);
+    this.#frameHead(msg);
+    // Only heads that framed without error get here.
+    if (this.#keepHead) {
+      this.#keepHead = false;
+      const print = headPrint(src, msgAbs - srcDelta, headerBytes);
+      if (this.#seenBefore(print)) {
+        this.#keep(src, msgAbs - srcDelta, headerBytes, srcDelta, print);
+        // Looked for right away: a head that comes a second time tends to come again.
+        this.#lastHeadReused = true;
+      }
     }
-    if (this.#keepHead && this.#seenBefore(src, msgAbs - srcDelta, head.length, this.#missPrints)) {
-      this.#keep(head);
-      remember(this.#recentHeads, head);
-      // Looked for right away: a head that comes a second time tends to come again.
-      this.#lastHeadReused = true;
-    }
+    if (this.#hasOnHead) this.#handler.onHead!(msg);
+    if (this.#state === STATE.MESSAGE_START) this.#complete(msgAbs + headerBytes);
   }
 
-  /** Move a head's (or block's) bytes into a shared slab, so that keeping it keeps no written chunk alive. */
-  #keep(head: ParsedHead | FieldBlock): void {
-    const n = head.length;
-    if (n > HEAD_SLAB_BYTES / 4) {
-      const own = new Uint8Array(n);
-      head.keepIn(own, new DataView(own.buffer), 0);
-      return;
-    }
-    const kept = keptBytes;
-    if (kept.used + n > kept.slab.length) {
-      kept.slab = new Uint8Array(HEAD_SLAB_BYTES);
-      kept.view = new DataView(kept.slab.buffer);
-      kept.used = 0;
-    }
-    head.keepIn(kept.slab, kept.view, kept.used);
-    kept.used += n;
-  }
-
-  /** The message of a parsed head at msgAbs: decides the framing (RFC 9112 §6.3) and reports the head. */
-  #startMessage(head: ParsedHead, msgAbs: number): void {
+  /** The message of a kept head at msgAbs: its facts as if parsed (the same bytes parse the same), then framed. */
+  #startKept(kept: KeptHead, msgAbs: number): void {
     this.#msgStartAbs = msgAbs;
-    const headerBytes = head.length;
-    const block = head.block;
+    this.#isResponse = kept.isResponse;
+    this.#version = kept.version;
+    this.#method = kept.method;
+    this.#status = kept.status;
+    this.#contentLength = kept.contentLength;
+    this.#contentLengthAbs = msgAbs + kept.contentLengthAt;
+    this.#hasTransferEncoding = kept.hasTransferEncoding;
+    this.#chunkedFinal = kept.chunkedFinal;
+    this.#transferEncodingAbs = msgAbs + kept.transferEncodingAt;
+    const Kind = kept.isResponse ? DecodedResponse : DecodedRequest;
+    const msg: DecodedMessage = new Kind(
+      msgAbs,
+      kept.version,
+      kept.length,
+      kept.src,
+      kept.fieldsStart,
+      kept.fieldsEnd,
+      kept.folded,
+      kept.textStart,
+      kept.textEnd,
+      kept,
+    );
+    this.#frameHead(msg);
+    if (this.#hasOnHead) this.#handler.onHead!(msg);
+    if (this.#state === STATE.MESSAGE_START) this.#complete(msgAbs + kept.length);
+  }
+
+  /**
+   * Whether a head of fingerprint `print` was looked for recently (among the last HEAD_CACHE_SIZE not kept): a head
+   * is kept only when it comes a second time, so that streams whose heads rarely repeat (a target per message) copy
+   * nothing. A false match only costs a copy.
+   */
+  #seenBefore(print: number): boolean {
+    const prints = this.#missPrints;
+    const last = prints.length - 1;
+    for (let i = 0; i < last; i++) if (prints[i] === print) return true;
+    const slot = prints[last]!;
+    prints[slot] = print;
+    prints[last] = (slot + 1) % last;
+    return false;
+  }
+
+  /**
+   * Keep the head src[at, at + n) (just parsed; absolute offset of src[k] is delta + k) for reuse: its bytes moved into
+   * a shared slab (no written chunk kept alive), the oldest kept head making room.
+   */
+  #keep(src: Uint8Array, at: number, n: number, delta: number, print: number): void {
+    let slab: Uint8Array;
+    let to: number;
+    if (n > HEAD_SLAB_BYTES / 4) {
+      slab = new Uint8Array(n);
+      to = 0;
+    } else {
+      if (keptBytes.used + n > keptBytes.slab.length) {
+        keptBytes.slab = new Uint8Array(HEAD_SLAB_BYTES);
+        keptBytes.used = 0;
+      }
+      slab = keptBytes.slab;
+      to = keptBytes.used;
+      keptBytes.used += n;
+    }
+    slab.set(src.subarray(at, at + n), to);
+    // Positions in the slab: `shift` maps an absolute offset of this head there.
+    const msgAbs = this.#msgStartAbs;
+    const shift = to - (msgAbs - delta) - delta;
+    const kept = new KeptHead(
+      slab,
+      to,
+      n,
+      this.#isResponse,
+      this.#version,
+      this.#isResponse ? '' : this.#method,
+      this.#isResponse ? this.#status : 0,
+      this.#spanStartAbs + shift,
+      this.#spanEndAbs + shift,
+      this.#fieldsStartAbs + shift,
+      this.#fieldsEndAbs + shift,
+      this.#folded,
+      this.#contentLength,
+      this.#contentLengthAbs - msgAbs,
+      this.#hasTransferEncoding,
+      this.#chunkedFinal,
+      this.#transferEncodingAbs - msgAbs,
+      print,
+    );
+    const recent = this.#recentHeads;
+    if (recent.length < HEAD_CACHE_SIZE) recent.push(kept);
+    recent.copyWithin(1, 0, recent.length - 1);
+    recent[0] = kept;
+  }
+
+  /** Decide the framing of a new message (RFC 9112 §6.3) from the head facts in the decoder's fields. */
+  #frameHead(msg: DecodedMessage): void {
     let framing: DecodedMessage['framing'];
-    let msg: DecodedMessage;
-    if (head.isResponse) {
-      const response = new DecodedResponse(msgAbs, head);
-      msg = response;
-      const status = head.status;
+    if (msg.kind === 'response') {
+      const status = this.#status;
+      msg.status = status;
       // RFC 9112 §6.3: 1xx, 204 and 304 end at the blank line whatever their framing headers say.
-      if (status < 200 || status === 204 || status === 304 || this.#responseHasNoBody?.(response) === true) {
+      if (status < 200 || status === 204 || status === 304 || this.#responseHasNoBody?.(msg) === true) {
         framing = 'none';
-      } else if (block.hasTransferEncoding) {
+      } else if (this.#hasTransferEncoding) {
         // RFC 9112 §6.3: a response whose final coding is not chunked runs until the connection closes.
-        framing = block.chunkedFinal ? 'chunked' : 'until-close';
-      } else if (block.contentLength >= 0) {
+        framing = this.#chunkedFinal ? 'chunked' : 'until-close';
+      } else if (this.#contentLength >= 0) {
         framing = 'content-length';
       } else {
         framing = 'until-close';
       }
     } else {
-      msg = new DecodedRequest(msgAbs, head);
-      if (block.hasTransferEncoding) {
-        if (!block.chunkedFinal) {
+      msg.method = this.#method;
+      if (this.#hasTransferEncoding) {
+        if (!this.#chunkedFinal) {
           throw this.#raise(
             'MW_HTTP_BAD_TRANSFER_ENCODING',
             'request Transfer-Encoding does not end in chunked (RFC 9112 §6.3)',
-            msgAbs + head.fieldsStart + block.transferEncodingAt,
+            this.#transferEncodingAbs,
           );
         }
         framing = 'chunked';
       } else {
-        framing = block.contentLength >= 0 ? 'content-length' : 'none';
+        framing = this.#contentLength >= 0 ? 'content-length' : 'none';
       }
     }
     msg.framing = framing;
     this.#message = msg;
     if (framing === 'content-length') {
-      const length = block.contentLength;
+      const length = this.#contentLength;
       if (!this.#streamBodies && length > this.#maxBodyBytes) {
         throw this.#raise(
           'MW_HTTP_BODY_TOO_LARGE',
           `Content-Length ${length} exceeds maxBodyBytes (${this.#maxBodyBytes})`,
-          msgAbs + head.fieldsStart + block.contentLengthAt,
+          this.#contentLengthAbs,
         );
       }
       msg.contentLength = length;
@@ -1323,8 +1305,6 @@ export class HttpDecoder {
     } else {
       this.#state = STATE.MESSAGE_START;
     }
-    if (this.#hasOnHead) this.#handler.onHead!(msg);
-    if (this.#state === STATE.MESSAGE_START) this.#complete(msgAbs + headerBytes);
   }
 
   // --- chunked body ---
@@ -1552,13 +1532,6 @@ export class HttpDecoder {
       if (p === end) return end;
     }
   }
-}
-
-/** Put `item` first in a most-recent-first list of at most HEAD_CACHE_SIZE; the oldest one makes room. */
-function remember<T>(recent: T[], item: T): void {
-  if (recent.length < HEAD_CACHE_SIZE) recent.push(item);
-  recent.copyWithin(1, 0, recent.length - 1);
-  recent[0] = item;
 }
 
 function positiveLimit(name: string, value: number | undefined, fallback: number, allowZero = false): number {

@@ -19,9 +19,9 @@ export const NO_HEADERS: readonly HttpHeader[] = Object.freeze([]);
 const NO_CHUNKS = Object.freeze([]) as unknown as number[];
 
 /**
- * Header fields found in O(1) by `getHeader`: the fields libprocess, the v1 API and the pipeline ask for. A header
- * block locates all of them in one pass over its lines at the first lookup, and keeps their strings once made (shared
- * by every message that reuses the block). KNOWN_HEADERS[k] is the canonical spelling.
+ * Header fields found in O(1) by `getHeader` on a reused head: the fields libprocess, the v1 API and the pipeline ask
+ * for. A kept head (see KeptHead) locates all of them in one pass over its lines at the first lookup, and keeps their
+ * strings once made (shared by every message that reuses the head). KNOWN_HEADERS[k] is the canonical spelling.
  */
 export const KNOWN_HEADERS = [
   'Libprocess-From',
@@ -52,6 +52,7 @@ export function knownHeaderIndexOf(name: string): number {
 }
 
 /** KNOWN_BY_LENGTH[n]: indexes of the known names of n bytes, and KNOWN_LOWER[k]: their lowercase bytes. */
+const KNOWN_LOWER_NAMES: string[] = KNOWN_HEADERS.map((name) => name.toLowerCase());
 const KNOWN_LOWER: Uint8Array[] = KNOWN_HEADERS.map((name) => {
   const lower = name.toLowerCase();
   const out = new Uint8Array(lower.length);
@@ -79,199 +80,42 @@ export function knownHeaderIndexAt(b: Uint8Array, s: number, n: number): number 
 }
 
 /**
- * The header block of a head (its field lines and the blank line), as the decoder parsed it: where the known fields
- * lie and the framing facts. A libprocess peer sends the same block with every message (only the request line names
- * another message), so the decoder reuses the block of a recent head when the bytes after a new start line repeat it,
- * and the strings read from it (header values, the header list) are made once for all those messages.
+ * The parse of a head the decoder keeps for reuse: its bytes (copied into memory the decoder owns, so that no written
+ * chunk is kept alive), the start-line facts and the framing facts. Byte-identical heads parse identically, so every
+ * message whose head repeats these bytes takes them from here instead of parsing (libprocess sends the same head for
+ * every message of a name; a server the same `202 Accepted`), and the strings read from it are made once for all.
  *
- * Positions are relative to the block's first byte. The bytes are first those of the written chunk; a block the decoder
- * keeps for reuse is moved into a copy it owns (`keepIn`), so that no written chunk is kept alive by it.
+ * Only heads seen twice are kept: a message whose head is parsed afresh has no KeptHead (no object besides itself).
  */
-export class FieldBlock {
-  #src: Uint8Array;
-  #start: number;
-  #view: DataView | undefined = undefined;
-  /** Bytes of the field lines and the blank line. */
-  readonly length: number;
-  /** Where the blank line starts. */
-  readonly fieldsEnd: number;
-  /** obs-fold continuation lines present (obsFold leniency): lookups then go through the materialised list. */
-  readonly folded: boolean;
-  /** Content-Length value, or -1 (and where its value starts, for error offsets). */
-  readonly contentLength: number;
-  readonly contentLengthAt: number;
-  readonly hasTransferEncoding: boolean;
-  readonly chunkedFinal: boolean;
-  readonly transferEncodingAt: number;
-  #headers: readonly HttpHeader[] | undefined = undefined;
-  /**
-   * Where the known fields are, found by one pass over the lines at the first lookup: the last value of
-   * KNOWN_HEADERS[k] is [known[2k], known[2k + 1]) (OWS trimmed), or known[2k] is -1. Then their strings.
-   */
-  #known: number[] | undefined = undefined;
-  #knownText: (string | undefined)[] | undefined = undefined;
-
-  constructor(
-    src: Uint8Array,
-    start: number,
-    length: number,
-    fieldsEnd: number,
-    folded: boolean,
-    contentLength: number,
-    contentLengthAt: number,
-    hasTransferEncoding: boolean,
-    chunkedFinal: boolean,
-    transferEncodingAt: number,
-  ) {
-    this.#src = src;
-    this.#start = start;
-    this.length = length;
-    this.fieldsEnd = fieldsEnd;
-    this.folded = folded;
-    this.contentLength = contentLength;
-    this.contentLengthAt = contentLengthAt;
-    this.hasTransferEncoding = hasTransferEncoding;
-    this.chunkedFinal = chunkedFinal;
-    this.transferEncodingAt = transferEncodingAt;
-  }
-
-  /** Copy the block's bytes to slab[at, at + length) (`view` is a DataView over the slab) and read them there. */
-  keepIn(slab: Uint8Array, view: DataView, at: number): void {
-    slab.set(this.#src.subarray(this.#start, this.#start + this.length), at);
-    this.#src = slab;
-    this.#start = at;
-    this.#view = view;
-  }
-
-  /** Whether b[at, at + length) repeats this block's bytes exactly (see sameSpan). */
-  sameBytes(b: Uint8Array, bv: DataView | undefined, at: number): boolean {
-    this.#view ??= new DataView(this.#src.buffer);
-    return sameSpan(b, bv, at, this.#src, this.#view, this.#start, this.length);
-  }
-
-  /** The last value of KNOWN_HEADERS[k], or undefined. */
-  knownValue(k: number): string | undefined {
-    if (this.folded) return lastValueIn(this.allHeaders(), KNOWN_HEADERS[k]!.toLowerCase());
-    const known = (this.#known ??= this.#locateKnown());
-    const vs = known[2 * k]!;
-    if (vs < 0) return undefined;
-    const texts = (this.#knownText ??= new Array<string | undefined>(KNOWN_HEADERS.length));
-    let text = texts[k];
-    if (text === undefined) {
-      text = internLatin1(this.#src, this.#start + vs, this.#start + known[2 * k + 1]!);
-      texts[k] = text;
-    }
-    return text;
-  }
-
-  /** Positions of the known fields' last values (see #known); the block was validated, and has no folds here. */
-  #locateKnown(): number[] {
-    const known = new Array<number>(2 * KNOWN_HEADERS.length).fill(-1);
-    const b = this.#src;
-    const s = this.#start;
-    const end = s + this.fieldsEnd;
-    for (let i = s; i < end; ) {
-      let colon = i;
-      while (b[colon] !== COLON) colon++;
-      const lf = b.indexOf(LF, colon);
-      const k = knownHeaderIndexAt(b, i, colon - i);
-      if (k >= 0) {
-        let vs = colon + 1;
-        let ve = lf;
-        if (ve > vs && b[ve - 1] === CR) ve--;
-        while (vs < ve && (b[vs] === SP || b[vs] === HTAB)) vs++;
-        while (ve > vs && (b[ve - 1] === SP || b[ve - 1] === HTAB)) ve--;
-        known[2 * k] = vs - s;
-        known[2 * k + 1] = ve - s;
-      }
-      i = lf + 1;
-    }
-    return known;
-  }
-
-  /** Header fields in order and case as sent (materialised on first access, then shared). */
-  allHeaders(): readonly HttpHeader[] {
-    if (this.#headers === undefined) {
-      this.#headers = materialiseHeaders(this.#src, this.#start, this.#start + this.fieldsEnd);
-    }
-    return this.#headers;
-  }
-
-  /** The last value of the header whose lowercase name is `lowerName`. */
-  lastHeaderValue(lowerName: string): string | undefined {
-    const k = KNOWN_INDEX.get(lowerName);
-    if (k !== undefined) return this.knownValue(k);
-    if (this.folded || this.#headers !== undefined) return lastValueIn(this.allHeaders(), lowerName);
-    // The head was validated while decoding, so every line here is `name:value` ending in LF.
-    const b = this.#src;
-    const end = this.#start + this.fieldsEnd;
-    const n = lowerName.length;
-    let foundAt = -1;
-    let foundEnd = -1;
-    for (let i = this.#start; i < end; ) {
-      const lf = b.indexOf(LF, i);
-      if (i + n < lf && b[i + n] === COLON && sameLowerName(b, i, lowerName)) {
-        foundAt = i + n + 1;
-        foundEnd = lf;
-      }
-      i = lf + 1;
-    }
-    return foundAt < 0 ? undefined : trimmedValue(b, foundAt, foundEnd);
-  }
-}
-
-/**
- * Whether b[at, at + n) equals src[start, start + n). `bv` and `sv` are DataViews over all of b's and src's
- * ArrayBuffers: four bytes per step, as this runs for every message of a repeating stream. Without `bv` (a small
- * write, where making a view costs more than it saves) byte by byte.
- */
-function sameSpan(
-  b: Uint8Array,
-  bv: DataView | undefined,
-  at: number,
-  src: Uint8Array,
-  sv: DataView,
-  start: number,
-  n: number,
-): boolean {
-  // The last bytes first (the blank line): spans of another length mostly fail here, before the loop.
-  if (n >= 3 && (b[at + n - 1] !== src[start + n - 1] || b[at + n - 3] !== src[start + n - 3])) return false;
-  let i = 0;
-  if (bv === undefined) {
-    for (; i < n; i++) if (b[at + i] !== src[start + i]) return false;
-    return true;
-  }
-  const bo = b.byteOffset + at;
-  const so = src.byteOffset + start;
-  for (; i + 4 <= n; i += 4) if (bv.getInt32(bo + i, true) !== sv.getInt32(so + i, true)) return false;
-  for (; i < n; i++) if (b[at + i] !== src[start + i]) return false;
-  return true;
-}
-
-/**
- * What the decoder learnt from one head's bytes: the start line and its header block. Byte-identical heads give
- * identical ParsedHeads, so the decoder reuses one for every message whose head repeats the bytes of a recent one
- * (libprocess sends the same head for every message of a name; a server the same `202 Accepted`).
- *
- * Positions are relative to the head's first byte; a head kept for reuse is moved into a copy the decoder owns.
- */
-export class ParsedHead {
-  #src: Uint8Array;
-  #start: number;
-  #view: DataView | undefined = undefined;
-  /** Bytes of start line + header block + blank line (headerBytes). */
+export class KeptHead {
+  readonly src: Uint8Array;
+  /** Where the head starts in src, and its bytes (start line + header lines + blank line: headerBytes). */
+  readonly start: number;
   readonly length: number;
   readonly isResponse: boolean;
   readonly version: '1.0' | '1.1';
   readonly method: string;
   readonly status: number;
-  /** The request target or the reason phrase: [textStart, textEnd). */
+  /** In src: the request target or reason phrase [textStart, textEnd), the header lines [fieldsStart, fieldsEnd). */
   readonly textStart: number;
   readonly textEnd: number;
-  /** Where the header block starts. */
   readonly fieldsStart: number;
-  readonly block: FieldBlock;
+  readonly fieldsEnd: number;
+  readonly folded: boolean;
+  /** Framing facts; the *At positions are relative to the head's first byte (for error offsets). */
+  readonly contentLength: number;
+  readonly contentLengthAt: number;
+  readonly hasTransferEncoding: boolean;
+  readonly chunkedFinal: boolean;
+  readonly transferEncodingAt: number;
+  /** A 32-bit fingerprint of the bytes (see headPrint): compared before the bytes. */
+  readonly print: number;
+  #view: DataView | undefined = undefined;
   #text: string | undefined = undefined;
+  #headers: readonly HttpHeader[] | undefined = undefined;
+  /** The known fields' last values [known[2k], known[2k + 1]) in src, or known[2k] = -1; then their strings. */
+  #known: Int32Array | undefined = undefined;
+  #knownText: (string | undefined)[] | undefined = undefined;
 
   constructor(
     src: Uint8Array,
@@ -284,10 +128,17 @@ export class ParsedHead {
     textStart: number,
     textEnd: number,
     fieldsStart: number,
-    block: FieldBlock,
+    fieldsEnd: number,
+    folded: boolean,
+    contentLength: number,
+    contentLengthAt: number,
+    hasTransferEncoding: boolean,
+    chunkedFinal: boolean,
+    transferEncodingAt: number,
+    print: number,
   ) {
-    this.#src = src;
-    this.#start = start;
+    this.src = src;
+    this.start = start;
     this.length = length;
     this.isResponse = isResponse;
     this.version = version;
@@ -296,29 +147,193 @@ export class ParsedHead {
     this.textStart = textStart;
     this.textEnd = textEnd;
     this.fieldsStart = fieldsStart;
-    this.block = block;
+    this.fieldsEnd = fieldsEnd;
+    this.folded = folded;
+    this.contentLength = contentLength;
+    this.contentLengthAt = contentLengthAt;
+    this.hasTransferEncoding = hasTransferEncoding;
+    this.chunkedFinal = chunkedFinal;
+    this.transferEncodingAt = transferEncodingAt;
+    this.print = print;
   }
 
-  /** Copy the head's bytes to slab[at, at + length) (`view` is a DataView over the slab) and read them there. */
-  keepIn(slab: Uint8Array, view: DataView, at: number): void {
-    slab.set(this.#src.subarray(this.#start, this.#start + this.length), at);
-    this.#src = slab;
-    this.#start = at;
-    this.#view = view;
-  }
-
-  /** Whether b[at, at + length) repeats this head's bytes exactly (see sameSpan). */
+  /**
+   * Whether b[at, at + length) repeats this head's bytes exactly. `bv` is a DataView over all of b's ArrayBuffer
+   * (four bytes per step), or undefined for a small write (byte by byte: a view costs more than it saves there).
+   */
   sameBytes(b: Uint8Array, bv: DataView | undefined, at: number): boolean {
-    this.#view ??= new DataView(this.#src.buffer);
-    return sameSpan(b, bv, at, this.#src, this.#view, this.#start, this.length);
+    const src = this.src;
+    const start = this.start;
+    const n = this.length;
+    let i = 0;
+    if (bv === undefined) {
+      for (; i < n; i++) if (b[at + i] !== src[start + i]) return false;
+      return true;
+    }
+    const sv = (this.#view ??= new DataView(src.buffer, src.byteOffset, src.length));
+    const bo = b.byteOffset + at;
+    for (; i + 4 <= n; i += 4) if (bv.getInt32(bo + i, true) !== sv.getInt32(start + i, true)) return false;
+    for (; i < n; i++) if (b[at + i] !== src[start + i]) return false;
+    return true;
   }
 
-  /** The request target or reason phrase. */
+  /** The request target or reason phrase, made once. */
   startLineText(): string {
+    return (this.#text ??= internLatin1(this.src, this.textStart, this.textEnd));
+  }
+
+  /** Header fields in order and case as sent, made once. */
+  headers(): readonly HttpHeader[] {
+    return (this.#headers ??= materialiseHeaders(this.src, this.fieldsStart, this.fieldsEnd));
+  }
+
+  /** The last value of the header whose lowercase name is `lowerName`. */
+  lastHeaderValue(lowerName: string): string | undefined {
+    const k = KNOWN_INDEX.get(lowerName);
+    if (k !== undefined) return this.knownValue(k);
+    if (this.folded) return lastValueIn(this.headers(), lowerName);
+    return scanLastValue(this.src, this.fieldsStart, this.fieldsEnd, lowerName);
+  }
+
+  /** The last value of KNOWN_HEADERS[k]: located with the others in one pass at the first lookup, made once. */
+  knownValue(k: number): string | undefined {
+    if (this.folded) return lastValueIn(this.headers(), KNOWN_LOWER_NAMES[k]!);
+    const known = (this.#known ??= this.#locateKnown());
+    const vs = known[2 * k]!;
+    if (vs < 0) return undefined;
+    const texts = (this.#knownText ??= new Array<string | undefined>(KNOWN_HEADERS.length));
+    return (texts[k] ??= internLatin1(this.src, vs, known[2 * k + 1]!));
+  }
+
+  #locateKnown(): Int32Array {
+    const known = new Int32Array(2 * KNOWN_HEADERS.length).fill(-1);
+    const b = this.src;
+    // The head was validated while decoding and has no folds here: every line is `name:value` ending in LF.
+    for (let i = this.fieldsStart; i < this.fieldsEnd; ) {
+      let colon = i;
+      while (b[colon] !== COLON) colon++;
+      const lf = b.indexOf(LF, colon);
+      const k = knownHeaderIndexAt(b, i, colon - i);
+      if (k >= 0) {
+        let vs = colon + 1;
+        let ve = lf;
+        if (ve > vs && b[ve - 1] === CR) ve--;
+        while (vs < ve && (b[vs] === SP || b[vs] === HTAB)) vs++;
+        while (ve > vs && (b[ve - 1] === SP || b[ve - 1] === HTAB)) ve--;
+        known[2 * k] = vs;
+        known[2 * k + 1] = ve;
+      }
+      i = lf + 1;
+    }
+    return known;
+  }
+}
+
+/**
+ * A cheap 32-bit fingerprint of b[at, at + n): its length and eight bytes spread over it (n >= 8; every head is
+ * longer). The decoder compares it before the bytes, and uses it to keep only heads that came before.
+ */
+export function headPrint(b: Uint8Array, at: number, n: number): number {
+  const q = n >> 3;
+  let h = Math.imul(n, 0x9e3779b1);
+  for (let i = 1; i < 8; i++) h = Math.imul(h ^ b[at + i * q]!, 0x01000193);
+  return (Math.imul(h ^ b[at + n - 1]!, 0x01000193) ^ b[at + n - 5]!) | 0;
+}
+
+/** Common part of decoded requests and responses. Fields are set by the decoder while the message progresses. */
+abstract class DecodedMessageBase {
+  offset: number;
+  version: '1.0' | '1.1';
+  headerBytes: number;
+  framing: BodyFraming = 'none';
+  contentLength: number | undefined = undefined;
+  chunks: number[] = NO_CHUNKS;
+  body: Uint8Array = EMPTY_BODY;
+  trailers: readonly HttpHeader[] = NO_HEADERS;
+  end = -1;
+  // The head bytes: header lines span src[fieldsStart, fieldsEnd) (fieldsEnd is where the blank line starts).
+  #src: Uint8Array;
+  #fieldsStart: number;
+  #fieldsEnd: number;
+  #folded: boolean;
+  #headers: readonly HttpHeader[] | undefined = undefined;
+  // The start-line text kept lazily: the request target or the reason phrase, src[textStart, textEnd).
+  #textStart: number;
+  #textEnd: number;
+  #text: string | undefined = undefined;
+  /** The kept head this message's head repeats (its strings are shared), or undefined for a head parsed afresh. */
+  #kept: KeptHead | undefined;
+
+  constructor(
+    offset: number,
+    version: '1.0' | '1.1',
+    headerBytes: number,
+    src: Uint8Array,
+    fieldsStart: number,
+    fieldsEnd: number,
+    folded: boolean,
+    textStart: number,
+    textEnd: number,
+    kept: KeptHead | undefined,
+  ) {
+    this.offset = offset;
+    this.version = version;
+    this.headerBytes = headerBytes;
+    this.#src = src;
+    this.#fieldsStart = fieldsStart;
+    this.#fieldsEnd = fieldsEnd;
+    this.#folded = folded;
+    this.#textStart = textStart;
+    this.#textEnd = textEnd;
+    this.#kept = kept;
+  }
+
+  /** The target (requests) or reason phrase (responses) as sent, made into a string on first access. */
+  protected startLineText(): string {
     if (this.#text === undefined) {
-      this.#text = internLatin1(this.#src, this.#start + this.textStart, this.#start + this.textEnd);
+      this.#text =
+        this.#kept === undefined ? internLatin1(this.#src, this.#textStart, this.#textEnd) : this.#kept.startLineText();
     }
     return this.#text;
+  }
+
+  /** Header fields in order and case as sent (materialised on first access, then cached). */
+  get headers(): readonly HttpHeader[] {
+    if (this.#headers === undefined) {
+      this.#headers =
+        this.#kept === undefined
+          ? materialiseHeaders(this.#src, this.#fieldsStart, this.#fieldsEnd)
+          : this.#kept.headers();
+    }
+    return this.#headers;
+  }
+
+  /** The last value of the header whose lowercase name is `lowerName` (see getHeader). */
+  lastHeaderValue(lowerName: string): string | undefined {
+    if (this.#kept !== undefined) return this.#kept.lastHeaderValue(lowerName);
+    if (this.#folded || this.#headers !== undefined) return lastValueIn(this.headers, lowerName);
+    return scanLastValue(this.#src, this.#fieldsStart, this.#fieldsEnd, lowerName);
+  }
+
+  /** The last value of KNOWN_HEADERS[k] (see getHeader): O(1) on a reused head once it located its known fields. */
+  knownHeaderValue(k: number): string | undefined {
+    if (this.#kept !== undefined) return this.#kept.knownValue(k);
+    return this.lastHeaderValue(KNOWN_LOWER_NAMES[k]!);
+  }
+
+  protected plainFields(): Record<string, unknown> {
+    return {
+      offset: this.offset,
+      version: this.version,
+      headers: this.headers,
+      headerBytes: this.headerBytes,
+      framing: this.framing,
+      contentLength: this.contentLength,
+      chunks: this.chunks,
+      bodyLength: this.body.length,
+      trailers: this.trailers,
+      end: this.end,
+    };
   }
 }
 
@@ -327,6 +342,22 @@ function lastValueIn(headers: readonly HttpHeader[], lowerName: string): string 
     if (headers[i]!.name.toLowerCase() === lowerName) return headers[i]!.value;
   }
   return undefined;
+}
+
+/** The last value of header `lowerName` among the validated, unfolded `name:value` lines b[start, end). */
+function scanLastValue(b: Uint8Array, start: number, end: number, lowerName: string): string | undefined {
+  const n = lowerName.length;
+  let foundAt = -1;
+  let foundEnd = -1;
+  for (let i = start; i < end; ) {
+    const lf = b.indexOf(LF, i);
+    if (i + n < lf && b[i + n] === COLON && sameLowerName(b, i, lowerName)) {
+      foundAt = i + n + 1;
+      foundEnd = lf;
+    }
+    i = lf + 1;
+  }
+  return foundAt < 0 ? undefined : trimmedValue(b, foundAt, foundEnd);
 }
 
 function materialiseHeaders(b: Uint8Array, start: number, end: number): readonly HttpHeader[] {
@@ -360,63 +391,6 @@ function materialiseHeaders(b: Uint8Array, start: number, end: number): readonly
   return Object.freeze(out);
 }
 
-/** Common part of decoded requests and responses. Fields are set by the decoder while the message progresses. */
-abstract class DecodedMessageBase {
-  offset: number;
-  version: '1.0' | '1.1';
-  headerBytes: number;
-  framing: BodyFraming = 'none';
-  contentLength: number | undefined = undefined;
-  chunks: number[] = NO_CHUNKS;
-  body: Uint8Array = EMPTY_BODY;
-  trailers: readonly HttpHeader[] = NO_HEADERS;
-  end = -1;
-  /** The parsed head, possibly shared with earlier messages whose head had the same bytes. */
-  readonly #head: ParsedHead;
-
-  constructor(offset: number, head: ParsedHead) {
-    this.offset = offset;
-    this.version = head.version;
-    this.headerBytes = head.length;
-    this.#head = head;
-  }
-
-  /** The target (requests) or reason phrase (responses) as sent, made into a string on first access. */
-  protected startLineText(): string {
-    return this.#head.startLineText();
-  }
-
-  /** Header fields in order and case as sent (materialised on first access, then cached). */
-  get headers(): readonly HttpHeader[] {
-    return this.#head.block.allHeaders();
-  }
-
-  /** The last value of the header whose lowercase name is `lowerName` (see getHeader). */
-  lastHeaderValue(lowerName: string): string | undefined {
-    return this.#head.block.lastHeaderValue(lowerName);
-  }
-
-  /** The last value of KNOWN_HEADERS[k] (see getHeader): O(1) once the header block located its known fields. */
-  knownHeaderValue(k: number): string | undefined {
-    return this.#head.block.knownValue(k);
-  }
-
-  protected plainFields(): Record<string, unknown> {
-    return {
-      offset: this.offset,
-      version: this.version,
-      headers: this.headers,
-      headerBytes: this.headerBytes,
-      framing: this.framing,
-      contentLength: this.contentLength,
-      chunks: this.chunks,
-      bodyLength: this.body.length,
-      trailers: this.trailers,
-      end: this.end,
-    };
-  }
-}
-
 function sameLowerName(b: Uint8Array, at: number, lowerName: string): boolean {
   for (let k = 0; k < lowerName.length; k++) {
     let c = b[at + k]!;
@@ -448,7 +422,11 @@ export function internLatin1(b: Uint8Array, s: number, e: number): string {
   const n = e - s;
   if (n === 0) return '';
   if (n > INTERN_MAX_BYTES) return latin1String(b, s, e);
-  const slot = (n * 31 + b[s]! * 7 + b[e - 1]! * 13 + b[s + (n >> 1)]!) & (INTERN_SLOTS - 1);
+  // Every byte hashed: targets and UPIDs often differ in one digit (`/slave(1)/X` vs `/slave(5)/X`), and a slot
+  // hash of a few bytes sent those to one slot, where each evicted the other.
+  let h = n;
+  for (let i = s; i < e; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
+  const slot = (h ^ (h >>> 10)) & (INTERN_SLOTS - 1);
   const hit = interned[slot];
   if (hit !== undefined && hit.length === n) {
     let i = 0;
@@ -460,15 +438,10 @@ export function internLatin1(b: Uint8Array, s: number, e: number): string {
   return text;
 }
 
-/** A decoded request (head, and once complete, the whole message). */
+/** A decoded request (head, and once complete, the whole message). The decoder sets `method` after construction. */
 export class DecodedRequest extends DecodedMessageBase implements HttpRequestMessage {
   readonly kind = 'request' as const;
-  method: string;
-
-  constructor(offset: number, head: ParsedHead) {
-    super(offset, head);
-    this.method = head.method;
-  }
+  method = '';
 
   /** The request target exactly as sent. */
   get target(): string {
@@ -481,15 +454,10 @@ export class DecodedRequest extends DecodedMessageBase implements HttpRequestMes
   }
 }
 
-/** A decoded response (head, and once complete, the whole message). */
+/** A decoded response (head, and once complete, the whole message). The decoder sets `status` after construction. */
 export class DecodedResponse extends DecodedMessageBase implements HttpResponseMessage {
   readonly kind = 'response' as const;
-  status: number;
-
-  constructor(offset: number, head: ParsedHead) {
-    super(offset, head);
-    this.status = head.status;
-  }
+  status = 0;
 
   /** The reason phrase as sent (may be empty). */
   get reason(): string {
