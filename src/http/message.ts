@@ -412,30 +412,42 @@ function trimmedValue(b: Uint8Array, start: number, lf: number): string {
 /**
  * Recently made strings for short byte spans. A libprocess stream repeats the same header names, UPIDs and paths over
  * and over; finding the string again (one byte comparison) is cheaper than building it. Bounded: one slot per hash.
+ * The first table's slot hash reads four bytes (cheap); spans that collide there with a string of the same length
+ * (targets and UPIDs that differ in one digit: `/slave(1)/X` vs `/slave(5)/X`) go to a second table whose slot hash
+ * reads every byte, so that both are found again instead of evicting each other.
  */
 const INTERN_SLOTS = 1024;
 const INTERN_MAX_BYTES = 64;
 const interned: (string | undefined)[] = new Array(INTERN_SLOTS);
+const internedByAllBytes: (string | undefined)[] = new Array(INTERN_SLOTS);
 
 /** latin1 text of b[s, e), reusing a recent equal string when there is one. */
 export function internLatin1(b: Uint8Array, s: number, e: number): string {
   const n = e - s;
   if (n === 0) return '';
   if (n > INTERN_MAX_BYTES) return latin1String(b, s, e);
-  // Every byte hashed: targets and UPIDs often differ in one digit (`/slave(1)/X` vs `/slave(5)/X`), and a slot
-  // hash of a few bytes sent those to one slot, where each evicted the other.
-  let h = n;
-  for (let i = s; i < e; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
-  const slot = (h ^ (h >>> 10)) & (INTERN_SLOTS - 1);
+  const slot = (n * 31 + b[s]! * 7 + b[e - 1]! * 13 + b[s + (n >> 1)]!) & (INTERN_SLOTS - 1);
   const hit = interned[slot];
   if (hit !== undefined && hit.length === n) {
-    let i = 0;
-    while (i < n && hit.charCodeAt(i) === b[s + i]) i++;
-    if (i === n) return hit;
+    if (sameLatin1(hit, b, s, n)) return hit;
+    let h = n;
+    for (let i = s; i < e; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
+    const slot2 = (h ^ (h >>> 10)) & (INTERN_SLOTS - 1);
+    const hit2 = internedByAllBytes[slot2];
+    if (hit2 !== undefined && hit2.length === n && sameLatin1(hit2, b, s, n)) return hit2;
+    const text = String.fromCharCode.apply(null, b.subarray(s, e) as unknown as number[]);
+    internedByAllBytes[slot2] = text;
+    return text;
   }
   const text = String.fromCharCode.apply(null, b.subarray(s, e) as unknown as number[]);
   interned[slot] = text;
   return text;
+}
+
+function sameLatin1(text: string, b: Uint8Array, s: number, n: number): boolean {
+  let i = 0;
+  while (i < n && text.charCodeAt(i) === b[s + i]) i++;
+  return i === n;
 }
 
 /** A decoded request (head, and once complete, the whole message). The decoder sets `method` after construction. */

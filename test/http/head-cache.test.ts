@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isMesosWireError } from '../../src/errors.ts';
 import { HttpDecoder, type HttpDecoderOptions } from '../../src/http/decoder.ts';
-import { KeptHead, KNOWN_HEADERS } from '../../src/http/message.ts';
+import { internLatin1, KeptHead, KNOWN_HEADERS } from '../../src/http/message.ts';
 import { getHeader, type HttpHead, type HttpHeader } from '../../src/http/types.ts';
 import { cat, everySplit, hex, toHexString } from '../helpers/bytes.ts';
 
@@ -347,5 +347,17 @@ describe('HttpDecoder head reuse (headCache)', () => {
       }),
       { numRuns: 20_000, interruptAfterTimeLimit: 1000, markInterruptAsFailure: false },
     );
+  });
+});
+
+describe('internLatin1', () => {
+  it('spans that differ in one byte (a slot collision) each come back as their own text, again and again', () => {
+    const spans = ['/slave(1)/X', '/slave(5)/X', '/slave(9)/X', 'slave(1)@10.0.0.1:5051', 'slave(7)@10.0.0.1:5051'];
+    const bytes = spans.map((text) => cat(`.${text}.`));
+    for (let round = 0; round < 3; round++) {
+      for (let k = 0; k < spans.length; k++) {
+        assert.equal(internLatin1(bytes[k]!, 1, bytes[k]!.length - 1), spans[k]);
+      }
+    }
   });
 });
