@@ -668,7 +668,8 @@ export class TcpReassembler {
     unmapStream(this.connections, conn.serverToClient);
     this.liveConnections--;
     mapConnection(this.tombstones, conn);
-    if (this.tombstones.size > TOMBSTONES_KEPT) this.tombstones.deleteOldest();
+    // Each connection maps two entries (one per direction): drop until back under the cap, not just one.
+    while (this.tombstones.size > TOMBSTONES_KEPT) this.tombstones.deleteOldest();
     // Release buffers now: the tombstone keeps only ids, offsets and counters.
     for (const stream of [conn.clientToServer, conn.serverToClient]) {
       if (stream.ring !== undefined) this.releaseRing(stream.ring);

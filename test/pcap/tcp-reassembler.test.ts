@@ -256,4 +256,33 @@ describe('TcpReassembler', () => {
     }
     assert.equal(s.reassembler.stats.connections, 2000);
   });
+
+  it('keeps a bounded number of closed connections when every connection has its own ports', () => {
+    const reassembler = new TcpReassembler(() => {});
+    const at = { index: 0, timestamp: new CaptureTimestamp(0, 0, 0) };
+    const empty = new Uint8Array(0);
+    const send = (sourcePort: number, destinationPort: number, seq: number, flags: number, ack: number): void => {
+      const [source, destination] = sourcePort === SERVER.port ? [SERVER, CLIENT] : [CLIENT, SERVER];
+      reassembler.pushSegment(
+        { source: source.address, destination: destination.address },
+        { sourcePort, destinationPort, seq, ack, flags },
+        empty,
+        0,
+        at,
+      );
+    };
+    // 20,000 short connections from distinct client ports (more than the 8,192 closed ones the reassembler keeps).
+    for (let i = 0; i < 20_000; i++) {
+      const port = 10_000 + i;
+      send(port, SERVER.port, 99, F.SYN, 0);
+      send(SERVER.port, port, 499, F.SYN | F.ACK, 100);
+      send(port, SERVER.port, 100, F.ACK | F.FIN, 500);
+      send(SERVER.port, port, 500, F.ACK | F.FIN, 101);
+    }
+    assert.equal(reassembler.openConnections, 0);
+    assert.equal(reassembler.stats.connections, 20_000);
+    // Private state, read on purpose: the bound is the point of this test.
+    const kept = (reassembler as unknown as { tombstones: { size: number } }).tombstones.size;
+    assert.ok(kept <= 8192, `closed-connection entries kept: ${kept}`);
+  });
 });
