@@ -161,8 +161,13 @@ const HEAD_CACHE_SIZE = 4;
  */
 const HEAD_SLAB_BYTES = 8 * 1024;
 const keptBytes = { slab: EMPTY_BODY, used: 0 };
-/** Heads are looked for right after a reuse or a keep, and otherwise on every HEAD_PROBE_EVERY-th head. */
+/**
+ * Heads are looked for right after a reuse or a keep, and otherwise on every n-th head (a probe), n from
+ * HEAD_PROBE_EVERY: doubled (up to HEAD_PROBE_MAX) by every look that finds nothing, back to HEAD_PROBE_EVERY at the
+ * first reuse. A stream that does not repeat its heads back to back then pays for almost no looks or keeps.
+ */
 const HEAD_PROBE_EVERY = 16;
+const HEAD_PROBE_MAX = 512;
 /** Writes shorter than this compare heads byte by byte (see #viewFor). */
 const VIEW_MIN_BYTES = 4096;
 
@@ -304,6 +309,7 @@ export class HttpDecoder {
   #lastHeadReused = false;
   /** The first head is a probe. */
   #headProbe = HEAD_PROBE_EVERY - 1;
+  #headProbeEvery = HEAD_PROBE_EVERY;
   /** Whether the head being parsed was looked for: then it is kept if it came before (see #seenBefore). */
   #keepHead = false;
   /** Fingerprints (headPrint) of the last heads looked for and not kept, a ring; the last slot is the next to write. */
@@ -498,10 +504,11 @@ export class HttpDecoder {
     return undefined;
   }
 
-  /** Every HEAD_PROBE_EVERY-th call is true. */
+  /** Every #headProbeEvery-th call is true. */
   #probeHead(): boolean {
-    this.#headProbe = (this.#headProbe + 1) % HEAD_PROBE_EVERY;
-    return this.#headProbe === 0;
+    if (++this.#headProbe < this.#headProbeEvery) return false;
+    this.#headProbe = 0;
+    return true;
   }
 
   #fail(e: unknown, chunk: Uint8Array, base: number): void {
@@ -560,9 +567,12 @@ export class HttpDecoder {
             const tryReuse = this.#lastHeadReused || this.#probeHead();
             if (tryReuse && this.#recentHeads.length > 0) {
               const kept = this.#recentHead(chunk, pos, end);
-              if (kept !== undefined) {
+              if (kept === undefined) {
+                this.#headProbeEvery = Math.min(HEAD_PROBE_MAX, 2 * this.#headProbeEvery);
+              } else {
                 // Same bytes as a head parsed before, so the same parse (it depends only on the bytes and options).
                 this.#lastHeadReused = true;
+                this.#headProbeEvery = HEAD_PROBE_EVERY;
                 const msgAbs = base + pos;
                 pos += kept.length;
                 this.#startKept(kept, msgAbs);

@@ -182,6 +182,16 @@ describe('HttpDecoder head reuse (headCache)', () => {
     );
   });
 
+  it('looks that find nothing make probes rarer; a burst of one head is still found later, with the same events', () => {
+    const a = cat('POST /a HTTP/1.1\r\nContent-Length: 1\r\n\r\na');
+    const distinct = Array.from({ length: 200 }, (_, i) => cat(`POST /d${i} HTTP/1.1\r\nContent-Length: 1\r\n\r\nd`));
+    const stream = cat(warm(a), ...distinct, warm(a, 1200));
+    const reused = countReuse(() => assert.deepEqual(run([stream], {}), run([stream], { headCache: false })));
+    // Not every `a` after the distinct heads: the first ones wait for a probe, spaced out by the failed looks (up to
+    // 512 heads apart), then every one is found.
+    assert.ok(reused >= 1200 - 512 - 1 && reused < 1200, `reused ${reused}`);
+  });
+
   it('a repeated head is parsed once: its strings are shared (reuse on) or made again (reuse off)', () => {
     for (const headCache of [true, false]) {
       const seen: HttpHead[] = [];
