@@ -160,6 +160,11 @@ const HEAD_CACHE_SIZE = 4;
  * freed once no kept head reads it any more.
  */
 const HEAD_SLAB_BYTES = 8 * 1024;
+/**
+ * The kept-head list of a decoder that kept none (shared, never written): a capture runs a decoder per direction of
+ * every connection, most of which keep nothing, so their lists and fingerprint rings are made on first use.
+ */
+const NO_KEPT_HEADS: KeptHead[] = Object.freeze([]) as unknown as KeptHead[];
 const keptBytes = { slab: EMPTY_BODY, used: 0 };
 /**
  * Heads are looked for right after a reuse or a keep, and otherwise on every n-th head (a probe), n from
@@ -300,7 +305,7 @@ export class HttpDecoder {
   /** A head that spans writes, copied here (at most maxHeaderBytes). */
   #headBuf: Uint8Array = EMPTY_BODY;
   /** Recently kept heads, most recent first (see HEAD_CACHE_SIZE). */
-  readonly #recentHeads: KeptHead[] = [];
+  #recentHeads: KeptHead[] = NO_KEPT_HEADS;
   /**
    * Kept heads are looked for right after a head was reused or kept, and otherwise on every HEAD_PROBE_EVERY-th head
    * (a probe): a stream either repeats its heads back to back (a sender's burst of one message name, a server's 202s)
@@ -313,7 +318,7 @@ export class HttpDecoder {
   /** Whether the head being parsed was looked for: then it is kept if it came before (see #seenBefore). */
   #keepHead = false;
   /** Fingerprints (headPrint) of the last heads looked for and not kept, a ring; the last slot is the next to write. */
-  readonly #missPrints = new Int32Array(HEAD_CACHE_SIZE + 1);
+  #missPrints: Int32Array | undefined = undefined;
   /** A DataView over the buffer of #viewOf, for the write being decoded (dropped after it). */
   #view: DataView | undefined = undefined;
   #viewOf: Uint8Array | undefined = undefined;
@@ -1204,7 +1209,7 @@ export class HttpDecoder {
    * nothing. A false match only costs a copy.
    */
   #seenBefore(print: number): boolean {
-    const prints = this.#missPrints;
+    const prints = (this.#missPrints ??= new Int32Array(HEAD_CACHE_SIZE + 1));
     const last = prints.length - 1;
     for (let i = 0; i < last; i++) if (prints[i] === print) return true;
     const slot = prints[last]!;
@@ -1256,6 +1261,7 @@ export class HttpDecoder {
       this.#transferEncodingAbs - msgAbs,
       print,
     );
+    if (this.#recentHeads === NO_KEPT_HEADS) this.#recentHeads = [];
     const recent = this.#recentHeads;
     if (recent.length < HEAD_CACHE_SIZE) recent.push(kept);
     recent.copyWithin(1, 0, recent.length - 1);
