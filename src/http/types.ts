@@ -85,7 +85,8 @@ function hasFastLookup(head: object): head is FastHeaderLookup {
 /**
  * The value of header `name` (case-insensitive), or undefined. When a header appears several times the **last** one
  * wins, as in Mesos (no comma-joining). On decoded heads the common names (KNOWN_HEADERS, in canonical or lowercase
- * spelling) are found in O(1): a decoded head's header block locates them all in one pass at the first lookup.
+ * spelling) are found in O(1) when the head repeats one the decoder kept (it locates them all in one pass at the
+ * first lookup); other decoded heads scan their header lines without making strings for the others.
  */
 export function getHeader(head: { readonly headers: readonly HttpHeader[] }, name: string): string | undefined {
   if (hasFastLookup(head)) {
