@@ -6,7 +6,7 @@
  *   tshark -r FILE -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri
  *
  *   node --conditions=mesos-wire-source bench/capture-decode.ts [--mb 128] [--connections 256] [--ooo 0.01]
- *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 1024] [--node-flags "--max-semi-space-size=1"]
+ *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 256] [--node-flags "--max-semi-space-size=1"]
  *        [--dist DIR]   (decode with a compiled build: npx tsc -p tsconfig.build.json --outDir DIR)
  *        [--no-cli]     (with --dist: skip the `mesos-wire decode --format ndjson FILE > /dev/null` run)
  *
@@ -53,7 +53,7 @@ const MB = arg('mb', 128);
 const CONNECTIONS = arg('connections', 256);
 const OOO = arg('ooo', 0.01);
 const FILE = argText('file') ?? `/tmp/mesos-wire-capture-decode-${MB}mb-c${CONNECTIONS}-o${OOO}.pcap`;
-const CHUNK_KIB = arg('chunk-kib', 1024);
+const CHUNK_KIB = arg('chunk-kib', 256);
 
 /** The child that decodes: prints one JSON line with its counts, time and peak RSS. */
 async function childDecode(file: string): Promise<void> {

@@ -5,7 +5,7 @@ import type { CaptureReaderOptions } from './pcap-reader.ts';
 
 /** Options of readCaptureFile. */
 export interface ReadCaptureFileOptions extends CaptureReaderOptions {
-  /** Bytes read from disk at a time (default 1 MiB). */
+  /** Bytes read from disk at a time (default 256 KiB). */
   chunkBytes?: number;
 }
 
@@ -26,7 +26,9 @@ export async function readCaptureFile(
   onPacket: (packet: CapturedPacket) => void,
   options: ReadCaptureFileOptions = {},
 ): Promise<ReadCaptureFileResult> {
-  const chunkBytes = options.chunkBytes ?? 1024 * 1024;
+  // 256 KiB: as fast as 1 MiB, and a 1.1 GB capture peaked at ~175 MiB RSS against 240-265 MiB with 1 MiB reads
+  // (read buffers pinned by views wait for a full GC; smaller ones pin less).
+  const chunkBytes = options.chunkBytes ?? 256 * 1024;
   const reader = new AutoCaptureReader(options);
   const handle = await open(path, 'r');
   let bytes = 0;
