@@ -311,34 +311,28 @@ export function startedMessage(head: HttpHead): HttpMessage {
 }
 
 /**
- * A response event (body untyped). A class rather than a literal with a getter: the header list stays lazy (read
- * from the message on first access) without a closure and a slow-mode object per event.
+ * What request and response events share. Classes rather than literals with a getter: the header list stays lazy
+ * (read from the message on first access) without a closure and a slow-mode object per event.
  */
-class ResponseEventImpl implements DecodedResponse {
-  readonly type = 'response' as const;
+abstract class HttpEventBase {
   offset: number;
   end: number;
   version: '1.0' | '1.1';
-  framing: DecodedResponse['framing'];
+  framing: HttpMessage['framing'];
   chunks: number[];
   body: Uint8Array;
-  trailers: DecodedResponse['trailers'];
-  status: number;
-  reason: string;
+  trailers: HttpMessage['trailers'];
   bodyOffsets?: BodyOffsetMap;
   typed?: TypedBody;
-  declare stream?: 'recordio';
-  declare request?: string;
-  declare requestFrame?: number;
   declare flow?: string;
   declare connection?: number;
   declare direction?: DecodedResponse['direction'];
   declare frame?: number;
   declare time?: DecodedResponse['time'];
   declare endFrame?: number;
-  #message: HttpMessage;
+  readonly #message: HttpMessage;
 
-  constructor(m: HttpMessage & { kind: 'response' }, body: Uint8Array, offsets: BodyOffsetMap | undefined) {
+  constructor(m: HttpMessage, body: Uint8Array, offsets: BodyOffsetMap | undefined) {
     this.offset = m.offset;
     this.end = m.end;
     this.version = m.version;
@@ -346,8 +340,6 @@ class ResponseEventImpl implements DecodedResponse {
     this.chunks = m.chunks;
     this.body = body;
     this.trailers = m.trailers;
-    this.status = m.status;
-    this.reason = m.reason;
     if (offsets !== undefined) this.bodyOffsets = offsets;
     this.#message = m;
   }
@@ -358,46 +350,33 @@ class ResponseEventImpl implements DecodedResponse {
   }
 }
 
-/** A request event that is not a libprocess message (body untyped); headers read on first access, as responses. */
-class RequestEventImpl implements DecodedRequest {
+/** A response event (body untyped). */
+class ResponseEventImpl extends HttpEventBase implements DecodedResponse {
+  readonly type = 'response' as const;
+  status: number;
+  reason: string;
+  declare stream?: 'recordio';
+  declare request?: string;
+  declare requestFrame?: number;
+
+  constructor(m: HttpMessage & { kind: 'response' }, body: Uint8Array, offsets: BodyOffsetMap | undefined) {
+    super(m, body, offsets);
+    this.status = m.status;
+    this.reason = m.reason;
+  }
+}
+
+/** A request event that is not a libprocess message (body untyped). */
+class RequestEventImpl extends HttpEventBase implements DecodedRequest {
   readonly type = 'request' as const;
-  offset: number;
-  end: number;
-  version: '1.0' | '1.1';
-  framing: DecodedRequest['framing'];
-  chunks: number[];
-  body: Uint8Array;
-  trailers: DecodedRequest['trailers'];
   method: string;
   target: string;
-  bodyOffsets?: BodyOffsetMap;
-  typed?: TypedBody;
   declare rejected?: { status: number; code: string; message: string };
-  declare flow?: string;
-  declare connection?: number;
-  declare direction?: DecodedRequest['direction'];
-  declare frame?: number;
-  declare time?: DecodedRequest['time'];
-  declare endFrame?: number;
-  #message: HttpMessage;
 
   constructor(m: HttpMessage & { kind: 'request' }, body: Uint8Array, offsets: BodyOffsetMap | undefined) {
-    this.offset = m.offset;
-    this.end = m.end;
-    this.version = m.version;
-    this.framing = m.framing;
-    this.chunks = m.chunks;
-    this.body = body;
-    this.trailers = m.trailers;
+    super(m, body, offsets);
     this.method = m.method;
     this.target = m.target;
-    if (offsets !== undefined) this.bodyOffsets = offsets;
-    this.#message = m;
-  }
-
-  /** Header fields as sent, read from the message on first access. */
-  get headers(): readonly HttpHeader[] {
-    return this.#message.headers;
   }
 }
 
