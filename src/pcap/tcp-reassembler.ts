@@ -383,23 +383,9 @@ export class TcpReassembler {
     const f = this.fields;
     const frame = packet.data;
     switch (decodeFrameFields(packet.linkType, frame, f)) {
-      case FRAME_KIND.TCP: {
-        const captured = f.capturedPayloadLength;
-        const payload = captured === 0 ? NO_BYTES : viewOf(frame, f.tcpPayloadOffset, f.tcpPayloadOffset + captured);
-        this.segment(
-          f.sourceAddress,
-          f.sourcePort,
-          f.destinationAddress,
-          f.destinationPort,
-          f.seq,
-          f.ack,
-          f.flags,
-          payload,
-          f.tcpPayloadLength - captured,
-          packet,
-        );
+      case FRAME_KIND.TCP:
+        this.segmentFromFields(frame, packet);
         return;
-      }
       case FRAME_KIND.NOT_IP:
       case FRAME_KIND.NOT_TCP:
         this.stats.otherPackets++;
@@ -441,24 +427,31 @@ export class TcpReassembler {
     }
   }
 
+  /** Reassembles the TCP segment that decodeFrameFields just read from `frame` into this.fields. */
+  private segmentFromFields(frame: Uint8Array, packet: CapturedPacket): void {
+    const f = this.fields;
+    const captured = f.capturedPayloadLength;
+    const payload = captured === 0 ? NO_BYTES : viewOf(frame, f.tcpPayloadOffset, f.tcpPayloadOffset + captured);
+    this.segment(
+      f.sourceAddress,
+      f.sourcePort,
+      f.destinationAddress,
+      f.destinationPort,
+      f.seq,
+      f.ack,
+      f.flags,
+      payload,
+      f.tcpPayloadLength - captured,
+      packet,
+    );
+  }
+
   /** A datagram rebuilt from IPv4 fragments: decoded as raw IPv4, credited to the packet of its last fragment. */
   private pushDatagram(datagram: Uint8Array, packet: CapturedPacket): void {
     const f = this.fields;
     const kind = decodeFrameFields(LINKTYPE_IPV4, datagram, f);
     if (kind === FRAME_KIND.TCP) {
-      const payload = datagram.subarray(f.tcpPayloadOffset, f.tcpPayloadOffset + f.capturedPayloadLength);
-      this.segment(
-        f.sourceAddress,
-        f.sourcePort,
-        f.destinationAddress,
-        f.destinationPort,
-        f.seq,
-        f.ack,
-        f.flags,
-        payload,
-        f.tcpPayloadLength - f.capturedPayloadLength,
-        packet,
-      );
+      this.segmentFromFields(datagram, packet);
     } else if (kind === FRAME_KIND.UNDECODABLE) {
       this.stats.undecodable++;
       this.diagnose({
