@@ -217,104 +217,10 @@ function placeEvent(
 }
 
 /**
- * A libprocess message event. The sender UPID (`fromUpid`, `fromValid`, `from`) and `style` are computed on first
- * access: stats and the benchmarks never read them, and a class keeps the accessors on the prototype (no closures
- * per event). The sender's parse is shared by every event with the same sender text.
+ * What every event built from one HTTP message has. Events are classes rather than literals with getters: lazy
+ * fields (header list, sender, style) live on the prototype, with no closure and no slow-mode object per event.
  */
-export class MessageEventImpl implements DecodedMessage {
-  readonly type = 'message' as const;
-  offset: number;
-  end: number;
-  version: '1.0' | '1.1';
-  framing: DecodedMessage['framing'];
-  chunks: number[];
-  body: Uint8Array;
-  trailers: DecodedMessage['trailers'];
-  bodyOffsets?: BodyOffsetMap;
-  fromText: string;
-  fromSource: DecodedMessage['fromSource'];
-  to: string;
-  name: string;
-  typed?: TypedBody;
-  // Capture fields: declared only (no own property on raw-stream events, which never have them).
-  declare flow?: string;
-  declare connection?: number;
-  declare direction?: DecodedMessage['direction'];
-  declare frame?: number;
-  declare time?: DecodedMessage['time'];
-  declare endFrame?: number;
-  #message: HttpMessage;
-  #sender: SenderInfo;
-  #style: DecodedMessage['style'] | undefined;
-
-  constructor(
-    m: HttpMessage,
-    c: MessageFacts,
-    body: Uint8Array = m.body,
-    offsets?: BodyOffsetMap,
-    place?: CapturePlace,
-    packet?: PacketRef,
-    endPacket?: PacketRef,
-  ) {
-    this.offset = m.offset;
-    this.end = m.end;
-    this.version = m.version;
-    this.framing = m.framing;
-    this.chunks = m.chunks;
-    this.body = body;
-    this.trailers = m.trailers;
-    if (offsets !== undefined) this.bodyOffsets = offsets;
-    this.fromText = c.fromText;
-    this.fromSource = c.fromSource;
-    this.to = c.to;
-    this.name = c.name;
-    this.#message = m;
-    this.#sender = senderInfo(c);
-    placeEvent(this, place, packet, endPacket);
-  }
-
-  /** The sender as Mesos parses it (the empty UPID when it does not parse), parsed on first use. */
-  get fromUpid(): Upid {
-    return this.#sender.upid;
-  }
-
-  get fromValid(): boolean {
-    return this.#sender.valid;
-  }
-
-  get from(): string {
-    return this.#sender.formatted;
-  }
-
-  get style(): DecodedMessage['style'] {
-    this.#style ??= guessMessageStyle(this.#message as HttpMessage & { kind: 'request' });
-    return this.#style;
-  }
-}
-
-/** A message whose head is known and whose body is still to come (a RecordIO stream shown as soon as it starts). */
-export function startedMessage(head: HttpHead): HttpMessage {
-  const common = {
-    offset: head.offset,
-    version: head.version,
-    headerBytes: head.headerBytes,
-    framing: head.framing,
-    contentLength: head.contentLength,
-    chunks: [],
-    body: EMPTY,
-    trailers: [],
-    end: 0,
-  };
-  return head.kind === 'response'
-    ? { ...common, kind: 'response', status: head.status, reason: head.reason, headers: head.headers }
-    : { ...common, kind: 'request', method: head.method, target: head.target, headers: head.headers };
-}
-
-/**
- * What request and response events share. Classes rather than literals with a getter: the header list stays lazy
- * (read from the message on first access) without a closure and a slow-mode object per event.
- */
-abstract class HttpEventBase {
+abstract class HttpEventFields {
   offset: number;
   end: number;
   version: '1.0' | '1.1';
@@ -324,6 +230,7 @@ abstract class HttpEventBase {
   trailers: HttpMessage['trailers'];
   bodyOffsets?: BodyOffsetMap;
   typed?: TypedBody;
+  // Capture fields: declared only (no own property on raw-stream events, which never have them).
   declare flow?: string;
   declare connection?: number;
   declare direction?: DecodedResponse['direction'];
@@ -344,10 +251,86 @@ abstract class HttpEventBase {
     this.#message = m;
   }
 
-  /** Header fields as sent, read from the message on first access. */
-  get headers(): readonly HttpHeader[] {
-    return this.#message.headers;
+  /** The decoded message this event was built from (a getter: not an own, enumerable property). */
+  protected get httpMessage(): HttpMessage {
+    return this.#message;
   }
+}
+
+/** Request and response events also show the header list, read from the message on first access. */
+abstract class HttpEventBase extends HttpEventFields {
+  get headers(): readonly HttpHeader[] {
+    return this.httpMessage.headers;
+  }
+}
+
+/**
+ * A libprocess message event. The sender UPID (`fromUpid`, `fromValid`, `from`) and `style` are computed on first
+ * access: stats and the benchmarks never read them, and a class keeps the accessors on the prototype (no closures
+ * per event). The sender's parse is shared by every event with the same sender text.
+ */
+export class MessageEventImpl extends HttpEventFields implements DecodedMessage {
+  readonly type = 'message' as const;
+  fromText: string;
+  fromSource: DecodedMessage['fromSource'];
+  to: string;
+  name: string;
+  #sender: SenderInfo;
+  #style: DecodedMessage['style'] | undefined;
+
+  constructor(
+    m: HttpMessage,
+    c: MessageFacts,
+    body: Uint8Array = m.body,
+    offsets?: BodyOffsetMap,
+    place?: CapturePlace,
+    packet?: PacketRef,
+    endPacket?: PacketRef,
+  ) {
+    super(m, body, offsets);
+    this.fromText = c.fromText;
+    this.fromSource = c.fromSource;
+    this.to = c.to;
+    this.name = c.name;
+    this.#sender = senderInfo(c);
+    placeEvent(this, place, packet, endPacket);
+  }
+
+  /** The sender as Mesos parses it (the empty UPID when it does not parse), parsed on first use. */
+  get fromUpid(): Upid {
+    return this.#sender.upid;
+  }
+
+  get fromValid(): boolean {
+    return this.#sender.valid;
+  }
+
+  get from(): string {
+    return this.#sender.formatted;
+  }
+
+  get style(): DecodedMessage['style'] {
+    this.#style ??= guessMessageStyle(this.httpMessage as HttpMessage & { kind: 'request' });
+    return this.#style;
+  }
+}
+
+/** A message whose head is known and whose body is still to come (a RecordIO stream shown as soon as it starts). */
+export function startedMessage(head: HttpHead): HttpMessage {
+  const common = {
+    offset: head.offset,
+    version: head.version,
+    headerBytes: head.headerBytes,
+    framing: head.framing,
+    contentLength: head.contentLength,
+    chunks: [],
+    body: EMPTY,
+    trailers: [],
+    end: 0,
+  };
+  return head.kind === 'response'
+    ? { ...common, kind: 'response', status: head.status, reason: head.reason, headers: head.headers }
+    : { ...common, kind: 'request', method: head.method, target: head.target, headers: head.headers };
 }
 
 /** A response event (body untyped). */
