@@ -60,7 +60,20 @@ function readFixed64(r: ReaderState): bigint {
   return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+const baseTag = pb.Reader.prototype.tag as (this: ReaderState) => number;
+
 const readerMethods = {
+  // Field number 0 is never valid. protobufjs rejects it only in types that declare
+  // fields (a field-less type hands skipType the whole tag), so check every tag here.
+  tag(this: ReaderState): number {
+    const at = this.pos;
+    const t = baseTag.call(this);
+    if (t < 8) {
+      this.pos = at; // so the error's offset is the tag's
+      throw new Error('illegal tag: field number 0');
+    }
+    return t;
+  },
   uint64(this: ReaderState): bigint {
     return readVarint64(this);
   },

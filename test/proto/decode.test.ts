@@ -65,6 +65,27 @@ describe('decodeBody', () => {
     );
   });
 
+  it('rejects field number 0 at the tag, in types with fields and in field-less ones', () => {
+    // protobufjs checks field 0 only in types that declare fields; RecoverRequest has none.
+    expectError(
+      () => decodeBody('mesos.internal.log.RecoverRequest', hex('01 00 00 00 00 00 00 00 00')),
+      'MW_PROTO_DECODE',
+      0,
+    );
+    expectError(() => decodeBody('mesos.internal.log.RecoverRequest', hex('80 00')), 'MW_PROTO_DECODE', 0);
+    const withFields = hex(`${toHexString(ACK)} 05 00 00 00 00`);
+    expectError(
+      () => decodeBody('mesos.internal.StatusUpdateAcknowledgementMessage', withFields),
+      'MW_PROTO_DECODE',
+      ACK.length,
+    );
+    expectError(
+      () => decodeBody('mesos.internal.StatusUpdateAcknowledgementMessage', hex('00'), { baseOffset: 40 }),
+      'MW_PROTO_DECODE',
+      40,
+    );
+  });
+
   it('reports a missing required field with the partial message', () => {
     const e = expectError(
       () => decodeBody('mesos.internal.StatusUpdateAcknowledgementMessage', ACK.subarray(0, 15)),
