@@ -1402,8 +1402,7 @@ export class HttpDecoder {
           lineAbs,
         );
       }
-      if (msg.chunks.length === 0) msg.chunks = [size];
-      else msg.chunks.push(size);
+      msg.addChunk(size);
       this.#remaining = size;
       this.#state = STATE.CHUNK_DATA;
     }

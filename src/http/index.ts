@@ -23,6 +23,7 @@ export { STATUS_REASONS } from './status-reasons.ts';
 export { decodeHttpStream, type HttpDecodeEvent, HttpDecodeStream, type HttpDecodeStreamOptions } from './stream.ts';
 export {
   type BodyFraming,
+  deriveFromHead,
   getHeader,
   type HttpHead,
   type HttpHeader,

@@ -110,6 +110,9 @@ export class KeptHead {
   readonly transferEncodingAt: number;
   /** A 32-bit fingerprint of the bytes (see headPrint): compared before the bytes. */
   readonly print: number;
+  /** What a layer above derived from these bytes (see DecodedMessageBase.deriveFromHead), and under which key. */
+  derivedKey: object | undefined = undefined;
+  derived: unknown = undefined;
   #view: DataView | undefined = undefined;
   #text: string | undefined = undefined;
   #headers: readonly HttpHeader[] | undefined = undefined;
@@ -247,7 +250,6 @@ abstract class DecodedMessageBase {
   headerBytes: number;
   framing: BodyFraming = 'none';
   contentLength: number | undefined = undefined;
-  chunks: number[] = NO_CHUNKS;
   body: Uint8Array = EMPTY_BODY;
   trailers: readonly HttpHeader[] = NO_HEADERS;
   end = -1;
@@ -263,6 +265,10 @@ abstract class DecodedMessageBase {
   #text: string | undefined = undefined;
   /** The kept head this message's head repeats (its strings are shared), or undefined for a head parsed afresh. */
   #kept: KeptHead | undefined;
+  // Chunk sizes: a lone first size stays a number (a libprocess body is one chunk), the list is made when read or
+  // when a second chunk comes.
+  #firstChunk = -1;
+  #chunks: number[] = NO_CHUNKS;
 
   constructor(
     offset: number,
@@ -286,6 +292,42 @@ abstract class DecodedMessageBase {
     this.#textStart = textStart;
     this.#textEnd = textEnd;
     this.#kept = kept;
+  }
+
+  /** Chunk sizes as sent (the final 0 excluded); the shared frozen [] unless chunked. */
+  get chunks(): number[] {
+    if (this.#firstChunk >= 0) {
+      this.#chunks = [this.#firstChunk];
+      this.#firstChunk = -1;
+    }
+    return this.#chunks;
+  }
+
+  /** @internal The decoder read a chunk-size line announcing `size` (> 0) bytes. */
+  addChunk(size: number): void {
+    if (this.#chunks.length > 0) this.#chunks.push(size);
+    else if (this.#firstChunk < 0) this.#firstChunk = size;
+    else {
+      this.#chunks = [this.#firstChunk, size];
+      this.#firstChunk = -1;
+    }
+  }
+
+  /**
+   * `derive(this)`, computed once for all the messages whose head repeats the same kept head (see KeptHead): the
+   * first such message computes it, the others get that value. Messages with a head parsed afresh compute it every
+   * time. `derive` must depend only on the head's bytes (start line, header fields; not body, offsets or time), so
+   * that the shared value is the one it would compute; `key` names the derivation (a head keeps one value: another
+   * key replaces it). Layers above use it for facts they read from every head (libprocess classification).
+   */
+  deriveFromHead<T>(key: object, derive: (head: this) => T): T {
+    const kept = this.#kept;
+    if (kept === undefined) return derive(this);
+    if (kept.derivedKey === key) return kept.derived as T;
+    const value = derive(this);
+    kept.derivedKey = key;
+    kept.derived = value;
+    return value;
   }
 
   /** The target (requests) or reason phrase (responses) as sent, made into a string on first access. */

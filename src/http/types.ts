@@ -100,3 +100,22 @@ export function getHeader(head: { readonly headers: readonly HttpHeader[] }, nam
   }
   return undefined;
 }
+
+/** Implemented by decoded heads: a value derived from a kept head's bytes, shared by the messages repeating it. */
+interface DerivableHead {
+  deriveFromHead<T>(key: object, derive: (head: never) => T): T;
+}
+
+/**
+ * `derive(head)`, computed once for all the decoded messages whose head repeats the same bytes (a head the decoder
+ * kept: every message of a libprocess sender's burst); other heads (parsed afresh, or plain objects) compute it each
+ * time. `derive` must depend only on the head (start line and header fields: not body, offsets, time or state that
+ * changes), so that the shared value is what it would compute for each; `key` names the derivation (use one constant
+ * object per kind of value; a head keeps one derived value, so another key replaces it).
+ */
+export function deriveFromHead<H extends HttpHead, T>(head: H, key: object, derive: (head: H) => T): T {
+  if (typeof (head as Partial<DerivableHead>).deriveFromHead === 'function') {
+    return (head as unknown as DerivableHead).deriveFromHead(key, derive as (head: never) => T);
+  }
+  return derive(head);
+}

@@ -2,8 +2,15 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { mwError } from '../errors.ts';
-import { getHeader, type HttpDecoderOptions, type HttpRequestMessage, MAX_BODY_BYTES_DEFAULT } from '../http/index.ts';
 import {
+  deriveFromHead,
+  getHeader,
+  type HttpDecoderOptions,
+  type HttpRequestMessage,
+  MAX_BODY_BYTES_DEFAULT,
+} from '../http/index.ts';
+import {
+  type Classification,
   type ClassifiedMessage,
   classifyRequest,
   encodeAcceptedResponse,
@@ -349,16 +356,17 @@ export class LibprocessEndpoint extends EventEmitter {
   }
 
   private dispatch(request: HttpRequestMessage, connection: InboundConnection, bodyOffset: number | undefined): void {
-    const classified = classifyRequest(request);
+    const facts = headFactsOf(request);
+    const classified = facts.classified;
     // libprocess gunzips gzip-encoded request bodies, for messages and endpoints alike (§2.1).
-    const body = this.decodedBody(request);
+    const body = facts.gzip ? this.gunzipBody(request) : request.body;
     switch (classified.kind) {
       case 'message':
-        this.deliver(request, body, classified, connection, bodyOffset);
+        this.deliver(request, body, classified, facts.userAgent, connection, bodyOffset);
         return;
       case 'rejected':
         if (classified.status === 400) connection.respond(encodeBadRequestResponse(undefined, this.dateOption()));
-        else if (repliesToMessage(this.era.replies, getHeader(request, 'User-Agent'))) {
+        else if (repliesToMessage(this.era.replies, facts.userAgent)) {
           connection.respond(encodeInternalServerErrorResponse(classified.error.message, this.dateOption()));
         } else connection.respond(undefined);
         return;
@@ -368,13 +376,11 @@ export class LibprocessEndpoint extends EventEmitter {
   }
 
   /**
-   * The request body, gunzipped when it says `Content-Encoding: gzip`. A body that does not decompress (or grows
+   * The body of a request that says `Content-Encoding: gzip`, gunzipped. A body that does not decompress (or grows
    * beyond the decoder's body limit) throws, which fails the connection: libprocess drops it too.
    */
-  private decodedBody(request: HttpRequestMessage): Uint8Array {
+  private gunzipBody(request: HttpRequestMessage): Uint8Array {
     if (request.body.length === 0) return request.body;
-    const encoding = getHeader(request, 'Content-Encoding');
-    if (encoding === undefined || encoding.trim().toLowerCase() !== 'gzip') return request.body;
     const limit = this.options.decoder?.maxBodyBytes ?? MAX_BODY_BYTES_DEFAULT;
     try {
       return new Uint8Array(gunzipSync(request.body, { maxOutputLength: limit }));
@@ -390,6 +396,7 @@ export class LibprocessEndpoint extends EventEmitter {
     request: HttpRequestMessage,
     body: Uint8Array,
     classified: ClassifiedMessage,
+    userAgent: string | undefined,
     connection: InboundConnection,
     bodyOffset: number | undefined,
   ): void {
@@ -404,21 +411,24 @@ export class LibprocessEndpoint extends EventEmitter {
     const handler = this.handlerOf(classified.to);
     const accepted = handler !== undefined || this.options.acceptAnyId === true;
     // Only the 0.19-1.3 policy looks at the User-Agent; skip the header lookup otherwise.
-    const replies =
-      this.era.replies === 'always' ||
-      (this.era.replies !== 'never' && repliesToMessage(this.era.replies, getHeader(request, 'User-Agent')));
+    const replies = repliesToMessage(this.era.replies, userAgent);
     const status = replies ? (accepted ? 202 : 404) : undefined;
-    const message = new ReceivedMessage(request, classified, body, bodyOffset, accepted, status, connection.info);
-    if (handler !== undefined) this.runHandler(handler, message);
-    if (this.listenerCount('message') > 0) {
-      try {
-        this.emit('message', message);
-      } catch (error) {
-        // A throwing listener must not fail the connection's decoder (and so close the connection).
-        this.emit('handler-error', { message, error });
+    const listened = this.listenerCount('message') > 0;
+    // The message object is made only when someone is handed it: a handler, a listener or the answer hook.
+    let answer: 'send' | 'drop' | number = replies ? 'send' : 'drop';
+    if (handler !== undefined || listened || (replies && this.answerHook !== undefined)) {
+      const message = new ReceivedMessage(request, classified, body, bodyOffset, accepted, status, connection.info);
+      if (handler !== undefined) this.runHandler(handler, message);
+      if (listened) {
+        try {
+          this.emit('message', message);
+        } catch (error) {
+          // A throwing listener must not fail the connection's decoder (and so close the connection).
+          this.emit('handler-error', { message, error });
+        }
       }
+      if (replies) answer = this.consultAnswerHook(message);
     }
-    const answer = replies ? this.consultAnswerHook(message) : 'drop';
     if (answer === 'drop') connection.respond(undefined);
     else if (answer === 'send' || !(answer > 0)) connection.respond(this.cannedResponse(accepted, true));
     else {
@@ -484,4 +494,39 @@ export class LibprocessEndpoint extends EventEmitter {
   private dateOption(): { date: Date } {
     return { date: this.clock.now() };
   }
+}
+
+/** What dispatch reads from a request head. It depends only on the head's bytes (see headFactsOf). */
+interface HeadFacts {
+  /** Frozen: shared by every message whose head repeats the same bytes. */
+  readonly classified: Classification;
+  /** `Content-Encoding: gzip` (the body is gunzipped, §2.1). */
+  readonly gzip: boolean;
+  /** The User-Agent (only the 0.19-1.3 reply policy reads it). */
+  readonly userAgent: string | undefined;
+}
+
+/** The derivation key of HeadFacts on decoded heads (see DecodedRequest.deriveFromHead). */
+const HEAD_FACTS_KEY = {};
+
+/**
+ * The dispatch facts of `request`. Classification, Content-Encoding and User-Agent depend only on the head's bytes,
+ * so a head that repeats one the decoder kept (every message of a libprocess sender) shares the facts computed for
+ * the first: no header lookups, classification or copies per message.
+ */
+function headFactsOf(request: HttpRequestMessage): HeadFacts {
+  return deriveFromHead(request, HEAD_FACTS_KEY, readHeadFacts);
+}
+
+function readHeadFacts(request: HttpRequestMessage): HeadFacts {
+  // classifyRequest returns objects of its own: frozen here, as they may be shared.
+  const classified = classifyRequest(request);
+  if (classified.kind === 'message') Object.freeze(classified.from);
+  Object.freeze(classified);
+  const encoding = getHeader(request, 'Content-Encoding');
+  return Object.freeze({
+    classified,
+    gzip: encoding !== undefined && encoding.trim().toLowerCase() === 'gzip',
+    userAgent: getHeader(request, 'User-Agent'),
+  });
 }

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { isMesosWireError } from '../../src/errors.ts';
 import { HttpDecoder, type HttpDecoderOptions } from '../../src/http/decoder.ts';
 import { internLatin1, KeptHead, KNOWN_HEADERS } from '../../src/http/message.ts';
-import { getHeader, type HttpHead, type HttpHeader } from '../../src/http/types.ts';
+import { deriveFromHead, getHeader, type HttpHead, type HttpHeader } from '../../src/http/types.ts';
 import { cat, everySplit, hex, toHexString } from '../helpers/bytes.ts';
 
 /** Last value by a plain scan of a header list (the slow reference). */
@@ -357,6 +357,93 @@ describe('HttpDecoder head reuse (headCache)', () => {
       }),
       { numRuns: 20_000, interruptAfterTimeLimit: 1000, markInterruptAsFailure: false },
     );
+  });
+});
+
+describe('deriveFromHead', () => {
+  it('computes once per kept head, for every message repeating it; afresh for other heads and plain objects', () => {
+    const key = {};
+    const other = {};
+    for (const headCache of [true, false]) {
+      let calls = 0;
+      const derived: string[] = [];
+      const decoder = new HttpDecoder(
+        {
+          onMessage: (m) => {
+            const value = deriveFromHead(m, key, (h) => {
+              calls++;
+              return `${h.kind === 'request' ? h.target : ''} ${getHeader(h, 'Libprocess-From')}`;
+            });
+            derived.push(value);
+          },
+        },
+        { headCache },
+      );
+      // 17 copies get the head kept (the 17th), the next 3 reuse it; then another head, then the first again.
+      const message = cat(LIBPROCESS_HEAD, CHUNKED_AB);
+      decoder.write(cat(warm(message, 20), 'POST /other HTTP/1.1\r\nContent-Length: 0\r\n\r\n', message));
+      assert.equal(derived.length, 22);
+      assert.deepEqual(new Set(derived), new Set(['/slave(1)/x.Y m@1.2.3.4:5', '/other undefined']));
+      // With reuse: the 17th head is parsed and kept, the 18th reuses it and computes the value that the 19th and 20th
+      // get; /other and the 22nd (not looked for right after a miss) are parsed afresh and compute theirs.
+      assert.equal(calls, headCache ? 20 : 22);
+    }
+    // Another key replaces the value kept on the head: both derivations stay right.
+    const seen: string[] = [];
+    const decoder = new HttpDecoder({
+      onMessage: (m) => {
+        seen.push(deriveFromHead(m, key, () => 'a'));
+        seen.push(deriveFromHead(m, other, () => 'b'));
+      },
+    });
+    decoder.write(warm(cat(LIBPROCESS_HEAD, CHUNKED_AB), 20));
+    assert.deepEqual(seen, new Array(20).fill(['a', 'b']).flat());
+    const plain: HttpHead = {
+      kind: 'request',
+      method: 'GET',
+      target: '/p',
+      offset: 0,
+      version: '1.1',
+      headers: [],
+      headerBytes: 16,
+      framing: 'none',
+    };
+    let plainCalls = 0;
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        deriveFromHead(plain, key, () => ++plainCalls),
+        i + 1,
+      );
+  });
+});
+
+describe('chunk sizes', () => {
+  it('read during the message (onChunk) and after it, one chunk or several, reused head or not', () => {
+    const several = cat(LIBPROCESS_HEAD, '1\r\na\r\n2\r\nbc\r\n3\r\ndef\r\n0\r\n\r\n');
+    const one = cat(LIBPROCESS_HEAD, CHUNKED_C);
+    for (const headCache of [true, false]) {
+      const log: string[] = [];
+      const decoder = new HttpDecoder(
+        {
+          onChunk: (h, size) => {
+            // Read after the first size only on odd sizes: reading makes the list, later sizes are appended to it.
+            if (size % 2 === 1 && h.kind === 'request')
+              log.push(`chunk ${size} [${(h as unknown as { chunks: number[] }).chunks}]`);
+          },
+          onMessage: (m) => log.push(`message [${m.chunks}] ${Object.isFrozen(m.chunks)}`),
+        },
+        { headCache },
+      );
+      decoder.write(cat(warm(one), several, one, cat('POST /n HTTP/1.1\r\nContent-Length: 0\r\n\r\n')));
+      assert.deepEqual(log.slice(-6), [
+        'chunk 1 [1]',
+        'chunk 3 [1,2,3]',
+        'message [1,2,3] false',
+        'chunk 1 [1]',
+        'message [1] false',
+        'message [] true',
+      ]);
+    }
   });
 });
 

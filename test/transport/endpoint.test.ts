@@ -339,6 +339,67 @@ describe('LibprocessEndpoint test hooks', () => {
   });
 });
 
+describe('LibprocessEndpoint inbound, repeated heads', () => {
+  // The decoder reuses the parse of a head it kept (from a head's second look on), and dispatch facts (classification,
+  // Content-Encoding, User-Agent) are then shared by every message repeating it: the outcome must be the same as
+  // when every head is parsed afresh (headCache: false).
+  const zipped = gzipSync(Buffer.from([0x08, 0x01]));
+  const GZIP = cat(
+    'POST /slave(1)/z HTTP/1.1\r\nLibprocess-From: g@1.2.3.4:5\r\n',
+    `Content-Encoding: gzip\r\nContent-Length: ${zipped.length}\r\n\r\n`,
+    zipped,
+  );
+  const FROM_ONLY = cat('POST /slave(1)/m HTTP/1.1\r\nLibprocess-From: a@1.2.3.4:5\r\n\r\n');
+  const NOBODY = cat('POST /nobody/x HTTP/1.1\r\nLibprocess-From: a@1.2.3.4:5\r\n\r\n');
+  const stream = cat(
+    ...new Array(40).fill(EXAMPLE_B),
+    ...new Array(30).fill(GZIP),
+    ...new Array(30).fill(FROM_ONLY),
+    ...new Array(30).fill(NOBODY),
+    EXAMPLE_B,
+  );
+
+  async function outcome(mesosVersion: string, headCache: boolean) {
+    const e = await endpoint({ mesosVersion, decoder: { headCache } });
+    const handled: InboundMessage[] = [];
+    e.register('slave(1)', (m) => handled.push(m));
+    const client = await rawClient(e.address.port);
+    client.socket.write(stream);
+    await until(() => handled.length === 101, 2000, 'messages');
+    await new Promise((r) => setTimeout(r, 20));
+    return {
+      statuses: statuses(client.received()),
+      messages: handled.map((m) => [m.name, formatUpid(m.from), m.fromSource, m.status, [...m.body], m.offset]),
+      handled,
+    };
+  }
+
+  for (const mesosVersion of ['1.11.0', '1.3.0']) {
+    it(`${mesosVersion}: the same messages, bodies and answers as with every head parsed; senders frozen`, async () => {
+      const reused = await outcome(mesosVersion, true);
+      const parsed = await outcome(mesosVersion, false);
+      assert.deepEqual(reused.statuses, parsed.statuses);
+      assert.deepEqual(reused.messages, parsed.messages);
+      const replies = mesosVersion === '1.11.0';
+      // 40 x B, 30 x GZIP, 30 x FROM_ONLY, 30 x NOBODY, B; 1.3 answers only the senders without a User-Agent.
+      const fill = (n: number, status: number) => new Array<number>(n).fill(status);
+      assert.deepEqual(
+        reused.statuses,
+        replies ? [...fill(100, 202), ...fill(30, 404), 202] : [...fill(60, 202), ...fill(30, 404)],
+      );
+      assert.deepEqual(reused.handled[50]!.body, Uint8Array.of(0x08, 0x01));
+      // A sender may be shared by the messages of one head: it cannot be changed.
+      const from = reused.handled[39]!.from;
+      assert.ok(Object.isFrozen(from));
+      assert.throws(() => {
+        (from as { port: number }).port = 1;
+      }, TypeError);
+      assert.equal(reused.handled[38]!.from === from, true);
+      assert.equal(parsed.handled[38]!.from === parsed.handled[39]!.from, false);
+    });
+  }
+});
+
 describe('LibprocessEndpoint inbound, older eras', () => {
   const ROUTE = cat('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
   const FROM_ONLY = cat('POST /slave(1)/m HTTP/1.1\r\nLibprocess-From: a@1.2.3.4:5\r\n\r\n');
