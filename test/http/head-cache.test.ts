@@ -360,6 +360,88 @@ describe('HttpDecoder head reuse (headCache)', () => {
   });
 });
 
+describe('KeptHead.sameBytes: 8-byte words (writes of 4 KiB or more) against bytes', () => {
+  /** A kept head over `bytes` (only its bytes matter to sameBytes). */
+  function keptOf(bytes: Uint8Array): KeptHead {
+    const src = new Uint8Array(bytes.length + 3);
+    src.set(bytes, 3);
+    return new KeptHead(src, 3, bytes.length, false, '1.1', 'POST', 0, 0, 0, 0, 0, false, -1, 0, false, false, 0, 0);
+  }
+
+  /** sameBytes at every position of a 4 KiB+ write at every byte offset of its ArrayBuffer, as the decoder calls it. */
+  function assertAgrees(head: Uint8Array, variants: Uint8Array[]): void {
+    const kept = keptOf(head);
+    for (let shift = 0; shift < 8; shift++) {
+      const memory = new ArrayBuffer(8200 + shift);
+      const b = new Uint8Array(memory, shift, 8192);
+      const words = new Float64Array(memory, 0, memory.byteLength >>> 3);
+      for (let v = 0; v < variants.length; v++) {
+        const at = (v * 37 + shift) % (8192 - head.length);
+        b.fill(0x2e);
+        b.set(variants[v]!, at);
+        const equal = variants[v]!.every((x, i) => x === head[i]);
+        assert.equal(kept.sameBytes(b, words, at), equal, `shift ${shift} variant ${v} at ${at}`);
+        assert.equal(kept.sameBytes(b, undefined, at), equal, `bytes: shift ${shift} variant ${v}`);
+      }
+    }
+  }
+
+  /** The head itself, and a copy with each byte changed in turn (to a value that is one bit away). */
+  function oneByteOff(head: Uint8Array): Uint8Array[] {
+    const out = [head.slice()];
+    for (let i = 0; i < head.length; i++) {
+      const changed = head.slice();
+      changed[i]! ^= 1 << (i % 8);
+      out.push(changed);
+    }
+    return out;
+  }
+
+  it('agrees with a byte comparison at every alignment, for the head and for each byte changed', () => {
+    assertAgrees(LIBPROCESS_HEAD, oneByteOff(LIBPROCESS_HEAD));
+    assertAgrees(ACCEPTED, oneByteOff(ACCEPTED));
+    for (const length of [8, 9, 15, 16, 17, 23]) {
+      const head = cat('GET /'.padEnd(length - 4, 'x'), '\r\n\r\n').subarray(0, length);
+      assertAgrees(head, oneByteOff(head));
+    }
+  });
+
+  it('words that read as zero or NaN are compared byte by byte (equal doubles there need not be equal bytes)', () => {
+    // obs-text 0xff: eight of them read as a NaN; a word of 0x00 bytes is +0 and equals -0 (0x80 last).
+    const nan = cat('POST /n HTTP/1.1\r\nX: ', new Uint8Array(24).fill(0xff), '\r\n\r\n');
+    const otherNan = nan.slice();
+    otherNan[30] = 0xfe; // still a NaN word, another payload
+    assertAgrees(nan, [...oneByteOff(nan), otherNan]);
+    const zeros = cat('POST /z HTTP/1.1\r\n', new Uint8Array(24), '\r\n\r\n');
+    const variants = [zeros.slice()];
+    for (let i = 18; i < 42; i++) {
+      const minusZero = zeros.slice();
+      minusZero[i] = 0x80;
+      variants.push(minusZero);
+    }
+    assertAgrees(zeros, variants);
+  });
+
+  it('a stream of 4 KiB+ writes at every byte offset: the same events with and without reuse', () => {
+    const message = cat(LIBPROCESS_HEAD, CHUNKED_AB);
+    const changed = cat(LIBPROCESS_HEAD, CHUNKED_C);
+    changed[100] = 0x61;
+    const stream = cat(warm(message, 40), changed, warm(message, 10), ACCEPTED, warm(message, 30));
+    assert.ok(stream.length > 2 * 4096);
+    const reference = run([stream.slice()], { headCache: false });
+    for (let shift = 0; shift < 8; shift++) {
+      const memory = new Uint8Array(stream.length + shift);
+      memory.set(stream, shift);
+      const inPlace = memory.subarray(shift);
+      for (const cut of [0, 4096, 5000 + shift, stream.length - 4096]) {
+        const pieces = [inPlace.subarray(0, cut), inPlace.subarray(cut)];
+        const reused = countReuse(() => assert.deepEqual(run(pieces, {}), reference, `shift ${shift} cut ${cut}`));
+        assert.ok(reused > 20, `shift ${shift} cut ${cut}: ${reused} reused`);
+      }
+    }
+  });
+});
+
 describe('deriveFromHead', () => {
   it('computes once per kept head, for every message repeating it; afresh for other heads and plain objects', () => {
     const key = {};
