@@ -6,13 +6,16 @@
  * is given per wall-clock second and per CPU-second of the process (the latter is steadier on a busy machine).
  *
  *   node --conditions=mesos-wire-source bench/transport-loopback.ts [--messages 50000] [--rounds 5] [--body 100]
- *     [--connections 8] [--transport-only [--many-only]]
+ *     [--connections 8] [--warmup 3] [--transport-only [--many-only]]
  *
  * Rows:
  * - `transport`: endpoint.write() for every message (backpressure through whenWritable), done when the receiver's
  *   handler has seen the last one.
  * - `raw bytes`: the same pre-encoded bytes written to plain sockets in 64 KiB slices (drain respected), done when
  *   the receiver has read them all. No HTTP at all: the ceiling of the socket path.
+ * - `raw hot slice`: as `raw bytes`, but one slice of whole messages (195 x 336 bytes) is written again and again, so
+ *   the bytes are always in the cache (`raw bytes` streams messages x 336 bytes once, cold from memory at 300,000
+ *   messages, where the transport encodes into a few reused slabs); the last write is cut to the exact count.
  * - `raw + decode`: raw bytes, the receiver runs the project's HttpDecoder and classifyRequest on them (no
  *   responses, no encoding): the codec's share of the cost.
  * - `raw per-message writes`: the raw bytes again, but one socket.write() per message (what a sender that does
@@ -20,6 +23,10 @@
  *
  * `--transport-only` measures the transport row alone (A/B comparisons of two checkouts: copy this file into the
  * other checkout's bench/ and run both alternately); `--many-only` skips its 1-connection case.
+ *
+ * Warm-up: before the measured rounds every row runs `--warmup` times (default 3) for each connection count, so
+ * that every path runs optimised code when measured (one pass of 50,000 messages was not enough for the
+ * transport's larger code: its first measured rounds ran at about half its later rate).
  */
 import net from 'node:net';
 import os from 'node:os';
@@ -36,6 +43,7 @@ const MESSAGES = arg('messages', 50_000);
 const ROUNDS = arg('rounds', 5);
 const BODY = arg('body', 100);
 const MANY = arg('connections', 8);
+const WARMUP = arg('warmup', 3);
 const NAME = 'mesos.internal.StatusUpdateAcknowledgementMessage';
 const SLICE = 64 * 1024;
 const TRANSPORT_ONLY = process.argv.includes('--transport-only');
@@ -118,11 +126,14 @@ function encodedStream(per: number, port: number): Uint8Array {
   return out;
 }
 
+/** How a raw row writes its bytes: 64 KiB slices of the whole stream, one write per message, or one hot slice. */
+type RawWrites = 'slices' | 'per-message' | 'hot-slice';
+
 /**
- * messages/s writing pre-encoded bytes over plain sockets: in 64 KiB slices, or one write per message with
- * `perMessage`; `decode` runs the HTTP decoder at the receiver.
+ * messages/s writing pre-encoded bytes over plain sockets: in 64 KiB slices, one write per message, or one cache-hot
+ * slice written repeatedly (see RawWrites); `decode` runs the HTTP decoder at the receiver.
  */
-async function rawRate(connections: number, decode: boolean, perMessage = false): Promise<Rate> {
+async function rawRate(connections: number, decode: boolean, writes: RawWrites = 'slices'): Promise<Rate> {
   const per = Math.floor(MESSAGES / connections);
   let received = 0;
   let decoded = 0;
@@ -145,7 +156,12 @@ async function rawRate(connections: number, decode: boolean, perMessage = false)
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as net.AddressInfo).port;
-  const stream = encodedStream(per, port);
+  // The hot slice: as many whole messages as fit in 64 KiB (never more than the row sends).
+  const inStream = writes === 'hot-slice' ? Math.min(per, Math.floor(SLICE / messageBytes)) : per;
+  const stream = encodedStream(inStream, port);
+  const oneBytes = stream.length / inStream;
+  // What the row sends per connection: `per` messages.
+  const streamBytes = per * oneBytes;
   const sockets = await Promise.all(
     Array.from(
       { length: connections },
@@ -160,7 +176,16 @@ async function rawRate(connections: number, decode: boolean, perMessage = false)
   const cpuStarted = process.cpuUsage();
   await Promise.all(
     sockets.map(async (socket) => {
-      const step = perMessage ? stream.length / per : SLICE;
+      if (writes === 'hot-slice') {
+        for (let at = 0; at < streamBytes; at += stream.length) {
+          const bytes = Math.min(stream.length, streamBytes - at);
+          if (!socket.write(bytes === stream.length ? stream : stream.subarray(0, bytes))) {
+            await new Promise((resolve) => socket.once('drain', resolve));
+          }
+        }
+        return;
+      }
+      const step = writes === 'per-message' ? oneBytes : SLICE;
       for (let at = 0; at < stream.length; at += step) {
         if (!socket.write(stream.subarray(at, at + step))) {
           await new Promise((resolve) => socket.once('drain', resolve));
@@ -169,7 +194,7 @@ async function rawRate(connections: number, decode: boolean, perMessage = false)
     }),
   );
   const total = per * connections;
-  await until(() => (decode ? decoded >= total : received >= stream.length * connections));
+  await until(() => (decode ? decoded >= total : received >= streamBytes * connections));
   const rate = measure(total, started, cpuStarted);
   for (const socket of sockets) socket.destroy();
   await new Promise((resolve) => server.close(resolve));
@@ -184,10 +209,9 @@ async function main(): Promise<void> {
     `transport-loopback: ${MESSAGES} messages of ${messageBytes} bytes (${BODY}-byte body), ${ROUNDS} rounds, ` +
       `medians; node ${process.version}; load average ${loadAverage()}\n`,
   );
-  // One warm-up pass of each path so that the measured rounds run optimised code.
-  await transportRate(1);
   if (TRANSPORT_ONLY) {
     for (const connections of MANY_ONLY ? [MANY] : [1, MANY]) {
+      for (let pass = 0; pass < WARMUP; pass++) await transportRate(connections);
       const rates: Rate[] = [];
       for (let round = 0; round < ROUNDS; round++) rates.push(await transportRate(connections));
       process.stdout.write(
@@ -198,29 +222,39 @@ async function main(): Promise<void> {
     process.stdout.write(`load average at the end: ${loadAverage()}\n`);
     return;
   }
-  await rawRate(1, false);
-  await rawRate(1, true);
-  await rawRate(1, false, true);
   for (const connections of [1, MANY]) {
     const transport: Rate[] = [];
     const raw: Rate[] = [];
+    const rawHot: Rate[] = [];
     const rawDecode: Rate[] = [];
     const rawWrites: Rate[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      transport.push(await transportRate(connections));
-      raw.push(await rawRate(connections, false));
-      rawDecode.push(await rawRate(connections, true));
-      rawWrites.push(await rawRate(connections, false, true));
+    // Warm-up passes (see the header), then the measured rounds; the rows take turns in both.
+    for (let round = -WARMUP; round < ROUNDS; round++) {
+      const rates = [
+        await transportRate(connections),
+        await rawRate(connections, false),
+        await rawRate(connections, false, 'hot-slice'),
+        await rawRate(connections, true),
+        await rawRate(connections, false, 'per-message'),
+      ] as const;
+      if (round < 0) continue;
+      transport.push(rates[0]);
+      raw.push(rates[1]);
+      rawHot.push(rates[2]);
+      rawDecode.push(rates[3]);
+      rawWrites.push(rates[4]);
     }
     const label = `${connections} connection${connections === 1 ? '' : 's'}`;
     for (const key of ['wall', 'cpu'] as const) {
       const t = median(transport.map((r) => r[key]));
       const r = median(raw.map((x) => x[key]));
+      const h = median(rawHot.map((x) => x[key]));
       const d = median(rawDecode.map((x) => x[key]));
       const w = median(rawWrites.map((x) => x[key]));
       process.stdout.write(
         `${label.padEnd(14)} ${key === 'wall' ? 'msg/s     ' : 'msg/cpu-s '} transport ${fmt(t)} | raw bytes ${fmt(r)} ` +
-          `(${pct(t, r)}) | raw + decode ${fmt(d)} (${pct(t, d)}) | raw per-message writes ${fmt(w)} (${pct(t, w)})\n`,
+          `(${pct(t, r)}) | raw hot slice ${fmt(h)} (${pct(t, h)}) | raw + decode ${fmt(d)} (${pct(t, d)}) | ` +
+          `raw per-message writes ${fmt(w)} (${pct(t, w)})\n`,
       );
     }
   }

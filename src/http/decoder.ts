@@ -22,6 +22,7 @@ import {
   internLatin1,
   KeptHead,
 } from './message.ts';
+import { wordsOf } from './repeated-bytes.ts';
 import { STATUS_REASONS } from './status-reasons.ts';
 import type { HttpHead, HttpHeader, HttpMessage, HttpResponseHead } from './types.ts';
 
@@ -474,14 +475,14 @@ export class HttpDecoder {
   }
 
   /**
-   * buf's ArrayBuffer as 8-byte words, for comparing heads (KeptHead.sameBytes; one per written buffer, made when
+   * buf's ArrayBuffer as doubles, for comparing heads (KeptHead.sameBytes; one per written buffer, made when
    * first needed), or undefined for a small buffer: a view costs about as much as it saves on a few comparisons.
    */
   #wordsFor(buf: Uint8Array): Float64Array | undefined {
     if (buf.length < VIEW_MIN_BYTES) return undefined;
     if (this.#wordsOf !== buf) {
       this.#wordsOf = buf;
-      this.#words = new Float64Array(buf.buffer, 0, buf.buffer.byteLength >>> 3);
+      this.#words = wordsOf(buf);
     }
     return this.#words;
   }
@@ -614,7 +615,8 @@ export class HttpDecoder {
           const rem = this.#remaining;
           const n = Math.min(end - pos, rem);
           if (this.#hasOnBody || !this.#streamBodies) {
-            const piece = chunk.subarray(pos, pos + n);
+            // chunk.subarray(pos, pos + n), made directly (subarray goes through a species lookup: slower).
+            const piece = new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n);
             if (!this.#streamBodies) {
               if (this.#firstPiece === undefined) this.#firstPiece = piece;
               else this.#collect(piece, rem - n, this.#state === STATE.BODY_LENGTH);

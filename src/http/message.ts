@@ -9,6 +9,7 @@
  */
 
 import { COLON, CR, HTAB, LF, latin1String, SP } from '../bytes/ascii.ts';
+import { RepeatedBytes } from './repeated-bytes.ts';
 import type { BodyFraming, HttpHeader, HttpRequestMessage, HttpResponseMessage } from './types.ts';
 
 /** Shared empty body (zero length, so sharing it is harmless). */
@@ -113,8 +114,8 @@ export class KeptHead {
   /** What a layer above derived from these bytes (see DecodedMessageBase.deriveFromHead), and under which key. */
   derivedKey: object | undefined = undefined;
   derived: unknown = undefined;
-  /** Copies of the bytes for word-wise comparison, by shift (see #wordsAt); null: not usable for that shift. */
-  #words: (Float64Array | null | undefined)[] | undefined = undefined;
+  /** The bytes as compared with later input (made at the first comparison). */
+  #bytes: RepeatedBytes | undefined = undefined;
   #text: string | undefined = undefined;
   #headers: readonly HttpHeader[] | undefined = undefined;
   /** The known fields' last values [known[2k], known[2k + 1]) in src, or known[2k] = -1; then their strings. */
@@ -162,54 +163,11 @@ export class KeptHead {
   }
 
   /**
-   * Whether b[at, at + length) repeats this head's bytes exactly. `words` is a Float64Array over all of b's
-   * ArrayBuffer (eight bytes per step, see #wordsAt), or undefined for a small write (byte by byte: a view costs more
-   * than it saves there).
+   * Whether b[at, at + length) repeats this head's bytes exactly. `words` is `wordsOf(b)` (eight bytes per step,
+   * see RepeatedBytes), or undefined for a small write (byte by byte: a view costs more than it saves there).
    */
   sameBytes(b: Uint8Array, words: Float64Array | undefined, at: number): boolean {
-    const src = this.src;
-    const start = this.start;
-    const n = this.length;
-    const abs = words === undefined ? 0 : b.byteOffset + at;
-    // The head bytes before b's first 8-byte boundary at or after `at`, and the whole words after it.
-    const lead = (8 - (abs & 7)) & 7;
-    const copy = words === undefined ? undefined : this.#wordsAt(abs & 7);
-    if (copy === undefined) {
-      for (let i = 0; i < n; i++) if (b[at + i] !== src[start + i]) return false;
-      return true;
-    }
-    for (let i = 0; i < lead; i++) if (b[at + i] !== src[start + i]) return false;
-    const count = (n - lead) >> 3;
-    const w = (abs + lead) / 8;
-    const c = lead === 0 ? 0 : 1;
-    // Equal doubles that are neither zero nor NaN have the same bits (IEEE 754 binary64 encodes every other value
-    // once), and #wordsAt leaves no zero or NaN word in `copy`: equal words are equal bytes.
-    for (let k = 0; k < count; k++) if (words![w + k] !== copy[c + k]) return false;
-    for (let i = lead + 8 * count; i < n; i++) if (b[at + i] !== src[start + i]) return false;
-    return true;
-  }
-
-  /**
-   * The head's bytes placed at `shift` (0-7) in an 8-aligned copy, read as doubles: a head at a position whose
-   * address is `shift` past a multiple of 8 compares its whole 8-byte words with these (word 1 onwards when shift >
-   * 0). Undefined when one of those words reads as zero or NaN (equality would not mean equal bytes there); the
-   * bytes are then compared one by one. Made on first use for each shift.
-   */
-  #wordsAt(shift: number): Float64Array | undefined {
-    const made = (this.#words ??= new Array<Float64Array | null | undefined>(8));
-    let copy = made[shift];
-    if (copy === undefined) {
-      const bytes = new Uint8Array(8 * ((shift + this.length + 7) >> 3));
-      bytes.set(this.src.subarray(this.start, this.start + this.length), shift);
-      const words = new Float64Array(bytes.buffer);
-      const first = shift === 0 ? 0 : 1;
-      const count = (this.length - ((8 - shift) & 7)) >> 3;
-      let usable = true;
-      for (let k = first; k < first + count; k++) if (words[k] === 0 || Number.isNaN(words[k])) usable = false;
-      copy = usable ? words : null;
-      made[shift] = copy;
-    }
-    return copy ?? undefined;
+    return (this.#bytes ??= new RepeatedBytes(this.src, this.start, this.length)).equalAt(b, words, at);
   }
 
   /** The request target or reason phrase, made once. */

@@ -1,5 +1,6 @@
 import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
 import { HttpDecoder, type HttpMessage } from '../http/index.ts';
+import { RepeatedBytes, wordsOf } from '../http/repeated-bytes.ts';
 import type { ResponseReader, ResponseReaderFactory } from './peer-connection.ts';
 
 /** Answers longer than this are never remembered for the repeat fast path (libprocess answers are ~80 bytes). */
@@ -38,7 +39,7 @@ export class RepeatAwareResponseReader implements ResponseReader {
   #decoderIdle = true;
   /** The last response the decoder gave, when short and lying in one write: its bytes and status. */
   #repeat: Uint8Array | undefined;
-  #repeatWords: DataView | undefined;
+  #repeatBytes: RepeatedBytes | undefined;
   #repeatStatus = 0;
   /** Bytes of a repeat already received when the last write ended inside it (a prefix of `#repeat`, held back). */
   #matched = 0;
@@ -57,20 +58,16 @@ export class RepeatAwareResponseReader implements ResponseReader {
     // Absolute offset of bytes[0]: the held-back prefix of a repeat precedes it.
     const base = this.#offset + this.#matched;
     let at = 0;
-    let words: DataView | undefined;
+    let words: Float64Array | undefined;
     while (at < n) {
       const repeat = this.#repeat;
       if (repeat !== undefined && this.#decoderIdle) {
         const matched = this.#matched;
         const want = repeat.length - matched;
         const take = Math.min(want, n - at);
-        // Equal when every byte is: compared four at a time (big-endian words of both), then the last few bytes.
-        words ??= new DataView(bytes.buffer, bytes.byteOffset, n);
-        const repeatWords = this.#repeatWords!;
-        let i = 0;
-        while (i + 4 <= take && words.getUint32(at + i) === repeatWords.getUint32(matched + i)) i += 4;
-        while (i < take && bytes[at + i] === repeat[matched + i]) i++;
-        if (i === take) {
+        // Equal when every byte is (compared eight at a time where they align, see RepeatedBytes).
+        words ??= wordsOf(bytes);
+        if (this.#repeatBytes!.equalAt(bytes, words, at, matched, take)) {
           at += take;
           if (take < want) {
             // The write ended inside a repeat: hold the prefix back until the rest arrives (or differs).
@@ -162,7 +159,7 @@ export class RepeatAwareResponseReader implements ResponseReader {
       const repeat = new Uint8Array(end - start);
       repeat.set(this.#piece.subarray(start, end));
       this.#repeat = repeat;
-      this.#repeatWords = new DataView(repeat.buffer, 0, repeat.length);
+      this.#repeatBytes = new RepeatedBytes(repeat);
       this.#repeatStatus = message.status;
     }
     this.#onResponse(message.status);
