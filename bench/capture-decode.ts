@@ -6,7 +6,7 @@
  *   tshark -r FILE -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri
  *
  *   node --conditions=mesos-wire-source bench/capture-decode.ts [--mb 128] [--connections 256] [--ooo 0.01]
- *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 256] [--node-flags "--max-semi-space-size=1"]
+ *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 64] [--node-flags "--max-semi-space-size=1"]
  *        [--dist DIR]   (decode with a compiled build: npx tsc -p tsconfig.build.json --outDir DIR)
  *        [--no-cli]     (with --dist: skip the `mesos-wire decode --format ndjson FILE > /dev/null` run)
  *
@@ -20,8 +20,9 @@
  * `node` (with `--node-flags`), tshark under /usr/bin/time. Reported: libprocess messages/s (tshark: HTTP requests/s,
  * the same count on this traffic), the ratio, and both peak RSS figures. Rates are given per wall second and per CPU
  * second (user + system, all threads; tshark's from /usr/bin/time): on a shared machine the CPU rates are the steadier.
- * `--node-flags "--max-semi-space-size=1 --semi-space-growth-factor=1"` is what bin/mesos-wire.js sets for
- * decode/stats/flows. With `--dist`, the CLI itself also runs on the file (`mesos-wire decode --format ndjson FILE`,
+ * The child's default `--node-flags` are what bin/mesos-wire.js sets for decode/stats/flows
+ * (`--max-semi-space-size=1 --semi-space-growth-factor=1 --heap-growing-percent=50`); `--node-flags ""` runs V8's
+ * defaults. With `--dist`, the CLI itself also runs on the file (`mesos-wire decode --format ndjson FILE`,
  * output to /dev/null, through bin/mesos-wire.js and its flags) under /usr/bin/time: its peak RSS and CPU seconds.
  */
 import { spawnSync } from 'node:child_process';
@@ -53,7 +54,7 @@ const MB = arg('mb', 128);
 const CONNECTIONS = arg('connections', 256);
 const OOO = arg('ooo', 0.01);
 const FILE = argText('file') ?? `/tmp/mesos-wire-capture-decode-${MB}mb-c${CONNECTIONS}-o${OOO}.pcap`;
-const CHUNK_KIB = arg('chunk-kib', 256);
+const CHUNK_KIB = arg('chunk-kib', 64);
 
 /** The child that decodes: prints one JSON line with its counts, time and peak RSS. */
 async function childDecode(file: string): Promise<void> {
@@ -148,7 +149,9 @@ if (!existsSync(FILE) || process.argv.includes('--regenerate')) {
 const fileMiB = statSync(FILE).size / 1048576;
 process.stdout.write(`file ${FILE}: ${fileMiB.toFixed(1)} MiB\n`);
 
-const nodeFlags = (argText('node-flags') ?? '').split(' ').filter((f) => f !== '');
+/** By default the flags bin/mesos-wire.js sets for decode/stats/flows, so the child measures what the CLI runs. */
+const CLI_GC_FLAGS = '--max-semi-space-size=1 --semi-space-growth-factor=1 --heap-growing-percent=50';
+const nodeFlags = (argText('node-flags') ?? CLI_GC_FLAGS).split(' ').filter((f) => f !== '');
 const dist = argText('dist');
 let childArgs: string[];
 if (dist === undefined) {

@@ -2,14 +2,15 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { isMesosWireError } from '../errors.ts';
 import { AutoCaptureReader, CAPTURE_MAGIC_LENGTH, detectCaptureFormat } from '../pcap/detect.ts';
+import { READ_CHUNK_BYTES_DEFAULT } from '../pcap/read-file.ts';
 import { CaptureSessionDecoder, type CaptureSessionOptions } from '../pipeline/decode-sessions.ts';
 import type { DecodedEvent } from '../pipeline/events.ts';
 import { type CliContext, ioMessage } from './context.ts';
 
 /** Inputs at least this large get a progress bar on stderr (when stderr is a terminal). */
 export const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
-/** Bytes read from disk at a time: small enough that the first records print quickly. */
-const READ_CHUNK_BYTES = 256 * 1024;
+/** Bytes read from disk at a time: small enough that the first records print quickly (and see READ_CHUNK_BYTES_DEFAULT). */
+const READ_CHUNK_BYTES = READ_CHUNK_BYTES_DEFAULT;
 const PROGRESS_WIDTH = 30;
 
 /** How reading a capture ended. */

@@ -57,6 +57,14 @@ export function readU32(bytes: Uint8Array, at: number, littleEndian: boolean): n
 }
 
 /**
+ * A PacketRef of its own (frame number and time only). What is kept past a packet's callback must be this, not the
+ * captured packet: that one's `data` views the reader's whole input chunk, which would stay alive with it.
+ */
+export function packetRefOf(packet: PacketRef): PacketRef {
+  return { index: packet.index, timestamp: packet.timestamp };
+}
+
+/**
  * `bytes.subarray(start, end)` as a plain Uint8Array over the same memory, built with the constructor: the same view,
  * about twice as fast (subarray looks up a species constructor), which counts on the once-per-packet paths.
  */

@@ -5,7 +5,7 @@ import { Ipv4Defragmenter } from './ipv4-defragmenter.ts';
 import { addressText, type IpHeader, ipHeaderOf } from './link/ip.ts';
 import { LINKTYPE_IPV4 } from './link/link-layer.ts';
 import { TCP_FLAGS, type TcpHeader } from './link/tcp.ts';
-import { type CapturedPacket, type PacketRef, viewOf } from './packet.ts';
+import { type CapturedPacket, type PacketRef, packetRefOf, viewOf } from './packet.ts';
 
 /** Why a connection's events ended. */
 export type TcpCloseReason =
@@ -327,6 +327,9 @@ function unmapStream(map: FlowMap<Stream>, stream: Stream): void {
  * what was seen first (kept: the first copy); holes become explicit `gap` events, so
  * nothing is invented and nothing disappears without a diagnostic. Anomalies are
  * reported as `diagnostic` events; `push` never throws on bad traffic.
+ *
+ * Every PacketRef in its events and data calls is a small object of its own (frame number and time), never the
+ * captured packet: listeners may keep them without keeping the reader's input chunk alive.
  */
 export class TcpReassembler {
   private readonly onEvent: (event: TcpEvent) => void;
@@ -442,7 +445,7 @@ export class TcpReassembler {
       f.flags,
       payload,
       f.tcpPayloadLength - captured,
-      packet,
+      packetRefOf(packet),
     );
   }
 
@@ -486,7 +489,7 @@ export class TcpReassembler {
       tcp.flags,
       payload,
       missingBytes,
-      packet,
+      packetRefOf(packet),
     );
   }
 

@@ -123,15 +123,18 @@ class DirectionState {
     return this.end - this.first;
   }
 
-  /** Remembers that the bytes from stream offset `at` came in `packet` (a copy of its index and time). */
+  /**
+   * Remembers that the bytes from stream offset `at` came in `packet` (the reassembler's own small ref, not the
+   * captured packet, so keeping it keeps no input chunk alive).
+   */
   track(at: number, packet: PacketRef): void {
     const end = this.end++;
     if (end < this.offsets.length) {
       this.offsets[end] = at;
-      this.packets[end] = { index: packet.index, timestamp: packet.timestamp };
+      this.packets[end] = packet;
     } else {
       this.offsets.push(at);
-      this.packets.push({ index: packet.index, timestamp: packet.timestamp });
+      this.packets.push(packet);
     }
     // Bytes that never complete a message (a huge body, junk while resyncing) must not grow this without bound;
     // beyond the cap, the first packet of such a message is reported as the oldest one still known.

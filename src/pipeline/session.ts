@@ -170,10 +170,12 @@ interface BodyState {
   head: HttpHead;
   packet: PacketRef | undefined;
   mode: number;
-  /** The first piece held, while it is the only one. */
-  first: Uint8Array | undefined;
-  /** Every piece held, once there are two or more. */
-  parts: Uint8Array[] | undefined;
+  /**
+   * The body bytes so far, copied out of the decoded input (capacity may exceed `size`). Pieces are views of the
+   * capture reader's chunks: held across packets, they would keep those chunks alive (a whole read buffer per
+   * connection in flight, freed only by a full GC). The copy also means an event's body keeps no chunk alive.
+   */
+  store: Uint8Array | undefined;
   size: number;
   /** Stream offset of the first body byte (-1: none yet) and just past the run of bytes that follows it. */
   runStart: number;
@@ -234,7 +236,27 @@ function bodyLength(body: BodyState): number {
 
 /** The pieces held, as an array (made only on the rare paths that need one). */
 function heldParts(body: BodyState): Uint8Array[] {
-  return body.parts ?? (body.first === undefined ? [] : [body.first]);
+  return body.store === undefined ? [] : [heldBytes(body)];
+}
+
+/** The body bytes held, without a copy. */
+function heldBytes(body: BodyState): Uint8Array {
+  const store = body.store;
+  if (store === undefined) return EMPTY;
+  return store.length === body.size ? store : store.subarray(0, body.size);
+}
+
+/** Copies `piece` after the held bytes: the first piece gets an exact store (most bodies are one piece), then doubling. */
+function appendPiece(body: BodyState, piece: Uint8Array, limit: number): void {
+  let store = body.store;
+  const size = body.size + piece.length;
+  if (store === undefined || store.length < size) {
+    const grown = new Uint8Array(store === undefined ? size : Math.min(limit, Math.max(size, store.length * 2)));
+    if (store !== undefined) grown.set(store.length === body.size ? store : store.subarray(0, body.size));
+    body.store = store = grown;
+  }
+  store.set(piece, body.size);
+  body.size = size;
 }
 
 /**
@@ -418,8 +440,7 @@ export class DirectionSession {
       head,
       packet,
       mode,
-      first: undefined,
-      parts: undefined,
+      store: undefined,
       size: 0,
       runStart: -1,
       runEnd: -1,
@@ -484,7 +505,7 @@ export class DirectionSession {
       });
       return;
     }
-    const bytes = body.parts !== undefined ? concatParts(body.parts, body.size) : (body.first ?? EMPTY);
+    const bytes = heldBytes(body);
     const offsets = offsetsOf(body);
     const at = packet ?? body.packet;
     if (m.kind === 'response') this.onResponse(m, body, bytes, offsets, at, endPacket);
@@ -582,8 +603,8 @@ export class DirectionSession {
   private collect(body: BodyState, piece: Uint8Array, offset: number, packet: PacketRef | undefined): void {
     if (body.size + piece.length > this.maxBodyBytes) {
       body.mode = SKIP;
-      body.first = undefined;
-      body.parts = undefined;
+      body.store = undefined;
+      body.size = 0;
       this.problem(
         'MW_HTTP_BODY_TOO_LARGE',
         `body larger than ${this.maxBodyBytes} bytes (maxBodyBytes); skipped`,
@@ -592,13 +613,7 @@ export class DirectionSession {
       );
       return;
     }
-    if (body.parts !== undefined) body.parts.push(piece);
-    else if (body.first === undefined) body.first = piece;
-    else {
-      body.parts = [body.first, piece];
-      body.first = undefined;
-    }
-    body.size += piece.length;
+    appendPiece(body, piece, this.maxBodyBytes);
   }
 
   /** The held bytes of a response are a RecordIO stream: emit the response now, then its records. */
@@ -632,8 +647,7 @@ export class DirectionSession {
       lastRecordMs: body.packet === undefined ? 0 : timestampMillis(body.packet),
     };
     const held = heldParts(body);
-    body.first = undefined;
-    body.parts = undefined;
+    body.store = undefined;
     body.size = 0;
     for (const part of held) {
       if (body.mode !== STREAM) break;
@@ -662,6 +676,8 @@ export class DirectionSession {
   ): void {
     const stream = body.stream!;
     stream.records++;
+    // A record whole within one piece is a view of the input: copy it, as bodies are (see BodyState.store).
+    record = record.slice();
     const segments = segmentsOf(body);
     const map = segments.map;
     const start = map(dataOffset);

@@ -286,6 +286,40 @@ describe('session captures', () => {
     assert.equal(seen.at(-1), 'f49 stream-end @0 records=6 bytes=493');
   });
 
+  it('event bodies are copies: none keeps the input buffer of a packet alive (and the bytes are the same)', () => {
+    for (const name of ['libprocess-session.pcap', 'scheduler-api.pcap']) {
+      const bytes = SESSION_PCAP_FIXTURES.find((f) => f.name === name)!.bytes();
+      const inputs = new Set<ArrayBufferLike>();
+      const bodies: Uint8Array[] = [];
+      const decoder = new CaptureSessionDecoder((e) => {
+        const body = (e as { body?: Uint8Array }).body;
+        if (body !== undefined && body.length > 0) bodies.push(body);
+      });
+      const reader = new AutoCaptureReader();
+      reader.write(bytes, (p) => {
+        // Each packet in a buffer of its own, as read chunks are.
+        const data = p.data.slice();
+        inputs.add(data.buffer);
+        decoder.push({ ...p, data });
+      });
+      reader.end();
+      decoder.end();
+      assert.ok(bodies.length > 5, name);
+      for (const body of bodies) assert.ok(!inputs.has(body.buffer), `${name}: a body is a view of a packet`);
+      // Same bytes as when the packets are the reader's own views.
+      const reference: string[] = [];
+      const referenceDecoder = new CaptureSessionDecoder((e) => {
+        const body = (e as { body?: Uint8Array }).body;
+        if (body !== undefined && body.length > 0) reference.push(hexOf(body));
+      });
+      const again = new AutoCaptureReader();
+      again.write(bytes, (p) => referenceDecoder.push(p));
+      again.end();
+      referenceDecoder.end();
+      assert.deepEqual(bodies.map(hexOf), reference, name);
+    }
+  });
+
   it('TLS: a connection that starts with a TLS record is labelled and skipped, not parsed', async () => {
     const events = await decodeFile('sessions/libprocess-session.pcap');
     const connection6 = events.filter((e) => 'connection' in e && e.connection === 6).map(describeDecoded);
