@@ -64,6 +64,33 @@ describe('TcpReassembler', () => {
     assert.equal(s.delivered[0]!.buffer, payload.buffer);
   });
 
+  it('hands out packet refs of its own: frame and time only, never the pushed packet (whose data views its chunk)', () => {
+    const refs: object[] = [];
+    const reassembler = new TcpReassembler(
+      (event) => {
+        if ('packet' in event && event.packet !== undefined) refs.push(event.packet);
+      },
+      {},
+      (_stream, _offset, _bytes, packet) => refs.push(packet),
+    );
+    const timestamp = new CaptureTimestamp(5, 0, 6);
+    const pushed = { index: 7, timestamp, data: new Uint8Array(0), fileOffset: 0, section: 0, interface: 0 };
+    reassembler.pushSegment(
+      { source: CLIENT.address, destination: SERVER.address },
+      { sourcePort: CLIENT.port, destinationPort: SERVER.port, seq: 1, ack: 0, flags: F.ACK },
+      ascii('data'),
+      0,
+      pushed,
+    );
+    reassembler.end();
+    assert.equal(refs.length, 2); // open and data (the end-of-capture close has no packet)
+    for (const ref of refs) {
+      assert.notEqual(ref, pushed);
+      assert.deepEqual(Object.keys(ref).sort(), ['index', 'timestamp']);
+      assert.equal((ref as { timestamp: unknown }).timestamp, timestamp);
+    }
+  });
+
   it('partial overlaps deliver only the new bytes and compare the old ones', () => {
     const log = new Script()
       .handshake()
