@@ -145,6 +145,8 @@ const TRANSFER_ENCODING = bytesOf('transfer-encoding');
 const CHUNKED = bytesOf('chunked');
 const HTTP_1_DOT = bytesOf('HTTP/1.');
 
+/** Chunk sizes of up to this many hex digits (52 bits) are read by the CHUNK_SIZE fast path: exact, no overflow. */
+const FAST_CHUNK_SIZE_DIGITS = 13;
 /** Content-Length digits allowed: 15 decimal digits stay below 2^53. */
 const MAX_CONTENT_LENGTH_DIGITS = 15;
 /** Bytes of a possible message start kept across writes while resynchronising. */
@@ -637,9 +639,16 @@ export class HttpDecoder {
         }
         case STATE.CHUNK_SIZE: {
           if (this.#lineLen === 0) {
-            // Fast path: a plain `<hex>` CRLF line inside this write (what every libprocess sender writes).
+            // Fast path: a plain `<hex>` CRLF line inside this write (what every libprocess sender writes), its size
+            // read while scanning. At most FAST_CHUNK_SIZE_DIGITS digits and within maxChunkSizeDigits, so that the
+            // value stays exact and the size line parse (#onChunkSizeLine) would raise nothing: same size, same events.
             let i = pos;
-            while (i < end && HEX_VALUE[chunk[i]!]! >= 0) i++;
+            let size = 0;
+            let h = 0;
+            while (i < end && (h = HEX_VALUE[chunk[i]!]!) >= 0) {
+              size = size * 16 + h;
+              i++;
+            }
             if (
               i > pos &&
               i + 1 < end &&
@@ -647,7 +656,9 @@ export class HttpDecoder {
               chunk[i + 1] === LF &&
               i + 1 - pos < this.#maxHeaderBytes
             ) {
-              this.#onChunkSizeLine(chunk, pos, i + 1, base);
+              if (i - pos <= FAST_CHUNK_SIZE_DIGITS && i - pos <= this.#maxChunkSizeDigits) {
+                this.#onChunkSize(size, base + pos, base + i + 2);
+              } else this.#onChunkSizeLine(chunk, pos, i + 1, base);
               pos = i + 2;
               break;
             }
@@ -1389,10 +1400,14 @@ export class HttpDecoder {
       if (buf[i] !== SEMICOLON) throw this.#badByte('MW_HTTP_BAD_CHUNK_SIZE', 'chunk size', buf, i, e, delta);
       this.#checkChunkExtensions(buf, i, e, delta);
     }
+    this.#onChunkSize(size, delta + s, delta + lf + 1);
+  }
+
+  /** A valid chunk-size line announced `size`; it starts at `lineAbs`, the next line at `nextAbs`. */
+  #onChunkSize(size: number, lineAbs: number, nextAbs: number): void {
     const msg = this.#message!;
-    const lineAbs = delta + s;
     if (size === 0) {
-      this.#trailerStartAbs = delta + lf + 1;
+      this.#trailerStartAbs = nextAbs;
       this.#fieldCount = 0;
       this.#lastFieldFraming = false;
       this.#state = STATE.TRAILER;

@@ -716,6 +716,13 @@ describe('HttpDecoder: limits (exactly at the limit ok, one over fails before bu
       { streamBodies: true },
     );
     d.write(bytes(`${te}1fffffffffffff\r\n`));
+    // Sizes of up to 13 digits are read while scanning the line, longer ones by the full line parse: the same sizes.
+    const sizes: number[] = [];
+    const e = new HttpDecoder({ onChunk: (_h, size) => sizes.push(size) }, { streamBodies: true });
+    e.write(bytes(`${te}fffffffffffff\r\n`));
+    const f = new HttpDecoder({ onChunk: (_h, size) => sizes.push(size) }, { streamBodies: true });
+    f.write(bytes(`${te}0000000000000a\r\n0123456789\r\n00000000000000\r\n\r\n`));
+    assert.deepEqual(sizes, [2 ** 52 - 1, 10, 0]);
     assert.throws(() => new HttpDecoder({}, { streamBodies: true }).write(bytes(`${te}20000000000000\r\n`)), {
       code: 'MW_HTTP_CHUNK_SIZE_OVERFLOW',
       offset: 60,
