@@ -67,6 +67,12 @@ export interface CaptureDecoderOptions {
    * event streams and huge bodies cost no memory here; `http-message` events then carry an empty body.
    */
   streamBodies?: boolean;
+  /**
+   * Called when the bytes of one delivered TCP payload have been decoded. Event pieces, bodies and heads may be
+   * views of that payload, i.e. of the capture reader's input chunk: whoever holds them beyond this point keeps the
+   * whole chunk alive, so this is where a holder copies what it still needs.
+   */
+  afterData?: () => void;
 }
 
 /** TLS record types that can open a stream: handshake (22), and application data (23) when the capture starts late. */
@@ -205,11 +211,13 @@ export class CaptureDecoder {
   /** Connections whose bytes are TLS records: skipped, not parsed as HTTP. */
   private readonly encrypted = new Set<number>();
   private readonly streamBodies: boolean;
+  private readonly afterData: (() => void) | undefined;
 
   constructor(onEvent: (event: CaptureDecodeEvent) => void, options: CaptureDecoderOptions = {}) {
     this.onEvent = onEvent;
     this.httpOptions = options.http;
     this.streamBodies = options.streamBodies === true;
+    this.afterData = options.afterData;
     this.reassembler = new TcpReassembler(
       (event) => this.onTcpEvent(event),
       options.tcp,
@@ -242,6 +250,7 @@ export class CaptureDecoder {
     state.track(streamOffset, packet);
     state.current = packet;
     this.write(state, bytes);
+    if (this.afterData !== undefined) this.afterData();
   }
 
   private onTcpEvent(event: TcpEvent): void {

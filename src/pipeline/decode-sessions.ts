@@ -47,6 +47,8 @@ export class CaptureSessionDecoder {
   private readonly connections = new Map<number, ConnectionSessions>();
   /** Connections whose request/response pairing is unknown (midstream start, gap, resync). */
   private readonly unpaired = new Set<number>();
+  /** The direction that received body bytes from the payload being decoded (one payload feeds one direction). */
+  private holding: DirectionSession | undefined;
 
   constructor(emit: (event: DecodedEvent) => void, options: CaptureSessionOptions = {}) {
     this.emit = emit;
@@ -55,6 +57,13 @@ export class CaptureSessionDecoder {
       tcp: { retainBytes: SESSION_RETAIN_BYTES_DEFAULT, ...options.tcp },
       http: options.http,
       streamBodies: true,
+      afterData: () => {
+        const session = this.holding;
+        if (session !== undefined) {
+          this.holding = undefined;
+          session.releaseViews();
+        }
+      },
     });
   }
 
@@ -112,9 +121,14 @@ export class CaptureSessionDecoder {
       case 'http-head':
         this.session(event.connection, event.direction, event.stream).head(event.head, event.packet);
         return;
-      case 'http-body':
-        this.existing(event.connection, event.direction)?.body(event.piece, event.offset, event.packet);
+      case 'http-body': {
+        const session = this.existing(event.connection, event.direction);
+        if (session !== undefined) {
+          session.body(event.piece, event.offset, event.packet);
+          this.holding = session;
+        }
         return;
+      }
       case 'http-message':
         this.existing(event.connection, event.direction)?.message(event.message, event.packet, event.endPacket);
         return;

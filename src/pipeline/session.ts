@@ -170,12 +170,19 @@ interface BodyState {
   head: HttpHead;
   packet: PacketRef | undefined;
   mode: number;
+  /** The first piece held since the last release, while it is the only one (a view of the input). */
+  first: Uint8Array | undefined;
+  /** Every piece held since the last release, once there are two or more. */
+  parts: Uint8Array[] | undefined;
   /**
-   * The body bytes so far, copied out of the decoded input (capacity may exceed `size`). Pieces are views of the
-   * capture reader's chunks: held across packets, they would keep those chunks alive (a whole read buffer per
-   * connection in flight, freed only by a full GC). The copy also means an event's body keeps no chunk alive.
+   * Body bytes copied out of the input when a packet ended with the body unfinished (`releaseViews`): pieces are
+   * views of the capture reader's chunks, and held across packets they would keep those chunks alive (a read
+   * buffer per connection in flight, freed only by a full GC). Capacity may exceed `stored`; absent for the
+   * usual body, which is whole within one packet and stays a view.
    */
   store: Uint8Array | undefined;
+  stored: number;
+  /** Body bytes held in all (stored and pieces). */
   size: number;
   /** Stream offset of the first body byte (-1: none yet) and just past the run of bytes that follows it. */
   runStart: number;
@@ -236,27 +243,50 @@ function bodyLength(body: BodyState): number {
 
 /** The pieces held, as an array (made only on the rare paths that need one). */
 function heldParts(body: BodyState): Uint8Array[] {
-  return body.store === undefined ? [] : [heldBytes(body)];
+  const views = body.parts ?? (body.first === undefined ? [] : [body.first]);
+  return body.store === undefined ? views : [body.store.subarray(0, body.stored), ...views];
 }
 
-/** The body bytes held, without a copy. */
+/** The whole body held: the one piece itself when there is nothing else (no copy). */
 function heldBytes(body: BodyState): Uint8Array {
-  const store = body.store;
-  if (store === undefined) return EMPTY;
-  return store.length === body.size ? store : store.subarray(0, body.size);
+  if (body.store === undefined)
+    return body.parts !== undefined ? concatParts(body.parts, body.size) : (body.first ?? EMPTY);
+  storeViews(body, body.size);
+  return body.store.length === body.stored ? body.store : body.store.subarray(0, body.stored);
 }
 
-/** Copies `piece` after the held bytes: the first piece gets an exact store (most bodies are one piece), then doubling. */
-function appendPiece(body: BodyState, piece: Uint8Array, limit: number): void {
+/** Moves the held views into the body's own store (exact size first, then doubling up to `limit`). */
+function storeViews(body: BodyState, limit: number): void {
+  if (body.first === undefined && body.parts === undefined) return;
   let store = body.store;
-  const size = body.size + piece.length;
+  const size = body.size;
   if (store === undefined || store.length < size) {
     const grown = new Uint8Array(store === undefined ? size : Math.min(limit, Math.max(size, store.length * 2)));
-    if (store !== undefined) grown.set(store.length === body.size ? store : store.subarray(0, body.size));
+    if (store !== undefined) grown.set(store.subarray(0, body.stored));
     body.store = store = grown;
   }
-  store.set(piece, body.size);
-  body.size = size;
+  let at = body.stored;
+  if (body.first !== undefined) {
+    store.set(body.first, at);
+    at += body.first.length;
+  } else {
+    for (const part of body.parts!) {
+      store.set(part, at);
+      at += part.length;
+    }
+  }
+  body.stored = at;
+  body.first = undefined;
+  body.parts = undefined;
+}
+
+/** Drops every byte held. */
+function dropHeld(body: BodyState): void {
+  body.first = undefined;
+  body.parts = undefined;
+  body.store = undefined;
+  body.stored = 0;
+  body.size = 0;
 }
 
 /**
@@ -440,7 +470,10 @@ export class DirectionSession {
       head,
       packet,
       mode,
+      first: undefined,
+      parts: undefined,
       store: undefined,
+      stored: 0,
       size: 0,
       runStart: -1,
       runEnd: -1,
@@ -603,8 +636,7 @@ export class DirectionSession {
   private collect(body: BodyState, piece: Uint8Array, offset: number, packet: PacketRef | undefined): void {
     if (body.size + piece.length > this.maxBodyBytes) {
       body.mode = SKIP;
-      body.store = undefined;
-      body.size = 0;
+      dropHeld(body);
       this.problem(
         'MW_HTTP_BODY_TOO_LARGE',
         `body larger than ${this.maxBodyBytes} bytes (maxBodyBytes); skipped`,
@@ -613,7 +645,22 @@ export class DirectionSession {
       );
       return;
     }
-    appendPiece(body, piece, this.maxBodyBytes);
+    if (body.parts !== undefined) body.parts.push(piece);
+    else if (body.first === undefined) body.first = piece;
+    else {
+      body.parts = [body.first, piece];
+      body.first = undefined;
+    }
+    body.size += piece.length;
+  }
+
+  /**
+   * The packet whose bytes were just decoded ends here: body pieces still held are views of it, so copy them (see
+   * BodyState.store). Event streams hold nothing here (their RecordIO decoder copies what it keeps).
+   */
+  releaseViews(): void {
+    const body = this.inFlight;
+    if (body !== undefined && body.mode !== STREAM) storeViews(body, this.maxBodyBytes);
   }
 
   /** The held bytes of a response are a RecordIO stream: emit the response now, then its records. */
@@ -647,8 +694,7 @@ export class DirectionSession {
       lastRecordMs: body.packet === undefined ? 0 : timestampMillis(body.packet),
     };
     const held = heldParts(body);
-    body.store = undefined;
-    body.size = 0;
+    dropHeld(body);
     for (const part of held) {
       if (body.mode !== STREAM) break;
       this.streamPiece(body, part, packet);
@@ -676,8 +722,6 @@ export class DirectionSession {
   ): void {
     const stream = body.stream!;
     stream.records++;
-    // A record whole within one piece is a view of the input: copy it, as bodies are (see BodyState.store).
-    record = record.slice();
     const segments = segmentsOf(body);
     const map = segments.map;
     const start = map(dataOffset);
