@@ -495,11 +495,11 @@ export class HttpDecoder {
     for (let r = 0; r < recent.length; r++) {
       const kept = recent[r]!;
       const n = kept.length;
-      // The cheap tests first: a head of another length mostly fails at its last bytes or its fingerprint.
+      // A head of another length mostly fails at its last bytes; another head of this length within the first
+      // words compared (eight bytes at a time, see RepeatedBytes), so no fingerprint is computed first.
       if (
         n <= end - pos &&
         chunk[pos + n - 3] === kept.src[kept.start + n - 3] &&
-        headPrint(chunk, pos, n) === kept.print &&
         kept.sameBytes(chunk, this.#wordsFor(chunk), pos)
       ) {
         if (r > 0) {
@@ -1177,7 +1177,7 @@ export class HttpDecoder {
       this.#keepHead = false;
       const print = headPrint(src, msgAbs - srcDelta, headerBytes);
       if (this.#seenBefore(print)) {
-        this.#keep(src, msgAbs - srcDelta, headerBytes, srcDelta, print);
+        this.#keep(src, msgAbs - srcDelta, headerBytes, srcDelta);
         // Looked for right away: a head that comes a second time tends to come again.
         this.#lastHeadReused = true;
       }
@@ -1235,7 +1235,7 @@ export class HttpDecoder {
    * Keep the head src[at, at + n) (just parsed; absolute offset of src[k] is delta + k) for reuse: its bytes moved into
    * a shared slab (no written chunk kept alive), the oldest kept head making room.
    */
-  #keep(src: Uint8Array, at: number, n: number, delta: number, print: number): void {
+  #keep(src: Uint8Array, at: number, n: number, delta: number): void {
     let slab: Uint8Array;
     let to: number;
     if (n > HEAD_SLAB_BYTES / 4) {
@@ -1272,7 +1272,6 @@ export class HttpDecoder {
       this.#hasTransferEncoding,
       this.#chunkedFinal,
       this.#transferEncodingAbs - msgAbs,
-      print,
     );
     if (this.#recentHeads === NO_KEPT_HEADS) this.#recentHeads = [];
     const recent = this.#recentHeads;

@@ -109,8 +109,6 @@ export class KeptHead {
   readonly hasTransferEncoding: boolean;
   readonly chunkedFinal: boolean;
   readonly transferEncodingAt: number;
-  /** A 32-bit fingerprint of the bytes (see headPrint): compared before the bytes. */
-  readonly print: number;
   /** What a layer above derived from these bytes (see DecodedMessageBase.deriveFromHead), and under which key. */
   derivedKey: object | undefined = undefined;
   derived: unknown = undefined;
@@ -140,7 +138,6 @@ export class KeptHead {
     hasTransferEncoding: boolean,
     chunkedFinal: boolean,
     transferEncodingAt: number,
-    print: number,
   ) {
     this.src = src;
     this.start = start;
@@ -159,7 +156,6 @@ export class KeptHead {
     this.hasTransferEncoding = hasTransferEncoding;
     this.chunkedFinal = chunkedFinal;
     this.transferEncodingAt = transferEncodingAt;
-    this.print = print;
   }
 
   /**
@@ -224,7 +220,7 @@ export class KeptHead {
 
 /**
  * A cheap 32-bit fingerprint of b[at, at + n): its length and eight bytes spread over it (n >= 8; every head is
- * longer). The decoder compares it before the bytes, and uses it to keep only heads that came before.
+ * longer). The decoder uses it to keep only heads that came before.
  */
 export function headPrint(b: Uint8Array, at: number, n: number): number {
   const q = n >> 3;

@@ -365,7 +365,7 @@ describe('KeptHead.sameBytes: 8-byte words (writes of 4 KiB or more) against byt
   function keptOf(bytes: Uint8Array): KeptHead {
     const src = new Uint8Array(bytes.length + 3);
     src.set(bytes, 3);
-    return new KeptHead(src, 3, bytes.length, false, '1.1', 'POST', 0, 0, 0, 0, 0, false, -1, 0, false, false, 0, 0);
+    return new KeptHead(src, 3, bytes.length, false, '1.1', 'POST', 0, 0, 0, 0, 0, false, -1, 0, false, false, 0);
   }
 
   /** sameBytes at every position of a 4 KiB+ write at every byte offset of its ArrayBuffer, as the decoder calls it. */
