@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { RawJson, stringifyJson } from '../../src/cli/render/body.ts';
+import { RawJson, stringifyEventJson, stringifyJson } from '../../src/cli/render/body.ts';
 
 /** The replacer-based splice stringifyJson used before (the reference: JSON.stringify itself does the walking). */
 function spliced(value: unknown): string {
@@ -79,5 +79,56 @@ describe('stringifyJson', () => {
         '"nested":{"at":{"key":"at","at":7,"raw":[1,2]}}}',
     );
     assert.equal(stringifyJson(new RawJson('1')), '1');
+  });
+});
+
+describe('stringifyEventJson', () => {
+  /** Strings that try to look like the body member or its stand-in. */
+  const tricky = fc.constantFrom(
+    '"body":"\u0000mesos-wire body\u0000"',
+    '\u0000mesos-wire body\u0000',
+    'x","body":',
+    '\\',
+    '"',
+  );
+  const text = fc.oneof(fc.string({ maxLength: 6 }), tricky);
+  const event = fc.record(
+    {
+      type: fc.constantFrom('message', 'request', 'response', 'record'),
+      offset: fc.nat(),
+      from: text,
+      name: text,
+      body: value,
+      headers: fc.array(fc.record({ name: text, value: text }), { maxLength: 3 }),
+      more: value,
+    },
+    { requiredKeys: ['type', 'offset', 'body'] },
+  );
+
+  it('equals stringifyJson and the replacer-based splice for event-shaped objects (fast-check)', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        const expected = spliced(e);
+        assert.equal(stringifyEventJson(e), expected);
+        assert.equal(stringifyJson(e), expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('literal cases: the body spliced after strings that mimic it; a RawJson elsewhere; the object left as it was', () => {
+    const body = new RawJson('{"n":18446744073709551615}');
+    const e: Record<string, unknown> = { type: 'message', from: '"body":"\u0000mesos-wire body\u0000"', body };
+    assert.equal(
+      stringifyEventJson(e),
+      '{"type":"message","from":"\\"body\\":\\"\\u0000mesos-wire body\\u0000\\"","body":{"n":18446744073709551615}}',
+    );
+    assert.equal(e.body, body);
+    const nested = { type: 'record', body: null, ids: [new RawJson('18446744073709551615')] };
+    assert.equal(stringifyEventJson(nested), '{"type":"record","body":null,"ids":[18446744073709551615]}');
+    assert.equal(
+      stringifyEventJson({ type: 'message', body: new RawJson('1'), after: new RawJson('2') }),
+      '{"type":"message","body":1,"after":2}',
+    );
   });
 });

@@ -71,8 +71,46 @@ export class RawJson {
     this.text = text;
   }
   toJSON(): unknown {
+    if (nativeStringify) {
+      // stringifyEventJson let JSON.stringify walk an object holding a RawJson it did not know of: it starts over.
+      rawJsonMissed = true;
+      return null;
+    }
     return JSON.parse(this.text);
   }
+}
+
+/** Set while stringifyEventJson runs JSON.stringify; RawJson.toJSON then notes that it was reached. */
+let nativeStringify = false;
+let rawJsonMissed = false;
+
+/** What stands in for a RawJson `body` during JSON.stringify, and its JSON text to find afterwards. */
+const BODY_STAND_IN = '\u0000mesos-wire body\u0000';
+const BODY_MEMBER = `"body":${JSON.stringify(BODY_STAND_IN)}`;
+
+/**
+ * stringifyJson for an event object (one ndjson line): the same text, written by JSON.stringify itself (several
+ * times faster than the walk) with the RawJson `body` spliced in. The first `"body":` member outside any string is
+ * the object's own (inside strings every quote is escaped), and the body comes before any nested object. A RawJson
+ * anywhere else is noticed by its toJSON, and the walk does the whole object instead.
+ */
+export function stringifyEventJson(value: Record<string, unknown>): string {
+  const body = value.body;
+  const raw = body instanceof RawJson;
+  let text: string;
+  nativeStringify = true;
+  rawJsonMissed = false;
+  try {
+    if (raw) value.body = BODY_STAND_IN;
+    text = JSON.stringify(value);
+  } finally {
+    nativeStringify = false;
+    if (raw) value.body = body;
+  }
+  if (rawJsonMissed) return stringifyJson(value);
+  if (!raw) return text;
+  const at = text.indexOf(BODY_MEMBER);
+  return `${text.slice(0, at + 7)}${body.text}${text.slice(at + BODY_MEMBER.length)}`;
 }
 
 /** Mesos writes NaN as a bare token, which is not JSON: mesos-wire writes the string "NaN", as for "Infinity". */

@@ -1,6 +1,5 @@
-import { toHex } from '../../bytes/ascii.ts';
 import type { DecodeEvent } from '../events.ts';
-import { bodyJson, stringifyJson, typedBodyOf, typedName } from './body.ts';
+import { bodyJson, stringifyEventJson, typedBodyOf, typedName } from './body.ts';
 
 /**
  * The ndjson/json object of an event. Field names are a stable contract (never rename, only add):
@@ -34,7 +33,7 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
         bodyLength: event.body.length,
         body: bodyJson(event),
         ...typeFields(event),
-        bodyHex: toHex(event.body),
+        bodyHex: hexOf(event.body),
         end: event.end,
         version: event.version,
         fromSource: event.fromSource,
@@ -53,7 +52,7 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
         bodyLength: event.body.length,
         body: bodyJson(event),
         ...typeFields(event),
-        bodyHex: toHex(event.body),
+        bodyHex: hexOf(event.body),
         end: event.end,
         version: event.version,
         headers: event.headers.map((h) => ({ name: h.name, value: h.value })),
@@ -73,7 +72,7 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
         bodyLength: streaming ? null : event.body.length,
         body: streaming ? null : bodyJson(event),
         ...(streaming ? { typeName: null } : typeFields(event)),
-        bodyHex: streaming ? null : toHex(event.body),
+        bodyHex: streaming ? null : hexOf(event.body),
         end: streaming ? null : event.end,
         version: event.version,
         headers: event.headers.map((h) => ({ name: h.name, value: h.value })),
@@ -89,7 +88,7 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
         length: event.length,
         body: bodyJson(event),
         ...typeFields(event),
-        bodyHex: toHex(event.body),
+        bodyHex: hexOf(event.body),
         dataOffset: event.dataOffset,
       };
       if (event.response !== undefined) out.response = event.response;
@@ -110,6 +109,11 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
   }
 }
 
+/** Lowercase hex of a body (`bodyHex`), by Node's native encoder: several times faster than building it in JS. */
+function hexOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
 /** `typeName` (and `encoding` for typed messages) of an event's body. */
 function typeFields(event: Exclude<DecodeEvent, { type: 'error' } | { type: 'stream-end' }>): Record<string, unknown> {
   const typed = typedBodyOf(event);
@@ -126,12 +130,12 @@ export interface EventWriter<E = DecodeEvent> {
 
 /** One JSON object per line; `toJson` gives an event's object (raw-stream events by default, or capture events). */
 export class NdjsonWriter<E = DecodeEvent> implements EventWriter<E> {
-  readonly #toJson: (event: E) => unknown;
-  constructor(toJson: (event: E) => unknown = eventJson as (event: E) => unknown) {
+  readonly #toJson: (event: E) => Record<string, unknown>;
+  constructor(toJson: (event: E) => Record<string, unknown> = eventJson as (event: E) => Record<string, unknown>) {
     this.#toJson = toJson;
   }
   write(event: E): string {
-    return `${stringifyJson(this.#toJson(event))}\n`;
+    return `${stringifyEventJson(this.#toJson(event))}\n`;
   }
   finish(): string {
     return '';
@@ -140,14 +144,14 @@ export class NdjsonWriter<E = DecodeEvent> implements EventWriter<E> {
 
 /** One JSON array, written incrementally (an element per line). */
 export class JsonArrayWriter<E = DecodeEvent> implements EventWriter<E> {
-  readonly #toJson: (event: E) => unknown;
+  readonly #toJson: (event: E) => Record<string, unknown>;
   private count = 0;
-  constructor(toJson: (event: E) => unknown = eventJson as (event: E) => unknown) {
+  constructor(toJson: (event: E) => Record<string, unknown> = eventJson as (event: E) => Record<string, unknown>) {
     this.#toJson = toJson;
   }
   write(event: E): string {
     const prefix = this.count++ === 0 ? '[\n' : ',\n';
-    return `${prefix}${stringifyJson(this.#toJson(event))}`;
+    return `${prefix}${stringifyEventJson(this.#toJson(event))}`;
   }
   finish(): string {
     return this.count === 0 ? '[]\n' : '\n]\n';
