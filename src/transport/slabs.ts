@@ -27,25 +27,20 @@ export class Slab {
 /** Size of every pooled slab. */
 export const SLAB_BYTES = 64 * 1024;
 /**
- * Free slabs kept for reuse (shared by every connection of the process), at most: MAX_FREE_IDLE for good (4 MiB),
- * up to MAX_FREE_BUSY (64 MiB) while slabs are being taken. Busy senders hold up to their queue bound (10,000
- * messages, ~52 slabs each by default) plus their socket buffer (1 MiB) in slabs, filled in bursts and written in
- * bursts: with 8 senders ~500 slabs are live, and a pool of 64 let most bursts take fresh memory again (a fresh
- * slab every ~200 messages, with its first-touch page faults: 20-30% of the CPU time of 8 busy connections).
- * The pool never holds more than the slabs live at the busiest moment before (it only keeps what was in use), and
- * falls back to MAX_FREE_IDLE once TRIM_AFTER_MS pass without a slab being taken.
+ * Free slabs kept for reuse, at most (shared by every connection of the process: 4 MiB). Busy connections each
+ * hold up to their socket buffer (1 MiB) in slabs whose writes complete in bursts; 16 free slabs were too few for
+ * 8 busy connections (a fresh slab every ~200 messages again).
+ *
+ * Not more: a pool of 1024 (kept while slabs were being taken) made 8 busy senders 20-30% cheaper per message in
+ * the loopback bench, but a sender whose peer only reads became 3x slower: with no slab allocated any more, glibc
+ * returned the memory of Node's freed 64 KiB read buffers to the kernel and faulted it in again for every read
+ * (MALLOC_TRIM_THRESHOLD_ made it fast again). See bench/transport-loopback.md.
  */
-const MAX_FREE_IDLE = 64;
-const MAX_FREE_BUSY = 1024;
-const TRIM_AFTER_MS = 1000;
+const MAX_FREE = 64;
 const free: Slab[] = [];
-/** Whether a slab was taken since the trim timer was last set. */
-let takenLately = false;
-let trimTimer: NodeJS.Timeout | undefined;
 
 /** A slab with nothing in flight, of at least `size` bytes (pooled when `size` is SLAB_BYTES). */
 export function takeSlab(size = SLAB_BYTES): Slab {
-  takenLately = true;
   if (size === SLAB_BYTES) {
     const slab = free.pop();
     if (slab !== undefined) {
@@ -76,26 +71,7 @@ export function pooledSlabs(): number {
 }
 
 function recycle(slab: Slab): void {
-  if (slab.bytes.length !== SLAB_BYTES || slab.pooled || free.length >= MAX_FREE_BUSY) return;
+  if (slab.bytes.length !== SLAB_BYTES || slab.pooled || free.length >= MAX_FREE) return;
   slab.pooled = true;
   free.push(slab);
-  if (free.length > MAX_FREE_IDLE && trimTimer === undefined) scheduleTrim();
-}
-
-function scheduleTrim(): void {
-  takenLately = false;
-  trimTimer = setTimeout(trimIfIdle, TRIM_AFTER_MS);
-  // The pool must not keep a process alive.
-  trimTimer.unref();
-}
-
-/** Back to MAX_FREE_IDLE free slabs once none was taken for TRIM_AFTER_MS (still busy: look again later). */
-function trimIfIdle(): void {
-  trimTimer = undefined;
-  if (free.length <= MAX_FREE_IDLE) return;
-  if (takenLately) {
-    scheduleTrim();
-    return;
-  }
-  for (const slab of free.splice(MAX_FREE_IDLE)) slab.pooled = false;
 }
