@@ -4,7 +4,7 @@ export { decodeFrame, decodePacket } from './decode-packet.ts';
 export type { CaptureFormat } from './detect.ts';
 export { AutoCaptureReader, CAPTURE_MAGIC_LENGTH, createCaptureReader, detectCaptureFormat } from './detect.ts';
 export { formatEndpoint, formatFlowId, reverseFlowId } from './flow-key.ts';
-export { Ipv4Defragmenter } from './ipv4-defragmenter.ts';
+export { IpDefragmenter } from './ip-defragmenter.ts';
 export type { IpError, IpHeader } from './link/ip.ts';
 export { decodeIpv4, decodeIpv6, formatIpv4, formatIpv6, IP_PROTOCOL_TCP } from './link/ip.ts';
 export type { LinkError, LinkPayload } from './link/link-layer.ts';

@@ -1,9 +1,9 @@
 import type { Diagnostic, TcpDirection, TcpGapReason } from '../diagnostics.ts';
 import { decodeFrameFields, FRAME_KIND, FrameFields } from './decode-packet.ts';
 import { type AddressKey, addressKeyOfText, FlowMap, formatEndpoint } from './flow-key.ts';
-import { Ipv4Defragmenter } from './ipv4-defragmenter.ts';
+import { IpDefragmenter } from './ip-defragmenter.ts';
 import { addressText, type IpHeader, ipHeaderOf } from './link/ip.ts';
-import { LINKTYPE_IPV4 } from './link/link-layer.ts';
+import { LINKTYPE_IPV4, LINKTYPE_IPV6 } from './link/link-layer.ts';
 import { TCP_FLAGS, type TcpHeader } from './link/tcp.ts';
 import { type CapturedPacket, type PacketRef, packetRefOf, viewOf } from './packet.ts';
 
@@ -342,7 +342,7 @@ export class TcpReassembler {
   /** Streams of closed connections, under their 4-tuples, to recognise their stragglers. */
   private readonly tombstones = new FlowMap<Stream>();
   private readonly reportedLinkTypes = new Set<number>();
-  private readonly defragmenter = new Ipv4Defragmenter();
+  private readonly defragmenter = new IpDefragmenter();
   /** Header fields of the packet being decoded: one object for all packets (read into locals before any event). */
   private readonly fields = new FrameFields();
   /**
@@ -405,10 +405,9 @@ export class TcpReassembler {
           fragmentOffset: ip.fragment!.offset,
           moreFragments: ip.fragment!.more,
         });
-        if (ip.version === 4) {
-          const datagram = this.defragmenter.push(frame, ip);
-          if (datagram !== undefined) this.pushDatagram(datagram, packet);
-        }
+        const datagram = this.defragmenter.push(frame, ip);
+        if (datagram !== undefined)
+          this.pushDatagram(datagram, ip.version === 4 ? LINKTYPE_IPV4 : LINKTYPE_IPV6, packet);
         return;
       }
       case FRAME_KIND.UNDECODABLE:
@@ -449,10 +448,10 @@ export class TcpReassembler {
     );
   }
 
-  /** A datagram rebuilt from IPv4 fragments: decoded as raw IPv4, credited to the packet of its last fragment. */
-  private pushDatagram(datagram: Uint8Array, packet: CapturedPacket): void {
+  /** A datagram rebuilt from IP fragments: decoded as raw IPv4 or IPv6, credited to the packet of its last fragment. */
+  private pushDatagram(datagram: Uint8Array, linkType: number, packet: CapturedPacket): void {
     const f = this.fields;
-    const kind = decodeFrameFields(LINKTYPE_IPV4, datagram, f);
+    const kind = decodeFrameFields(linkType, datagram, f);
     if (kind === FRAME_KIND.TCP) {
       this.segmentFromFields(datagram, packet);
     } else if (kind === FRAME_KIND.UNDECODABLE) {

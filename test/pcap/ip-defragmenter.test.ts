@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeIpv4, type IpHeader } from '../../src/pcap/index.ts';
-import { Ipv4Defragmenter } from '../../src/pcap/ipv4-defragmenter.ts';
+import { IpDefragmenter } from '../../src/pcap/ip-defragmenter.ts';
 import { hex, toHexString } from '../helpers/bytes.ts';
 
 /** An IPv4 fragment 10.0.0.1 -> 10.0.0.2, protocol 6, id 7: flags/offset word and payload as hex. */
@@ -14,12 +14,12 @@ function fragment(flagsAndOffset: string, payload: string): { frame: Uint8Array;
   return { frame, ip };
 }
 
-describe('Ipv4Defragmenter', () => {
+describe('IpDefragmenter', () => {
   it('rebuilds a datagram from fragments in any order, clearing the fragment fields', () => {
     const first = fragment('2000', '0102030405060708');
     const middle = fragment('2001', '1112131415161718');
     const last = fragment('0002', '2122');
-    const defrag = new Ipv4Defragmenter();
+    const defrag = new IpDefragmenter();
     assert.equal(defrag.push(last.frame, last.ip), undefined);
     assert.equal(defrag.push(first.frame, first.ip), undefined);
     const whole = defrag.push(middle.frame, middle.ip);
@@ -30,7 +30,7 @@ describe('Ipv4Defragmenter', () => {
   });
 
   it('keeps the first copy of overlapping bytes', () => {
-    const defrag = new Ipv4Defragmenter();
+    const defrag = new IpDefragmenter();
     const a = fragment('2000', '0102030405060708');
     const again = fragment('2000', 'ffffffffffffffff');
     const last = fragment('0001', '2122');
@@ -40,7 +40,7 @@ describe('Ipv4Defragmenter', () => {
   });
 
   it('drops a datagram whose fragment was cut by the snap length', () => {
-    const defrag = new Ipv4Defragmenter();
+    const defrag = new IpDefragmenter();
     const last = fragment('0001', '2122');
     const first = fragment('2000', '0102030405060708');
     assert.equal(defrag.push(last.frame, last.ip), undefined);
@@ -49,7 +49,7 @@ describe('Ipv4Defragmenter', () => {
   });
 
   it('keeps at most maxPending datagrams', () => {
-    const defrag = new Ipv4Defragmenter(1);
+    const defrag = new IpDefragmenter(1);
     const last = fragment('0001', '2122');
     const other = fragment('2000', 'aaaaaaaaaaaaaaaa');
     other.frame[5] = 8; // another identification: a second pending datagram evicts the first
