@@ -73,6 +73,30 @@ export interface CaptureDecoderOptions {
    * whole chunk alive, so this is where a holder copies what it still needs.
    */
   afterData?: () => void;
+  /**
+   * Receives heads, body pieces and messages instead of `onEvent` (the same calls in the same order, without an event
+   * object per item); requires `streamBodies`. Every other event still goes to `onEvent`.
+   */
+  httpSink?: CaptureHttpSink;
+}
+
+/** One direction of a connection as a CaptureHttpSink sees it. */
+export interface CaptureHttpDirection {
+  /** Connection id `client>server`. */
+  readonly flow: string;
+  readonly connection: number;
+  readonly direction: TcpDirection;
+  /** `source>destination` of this direction. */
+  readonly stream: string;
+  /** The sink's own value for this direction (undefined at first, and again after a gap starts a new decoder). */
+  slot: unknown;
+}
+
+/** What `http-head`, `http-body` and `http-message` events carry, as calls (see CaptureDecoderOptions.httpSink). */
+export interface CaptureHttpSink {
+  head(direction: CaptureHttpDirection, head: HttpHead, packet: PacketRef): void;
+  body(direction: CaptureHttpDirection, head: HttpHead, piece: Uint8Array, offset: number, packet: PacketRef): void;
+  message(direction: CaptureHttpDirection, message: HttpMessage, packet: PacketRef, endPacket: PacketRef): void;
 }
 
 /** TLS record types that can open a stream: handshake (22), and application data (23) when the capture starts late. */
@@ -91,6 +115,21 @@ interface StreamContext {
   readonly connection: number;
   readonly direction: TcpDirection;
   readonly stream: string;
+}
+
+/** A direction's context as handed to an http sink. */
+class SinkDirection implements CaptureHttpDirection {
+  readonly flow: string;
+  readonly connection: number;
+  readonly direction: TcpDirection;
+  readonly stream: string;
+  slot: unknown = undefined;
+  constructor(context: StreamContext) {
+    this.flow = context.flow;
+    this.connection = context.connection;
+    this.direction = context.direction;
+    this.stream = context.stream;
+  }
 }
 
 /** What a forgotten slot of the tracked-packet lists holds (nothing retained; the list keeps one element kind). */
@@ -212,12 +251,15 @@ export class CaptureDecoder {
   private readonly encrypted = new Set<number>();
   private readonly streamBodies: boolean;
   private readonly afterData: (() => void) | undefined;
+  private readonly httpSink: CaptureHttpSink | undefined;
 
   constructor(onEvent: (event: CaptureDecodeEvent) => void, options: CaptureDecoderOptions = {}) {
     this.onEvent = onEvent;
     this.httpOptions = options.http;
     this.streamBodies = options.streamBodies === true;
     this.afterData = options.afterData;
+    this.httpSink = options.httpSink;
+    if (this.httpSink !== undefined && !this.streamBodies) throw new TypeError('httpSink requires streamBodies');
     this.reassembler = new TcpReassembler(
       (event) => this.onTcpEvent(event),
       options.tcp,
@@ -340,6 +382,8 @@ export class CaptureDecoder {
     const { flow, connection, direction, stream } = context;
     const state = new DirectionState({ flow, connection, direction, stream }, disruption);
     const streamBodies = this.streamBodies;
+    const sink = this.httpSink;
+    const sinkDirection = sink === undefined ? undefined : new SinkDirection(state.context);
     // Event objects are written out field by field (not spread from the context): one allocation, fixed shape.
     state.decoder = new HttpDecoder(
       {
@@ -347,20 +391,24 @@ export class CaptureDecoder {
           state.disruption = undefined;
           if (streamBodies) {
             const packet = state.packetAt(head.offset);
-            this.onEvent({ kind: 'http-head', flow, connection, direction, stream, head, packet });
+            if (sink !== undefined) sink.head(sinkDirection!, head, packet);
+            else this.onEvent({ kind: 'http-head', flow, connection, direction, stream, head, packet });
           }
         },
         onBody: streamBodies
           ? (head, piece, offset) => {
               const packet = state.current ?? state.packetAt(offset);
-              this.onEvent({ kind: 'http-body', flow, connection, direction, stream, head, piece, offset, packet });
+              if (sink !== undefined) sink.body(sinkDirection!, head, piece, offset, packet);
+              else
+                this.onEvent({ kind: 'http-body', flow, connection, direction, stream, head, piece, offset, packet });
             }
           : undefined,
         onMessage: (message) => {
           const packet = state.packetAt(message.offset);
           const endPacket = state.packetAt(message.end - 1);
           state.forgetBefore(message.end);
-          this.onEvent({ kind: 'http-message', flow, connection, direction, stream, message, packet, endPacket });
+          if (sink !== undefined) sink.message(sinkDirection!, message, packet, endPacket);
+          else this.onEvent({ kind: 'http-message', flow, connection, direction, stream, message, packet, endPacket });
           if (state.cutShort !== undefined && message.framing === 'until-close') {
             this.incomplete(state, state.cutShort, message.end);
           }

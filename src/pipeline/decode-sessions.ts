@@ -12,7 +12,12 @@ import { isMesosWireError } from '../errors.ts';
 import { HttpDecoder } from '../http/decoder.ts';
 import type { CapturedPacket } from '../pcap/packet.ts';
 import { type ReadCaptureFileOptions, type ReadCaptureFileResult, readCaptureFile } from '../pcap/read-file.ts';
-import { type CaptureDecodeEvent, CaptureDecoder, type CaptureDecoderOptions } from './decode-capture.ts';
+import {
+  type CaptureDecodeEvent,
+  CaptureDecoder,
+  type CaptureDecoderOptions,
+  type CaptureHttpDirection,
+} from './decode-capture.ts';
 import type { DecodedEvent } from './events.ts';
 import { DirectionSession, type SessionOptions, SessionWatch } from './session.ts';
 
@@ -64,6 +69,17 @@ export class CaptureSessionDecoder {
           session.releaseViews();
         }
       },
+      httpSink: {
+        head: (d, head, packet) => this.sessionOf(d).head(head, packet),
+        body: (d, _head, piece, offset, packet) => {
+          const session = this.existingOf(d);
+          if (session !== undefined) {
+            session.body(piece, offset, packet);
+            this.holding = session;
+          }
+        },
+        message: (d, message, packet, endPacket) => this.existingOf(d)?.message(message, packet, endPacket),
+      },
     });
   }
 
@@ -103,6 +119,22 @@ export class CaptureSessionDecoder {
     return session;
   }
 
+  /** The session of a sink direction, kept in its slot (no lookup per item). */
+  private sessionOf(d: CaptureHttpDirection): DirectionSession {
+    let session = d.slot as DirectionSession | undefined;
+    if (session === undefined) d.slot = session = this.session(d.connection, d.direction, d.stream);
+    return session;
+  }
+
+  private existingOf(d: CaptureHttpDirection): DirectionSession | undefined {
+    let session = d.slot as DirectionSession | undefined;
+    if (session === undefined) {
+      session = this.existing(d.connection, d.direction);
+      d.slot = session;
+    }
+    return session;
+  }
+
   private existing(connection: number, direction: string): DirectionSession | undefined {
     const sessions = this.connections.get(connection);
     if (sessions === undefined) return undefined;
@@ -118,20 +150,7 @@ export class CaptureSessionDecoder {
 
   private onCaptureEvent(event: CaptureDecodeEvent): void {
     switch (event.kind) {
-      case 'http-head':
-        this.session(event.connection, event.direction, event.stream).head(event.head, event.packet);
-        return;
-      case 'http-body': {
-        const session = this.existing(event.connection, event.direction);
-        if (session !== undefined) {
-          session.body(event.piece, event.offset, event.packet);
-          this.holding = session;
-        }
-        return;
-      }
-      case 'http-message':
-        this.existing(event.connection, event.direction)?.message(event.message, event.packet, event.endPacket);
-        return;
+      // http-head, http-body and http-message come through the httpSink.
       case 'open':
         if (event.midstream) this.unpaired.add(event.connection);
         this.emit({
