@@ -362,6 +362,45 @@ export function ipTcpPacket(
   return ipv4Packet(ip as Ipv4Spec, tcpSegment(tcp, pseudo));
 }
 
+/** IPv6 Fragment extension header type (RFC 8200 §4.5). */
+const IPV6_FRAGMENT_HEADER = 44;
+
+/**
+ * Splits a whole IPv6 packet into fragments as RFC 8200 §4.5 describes: each fragment is the unfragmentable part (the
+ * 40-byte header plus the first `unfragmentableBytes` of extension headers, each sized (length + 1) * 8), a fragment
+ * header (identification `id`), then the next `chunkBytes` (a multiple of 8) of the fragmentable part; the last takes
+ * the rest. One chunk that holds everything makes an atomic fragment (offset 0, M clear).
+ */
+export function ipv6Fragments(
+  packet: Uint8Array,
+  chunkBytes: number,
+  id: number,
+  unfragmentableBytes = 0,
+): Uint8Array[] {
+  if (chunkBytes <= 0 || chunkBytes % 8 !== 0)
+    throw new Error(`chunkBytes ${chunkBytes} is not a positive multiple of 8`);
+  const unfragmentableEnd = 40 + unfragmentableBytes;
+  // The Next Header byte that will name the fragment header: the fixed header's, or the last unfragmentable extension's.
+  let nextHeaderAt = 6;
+  for (let at = 40; at < unfragmentableEnd; at += (packet[at + 1]! + 1) * 8) nextHeaderAt = at;
+  const fragmentable = packet.subarray(unfragmentableEnd);
+  const fragments: Uint8Array[] = [];
+  for (let offset = 0; offset === 0 || offset < fragmentable.length; offset += chunkBytes) {
+    const chunk = fragmentable.subarray(offset, offset + chunkBytes);
+    const more = offset + chunkBytes < fragmentable.length;
+    const f = new Fields(unfragmentableEnd + 8 + chunk.length)
+      .set(0, packet.subarray(0, unfragmentableEnd))
+      .u16(4, unfragmentableBytes + 8 + chunk.length)
+      .u8(nextHeaderAt, IPV6_FRAGMENT_HEADER)
+      .u8(unfragmentableEnd, packet[nextHeaderAt]!)
+      .u16(unfragmentableEnd + 2, offset | (more ? 1 : 0))
+      .u32(unfragmentableEnd + 4, id)
+      .set(unfragmentableEnd + 8, chunk);
+    fragments.push(f.bytes);
+  }
+  return fragments;
+}
+
 const MAC_A = Uint8Array.of(0x02, 0, 0, 0, 0, 0x0a);
 const MAC_B = Uint8Array.of(0x02, 0, 0, 0, 0, 0x0b);
 
