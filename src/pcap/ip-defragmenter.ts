@@ -16,9 +16,14 @@ interface PendingDatagram {
    * byte that named the fragment header already pointing past it.
    */
   header: Uint8Array | undefined;
-  /** Fragmentable-part bytes as [offset, bytes], sorted by offset, never overlapping (the first copy won). */
+  /**
+   * Fragmentable-part bytes as [offset, bytes], sorted by offset, never overlapping (the first copy won), and never
+   * past `total` once it is known.
+   */
   pieces: [number, Uint8Array][];
-  /** Fragmentable-part length, known once the last fragment (more-fragments clear) arrived. */
+  /** Bytes held in `pieces`: the datagram is whole when this reaches `total` (pieces do not overlap). */
+  held: number;
+  /** Fragmentable-part length, known once the last fragment (more-fragments clear) arrived; -1 before. */
   total: number;
 }
 
@@ -63,14 +68,15 @@ export class IpDefragmenter {
     }
     let datagram = this.pending.get(key);
     if (datagram === undefined) {
-      datagram = { header: undefined, pieces: [], total: -1 };
+      datagram = { header: undefined, pieces: [], held: 0, total: -1 };
       this.pending.set(key, datagram);
       if (this.pending.size > this.maxPending) this.pending.delete(this.pending.keys().next().value!);
     }
-    addPiece(datagram.pieces, frame, ip.payloadOffset, fragment.offset, ip.payloadLength);
+    if (!fragment.more && datagram.total < 0) cutAt(datagram, end);
+    const limit = datagram.total < 0 ? end : Math.min(end, datagram.total);
+    datagram.held += addPiece(datagram.pieces, frame, ip.payloadOffset - fragment.offset, fragment.offset, limit);
     if (fragment.offset === 0 && datagram.header === undefined) datagram.header = rebuiltHeader(frame, ip);
-    if (!fragment.more && datagram.total < 0) datagram.total = end;
-    if (!isComplete(datagram)) return undefined;
+    if (datagram.header === undefined || datagram.held !== datagram.total) return undefined;
     this.pending.delete(key);
     const header = datagram.header!;
     if (lengthFieldOverhead(ip.version, header.length) + datagram.total > MAX_LENGTH_FIELD) return undefined;
@@ -88,25 +94,54 @@ function lengthFieldOverhead(version: 4 | 6, headerLength: number): number {
 }
 
 /**
- * Adds the bytes of `frame[at, at + length)`, which sit at `offset` in the datagram, to the sorted pieces: only the
- * parts no piece covers yet are copied in, so earlier copies win and overlaps cost no memory.
+ * Adds the datagram bytes [start, end), found at `frame[base + offset]`, to the sorted pieces: only the parts no
+ * piece covers yet are copied in, so earlier copies win and overlaps cost no memory. Returns the bytes added.
  */
-function addPiece(pieces: [number, Uint8Array][], frame: Uint8Array, at: number, offset: number, length: number): void {
-  const end = offset + length;
-  let cursor = offset;
-  let i = 0;
+function addPiece(pieces: [number, Uint8Array][], frame: Uint8Array, base: number, start: number, end: number): number {
+  // The first piece ending after `start` (pieces are sorted and disjoint, so their ends are sorted too).
+  let low = 0;
+  let high = pieces.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const [offset, bytes] = pieces[middle]!;
+    if (offset + bytes.length <= start) low = middle + 1;
+    else high = middle;
+  }
+  let added = 0;
+  let cursor = start;
+  let i = low;
   for (; i < pieces.length && cursor < end; i++) {
     const [pieceStart, pieceBytes] = pieces[i]!;
-    const pieceEnd = pieceStart + pieceBytes.length;
-    if (pieceEnd <= cursor) continue;
     if (pieceStart >= end) break;
     if (pieceStart > cursor) {
-      pieces.splice(i, 0, [cursor, frame.slice(at + cursor - offset, at + pieceStart - offset)]);
+      pieces.splice(i, 0, [cursor, frame.slice(base + cursor, base + pieceStart)]);
+      added += pieceStart - cursor;
       i++;
     }
-    cursor = Math.max(cursor, pieceEnd);
+    cursor = Math.max(cursor, pieceStart + pieceBytes.length);
   }
-  if (cursor < end) pieces.splice(i, 0, [cursor, frame.slice(at + cursor - offset, at + length)]);
+  if (cursor < end) {
+    pieces.splice(i, 0, [cursor, frame.slice(base + cursor, base + end)]);
+    added += end - cursor;
+  }
+  return added;
+}
+
+/** Fixes the datagram's length at `total` (its first last fragment): bytes held past it are let go. */
+function cutAt(datagram: PendingDatagram, total: number): void {
+  datagram.total = total;
+  const { pieces } = datagram;
+  while (pieces.length > 0) {
+    const [offset, bytes] = pieces[pieces.length - 1]!;
+    if (offset + bytes.length <= total) break;
+    if (offset >= total) {
+      pieces.pop();
+      datagram.held -= bytes.length;
+    } else {
+      pieces[pieces.length - 1] = [offset, bytes.slice(0, total - offset)];
+      datagram.held -= offset + bytes.length - total;
+    }
+  }
 }
 
 /** Header of the rebuilt packet, taken from the first fragment (see PendingDatagram.header). */
@@ -126,26 +161,11 @@ function rebuiltHeader(frame: Uint8Array, ip: IpHeader): Uint8Array {
   return header;
 }
 
-/** Whether the first fragment, the last one and every byte between have arrived. */
-function isComplete(datagram: PendingDatagram): boolean {
-  if (datagram.header === undefined || datagram.total < 0) return false;
-  let covered = 0;
-  for (const [offset, bytes] of datagram.pieces) {
-    if (offset > covered) return false;
-    covered = offset + bytes.length;
-    if (covered >= datagram.total) return true;
-  }
-  return covered >= datagram.total;
-}
-
-/** The whole packet: `header`, then the first `total` bytes of the pieces (which cover them), length fields fixed. */
+/** The whole packet: `header`, then the pieces (which cover `total` bytes exactly), length fields fixed. */
 function assemble(version: 4 | 6, header: Uint8Array, pieces: [number, Uint8Array][], total: number): Uint8Array {
   const out = new Uint8Array(header.length + total);
   out.set(header);
-  for (const [offset, bytes] of pieces) {
-    if (offset >= total) break;
-    out.set(bytes.length <= total - offset ? bytes : bytes.subarray(0, total - offset), header.length + offset);
-  }
+  for (const [offset, bytes] of pieces) out.set(bytes, header.length + offset);
   const lengthField = version === 4 ? header.length + total : header.length - IPV6_HEADER_BYTES + total;
   const lengthAt = version === 4 ? 2 : 4;
   out[lengthAt] = lengthField >> 8;

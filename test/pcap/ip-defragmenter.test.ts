@@ -58,6 +58,19 @@ describe('IpDefragmenter, IPv4', () => {
     assert.equal(defrag.push(first.frame, first.ip), undefined, 'the pending datagram was dropped');
   });
 
+  it('drops a datagram reaching past a 16-bit total length (header included)', () => {
+    const defrag = new IpDefragmenter();
+    const first = fragment('2000', '0102030405060708');
+    const tooFar = fragment('3ffd', '0102030405060708'); // 65512 + 8 bytes + 20 header bytes > 65535
+    const fits = fragment('3ffc', '0102030405060708'); // 65504 + 8 + 20 = 65532
+    assert.equal(defrag.push(first.frame, first.ip), undefined);
+    assert.equal(defrag.pendingDatagrams, 1);
+    assert.equal(defrag.push(tooFar.frame, tooFar.ip), undefined);
+    assert.equal(defrag.pendingDatagrams, 0);
+    assert.equal(defrag.push(fits.frame, fits.ip), undefined);
+    assert.equal(defrag.pendingDatagrams, 1);
+  });
+
   it('keeps at most maxPending datagrams', () => {
     const defrag = new IpDefragmenter(1);
     const last = fragment('0001', '2122');
