@@ -421,11 +421,20 @@ const fragmentCase = fc
   // Offset 0 with M clear is an atomic fragment: a whole packet, never pushed.
   .filter((c) => c.offset !== 0 || c.more);
 
-/** The IPv6 fragment of a FragmentCase (payload bytes seed, seed + 1, ...), with or without destination options. */
-function caseFragment(c: FragmentCase, withOptions: boolean): { frame: Uint8Array; ip: IpHeader } {
-  const payload = Array.from({ length: c.length }, (_, i) => ((c.seed + i) & 0xff).toString(16).padStart(2, '0'));
+/** A FragmentCase's payload as hex: bytes seed, seed + 1, ... */
+function casePayload(c: FragmentCase): string {
+  return Array.from({ length: c.length }, (_, i) => ((c.seed + i) & 0xff).toString(16).padStart(2, '0')).join('');
+}
+
+/** The IPv6 fragment of a FragmentCase, with or without destination options before the fragment header. */
+function caseFragment6(c: FragmentCase, withOptions: boolean): { frame: Uint8Array; ip: IpHeader } {
   const offsetAndFlags = (c.offset | (c.more ? 1 : 0)).toString(16).padStart(4, '0');
-  return fragment6(offsetAndFlags, payload.join(''), withOptions ? { extension: DESTINATION_OPTIONS } : {});
+  return fragment6(offsetAndFlags, casePayload(c), withOptions ? { extension: DESTINATION_OPTIONS } : {});
+}
+
+/** The IPv4 fragment of a FragmentCase. */
+function caseFragment4(c: FragmentCase): { frame: Uint8Array; ip: IpHeader } {
+  return fragment(((c.more ? 0x2000 : 0) | (c.offset / 8)).toString(16).padStart(4, '0'), casePayload(c));
 }
 
 /**
@@ -451,28 +460,45 @@ class DatagramModel {
   }
 }
 
+/**
+ * Pushes each case's fragment into a defragmenter and the model: the defragmenter returns a packet exactly when the
+ * model completes, and `assertWhole` checks it against the model's bytes.
+ */
+function assertMatchesModel(
+  cases: FragmentCase[],
+  toFragment: (c: FragmentCase) => { frame: Uint8Array; ip: IpHeader },
+  assertWhole: (whole: Uint8Array, expected: number[]) => void,
+): void {
+  const defrag = new IpDefragmenter();
+  const model = new DatagramModel();
+  for (const c of cases) {
+    const f = toFragment(c);
+    const expected = model.push(c);
+    const whole = defrag.push(f.frame, f.ip);
+    if (expected === undefined) {
+      assert.equal(whole, undefined);
+    } else {
+      assert.ok(whole !== undefined);
+      assertWhole(whole, expected);
+      assert.equal(defrag.pendingDatagrams, 0);
+    }
+  }
+}
+
 describe('IpDefragmenter, properties', () => {
-  it('matches a byte-by-byte first-copy-wins model for any fragments in any order', () => {
+  it('matches a byte-by-byte first-copy-wins model for any IPv6 fragments in any order', () => {
     fc.assert(
       fc.property(fc.array(fragmentCase, { minLength: 1, maxLength: 12 }), fc.boolean(), (cases, withOptions) => {
-        const defrag = new IpDefragmenter();
-        const model = new DatagramModel();
         const prefix = withOptions ? 48 : 40;
-        for (const c of cases) {
-          const f = caseFragment(c, withOptions);
-          const expected = model.push(c);
-          const whole = defrag.push(f.frame, f.ip);
-          if (expected === undefined) {
-            assert.equal(whole, undefined);
-            continue;
-          }
-          assert.ok(whole !== undefined);
-          assert.equal(whole.length, prefix + expected.length);
-          assert.deepEqual(Array.from(whole.subarray(prefix)), expected);
-          assert.equal((whole[4]! << 8) | whole[5]!, prefix - 40 + expected.length, 'payload length');
-          assert.equal(whole[withOptions ? 40 : 6], 6, 'next header');
-          assert.equal(defrag.pendingDatagrams, 0);
-        }
+        assertMatchesModel(
+          cases,
+          (c) => caseFragment6(c, withOptions),
+          (whole, expected) => {
+            assert.deepEqual(Array.from(whole.subarray(prefix)), expected);
+            assert.equal((whole[4]! << 8) | whole[5]!, prefix - 40 + expected.length, 'payload length');
+            assert.equal(whole[withOptions ? 40 : 6], 6, 'next header');
+          },
+        );
       }),
       { numRuns: 1000, seed: 8200 },
     );
@@ -481,25 +507,11 @@ describe('IpDefragmenter, properties', () => {
   it('matches the same model for IPv4 fragments, total length and fragment fields fixed', () => {
     fc.assert(
       fc.property(fc.array(fragmentCase, { minLength: 1, maxLength: 12 }), (cases) => {
-        const defrag = new IpDefragmenter();
-        const model = new DatagramModel();
-        for (const c of cases) {
-          const payload = Array.from({ length: c.length }, (_, i) =>
-            ((c.seed + i) & 0xff).toString(16).padStart(2, '0'),
-          );
-          const flagsAndOffset = ((c.more ? 0x2000 : 0) | (c.offset / 8)).toString(16).padStart(4, '0');
-          const f = fragment(flagsAndOffset, payload.join(''));
-          const expected = model.push(c);
-          const whole = defrag.push(f.frame, f.ip);
-          if (expected === undefined) {
-            assert.equal(whole, undefined);
-            continue;
-          }
-          assert.ok(whole !== undefined);
+        assertMatchesModel(cases, caseFragment4, (whole, expected) => {
           assert.deepEqual(Array.from(whole.subarray(20)), expected);
           assert.equal((whole[2]! << 8) | whole[3]!, 20 + expected.length, 'total length');
           assert.equal(toHexString(whole.subarray(6, 8)), '0000', 'fragment fields');
-        }
+        });
       }),
       { numRuns: 1000, seed: 791 },
     );
