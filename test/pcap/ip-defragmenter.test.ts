@@ -90,8 +90,10 @@ const DESTINATION6 = '20010db8000000000000000000000002';
 const DESTINATION_OPTIONS = '2c00 0104 00000000';
 
 interface Ipv6FragmentSpec {
-  /** An 8-byte extension header placed before the fragment header (hex; its first byte must be 2c). */
+  /** Extension headers placed before the fragment header (hex; the last one's first byte must be 2c). */
   extension?: string;
+  /** Type of the first extension header (hex byte; destination options unless told). */
+  extensionType?: string;
   /** The fragment header's next header (hex byte). */
   next?: string;
   /** The fragment identification (8 hex digits). */
@@ -110,7 +112,7 @@ function fragment6(
   const extension = spec.extension ?? '';
   const payloadLength = (hex(extension).length + 8 + hex(payload).length).toString(16).padStart(4, '0');
   const frame = hex(
-    `60000000 ${payloadLength} ${extension ? '3c' : '2c'} 40 ${SOURCE6} ${DESTINATION6} ${extension}` +
+    `60000000 ${payloadLength} ${extension ? (spec.extensionType ?? '3c') : '2c'} 40 ${SOURCE6} ${DESTINATION6} ${extension}` +
       `${spec.next ?? '06'} 00 ${offsetAndFlags} ${spec.id ?? '0000abcd'} ${payload}`,
   );
   const ip = decodeIpv6(frame, 0);
@@ -171,6 +173,25 @@ describe('IpDefragmenter, IPv6', () => {
       const ip = decodeIpv6(whole!, 0) as IpHeader;
       assert.deepEqual([ip.protocol, ip.payloadOffset, ip.payloadLength, ip.fragment], [6, 48, 18, undefined]);
     }
+  });
+
+  it('walks an authentication header (length in 4-byte units) to find the Next Header byte to rewrite', () => {
+    // AH (next 3c, payload length 2: (2 + 2) * 4 = 16 bytes), then destination options naming the fragment header.
+    const authentication = '3c02 0000 00000001 00000001 00000000';
+    const spec = { extension: `${authentication} ${DESTINATION_OPTIONS}`, extensionType: '33' };
+    const whole = pushAll(new IpDefragmenter(), [
+      fragment6('0008', '2122', spec),
+      fragment6('0001', '0102030405060708', spec),
+    ]);
+    assert.equal(
+      toHexString(whole!),
+      `60000000 0022 33 40 ${SOURCE6} ${DESTINATION6} ${authentication} 0600 0104 00000000 0102030405060708 2122`.replaceAll(
+        ' ',
+        '',
+      ),
+    );
+    const ip = decodeIpv6(whole!, 0) as IpHeader;
+    assert.deepEqual([ip.protocol, ip.payloadOffset, ip.payloadLength, ip.fragment], [6, 64, 10, undefined]);
   });
 
   it('takes the upper-layer protocol from the first fragment (later fragments may name another)', () => {
