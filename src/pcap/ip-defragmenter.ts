@@ -94,7 +94,7 @@ function lengthFieldOverhead(version: 4 | 6, headerLength: number): number {
 }
 
 /**
- * Adds the datagram bytes [start, end), found at `frame[base + offset]`, to the sorted pieces: only the parts no
+ * Adds the datagram bytes [start, end) to the sorted pieces (datagram byte n is `frame[base + n]`): only the parts no
  * piece covers yet are copied in, so earlier copies win and overlaps cost no memory. Returns the bytes added.
  */
 function addPiece(pieces: [number, Uint8Array][], frame: Uint8Array, base: number, start: number, end: number): number {
