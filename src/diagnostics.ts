@@ -245,8 +245,8 @@ export const DIAGNOSTIC_INFO: { readonly [K in DiagnosticKind]: DiagnosticInfo }
   'ip-fragment': {
     title: 'IP fragment',
     description:
-      'The packet is an IP fragment. IPv4 fragments are reassembled once all have arrived (bounded); IPv6 ' +
-      'fragments, and IPv4 fragments that never complete, leave their TCP bytes as a gap.',
+      'The packet is an IP fragment. IPv4 and IPv6 fragments are reassembled once all have arrived (bounded); ' +
+      'fragments that never complete leave their TCP bytes as a gap.',
   },
   'packet-undecodable': {
     title: 'Undecodable packet',
