@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { mwError } from '../errors.ts';
+import { type MesosWireError, mwError } from '../errors.ts';
 import {
   deriveFromHead,
   getHeader,
@@ -150,14 +150,7 @@ export class LibprocessEndpoint extends EventEmitter {
     this.peers = new PeerPool({ ...options.outbound, readResponses: readResponsesWithHttpDecoder });
     this.peers.on('exited', (event: ExitedEvent) => this.emit('exited', event));
     this.routes = new RouteResponder(this.router, this.clock, (error) => this.emit('handler-error', { error }));
-    this.dispatcher = {
-      dispatch: (request, connection, bodyOffset) => this.dispatch(request, connection, bodyOffset),
-      readDone: () => {
-        this.clockChecked = false;
-      },
-      connectionFailed: (connection, error) => this.emit('connection-error', { connection: connection.info, error }),
-      connectionClosed: (connection) => this.inbound.delete(connection),
-    };
+    this.dispatcher = new EndpointDispatcher(this);
     // Half-open: a peer that sends its last messages and shuts down its side still gets every response.
     this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
   }
@@ -355,7 +348,18 @@ export class LibprocessEndpoint extends EventEmitter {
     this.emit('connection', info);
   }
 
-  private dispatch(request: HttpRequestMessage, connection: InboundConnection, bodyOffset: number | undefined): void {
+  /** @internal A received chunk was decoded (see InboundDispatcher.readDone). */
+  inboundReadDone(): void {
+    this.clockChecked = false;
+  }
+
+  /** @internal An inbound connection closed. */
+  inboundClosed(connection: InboundConnection): void {
+    this.inbound.delete(connection);
+  }
+
+  /** @internal One complete inbound request (see InboundDispatcher.dispatch). */
+  dispatchInbound(request: HttpRequestMessage, connection: InboundConnection, bodyOffset: number | undefined): void {
     const facts = headFactsOf(request);
     const classified = facts.classified;
     // libprocess gunzips gzip-encoded request bodies, for messages and endpoints alike (§2.1).
@@ -493,6 +497,35 @@ export class LibprocessEndpoint extends EventEmitter {
 
   private dateOption(): { date: Date } {
     return { date: this.clock.now() };
+  }
+}
+
+/**
+ * The endpoint as its inbound connections see it. Its methods live on the prototype, shared by every endpoint:
+ * closures made per endpoint would each be a new call target in the connections' optimised code, which V8 throws
+ * away whenever a closed endpoint's closures are collected (see RequestSink in inbound-connection.ts).
+ */
+class EndpointDispatcher implements InboundDispatcher {
+  readonly endpoint: LibprocessEndpoint;
+
+  constructor(endpoint: LibprocessEndpoint) {
+    this.endpoint = endpoint;
+  }
+
+  dispatch(request: HttpRequestMessage, connection: InboundConnection, bodyOffset: number | undefined): void {
+    this.endpoint.dispatchInbound(request, connection, bodyOffset);
+  }
+
+  readDone(): void {
+    this.endpoint.inboundReadDone();
+  }
+
+  connectionFailed(connection: InboundConnection, error: MesosWireError): void {
+    this.endpoint.emit('connection-error', { connection: connection.info, error });
+  }
+
+  connectionClosed(connection: InboundConnection): void {
+    this.endpoint.inboundClosed(connection);
   }
 }
 

@@ -1,6 +1,13 @@
 import type net from 'node:net';
 import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
-import { HttpDecoder, type HttpDecoderOptions, type HttpMessage, type HttpRequestMessage } from '../http/index.ts';
+import {
+  HttpDecoder,
+  type HttpDecoderHandler,
+  type HttpDecoderOptions,
+  type HttpHead,
+  type HttpMessage,
+  type HttpRequestMessage,
+} from '../http/index.ts';
 import type { ConnectionInfo } from './connection-info.ts';
 import { releaseBatch, retireSlab, SLAB_BYTES, type Slab, takeSlab } from './slabs.ts';
 
@@ -90,6 +97,27 @@ export class ResponseSlot {
   }
 }
 
+/**
+ * The decoder's handler of one connection. Its methods live on the prototype, shared by every connection: closures
+ * made per connection would each be a new call target for the decoder's optimised code, which V8 throws away
+ * (deoptimises) whenever a closed connection's closures are collected.
+ */
+class RequestSink implements HttpDecoderHandler {
+  readonly connection: InboundConnection;
+
+  constructor(connection: InboundConnection) {
+    this.connection = connection;
+  }
+
+  onBody(_head: HttpHead, _piece: Uint8Array, offset: number): void {
+    this.connection.bodyStarts(offset);
+  }
+
+  onMessage(message: HttpMessage): void {
+    this.connection.requestDecoded(message as HttpRequestMessage);
+  }
+}
+
 /** How long a failed connection may take to write the responses it still owes before it is destroyed. */
 const FAILED_CLOSE_GRACE_MS = 2000;
 
@@ -164,15 +192,7 @@ export class InboundConnection {
     this.dispatcher = dispatcher;
     this.maxPendingResponses = options.maxPendingResponses ?? 1024;
     this.maxBufferedResponseBytes = options.maxBufferedResponseBytes ?? 1024 * 1024;
-    this.decoder = new HttpDecoder(
-      {
-        onBody: (_head, _piece, offset) => {
-          if (this.bodyOffset === undefined) this.bodyOffset = offset;
-        },
-        onMessage: (message: HttpMessage) => this.onRequest(message as HttpRequestMessage),
-      },
-      { ...options.decoder, expect: 'request' },
-    );
+    this.decoder = new HttpDecoder(new RequestSink(this), { ...options.decoder, expect: 'request' });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
@@ -339,7 +359,13 @@ export class InboundConnection {
     for (let index = this.slotHead; index < this.slots.length; index++) this.slots[index]!.notifyClosed(peerEnded);
   }
 
-  private onRequest(request: HttpRequestMessage): void {
+  /** @internal The decoder reached the first body byte of the request being decoded (see RequestSink). */
+  bodyStarts(offset: number): void {
+    if (this.bodyOffset === undefined) this.bodyOffset = offset;
+  }
+
+  /** @internal The decoder completed a request (see RequestSink). */
+  requestDecoded(request: HttpRequestMessage): void {
     this.requests++;
     const bodyOffset = this.bodyOffset;
     this.bodyOffset = undefined;
