@@ -24,10 +24,17 @@ export interface TextTreeOptions {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Two lowercase hex digits per byte value. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` for 16 bytes. */
 export function formatUuid(bytes: Uint8Array): string {
-  const h = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) text += '-';
+    text += HEX_PAIRS[bytes[i]!];
+  }
+  return text;
 }
 
 function formatBytes(bytes: Uint8Array, options: TextTreeOptions): string {
@@ -47,8 +54,17 @@ function isoFromSeconds(seconds: number): string | undefined {
   return new Date(ms).toISOString();
 }
 
+/** Whether each type seen is a Resource (protobufjs builds `fullName` anew on every read, walking the parents). */
+const resourceTypes = new WeakMap<PbType, boolean>();
+
 function isResourceType(type: PbType | null): boolean {
-  return type?.fullName === '.mesos.Resource' || type?.fullName === '.mesos.v1.Resource';
+  if (type === null) return false;
+  let known = resourceTypes.get(type);
+  if (known === undefined) {
+    known = type.fullName === '.mesos.Resource' || type.fullName === '.mesos.v1.Resource';
+    resourceTypes.set(type, known);
+  }
+  return known;
 }
 
 function isIdType(type: PbType): boolean {
