@@ -379,6 +379,8 @@ function scanLastValue(b: Uint8Array, start: number, end: number, lowerName: str
   let foundEnd = -1;
   for (let i = start; i < end; ) {
     const lf = b.indexOf(LF, i);
+    // Validated when decoded; bounded anyway, so bytes changed since (a reused buffer) cannot make this loop forever.
+    if (lf < 0 || lf >= end) break;
     if (i + n < lf && b[i + n] === COLON && sameLowerName(b, i, lowerName)) {
       foundAt = i + n + 1;
       foundEnd = lf;
@@ -389,29 +391,35 @@ function scanLastValue(b: Uint8Array, start: number, end: number, lowerName: str
 }
 
 function materialiseHeaders(b: Uint8Array, start: number, end: number): readonly HttpHeader[] {
-  // The head was validated while decoding: every line is `name:value` or a fold, and ends in LF.
+  // The head was validated while decoding: every line is `name:value` or a fold, and ends in LF. The scans stop at
+  // `end` all the same: bytes changed since (a reused buffer) give wrong headers, never an endless loop.
   const out: HttpHeader[] = [];
   for (let i = start; i < end; ) {
     let vs = i;
     if (b[i] !== SP && b[i] !== HTAB) {
-      while (b[vs] !== COLON) vs++;
+      while (vs < end && b[vs] !== COLON) vs++;
       vs++;
     }
-    while (b[vs] === SP || b[vs] === HTAB) vs++;
+    while (vs < end && (b[vs] === SP || b[vs] === HTAB)) vs++;
     let lf = vs;
-    while (b[lf] !== LF) lf++;
+    while (lf < end && b[lf] !== LF) lf++;
     let ve = lf;
     if (ve > vs && b[ve - 1] === CR) ve--;
     while (ve > vs && (b[ve - 1] === SP || b[ve - 1] === HTAB)) ve--;
     if (b[i] === SP || b[i] === HTAB) {
       // obs-fold continuation (only with the obsFold leniency): joined to the previous value with one SP.
-      const prev = out[out.length - 1]!;
+      const prev = out[out.length - 1];
+      if (prev === undefined) {
+        // Only when the bytes changed since decoding: a fold cannot come first in a validated head.
+        i = lf + 1;
+        continue;
+      }
       const more = internLatin1(b, vs, ve);
       const value = more === '' ? prev.value : prev.value === '' ? more : `${prev.value} ${more}`;
       out[out.length - 1] = { name: prev.name, value };
     } else {
       let nameEnd = i;
-      while (b[nameEnd] !== COLON) nameEnd++;
+      while (nameEnd < end && b[nameEnd] !== COLON) nameEnd++;
       out.push({ name: internLatin1(b, i, nameEnd), value: internLatin1(b, vs, ve) });
     }
     i = lf + 1;
