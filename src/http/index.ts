@@ -24,6 +24,7 @@ export { decodeHttpStream, type HttpDecodeEvent, HttpDecodeStream, type HttpDeco
 export {
   type BodyFraming,
   deriveFromHead,
+  detachHead,
   getHeader,
   type HttpHead,
   type HttpHeader,

@@ -251,6 +251,8 @@ abstract class DecodedMessageBase {
   #text: string | undefined = undefined;
   /** The kept head this message's head repeats (its strings are shared), or undefined for a head parsed afresh. */
   #kept: KeptHead | undefined;
+  /** Whether #src is this message's own copy of its head (see detachHead). */
+  #ownsHead = false;
   // Chunk sizes: a lone first size stays a number (a libprocess body is one chunk), the list is made when read or
   // when a second chunk comes.
   #firstChunk = -1;
@@ -278,6 +280,22 @@ abstract class DecodedMessageBase {
     this.#textStart = textStart;
     this.#textEnd = textEnd;
     this.#kept = kept;
+  }
+
+  /**
+   * Copies the head bytes that are read lazily (start-line text, header lines) out of the written input. Until then
+   * they are read from the written chunk: a layer that keeps the message past the chunk (a message spanning packets
+   * of a capture) calls this so as not to keep the chunk alive. A reused head owns its bytes already.
+   */
+  detachHead(): void {
+    if (this.#kept !== undefined || this.#ownsHead) return;
+    const from = this.#textStart;
+    this.#src = this.#src.slice(from, this.#fieldsEnd);
+    this.#textStart -= from;
+    this.#textEnd -= from;
+    this.#fieldsStart -= from;
+    this.#fieldsEnd -= from;
+    this.#ownsHead = true;
   }
 
   /** Chunk sizes as sent (the final 0 excluded); the shared frozen [] unless chunked. */

@@ -119,3 +119,17 @@ export function deriveFromHead<H extends HttpHead, T>(head: H, key: object, deri
   }
   return derive(head);
 }
+
+/** Implemented by decoded heads: copy the head bytes they read lazily out of the written input. */
+interface DetachableHead {
+  detachHead(): void;
+}
+
+/**
+ * Makes a decoded head stop reading its start line and header fields from the written input (one copy of its head
+ * bytes): for a layer that keeps a head past the chunk it came in, when that chunk may be reused or should be freed.
+ * Heads that own their bytes already (repeats of a kept head) and plain objects are left as they are.
+ */
+export function detachHead(head: object): void {
+  if (typeof (head as Partial<DetachableHead>).detachHead === 'function') (head as DetachableHead).detachHead();
+}

@@ -52,7 +52,7 @@ export class CaptureSessionDecoder {
   private readonly connections = new Map<number, ConnectionSessions>();
   /** Connections whose request/response pairing is unknown (midstream start, gap, resync). */
   private readonly unpaired = new Set<number>();
-  /** The direction that received body bytes from the payload being decoded (one payload feeds one direction). */
+  /** The direction that received a head or body bytes from the payload being decoded (one payload feeds one). */
   private holding: DirectionSession | undefined;
 
   constructor(emit: (event: DecodedEvent) => void, options: CaptureSessionOptions = {}) {
@@ -70,7 +70,11 @@ export class CaptureSessionDecoder {
         }
       },
       httpSink: {
-        head: (d, head, packet) => this.sessionOf(d).head(head, packet),
+        head: (d, head, packet) => {
+          const session = this.sessionOf(d);
+          session.head(head, packet);
+          this.holding = session;
+        },
         body: (d, _head, piece, offset, packet) => {
           const session = this.existingOf(d);
           if (session !== undefined) {

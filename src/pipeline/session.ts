@@ -21,7 +21,7 @@ import {
 } from '../analysis/body-decode.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { isMesosWireError, type MesosWireError } from '../errors.ts';
-import { getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../http/types.ts';
+import { detachHead, getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../http/types.ts';
 import { formatUpid, isEmptyUpid, parseUpidLikeMesos, type Upid } from '../libprocess/index.ts';
 import type { PacketRef } from '../pcap/packet.ts';
 import type { PbType } from '../proto/schema.ts';
@@ -655,12 +655,15 @@ export class DirectionSession {
   }
 
   /**
-   * The packet whose bytes were just decoded ends here: body pieces still held are views of it, so copy them (see
-   * BodyState.store). Event streams hold nothing here (their RecordIO decoder copies what it keeps).
+   * The packet whose bytes were just decoded ends here, and the message in flight goes on in later ones: its head and
+   * the body pieces held are views of this packet, so copy them (see BodyState.store). Event streams hold no pieces
+   * (their RecordIO decoder copies what it keeps).
    */
   releaseViews(): void {
     const body = this.inFlight;
-    if (body !== undefined && body.mode !== STREAM) storeViews(body, this.maxBodyBytes);
+    if (body === undefined) return;
+    detachHead(body.head);
+    if (body.mode !== STREAM) storeViews(body, this.maxBodyBytes);
   }
 
   /** The held bytes of a response are a RecordIO stream: emit the response now, then its records. */

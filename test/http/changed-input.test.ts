@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HttpDecoder } from '../../src/http/decoder.ts';
-import { getHeader, type HttpMessage } from '../../src/http/types.ts';
+import { detachHead, getHeader, type HttpMessage } from '../../src/http/types.ts';
 import { ascii } from '../helpers/bytes.ts';
 
 const REQUEST =
@@ -26,4 +26,24 @@ describe('decoded heads over bytes changed after decoding', () => {
       assert.ok(Array.isArray(m.headers));
     });
   }
+
+  it('after detachHead, the target and every header read the same as before the input was overwritten', () => {
+    for (const streamBodies of [false, true]) {
+      const input = ascii(REQUEST);
+      const heads: HttpMessage[] = [];
+      const decoder = new HttpDecoder({ onHead: (h) => heads.push(h as HttpMessage) }, { streamBodies });
+      decoder.write(input);
+      const m = heads[0]!;
+      detachHead(m);
+      detachHead(m); // a second call copies nothing more
+      input.fill(0xee);
+      assert.equal(m.kind === 'request' ? m.target : '', '/master/mesos.internal.Ping');
+      assert.equal(getHeader(m, 'X-Custom'), 'a');
+      assert.equal(getHeader(m, 'user-agent'), 'libprocess/slave(1)@10.0.0.2:5051');
+      assert.deepEqual(
+        m.headers.map((h) => `${h.name}: ${h.value}`),
+        ['User-Agent: libprocess/slave(1)@10.0.0.2:5051', 'X-Custom: a', 'Transfer-Encoding: chunked'],
+      );
+    }
+  });
 });
