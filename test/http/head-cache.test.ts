@@ -35,6 +35,13 @@ function describeHead(h: HttpHead): string[] {
   return out;
 }
 
+/** A value derived from a head's bytes alone (see deriveFromHead), and its key. */
+const DERIVED = {};
+function headSummary(h: HttpHead): string {
+  const start = h.kind === 'request' ? `${h.method} ${h.target}` : `${h.status} ${h.reason}`;
+  return `${start} ${JSON.stringify(h.headers)}`;
+}
+
 /** Events of `pieces` as text, with the error (code and offset) last; nothing may follow an error. */
 function run(pieces: Uint8Array[], options: HttpDecoderOptions): string[] {
   const log: string[] = [];
@@ -45,6 +52,8 @@ function run(pieces: Uint8Array[], options: HttpDecoderOptions): string[] {
       onMessage: (m) => {
         // Read again once complete: the strings are the same.
         assert.equal(getHeader(m, 'Libprocess-From'), scanLast(m.headers, 'Libprocess-From'));
+        // A value derived from the head (shared by the messages repeating a kept head) is what this head gives.
+        assert.equal(deriveFromHead(m, DERIVED, headSummary), headSummary(m));
         log.push(`off=${m.end} message body=${toHexString(m.body)} chunks=[${m.chunks}]`);
       },
     },
