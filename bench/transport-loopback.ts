@@ -14,8 +14,8 @@
  * - `raw bytes`: the same pre-encoded bytes written to plain sockets in 64 KiB slices (drain respected), done when
  *   the receiver has read them all. No HTTP at all: the ceiling of the socket path.
  * - `raw hot slice`: as `raw bytes`, but one slice of whole messages (195 x 336 bytes) is written again and again, so
- *   the bytes are always in the cache (`raw bytes` streams messages x 336 bytes once, cold from memory at 300,000
- *   messages, where the transport encodes into a few reused slabs); the last write is cut to the exact count.
+ *   the bytes are always in the cache (`raw bytes` streams messages x 336 bytes once from one buffer, 100 MB at
+ *   300,000 messages, while the transport encodes into a few reused slabs); the last write is cut to the exact count.
  * - `raw + decode`: raw bytes, the receiver runs the project's HttpDecoder and classifyRequest on them (no
  *   responses, no encoding): the codec's share of the cost.
  * - `raw per-message writes`: the raw bytes again, but one socket.write() per message (what a sender that does
