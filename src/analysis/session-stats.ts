@@ -14,6 +14,7 @@
  */
 
 import { toHex } from '../bytes/ascii.ts';
+import { type CaptureTimestamp, timeMillis } from '../pcap/timestamp.ts';
 import type { DecodedEvent } from '../pipeline/events.ts';
 import type { ProtoMessage } from '../proto/decode.ts';
 import { messageTypeTag, type TypedBody } from './body-decode.ts';
@@ -100,9 +101,8 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-function millis(event: { time?: { seconds: number | bigint; nanos: number } }): number | undefined {
-  const t = event.time;
-  return t === undefined ? undefined : Number(t.seconds) * 1000 + t.nanos / 1e6;
+function millis(event: { time?: CaptureTimestamp }): number | undefined {
+  return event.time === undefined ? undefined : timeMillis(event.time);
 }
 
 type Msg = ProtoMessage | undefined;

@@ -8,6 +8,7 @@ import { messageTypeTag } from '../analysis/body-decode.ts';
 import { bodyIds } from '../analysis/ids.ts';
 import type { SessionStatsSummary } from '../analysis/session-stats.ts';
 import { DIAGNOSTIC_INFO } from '../diagnostics.ts';
+import { type CaptureTimestamp, isoTimeOrNull } from '../pcap/timestamp.ts';
 import type { DecodedEvent } from '../pipeline/events.ts';
 import { endpointAddress } from '../pipeline/session.ts';
 import type { DecodeEvent } from './events.ts';
@@ -20,6 +21,12 @@ export interface CaptureFilterOptions {
   upid?: string;
   flow?: string;
   framework?: string;
+}
+
+/** A capture time in text output: ISO 8601, `(no time)` when the capture records none, empty when absent. */
+export function timeText(time: CaptureTimestamp | undefined): string {
+  if (time === undefined) return '';
+  return time.known ? time.toISOString() : '(no time)';
 }
 
 /** `*` any run, `?` one character; everything else literal (case-sensitive, like wire names). */
@@ -109,18 +116,18 @@ export function captureEventJson(event: DecodedEvent): Record<string, unknown> {
   switch (event.type) {
     case 'diagnostic': {
       const out: Record<string, unknown> = { type: 'diagnostic', ...event.diagnostic };
-      if (event.time !== undefined) out.time = event.time.toISOString();
+      if (event.time !== undefined) out.time = isoTimeOrNull(event.time);
       return out;
     }
     case 'open':
-      return { ...event, time: event.time.toISOString() };
+      return { ...event, time: isoTimeOrNull(event.time) };
     case 'close':
-      return { ...event, time: event.time?.toISOString() ?? null };
+      return { ...event, time: isoTimeOrNull(event.time) };
     default: {
       const out = eventJson(event as unknown as DecodeEvent);
       if (event.flow !== undefined) {
         out.flow = event.flow;
-        out.time = event.time?.toISOString() ?? null;
+        out.time = isoTimeOrNull(event.time);
         out.frame = event.frame ?? null;
         out.connection = event.connection;
         out.direction = event.direction;
@@ -166,7 +173,7 @@ export class CaptureTextWriter implements CaptureWriter {
       default: {
         const text = this.items.write(event as unknown as DecodeEvent);
         if (event.flow === undefined || text === '') return text;
-        const where = `#${event.frame ?? '?'} ${event.time?.toISOString() ?? ''} ${event.flow}`;
+        const where = `#${event.frame ?? '?'} ${timeText(event.time)} ${event.flow}`;
         return `${c.dim(where)}\n${text}`;
       }
     }

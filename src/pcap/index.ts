@@ -52,4 +52,4 @@ export {
   TcpReassembler,
 } from './tcp-reassembler.ts';
 export type { TimestampResolution } from './timestamp.ts';
-export { CaptureTimestamp, timestampFromUnits } from './timestamp.ts';
+export { CaptureTimestamp, isoTimeOrNull, timeMillis, timestampFromUnits, UNKNOWN_TIME } from './timestamp.ts';

@@ -1,7 +1,7 @@
 import { type ErrorCode, MesosWireError } from '../errors.ts';
 import { type CapturedPacket, type CaptureReader, readU16, readU32, viewOf } from './packet.ts';
 import { type CaptureReaderOptions, MAX_PACKET_BYTES_DEFAULT } from './pcap-reader.ts';
-import { MICROSECOND_RESOLUTION, type TimestampResolution, timestampFromUnits } from './timestamp.ts';
+import { MICROSECOND_RESOLUTION, type TimestampResolution, timestampFromUnits, UNKNOWN_TIME } from './timestamp.ts';
 
 /**
  * pcapng: a sequence of blocks, each `type (4) | total length (4) | body | total length (4)`,
@@ -55,7 +55,7 @@ const NO_BYTES = new Uint8Array(0);
  * and the obsolete Packet Block; other blocks are skipped without being buffered
  * (their trailer length is still checked). Custom blocks take a frame number without
  * delivering a packet, as in Wireshark. A Simple Packet Block has no timestamp: its
- * packet carries the epoch with zero fraction digits.
+ * packet's time is UNKNOWN_TIME (`known` false, null in JSON), not a made-up one.
  *
  * Blocks are read in place from each input chunk; only a unit (block header, block, or skipped block's trailer) cut
  * by the end of a chunk is copied, into `carry`, and completed from the next chunk.
@@ -354,8 +354,8 @@ export class PcapngReader implements CaptureReader {
           section: this.section,
           interface: 0,
           linkType: iface.linkType,
-          // The SPB carries no timestamp; report the epoch with no fraction digits rather than invent one.
-          timestamp: timestampFromUnits(0, 0, { binary: false, exponent: 0 }, 0),
+          // The SPB carries no timestamp: say so rather than invent one.
+          timestamp: UNKNOWN_TIME,
           capturedLength,
           originalLength,
           data: viewOf(bytes, base + 12, base + 12 + capturedLength),

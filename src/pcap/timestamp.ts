@@ -9,7 +9,7 @@ export class CaptureTimestamp {
   readonly seconds: number | bigint;
   /** Nanoseconds within the second, 0..999999999 (truncated when the resolution is finer). */
   readonly nanos: number;
-  /** Fraction digits in the ISO text (0..9, or more for sub-nanosecond resolutions). */
+  /** Fraction digits in the ISO text (0..9, or more for sub-nanosecond resolutions); -1 for UNKNOWN_TIME. */
   readonly digits: number;
   /** Exact fraction digits when `digits` > 9 (the nanos field cannot hold them). */
   readonly fineFraction: string | undefined;
@@ -22,15 +22,42 @@ export class CaptureTimestamp {
     this.fineFraction = fineFraction;
   }
 
-  /** `2026-11-27T21:16:03.123456Z`, with exactly `digits` fraction digits. Computed once, on demand. */
+  /** False for UNKNOWN_TIME: the packet's capture format records no time for it. */
+  get known(): boolean {
+    return this.digits >= 0;
+  }
+
+  /**
+   * `2026-11-27T21:16:03.123456Z`, with exactly `digits` fraction digits. Computed once, on demand. The empty string
+   * for UNKNOWN_TIME.
+   */
   toISOString(): string {
-    if (this.iso === undefined) this.iso = formatIsoTime(this.seconds, this.nanos, this.digits, this.fineFraction);
+    if (this.iso === undefined) {
+      this.iso = this.known ? formatIsoTime(this.seconds, this.nanos, this.digits, this.fineFraction) : '';
+    }
     return this.iso;
   }
 
-  toJSON(): string {
-    return this.toISOString();
+  /** The ISO text; null for UNKNOWN_TIME (JSON output then says `"time":null`). */
+  toJSON(): string | null {
+    return this.known ? this.toISOString() : null;
   }
+}
+
+/**
+ * The time of a packet whose capture format records none (a pcapng Simple Packet Block): not the epoch, which would
+ * be a made-up time. `known` is false, `toJSON()` null, `toISOString()` empty.
+ */
+export const UNKNOWN_TIME = new CaptureTimestamp(0, 0, -1);
+
+/** A time as JSON output writes it: ISO text, or null when absent or unknown. */
+export function isoTimeOrNull(time: CaptureTimestamp | undefined): string | null {
+  return time === undefined || !time.known ? null : time.toISOString();
+}
+
+/** Milliseconds since the epoch (enough precision for latencies), or undefined when the time is unknown. */
+export function timeMillis(time: CaptureTimestamp): number | undefined {
+  return time.known ? Number(time.seconds) * 1000 + time.nanos / 1e6 : undefined;
 }
 
 const SECONDS_PER_DAY = 86400;

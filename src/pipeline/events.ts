@@ -20,7 +20,10 @@ export interface CaptureFields {
   direction?: TcpDirection;
   /** Frame number (1-based) of the packet that carried the item's first byte (records: its last byte). */
   frame?: number;
-  /** That packet's timestamp; `toJSON()`/`toISOString()` give ISO 8601 with the capture's full precision. */
+  /**
+   * That packet's timestamp; `toJSON()`/`toISOString()` give ISO 8601 with the capture's full precision. UNKNOWN_TIME
+   * (`known` false, null in JSON) for a packet whose capture format records no time.
+   */
   time?: CaptureTimestamp;
 }
 

@@ -24,6 +24,7 @@ import { isMesosWireError, type MesosWireError } from '../errors.ts';
 import { detachHead, getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../http/types.ts';
 import { formatUpid, isEmptyUpid, parseUpidLikeMesos, type Upid } from '../libprocess/index.ts';
 import type { PacketRef } from '../pcap/packet.ts';
+import { timeMillis } from '../pcap/timestamp.ts';
 import type { PbType } from '../proto/schema.ts';
 import { decodeSchemaless, printableText } from '../proto/schemaless.ts';
 import { RecordIoDecoder } from '../recordio/decoder.ts';
@@ -308,8 +309,8 @@ export function sniffRecordIo(parts: readonly Uint8Array[]): number {
 
 /** Milliseconds since the epoch of a capture timestamp (enough precision for latencies). */
 export function timestampMillis(packet: PacketRef): number {
-  const t = packet.timestamp;
-  return Number(t.seconds) * 1000 + t.nanos / 1e6;
+  // NaN for an unknown time: every comparison with it is false, so no silence is measured from it.
+  return timeMillis(packet.timestamp) ?? Number.NaN;
 }
 
 /** The IP of `ip:port` or `[ipv6]:port`; IPv4-mapped IPv6 addresses as IPv4. */

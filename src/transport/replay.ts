@@ -100,7 +100,7 @@ export async function messagesFromCaptureFile(path: string): Promise<CaptureMess
       to: classified.to,
       body: event.message.body.slice(),
       offset: event.message.offset,
-      time: secondsOf(event.packet.timestamp),
+      time: event.packet.timestamp.known ? secondsOf(event.packet.timestamp) : undefined,
       stream: event.stream,
     });
   });

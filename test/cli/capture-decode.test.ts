@@ -87,6 +87,19 @@ describe('decode on captures', () => {
     });
   });
 
+  it('a packet without a time (pcapng Simple Packet Block): ndjson time null, text (no time), not the epoch', async () => {
+    // tshark on the same file: frame 6 has no frame.time_epoch.
+    const file = 'fixtures/pcap/generated/two-sections.pcapng';
+    const { lines } = await ndjson(file);
+    assert.deepEqual(
+      lines.filter((l) => l.type === 'message' || l.type === 'response').map((l) => `${l.type} ${l.frame} ${l.time}`),
+      ['message 5 2026-11-27T22:00:00.500000000Z', 'response 6 null'],
+    );
+    const ctx = context();
+    await runCaptureDecode(file, { format: 'text', hexLimit: 64 }, ctx);
+    assert.match(ctx.out(), /^#6 \(no time\) 10\.0\.0\.2:5051>10\.0\.0\.1:40000$/m);
+  });
+
   it('--name GLOB matches wire names and Type.TAG of typed bodies', async () => {
     const { lines } = await ndjson(LIBPROCESS, { name: '*StatusUpdate*' });
     assert.deepEqual(

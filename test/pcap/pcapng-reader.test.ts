@@ -43,7 +43,7 @@ describe('PcapngReader', () => {
             section: 1,
             interface: 0,
             linkType: 1,
-            time: '1970-01-01T00:00:00Z',
+            time: '', // the SPB records no time: UNKNOWN_TIME
             capturedLength: 2,
             originalLength: 2,
             data: 'abcd',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CaptureTimestamp, timestampFromUnits } from '../../src/pcap/index.ts';
+import { CaptureTimestamp, isoTimeOrNull, timeMillis, timestampFromUnits, UNKNOWN_TIME } from '../../src/pcap/index.ts';
 
 const iso = (high: number, low: number, binary: boolean, exponent: number, offset = 0) =>
   timestampFromUnits(high, low, { binary, exponent }, offset).toISOString();
@@ -57,5 +57,18 @@ describe('capture timestamps', () => {
       const expected = new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
       assert.equal(new CaptureTimestamp(seconds, 0, 0).toISOString(), expected);
     }
+  });
+
+  it('UNKNOWN_TIME: not known, no ISO text, null in JSON and for isoTimeOrNull, no milliseconds', () => {
+    assert.equal(UNKNOWN_TIME.known, false);
+    assert.equal(UNKNOWN_TIME.toISOString(), '');
+    assert.equal(JSON.stringify({ t: UNKNOWN_TIME }), '{"t":null}');
+    assert.equal(isoTimeOrNull(UNKNOWN_TIME), null);
+    assert.equal(isoTimeOrNull(undefined), null);
+    assert.equal(timeMillis(UNKNOWN_TIME), undefined);
+    const known = new CaptureTimestamp(1, 500_000_000, 3);
+    assert.equal(known.known, true);
+    assert.equal(isoTimeOrNull(known), '1970-01-01T00:00:01.500Z');
+    assert.equal(timeMillis(known), 1500);
   });
 });

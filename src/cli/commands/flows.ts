@@ -1,5 +1,6 @@
 import { type FlowSummary, FlowTable } from '../../analysis/flows.ts';
 import { readCaptureEvents, sniffCaptureInput } from '../capture-input.ts';
+import { timeText } from '../capture-output.ts';
 import { type CliContext, writeText } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 
@@ -69,8 +70,8 @@ export function flowsText(flows: FlowSummary[], other: Record<string, number | u
     rows.push([
       String(f.connection),
       `${f.client} > ${f.server}${labels.length > 0 ? ` (${labels.join(', ')})` : ''}`,
-      `${f.firstTime.toISOString()} #${f.firstFrame}`,
-      `${f.lastTime.toISOString()} #${f.lastFrame}`,
+      `${timeText(f.firstTime)} #${f.firstFrame}`,
+      `${timeText(f.lastTime)} #${f.lastFrame}`,
       directionText(f.clientToServer),
       directionText(f.serverToClient),
       f.closeReason ?? 'open',
