@@ -17,7 +17,7 @@ import {
   captureStatsText,
 } from './capture-output.ts';
 import { countEvent } from './commands/stats.ts';
-import { type CliContext, writeText } from './context.ts';
+import { type CliContext, drained, writeText } from './context.ts';
 import type { DecodeEvent } from './events.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { stringifyJson } from './render/body.ts';
@@ -53,23 +53,6 @@ function reportOutcome(
 
 /** Decoded text written to stdout at a time, at most (chars; a line may overshoot it). */
 const OUTPUT_PIECE_CHARS = 64 * 1024;
-
-/** Resolves once `stream` has no more buffered than its high-water mark (at once when it has not). */
-async function drained(stream: CliContext['stdout']): Promise<void> {
-  if (stream.writableNeedDrain !== true) return;
-  await new Promise<void>((resolve, reject) => {
-    const done = () => {
-      stream.off('error', fail);
-      resolve();
-    };
-    const fail = (error: Error) => {
-      stream.off('drain', done);
-      reject(error);
-    };
-    stream.once('drain', done);
-    stream.once('error', fail);
-  });
-}
 
 /** `decode FILE` on a capture: items as they are decoded (streamed), with flow, time and frame. */
 export async function runCaptureDecode(

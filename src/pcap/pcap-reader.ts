@@ -1,5 +1,5 @@
-import { type ErrorCode, MesosWireError } from '../errors.ts';
-import { type CapturedPacket, type CaptureReader, readU16, readU32, viewOf } from './packet.ts';
+import { ChunkedCaptureReader } from './chunked-reader.ts';
+import { type CapturedPacket, readU16, readU32, viewOf } from './packet.ts';
 import { CaptureTimestamp } from './timestamp.ts';
 
 /**
@@ -27,7 +27,7 @@ export interface CaptureReaderOptions {
   maxPacketBytes?: number;
 }
 
-const State = { GLOBAL_HEADER: 0, RECORD: 1, FAILED: 2 } as const;
+const State = { GLOBAL_HEADER: 0, RECORD: 1 } as const;
 type State = (typeof State)[keyof typeof State];
 
 const NO_BYTES = new Uint8Array(0);
@@ -40,25 +40,13 @@ const NO_BYTES = new Uint8Array(0);
  * Records are read in place from each input chunk (header fields straight from its bytes, one view for the data).
  * Only a header or record cut by the end of a chunk is copied, into `carry`, and completed from the next chunk.
  */
-export class PcapReader implements CaptureReader {
-  private readonly maxPacketBytes: number;
+export class PcapReader extends ChunkedCaptureReader {
+  // The carried unit is the global header, a record header or a record, sized to the whole unit once its length is
+  // known. A record delivered from it keeps it (the packet's data is a view of it): the next cut gets a fresh one.
   private state: State = State.GLOBAL_HEADER;
-  private failure: MesosWireError | undefined;
   private littleEndian = true;
   private nanosecond = false;
   private recordHeaderLength = RECORD_HEADER_LENGTH;
-  private delivered = 0;
-  /** Absolute offset of the first byte not yet consumed (the start of the unit in `carry`, if any). */
-  private consumed = 0;
-  /**
-   * The start of a unit (global header, record header or record) cut by the end of a chunk: `carried` bytes of it.
-   * Sized to the whole unit once its length is known. A record delivered from it keeps it (the packet's data is a
-   * view of it), so a fresh one is allocated for the next cut.
-   */
-  private carry: Uint8Array = NO_BYTES;
-  private carried = 0;
-  /** Input not yet read because a packet handler threw (read first by the next write). */
-  private readonly unread: Uint8Array[] = [];
   /** LINKTYPE_* of every packet (lower 16 bits of the header's network field). */
   linkType = -1;
   /** Snap length from the global header. */
@@ -67,30 +55,7 @@ export class PcapReader implements CaptureReader {
   version: [number, number] = [0, 0];
 
   constructor(options: CaptureReaderOptions = {}) {
-    this.maxPacketBytes = options.maxPacketBytes ?? MAX_PACKET_BYTES_DEFAULT;
-  }
-
-  get offset(): number {
-    return this.consumed;
-  }
-
-  get packets(): number {
-    return this.delivered;
-  }
-
-  /** The first error, once the reader has failed. */
-  get error(): MesosWireError | undefined {
-    return this.failure;
-  }
-
-  write(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): void {
-    if (this.failure) throw this.failure;
-    if (this.unread.length === 0) {
-      this.read(bytes, onPacket);
-      return;
-    }
-    this.unread.push(bytes);
-    while (this.unread.length > 0) this.read(this.unread.shift()!, onPacket);
+    super(options.maxPacketBytes ?? MAX_PACKET_BYTES_DEFAULT);
   }
 
   end(): void {
@@ -110,7 +75,7 @@ export class PcapReader implements CaptureReader {
   }
 
   /** Reads one input chunk: first completes the unit carried over, then reads records in place, then carries the rest. */
-  private read(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): void {
+  protected read(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): void {
     let at = 0;
     if (this.carried > 0) {
       at = this.fillCarry(bytes, onPacket);
@@ -262,11 +227,5 @@ export class PcapReader implements CaptureReader {
     // The upper bits of the network field carry FCS information (draft-ietf-opsawg-pcap §4).
     this.linkType = readU32(header, 20, le) & 0xffff;
     this.state = State.RECORD;
-  }
-
-  private fail(code: ErrorCode, message: string, offset: number): never {
-    this.state = State.FAILED;
-    this.failure = new MesosWireError(code, message, { offset });
-    throw this.failure;
   }
 }

@@ -1,5 +1,5 @@
-import { type ErrorCode, MesosWireError } from '../errors.ts';
-import { type CapturedPacket, type CaptureReader, readU16, readU32, viewOf } from './packet.ts';
+import { ChunkedCaptureReader } from './chunked-reader.ts';
+import { type CapturedPacket, readU16, readU32, viewOf } from './packet.ts';
 import { type CaptureReaderOptions, MAX_PACKET_BYTES_DEFAULT } from './pcap-reader.ts';
 import { MICROSECOND_RESOLUTION, type TimestampResolution, timestampFromUnits, UNKNOWN_TIME } from './timestamp.ts';
 
@@ -45,7 +45,7 @@ export interface PcapngInterface {
   readonly offsetSeconds: number;
 }
 
-const State = { BLOCK_HEADER: 0, BLOCK_BODY: 1, SKIP: 2, SKIPPED_TRAILER: 3, FAILED: 4 } as const;
+const State = { BLOCK_HEADER: 0, BLOCK_BODY: 1, SKIP: 2, SKIPPED_TRAILER: 3 } as const;
 type State = (typeof State)[keyof typeof State];
 
 const NO_BYTES = new Uint8Array(0);
@@ -60,56 +60,23 @@ const NO_BYTES = new Uint8Array(0);
  * Blocks are read in place from each input chunk; only a unit (block header, block, or skipped block's trailer) cut
  * by the end of a chunk is copied, into `carry`, and completed from the next chunk.
  */
-export class PcapngReader implements CaptureReader {
-  private readonly maxPacketBytes: number;
+export class PcapngReader extends ChunkedCaptureReader {
   private readonly maxBlockBytes: number;
   private state: State = State.BLOCK_HEADER;
-  private failure: MesosWireError | undefined;
   private littleEndian = true;
   private sawSection = false;
-  private delivered = 0;
   private blockType = 0;
   private blockLength = 0;
   private blockOffset = 0;
   private skipRemaining = 0;
-  /** Absolute offset of the first byte not yet consumed (a block being read is consumed once whole). */
-  private consumed = 0;
-  /** The start of a unit cut by the end of a chunk, sized to the unit: `carried` bytes of it are filled. */
-  private carry: Uint8Array = NO_BYTES;
-  private carried = 0;
-  /** Input not yet read because a packet handler threw (read first by the next write). */
-  private readonly unread: Uint8Array[] = [];
   /** Section number (0-based) of the current section. */
   section = -1;
   /** Interfaces of the current section, by id. */
   interfaces: PcapngInterface[] = [];
 
   constructor(options: CaptureReaderOptions = {}) {
-    this.maxPacketBytes = options.maxPacketBytes ?? MAX_PACKET_BYTES_DEFAULT;
+    super(options.maxPacketBytes ?? MAX_PACKET_BYTES_DEFAULT);
     this.maxBlockBytes = this.maxPacketBytes + BLOCK_OVERHEAD_ALLOWANCE;
-  }
-
-  get offset(): number {
-    return this.consumed;
-  }
-
-  get packets(): number {
-    return this.delivered;
-  }
-
-  /** The first error, once the reader has failed. */
-  get error(): MesosWireError | undefined {
-    return this.failure;
-  }
-
-  write(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): void {
-    if (this.failure) throw this.failure;
-    if (this.unread.length === 0) {
-      this.read(bytes, onPacket);
-      return;
-    }
-    this.unread.push(bytes);
-    while (this.unread.length > 0) this.read(this.unread.shift()!, onPacket);
   }
 
   end(): void {
@@ -124,7 +91,7 @@ export class PcapngReader implements CaptureReader {
   }
 
   /** Reads one input chunk: tops up and reads a carried unit first, then reads blocks in place. */
-  private read(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): void {
+  protected read(bytes: Uint8Array, onPacket: (packet: CapturedPacket) => void): void {
     let at = 0;
     while (this.carried > 0) {
       const carry = this.carry;
@@ -451,11 +418,5 @@ export class PcapngReader implements CaptureReader {
       `pcapng packet claims ${capturedLength} captured bytes, more than maxPacketBytes ${this.maxPacketBytes}`,
       offset,
     );
-  }
-
-  private fail(code: ErrorCode, message: string, offset: number): never {
-    this.state = State.FAILED;
-    this.failure = new MesosWireError(code, message, { offset });
-    throw this.failure;
   }
 }
