@@ -643,7 +643,7 @@ export class TcpReassembler {
       client: client.text,
       server: server.text,
       midstream: conn.midstream,
-      packet: { index: packet.index, timestamp: packet.timestamp },
+      packet,
     });
     if (this.liveConnections > this.maxConnections) {
       const oldest = this.connections.oldest()!.conn;
@@ -677,7 +677,7 @@ export class TcpReassembler {
       flow: conn.flow,
       connection: conn.id,
       reason,
-      packet: packet && { index: packet.index, timestamp: packet.timestamp },
+      packet,
       clientToServer: conn.clientToServer.stats,
       serverToClient: conn.serverToClient.stats,
     });
@@ -735,7 +735,6 @@ export class TcpReassembler {
   ): void {
     const pending = stream.pending;
     const added: Piece[] = [];
-    const ref = { index: packet.index, timestamp: packet.timestamp };
     let cursor = start;
     let overlapBytes = 0;
     let firstDiff = -1;
@@ -744,7 +743,7 @@ export class TcpReassembler {
     while (i < pending.length && pending[i]!.end <= cursor) i++;
     for (; i < pending.length && pending[i]!.start < end; i++) {
       const piece = pending[i]!;
-      if (piece.start > cursor) added.push(this.piece(start, cursor, piece.start, bytes, ref));
+      if (piece.start > cursor) added.push(this.piece(start, cursor, piece.start, bytes, packet));
       const from = Math.max(cursor, piece.start);
       const to = Math.min(end, piece.end);
       if (to > from) {
@@ -760,7 +759,7 @@ export class TcpReassembler {
       }
       cursor = Math.max(cursor, piece.end);
     }
-    if (cursor < end) added.push(this.piece(start, cursor, end, bytes, ref));
+    if (cursor < end) added.push(this.piece(start, cursor, end, bytes, packet));
     if (overlapBytes > 0 && bytes !== undefined) {
       stream.stats.retransmissions++;
       stream.stats.retransmittedBytes += overlapBytes;
