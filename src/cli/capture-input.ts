@@ -9,8 +9,6 @@ import { type CliContext, ioMessage } from './context.ts';
 
 /** Inputs at least this large get a progress bar on stderr (when stderr is a terminal). */
 export const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
-/** Bytes read from disk at a time: small enough that the first records print quickly (and see READ_CHUNK_BYTES_DEFAULT). */
-const READ_CHUNK_BYTES = READ_CHUNK_BYTES_DEFAULT;
 const PROGRESS_WIDTH = 30;
 
 /** How reading a capture ended. */
@@ -85,13 +83,14 @@ export async function readCaptureEvents(
   }
 }
 
-/** The file from its start, READ_CHUNK_BYTES at a time, each in a fresh buffer (decoded bodies may be views). */
+/** The file from its start, READ_CHUNK_BYTES_DEFAULT at a time, each in a fresh buffer (decoded bodies may be views). */
 async function* fileChunks(handle: FileHandle): AsyncGenerator<Uint8Array> {
   for (let position = 0; ; ) {
-    const { bytesRead, buffer } = await handle.read(new Uint8Array(READ_CHUNK_BYTES), 0, READ_CHUNK_BYTES, position);
+    const size = READ_CHUNK_BYTES_DEFAULT;
+    const { bytesRead, buffer } = await handle.read(new Uint8Array(size), 0, size, position);
     if (bytesRead === 0) return;
     position += bytesRead;
-    yield bytesRead === READ_CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead);
+    yield bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
   }
 }
 

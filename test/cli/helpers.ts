@@ -20,6 +20,8 @@ export interface CliRun {
 interface RunOptions {
   env?: Record<string, string | undefined>;
   input?: Uint8Array;
+  /** Standard input as a stream (runCli only; instead of `input`). */
+  stdin?: Readable;
 }
 
 function environment(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -46,7 +48,7 @@ export async function runCli(args: string[], options: RunOptions = {}): Promise<
       },
     });
   const status = await run(['node', 'mesos-wire', ...args], {
-    stdin: Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]),
+    stdin: options.stdin ?? Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]),
     stdout: sink(out),
     stderr: sink(err),
     env: environment(options.env),

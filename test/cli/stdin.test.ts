@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { sniffCaptureStream } from '../../src/cli/capture-input.ts';
-import { run } from '../../src/cli/main.ts';
 import { everySplit, toHexString } from '../helpers/bytes.ts';
 import { type CliRun, runBin, runCli } from './helpers.ts';
 
@@ -12,27 +11,12 @@ const PCAPNG = 'fixtures/pcap/real/lo-dumpcap.pcapng';
 const RAW = 'fixtures/raw/libprocess-session.bin';
 
 /** Runs a command line in-process with standard input delivered as exactly these pieces. */
-async function runWithStdin(args: string[], pieces: Uint8Array[], failAfter?: Error): Promise<CliRun> {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const sink = (into: Buffer[]) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        into.push(Buffer.from(chunk));
-        callback();
-      },
-    });
+function runWithStdin(args: string[], pieces: Uint8Array[], failAfter?: Error): Promise<CliRun> {
   async function* stdin(): AsyncGenerator<Uint8Array> {
     for (const piece of pieces) yield piece;
     if (failAfter !== undefined) throw failAfter;
   }
-  const status = await run(['node', 'mesos-wire', ...args], {
-    stdin: Readable.from(stdin()),
-    stdout: sink(out),
-    stderr: sink(err),
-    env: { FORCE_COLOR: '0' },
-  });
-  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), status };
+  return runCli(args, { stdin: Readable.from(stdin()) });
 }
 
 /** The input cut into pieces at the given offsets (pieces may be empty). */

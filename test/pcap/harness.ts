@@ -1,5 +1,7 @@
 /** Shared helpers of the capture tests. */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { latin1String } from '../../src/bytes/ascii.ts';
 import { isMesosWireError, type MesosWireError } from '../../src/errors.ts';
 import type { CapturedPacket, CaptureReader, TcpEvent, TcpReassemblerOptions } from '../../src/pcap/index.ts';
@@ -94,4 +96,14 @@ export function recordEvent(log: ReassemblyLog, event: TcpEvent): void {
       return;
     }
   }
+}
+
+/** The committed pcap and pcapng files of fixtures/pcap/<dir> for each dir given, as bytes. */
+export function readCaptureFixtures(...dirs: string[]): Uint8Array[] {
+  const root = join(import.meta.dirname, '..', '..', 'fixtures', 'pcap');
+  return dirs.flatMap((dir) =>
+    readdirSync(join(root, dir))
+      .filter((f) => /\.pcap(ng)?$/.test(f))
+      .map((f) => new Uint8Array(readFileSync(join(root, dir, f)))),
+  );
 }

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isMesosWireError } from '../../src/errors.ts';
 import { AutoCaptureReader } from '../../src/pcap/index.ts';
 import { CaptureDecoder } from '../../src/pipeline/decode-capture.ts';
+import { readCaptureFixtures } from '../pcap/harness.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..', 'fixtures', 'pcap');
-const FIXTURES = ['generated', 'real'].flatMap((dir) =>
-  readdirSync(join(ROOT, dir))
-    .filter((f) => /\.pcap(ng)?$/.test(f))
-    .map((f) => new Uint8Array(readFileSync(join(ROOT, dir, f)))),
-);
+const FIXTURES = readCaptureFixtures('generated', 'real');
 
 describe('CaptureDecoder fuzzing (bounded)', () => {
   it('mutated captures: only capture-format errors escape, and HTTP messages lie inside their stream', () => {
