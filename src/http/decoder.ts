@@ -340,10 +340,14 @@ export class HttpDecoder {
   #message: DecodedMessage | undefined = undefined;
   #remaining = 0;
   /**
-   * The body being collected: its first piece as a view; once a second piece comes, everything is copied into #acc
-   * (the announced size up to 64 KiB, or the bytes in hand; then doubling), so tiny writes never pile up views.
+   * The body being collected: its first piece is `#firstSrc[#firstAt, #firstAt + #firstLen)` of a written chunk (no
+   * view made: a body in one piece becomes a view only when the message's `body` is read); once a second piece
+   * comes, everything is copied into #acc (the announced size up to 64 KiB, or the bytes in hand; then doubling), so
+   * tiny writes never pile up views.
    */
-  #firstPiece: Uint8Array | undefined = undefined;
+  #firstSrc: Uint8Array | undefined = undefined;
+  #firstAt = 0;
+  #firstLen = 0;
   #acc: Uint8Array = EMPTY_BODY;
   #accLen = 0;
   #bodyLen = 0;
@@ -448,7 +452,7 @@ export class HttpDecoder {
     this.#error = undefined;
     this.#lastRaised = undefined;
     this.#message = undefined;
-    this.#firstPiece = undefined;
+    this.#firstSrc = undefined;
     this.#acc = EMPTY_BODY;
     this.#accLen = 0;
     this.#bodyLen = 0;
@@ -508,6 +512,28 @@ export class HttpDecoder {
         }
         return kept;
       }
+    }
+    return undefined;
+  }
+
+  /**
+   * A kept head that the head in #headBuf (#headLen bytes so far) followed by chunk[pos, end) starts with, all of it
+   * within; or undefined. Compared byte by byte: at most once per write.
+   */
+  #keptContinued(chunk: Uint8Array, pos: number, end: number): KeptHead | undefined {
+    const have = this.#headLen;
+    const buf = this.#headBuf;
+    for (const kept of this.#recentHeads) {
+      const n = kept.length;
+      if (n <= have || n - have > end - pos) continue;
+      const src = kept.src;
+      const start = kept.start;
+      let i = 0;
+      while (i < have && buf[i] === src[start + i]) i++;
+      if (i < have) continue;
+      const k = pos - have;
+      while (i < n && chunk[k + i] === src[start + i]) i++;
+      if (i === n) return kept;
     }
     return undefined;
   }
@@ -616,15 +642,19 @@ export class HttpDecoder {
         case STATE.CHUNK_DATA: {
           const rem = this.#remaining;
           const n = Math.min(end - pos, rem);
-          if (this.#hasOnBody || !this.#streamBodies) {
+          const msg = this.#message!;
+          if (msg.bodyOffset === undefined) msg.bodyOffset = base + pos;
+          if (!this.#streamBodies) {
+            if (this.#firstSrc === undefined) {
+              this.#firstSrc = chunk;
+              this.#firstAt = pos;
+              this.#firstLen = n;
+            } else this.#collect(chunk, pos, n, rem - n, this.#state === STATE.BODY_LENGTH);
+            this.#bodyLen += n;
+          }
+          if (this.#hasOnBody) {
             // chunk.subarray(pos, pos + n), made directly (subarray goes through a species lookup: slower).
-            const piece = new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n);
-            if (!this.#streamBodies) {
-              if (this.#firstPiece === undefined) this.#firstPiece = piece;
-              else this.#collect(piece, rem - n, this.#state === STATE.BODY_LENGTH);
-              this.#bodyLen += n;
-            }
-            if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
+            this.#handler.onBody!(msg, new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n), base + pos);
           }
           pos += n;
           this.#remaining = rem - n;
@@ -740,15 +770,17 @@ export class HttpDecoder {
               base + pos + (this.#maxBodyBytes - this.#bodyLen),
             );
           }
-          if (this.#hasOnBody || !this.#streamBodies) {
-            const piece = pos === 0 ? chunk : chunk.subarray(pos);
-            if (!this.#streamBodies) {
-              if (this.#firstPiece === undefined) this.#firstPiece = piece;
-              else this.#collect(piece, 0, false);
-              this.#bodyLen += n;
-            }
-            if (this.#hasOnBody) this.#handler.onBody!(this.#message!, piece, base + pos);
+          const msg = this.#message!;
+          if (msg.bodyOffset === undefined) msg.bodyOffset = base + pos;
+          if (!this.#streamBodies) {
+            if (this.#firstSrc === undefined) {
+              this.#firstSrc = chunk;
+              this.#firstAt = pos;
+              this.#firstLen = n;
+            } else this.#collect(chunk, pos, n, 0, false);
+            this.#bodyLen += n;
           }
+          if (this.#hasOnBody) this.#handler.onBody!(msg, pos === 0 ? chunk : chunk.subarray(pos), base + pos);
           pos = end;
           break;
         }
@@ -866,6 +898,21 @@ export class HttpDecoder {
 
   /** Slow path: the head started in an earlier write and is kept in headBuf. Returns the new position in chunk. */
   #continueHead(chunk: Uint8Array, pos: number, end: number, base: number): number {
+    if (this.#keepHead) {
+      // This head was looked for among the kept ones, but the write ended inside it (a sender's 64 KiB writes cut one
+      // head in ~200): if its bytes so far and the rest in this write repeat a kept head, it is that head (same bytes,
+      // same parse: the lines parsed so far are a prefix of a head that parsed without error).
+      const kept = this.#keptContinued(chunk, pos, end);
+      if (kept !== undefined) {
+        this.#keepHead = false;
+        this.#lastHeadReused = true;
+        this.#headProbeEvery = HEAD_PROBE_EVERY;
+        const next = pos + kept.length - this.#headLen;
+        this.#headLen = 0;
+        this.#startKept(kept, this.#msgStartAbs);
+        return next;
+      }
+    }
     const lf = chunk.indexOf(LF, pos);
     if (lf === -1) {
       this.#appendHead(chunk, pos, end);
@@ -1469,11 +1516,12 @@ export class HttpDecoder {
   #complete(endAbs: number): void {
     const msg = this.#message!;
     msg.end = endAbs;
-    const first = this.#firstPiece;
+    const first = this.#firstSrc;
     if (first !== undefined) {
       const len = this.#accLen;
-      msg.body = len === 0 ? first : len === this.#acc.length ? this.#acc : this.#acc.subarray(0, len);
-      this.#firstPiece = undefined;
+      if (len === 0) msg.bodyIn(first, this.#firstAt, this.#firstLen);
+      else msg.body = len === this.#acc.length ? this.#acc : this.#acc.subarray(0, len);
+      this.#firstSrc = undefined;
       this.#acc = EMPTY_BODY;
       this.#accLen = 0;
     }
@@ -1488,13 +1536,13 @@ export class HttpDecoder {
   }
 
   /**
-   * Copy a body piece that follows the first one. `pending` more bytes are announced already (the rest of the
-   * Content-Length or of the current chunk); `final` says whether they end the body (Content-Length).
+   * Copy a body piece, `chunk[pos, pos + n)`, that follows the first one. `pending` more bytes are announced already
+   * (the rest of the Content-Length or of the current chunk); `final` says whether they end the body (Content-Length).
    */
-  #collect(piece: Uint8Array, pending: number, final: boolean): void {
+  #collect(chunk: Uint8Array, pos: number, n: number, pending: number, final: boolean): void {
     let acc = this.#acc;
     let len = this.#accLen;
-    const need = (len === 0 ? this.#firstPiece!.length : len) + piece.length;
+    const need = (len === 0 ? this.#firstLen : len) + n;
     if (need > acc.length) {
       // Sized by bytes received, never by an announced length alone (a few bytes must not buy 64 MiB): at first the
       // announced size up to 64 KiB, then doubling (amortised O(n) copying). A Content-Length body ends exactly full;
@@ -1506,16 +1554,17 @@ export class HttpDecoder {
       );
       const grown = new Uint8Array(capacity);
       if (len === 0) {
-        grown.set(this.#firstPiece!);
-        len = this.#firstPiece!.length;
+        const at = this.#firstAt;
+        grown.set(this.#firstSrc!.subarray(at, at + this.#firstLen));
+        len = this.#firstLen;
       } else {
         grown.set(acc.subarray(0, len));
       }
       acc = grown;
       this.#acc = acc;
     }
-    acc.set(piece, len);
-    this.#accLen = len + piece.length;
+    acc.set(chunk.subarray(pos, pos + n), len);
+    this.#accLen = len + n;
   }
 
   // --- resync ---

@@ -236,9 +236,17 @@ abstract class DecodedMessageBase {
   headerBytes: number;
   framing: BodyFraming = 'none';
   contentLength: number | undefined = undefined;
-  body: Uint8Array = EMPTY_BODY;
+  /** Absolute offset of the first body byte (after its chunk-size line when chunked); undefined without body. */
+  bodyOffset: number | undefined = undefined;
   trailers: readonly HttpHeader[] = NO_HEADERS;
   end = -1;
+  // The body: #body, or, when #bodySrc is set, the bytes #bodySrc[#bodyAt, #bodyAt + #bodyLength) of one written
+  // chunk, made into a view when first read (most readers of a libprocess stream never read some bodies: no view
+  // is made for them). The view aliases the same bytes an eager one would.
+  #body: Uint8Array = EMPTY_BODY;
+  #bodySrc: Uint8Array | undefined = undefined;
+  #bodyAt = 0;
+  #bodyLength = 0;
   // The head bytes: header lines span src[fieldsStart, fieldsEnd) (fieldsEnd is where the blank line starts).
   #src: Uint8Array;
   #fieldsStart: number;
@@ -296,6 +304,31 @@ abstract class DecodedMessageBase {
     this.#fieldsStart -= from;
     this.#fieldsEnd -= from;
     this.#ownsHead = true;
+  }
+
+  /** The whole body (see HttpMessageBody.body). */
+  get body(): Uint8Array {
+    const src = this.#bodySrc;
+    if (src !== undefined) {
+      const at = this.#bodyAt;
+      const length = this.#bodyLength;
+      // new Uint8Array(buffer, ...) rather than subarray(): subarray goes through a species lookup (slower).
+      this.#body = at === 0 && length === src.length ? src : new Uint8Array(src.buffer, src.byteOffset + at, length);
+      this.#bodySrc = undefined;
+    }
+    return this.#body;
+  }
+
+  set body(bytes: Uint8Array) {
+    this.#body = bytes;
+    this.#bodySrc = undefined;
+  }
+
+  /** @internal The body is `src[at, at + length)` (a written chunk): its view is made when `body` is first read. */
+  bodyIn(src: Uint8Array, at: number, length: number): void {
+    this.#bodySrc = src;
+    this.#bodyAt = at;
+    this.#bodyLength = length;
   }
 
   /** Chunk sizes as sent (the final 0 excluded); the shared frozen [] unless chunked. */

@@ -41,9 +41,11 @@ export class RepeatedBytes {
     }
     for (let i = 0; i < lead; i++) if (b[at + i] !== src[s + i]) return false;
     const n = (count - lead) >> 3;
-    const w = (abs + lead) / 8;
+    // Word indexes by shifts, not `/ 8`: a division's result is a double to V8, and indexing with it was ~25%
+    // slower (addresses stay below 2^32: wordsOf gives no words for larger buffers).
+    const w = (abs + lead) >>> 3;
     // In the copy, byte `from + lead` (the first of the words) is at an 8-aligned index too.
-    const c = (from + lead + ((abs - from) & 7)) / 8;
+    const c = (from + lead + ((abs - from) & 7)) >>> 3;
     for (let k = 0; k < n; k++) if (words![w + k] !== copy[c + k]) return false;
     for (let i = lead + 8 * n; i < count; i++) if (b[at + i] !== src[s + i]) return false;
     return true;
@@ -73,7 +75,14 @@ export class RepeatedBytes {
   }
 }
 
-/** `b`'s whole ArrayBuffer as doubles (the `words` argument of RepeatedBytes.equalAt). */
-export function wordsOf(b: Uint8Array): Float64Array {
-  return new Float64Array(b.buffer, 0, b.buffer.byteLength >>> 3);
+/** Buffers this large or larger are compared byte by byte (word indexes are computed with 32-bit shifts). */
+const MAX_WORDS_BUFFER_BYTES = 2 ** 32;
+
+/**
+ * `b`'s whole ArrayBuffer as doubles (the `words` argument of RepeatedBytes.equalAt); undefined (byte by byte) for
+ * a buffer of 4 GiB or more.
+ */
+export function wordsOf(b: Uint8Array): Float64Array | undefined {
+  const bytes = b.buffer.byteLength;
+  return bytes < MAX_WORDS_BUFFER_BYTES ? new Float64Array(b.buffer, 0, bytes >>> 3) : undefined;
 }

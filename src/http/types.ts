@@ -61,6 +61,11 @@ export interface HttpMessageBody {
    * Empty when the decoder runs with `streamBodies` (bodies then only reach `onBody`).
    */
   readonly body: Uint8Array;
+  /**
+   * Absolute offset of the first body byte (after its chunk-size line when chunked), also with `streamBodies`;
+   * undefined when the message has no body bytes. Set by the decoder (plain objects may leave it out).
+   */
+  readonly bodyOffset?: number | undefined;
   /** Trailer fields after the last chunk, in order (empty unless chunked with trailers). */
   readonly trailers: readonly HttpHeader[];
   /** Absolute offset just after the message's last byte. */

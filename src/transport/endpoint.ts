@@ -362,11 +362,12 @@ export class LibprocessEndpoint extends EventEmitter {
   dispatchInbound(request: HttpRequestMessage, connection: InboundConnection, bodyOffset: number | undefined): void {
     const facts = headFactsOf(request);
     const classified = facts.classified;
-    // libprocess gunzips gzip-encoded request bodies, for messages and endpoints alike (§2.1).
-    const body = facts.gzip ? this.gunzipBody(request) : request.body;
+    // libprocess gunzips gzip-encoded request bodies, for messages and endpoints alike (§2.1). Otherwise a message's
+    // body is the request's, read only if someone reads it (undefined here: no view made per message).
+    const gunzipped = facts.gzip ? this.gunzipBody(request) : undefined;
     switch (classified.kind) {
       case 'message':
-        this.deliver(request, body, classified, facts.userAgent, connection, bodyOffset);
+        this.deliver(request, gunzipped, classified, facts.userAgent, connection, bodyOffset);
         return;
       case 'rejected':
         if (classified.status === 400) connection.respond(encodeBadRequestResponse(undefined, this.dateOption()));
@@ -375,7 +376,13 @@ export class LibprocessEndpoint extends EventEmitter {
         } else connection.respond(undefined);
         return;
       default:
-        this.routes.serve(request, body, classified.path, connection.deferResponse(), connection.info);
+        this.routes.serve(
+          request,
+          gunzipped ?? request.body,
+          classified.path,
+          connection.deferResponse(),
+          connection.info,
+        );
     }
   }
 
@@ -396,9 +403,10 @@ export class LibprocessEndpoint extends EventEmitter {
     }
   }
 
+  /** `gunzipped`: the body when it was gunzipped, undefined when it is the request's own. */
   private deliver(
     request: HttpRequestMessage,
-    body: Uint8Array,
+    gunzipped: Uint8Array | undefined,
     classified: ClassifiedMessage,
     userAgent: string | undefined,
     connection: InboundConnection,
@@ -421,7 +429,15 @@ export class LibprocessEndpoint extends EventEmitter {
     // The message object is made only when someone is handed it: a handler, a listener or the answer hook.
     let answer: 'send' | 'drop' | number = replies ? 'send' : 'drop';
     if (handler !== undefined || listened || (replies && this.answerHook !== undefined)) {
-      const message = new ReceivedMessage(request, classified, body, bodyOffset, accepted, status, connection.info);
+      const message = new ReceivedMessage(
+        request,
+        classified,
+        gunzipped,
+        bodyOffset,
+        accepted,
+        status,
+        connection.info,
+      );
       if (handler !== undefined) this.runHandler(handler, message);
       if (listened) {
         try {

@@ -4,7 +4,6 @@ import {
   HttpDecoder,
   type HttpDecoderHandler,
   type HttpDecoderOptions,
-  type HttpHead,
   type HttpMessage,
   type HttpRequestMessage,
 } from '../http/index.ts';
@@ -109,10 +108,6 @@ class RequestSink implements HttpDecoderHandler {
     this.connection = connection;
   }
 
-  onBody(_head: HttpHead, _piece: Uint8Array, offset: number): void {
-    this.connection.bodyStarts(offset);
-  }
-
   onMessage(message: HttpMessage): void {
     this.connection.requestDecoded(message as HttpRequestMessage);
   }
@@ -176,7 +171,6 @@ export class InboundConnection {
   private readingDone = false;
   private failed = false;
   private closedValue = false;
-  private bodyOffset: number | undefined;
   /** True while a received chunk is being decoded: pump() only notes that it is wanted. */
   private decoding = false;
   private pumpWanted = false;
@@ -359,18 +353,11 @@ export class InboundConnection {
     for (let index = this.slotHead; index < this.slots.length; index++) this.slots[index]!.notifyClosed(peerEnded);
   }
 
-  /** @internal The decoder reached the first body byte of the request being decoded (see RequestSink). */
-  bodyStarts(offset: number): void {
-    if (this.bodyOffset === undefined) this.bodyOffset = offset;
-  }
-
   /** @internal The decoder completed a request (see RequestSink). */
   requestDecoded(request: HttpRequestMessage): void {
     this.requests++;
-    const bodyOffset = this.bodyOffset;
-    this.bodyOffset = undefined;
     this.unanswered = true;
-    this.dispatcher.dispatch(request, this, bodyOffset);
+    this.dispatcher.dispatch(request, this, request.bodyOffset);
     // A dispatcher that neither answered nor took a slot gave no answer (nothing waits for one).
     this.unanswered = false;
   }

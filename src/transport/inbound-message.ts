@@ -44,18 +44,19 @@ export type AnswerHook = (message: InboundMessage) => 'send' | 'drop' | number;
  * from them on access (one small object per message instead of a copy of every field).
  */
 export class ReceivedMessage implements InboundMessage {
-  readonly body: Uint8Array;
   readonly bodyOffset: number | undefined;
   readonly accepted: boolean;
   readonly status: 202 | 404 | undefined;
   readonly connection: ConnectionInfo;
   readonly request: HttpRequestMessage;
   readonly #classified: ClassifiedMessage;
+  /** The gunzipped body, or undefined when the body is the request's own (read from it on access). */
+  readonly #gunzipped: Uint8Array | undefined;
 
   constructor(
     request: HttpRequestMessage,
     classified: ClassifiedMessage,
-    body: Uint8Array,
+    gunzipped: Uint8Array | undefined,
     bodyOffset: number | undefined,
     accepted: boolean,
     status: 202 | 404 | undefined,
@@ -63,13 +64,16 @@ export class ReceivedMessage implements InboundMessage {
   ) {
     this.request = request;
     this.#classified = classified;
-    this.body = body;
+    this.#gunzipped = gunzipped;
     this.bodyOffset = bodyOffset;
     this.accepted = accepted;
     this.status = status;
     this.connection = connection;
   }
 
+  get body(): Uint8Array {
+    return this.#gunzipped ?? this.request.body;
+  }
   get from(): Upid {
     return this.#classified.from;
   }

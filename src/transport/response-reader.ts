@@ -59,6 +59,7 @@ export class RepeatAwareResponseReader implements ResponseReader {
     const base = this.#offset + this.#matched;
     let at = 0;
     let words: Float64Array | undefined;
+    let wordsMade = false;
     while (at < n) {
       const repeat = this.#repeat;
       if (repeat !== undefined && this.#decoderIdle) {
@@ -66,7 +67,10 @@ export class RepeatAwareResponseReader implements ResponseReader {
         const want = repeat.length - matched;
         const take = Math.min(want, n - at);
         // Equal when every byte is (compared eight at a time where they align, see RepeatedBytes).
-        words ??= wordsOf(bytes);
+        if (!wordsMade) {
+          words = wordsOf(bytes);
+          wordsMade = true;
+        }
         if (this.#repeatBytes!.equalAt(bytes, words, at, matched, take)) {
           at += take;
           if (take < want) {

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { isMesosWireError } from '../../src/errors.ts';
 import { HttpDecoder, type HttpDecoderOptions } from '../../src/http/decoder.ts';
 import { internLatin1, KeptHead, KNOWN_HEADERS } from '../../src/http/message.ts';
-import { deriveFromHead, getHeader, type HttpHead, type HttpHeader } from '../../src/http/types.ts';
+import { deriveFromHead, getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../../src/http/types.ts';
 import { cat, everySplit, hex, toHexString } from '../helpers/bytes.ts';
 
 /** Last value by a plain scan of a header list (the slow reference). */
@@ -213,6 +213,45 @@ describe('HttpDecoder head reuse (headCache)', () => {
       // The 17th head is kept, the 18th and 19th reuse it.
       assert.equal(seen[17]!.headers === seen[18]!.headers, headCache);
       assert.equal(seen[16]!.headers === seen[18]!.headers, false);
+    }
+  });
+
+  it('a head cut by the end of a write is reused when its bytes so far and the rest repeat a kept head', () => {
+    const message = cat(LIBPROCESS_HEAD, CHUNKED_AB);
+    const stream = cat(warm(message), message, LIBPROCESS_HEAD, CHUNKED_C);
+    for (const headCache of [true, false]) {
+      // The 18th head (the first one after the kept 17th) cut once or twice, anywhere inside it.
+      for (const cuts of [[1], [80], [LIBPROCESS_HEAD.length - 1], [3, 150]]) {
+        const seen: HttpMessage[] = [];
+        const decoder = new HttpDecoder({ onMessage: (m) => seen.push(m) }, { headCache, expect: 'request' });
+        // The 18th message starts after the 17 copies of warm().
+        const at = 17 * message.length;
+        let from = 0;
+        for (const cut of [...cuts.map((c) => at + c), stream.length]) {
+          decoder.write(stream.slice(from, cut));
+          from = cut;
+        }
+        assert.equal(seen.length, 19);
+        assert.equal(toHexString(seen[18]!.body), '63');
+        // Reused: its strings are the kept head's (the 19th reuses it too).
+        assert.equal(seen[17]!.headers === seen[18]!.headers, headCache, `cuts ${cuts}`);
+        assert.equal(seen[17]!.offset, at);
+        assert.equal(seen[17]!.bodyOffset, at + LIBPROCESS_HEAD.length + 3);
+      }
+    }
+    // A cut head that differs from the kept one before the cut, or after it, is parsed: the same events at every
+    // split of it as without reuse.
+    const before = LIBPROCESS_HEAD.slice();
+    before[10] = 0x33; // /slave(1)/ -> /slav3(1)/
+    const after = LIBPROCESS_HEAD.slice();
+    after[LIBPROCESS_HEAD.length - 20] = 0x43; // Transfer-Encoding -> Transfer-ECcoding (then no framing: an error)
+    for (const variant of [before, after]) {
+      assertSameAtEverySplit(
+        cat(warm(message), variant, CHUNKED_C, message),
+        { expect: 'request' },
+        undefined,
+        warmBytes(message),
+      );
     }
   });
 
