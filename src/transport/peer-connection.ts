@@ -22,11 +22,12 @@ export interface ResponseReader {
 }
 
 /**
- * Makes the reader for one connection. The reader calls `onResponse` for every response, in order, and `onError`
+ * Makes the reader for one connection. The reader calls `onResponse(status, count)` for every `count` (>= 1)
+ * consecutive responses with that status, in order (a run of equal answers can be reported at once), and `onError`
  * once if the bytes are not HTTP (after which the connection stops matching responses to messages).
  */
 export type ResponseReaderFactory = (
-  onResponse: (status: number) => void,
+  onResponse: (status: number, count: number) => void,
   onError: (error: MesosWireError) => void,
 ) => ResponseReader;
 
@@ -432,7 +433,7 @@ export class PeerConnection extends EventEmitter {
     this.readerFailed = false;
     const readResponses = this.options.readResponses;
     this.reader = readResponses?.(
-      (status) => this.onResponse(status),
+      (status, count) => this.onResponses(status, count),
       () => {
         this.readerFailed = true;
         this.reader = undefined;
@@ -692,20 +693,40 @@ export class PeerConnection extends EventEmitter {
     }
   }
 
-  private onResponse(status: number): void {
-    this.stats.responses++;
-    this.stats.responsesByStatus.set(status, (this.stats.responsesByStatus.get(status) ?? 0) + 1);
-    if (status < 200 || status > 299) this.stats.rejections++;
-    this.emit('response', status);
+  /** `count` consecutive responses with `status` (see ResponseReaderFactory). */
+  private onResponses(status: number, count: number): void {
+    this.stats.responses += count;
+    this.stats.responsesByStatus.set(status, (this.stats.responsesByStatus.get(status) ?? 0) + count);
+    if (status < 200 || status > 299) this.stats.rejections += count;
+    if (this.listenerCount('response') > 0) {
+      // Each 'response' event comes before the settling of the message it answers, as one response at a time.
+      for (let i = 0; i < count; i++) {
+        this.emit('response', status);
+        this.settleExpected(status, 1);
+      }
+    } else this.settleExpected(status, count);
+  }
+
+  /**
+   * The next `count` expected messages are answered with `status`: plain ones are counted off in bulk, awaited
+   * ones get their callback. Responses beyond the expected ones are only counted.
+   */
+  private settleExpected(status: number, count: number): void {
     if (this.expectedCount === 0) return;
-    this.expectedCount--;
-    const head = this.expected[this.expectedHead]!;
-    if (typeof head === 'number') {
-      if (head > 1) this.expected[this.expectedHead] = head - 1;
-      else this.popExpected();
-    } else {
-      this.popExpected();
-      head(undefined, { bytes: 0, status });
+    while (count > 0 && this.expectedCount > 0) {
+      const head = this.expected[this.expectedHead]!;
+      if (typeof head === 'number') {
+        const take = head < count ? head : count;
+        this.expectedCount -= take;
+        count -= take;
+        if (head > take) this.expected[this.expectedHead] = head - take;
+        else this.popExpected();
+      } else {
+        this.expectedCount--;
+        count--;
+        this.popExpected();
+        head(undefined, { bytes: 0, status });
+      }
     }
     if (this.expectedCount === 0) this.notifyWaiters();
   }

@@ -27,7 +27,7 @@ export const readResponsesWithHttpDecoder: ResponseReaderFactory = (onResponse, 
 export class RepeatAwareResponseReader implements ResponseReader {
   /** Responses recognised as repeats (not decoded): tests check that the fast path is taken. */
   repeats = 0;
-  readonly #onResponse: (status: number) => void;
+  readonly #onResponse: (status: number, count: number) => void;
   readonly #onError: (error: MesosWireError) => void;
   #failed = false;
   /** Absolute offset of the first byte not yet taken by the fast path or the decoder. */
@@ -47,7 +47,7 @@ export class RepeatAwareResponseReader implements ResponseReader {
   #piece: Uint8Array = new Uint8Array(0);
   #pieceAt = 0;
 
-  constructor(onResponse: (status: number) => void, onError: (error: MesosWireError) => void) {
+  constructor(onResponse: (status: number, count: number) => void, onError: (error: MesosWireError) => void) {
     this.#onResponse = onResponse;
     this.#onError = onError;
   }
@@ -60,6 +60,9 @@ export class RepeatAwareResponseReader implements ResponseReader {
     let at = 0;
     let words: Float64Array | undefined;
     let wordsMade = false;
+    // Repeats recognised in a row and not yet reported: reported as one count, before anything else is reported
+    // (the decoder's answers, an error) and before returning, so the order of the statuses is kept.
+    let repeated = 0;
     while (at < n) {
       const repeat = this.#repeat;
       if (repeat !== undefined && this.#decoderIdle) {
@@ -76,15 +79,21 @@ export class RepeatAwareResponseReader implements ResponseReader {
           if (take < want) {
             // The write ended inside a repeat: hold the prefix back until the rest arrives (or differs).
             this.#matched = matched + take;
+            if (repeated > 0) this.#deliver(this.#repeatStatus, repeated, base + n);
             return;
           }
           this.#matched = 0;
           this.#offset += repeat.length;
           this.repeats++;
-          if (!this.#deliver(this.#repeatStatus, base + n)) return;
+          repeated++;
           continue;
         }
-        // Not a repeat: the decoder gets the held-back prefix, then this write from `at`.
+        // Not a repeat: the repeats before it are reported, then the decoder gets the held-back prefix and this
+        // write from `at`.
+        if (repeated > 0) {
+          if (!this.#deliver(this.#repeatStatus, repeated, base + n)) return;
+          repeated = 0;
+        }
         this.#matched = 0;
         if (matched > 0 && !this.#decode(repeat.subarray(0, matched))) return;
       }
@@ -95,9 +104,14 @@ export class RepeatAwareResponseReader implements ResponseReader {
       let stop = this.#decodedUpTo + expected - base;
       if (stop <= at) stop = at + expected;
       if (stop > n) stop = n;
+      if (repeated > 0) {
+        if (!this.#deliver(this.#repeatStatus, repeated, base + n)) return;
+        repeated = 0;
+      }
       if (!this.#decode(bytes.subarray(at, stop))) return;
       at = stop;
     }
+    if (repeated > 0) this.#deliver(this.#repeatStatus, repeated, base + n);
   }
 
   end(): void {
@@ -114,10 +128,10 @@ export class RepeatAwareResponseReader implements ResponseReader {
     }
   }
 
-  /** One response (fast path), reported like the decoder reports a throwing handler. False once failed. */
-  #deliver(status: number, writeEnd: number): boolean {
+  /** `count` responses (fast path), reported like the decoder reports a throwing handler. False once failed. */
+  #deliver(status: number, count: number, writeEnd: number): boolean {
     try {
-      this.#onResponse(status);
+      this.#onResponse(status, count);
       return true;
     } catch (cause) {
       this.#fail(failedHandler(cause, writeEnd));
@@ -166,7 +180,7 @@ export class RepeatAwareResponseReader implements ResponseReader {
       this.#repeatBytes = new RepeatedBytes(repeat);
       this.#repeatStatus = message.status;
     }
-    this.#onResponse(message.status);
+    this.#onResponse(message.status, 1);
   }
 
   #fail(error: MesosWireError): void {

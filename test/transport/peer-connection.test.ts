@@ -13,6 +13,7 @@ import {
   freePort,
   rawServer,
   statusLineReader,
+  statusRunReader,
   track,
   until,
 } from './sockets.ts';
@@ -73,6 +74,39 @@ describe('PeerConnection', () => {
     assert.deepEqual([...connection.stats.responsesByStatus], [[202, count]]);
     assert.deepEqual(await connection.close(), { unsent: 0, unanswered: 0 });
     await server.close();
+  });
+
+  it('settles runs of answers reported at once: plain messages counted off, awaited ones in order', async () => {
+    for (const listen of [false, true]) {
+      const server = await rawServer(answerEveryFrame(32));
+      const connection = trackConnection({ host: '127.0.0.1', port: server.port }, { readResponses: statusRunReader });
+      // With a 'response' listener every answer is an event, before the awaited message it answers is settled.
+      let events = 0;
+      if (listen) connection.on('response', () => events++);
+      const count = 3000;
+      const settledAt: number[] = [];
+      const receipts: Promise<unknown>[] = [];
+      for (let i = 0; i < count; i++) {
+        const awaited = i % 7 === 3;
+        const receipt = connection.send(frame(i), awaited);
+        if (awaited) receipts.push(receipt.then((r) => settledAt.push(listen ? events : i) && r));
+        else receipts.push(receipt);
+      }
+      const settled = await Promise.all(receipts);
+      assert.equal((settled[3] as { status: number }).status, 202);
+      await until(() => connection.stats.responses === count, 3000, 'responses');
+      const awaitedIndexes = Array.from({ length: count }, (_, i) => i).filter((i) => i % 7 === 3);
+      // Settled in order; with a listener, after exactly the events of the answers up to its own (one event each).
+      assert.deepEqual(settledAt.length, awaitedIndexes.length);
+      if (listen) {
+        for (let k = 0; k < awaitedIndexes.length; k++) assert.ok(settledAt[k]! >= awaitedIndexes[k]! + 1);
+        assert.equal(events, count);
+      } else assert.deepEqual(settledAt, awaitedIndexes);
+      assert.deepEqual([...connection.stats.responsesByStatus], [[202, count]]);
+      assert.equal(connection.unanswered, 0);
+      assert.deepEqual(await connection.close(), { unsent: 0, unanswered: 0 });
+      await server.close();
+    }
   });
 
   it('stops queueing when a slow peer does not read, then drains when it does (bounded memory)', async () => {

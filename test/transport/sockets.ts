@@ -96,7 +96,10 @@ export function frameSequence(bytes: Buffer, size = 32): number[] {
  * A stand-in response reader (tests only): counts `HTTP/1.1 NNN ` status lines. Real code uses the project's
  * HttpDecoder.
  */
-export function statusLineReader(onResponse: (status: number) => void): { write(b: Uint8Array): void; end(): void } {
+export function statusLineReader(onResponse: (status: number, count: number) => void): {
+  write(b: Uint8Array): void;
+  end(): void;
+} {
   let text = '';
   return {
     write(bytes) {
@@ -106,8 +109,34 @@ export function statusLineReader(onResponse: (status: number) => void): { write(
         if (end < 0) return;
         const status = Number(text.slice(9, 12));
         text = text.slice(end + 4);
-        onResponse(status);
+        onResponse(status, 1);
       }
+    },
+    end() {},
+  };
+}
+
+/**
+ * As statusLineReader, but the statuses of one write are reported in runs of equal statuses, `count` at a time (as
+ * the repeat-aware reader reports repeated answers).
+ */
+export function statusRunReader(onResponse: (status: number, count: number) => void): {
+  write(b: Uint8Array): void;
+  end(): void;
+} {
+  let status = 0;
+  let count = 0;
+  const lines = statusLineReader((next) => {
+    if (count > 0 && next !== status) onResponse(status, count);
+    if (next !== status || count === 0) count = 0;
+    status = next;
+    count++;
+  });
+  return {
+    write(bytes) {
+      lines.write(bytes);
+      if (count > 0) onResponse(status, count);
+      count = 0;
     },
     end() {},
   };
