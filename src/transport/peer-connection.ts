@@ -716,7 +716,7 @@ export class PeerConnection extends EventEmitter {
     while (count > 0 && this.expectedCount > 0) {
       const head = this.expected[this.expectedHead]!;
       if (typeof head === 'number') {
-        const take = head < count ? head : count;
+        const take = Math.min(head, count);
         this.expectedCount -= take;
         count -= take;
         if (head > take) this.expected[this.expectedHead] = head - take;
