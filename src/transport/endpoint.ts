@@ -293,7 +293,11 @@ export class LibprocessEndpoint extends EventEmitter {
       ? new Promise<void>((resolve) => this.server.close(() => resolve()))
       : Promise.resolve();
     const report = await this.peers.close(timeoutMs, options);
-    for (const connection of this.inbound) connection.destroy();
+    // Answers still batched for the end of this turn (see InboundConnection.onData) are written first.
+    for (const connection of this.inbound) {
+      connection.pump();
+      connection.destroy();
+    }
     await serverClosed;
     return report;
   }

@@ -113,6 +113,11 @@ class RequestSink implements HttpDecoderHandler {
   }
 }
 
+/** setImmediate's callback for InboundConnection.onData (a module function: no closure per connection). */
+function pumpScheduled(connection: InboundConnection): void {
+  connection.runScheduledPump();
+}
+
 /** How long a failed connection may take to write the responses it still owes before it is destroyed. */
 const FAILED_CLOSE_GRACE_MS = 2000;
 
@@ -174,6 +179,8 @@ export class InboundConnection {
   /** True while a received chunk is being decoded: pump() only notes that it is wanted. */
   private decoding = false;
   private pumpWanted = false;
+  /** True while a pump is scheduled for the end of this turn of the event loop (see onData). */
+  private pumpScheduled = false;
 
   constructor(
     socket: net.Socket,
@@ -331,7 +338,33 @@ export class InboundConnection {
     this.unanswered = false;
     this.dispatcher.readDone?.();
     if (failure !== undefined) this.fail(failure.error);
-    else if (this.pumpWanted) this.pump();
+    else if (this.pumpWanted) {
+      // The answers of this read wait for the end of this turn of the event loop (setImmediate), when they leave
+      // in one write with those of the other reads of the turn (a busy sender's data comes as several 64 KiB reads
+      // per turn): one socket write per turn instead of one per read. Limits are checked as at once: a connection
+      // near its bounds is pumped now, so reading pauses exactly as before.
+      if (this.nearLimits()) this.pump();
+      else if (!this.pumpScheduled) {
+        this.pumpScheduled = true;
+        setImmediate(pumpScheduled, this);
+      }
+    }
+  }
+
+  /** @internal The pump scheduled by onData. */
+  runScheduledPump(): void {
+    this.pumpScheduled = false;
+    this.pump();
+  }
+
+  /** True when the pending responses, or the bytes written and batched, have reached half their bounds. */
+  private nearLimits(): boolean {
+    const slab = this.outSlab;
+    const batched = slab === undefined ? 0 : slab.used - this.outStart;
+    return (
+      2 * this.pendingResponses >= this.maxPendingResponses ||
+      2 * (this.socket.writableLength + batched) > this.maxBufferedResponseBytes
+    );
   }
 
   private onEnd(): void {

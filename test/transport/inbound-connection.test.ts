@@ -40,9 +40,11 @@ class HeldWritesSocket extends EventEmitter {
 
 const request = (i: number) => `POST /p/${i} HTTP/1.1\r\nContent-Length: 0\r\n\r\n`;
 const answer = (i: number) => `HTTP/1.1 202 Accepted\r\nX-Index: ${i}\r\nContent-Length: 0\r\n\r\n`;
+const answersLength = (count: number) =>
+  Array.from({ length: count }, (_, i) => answer(i).length).reduce((a, b) => a + b, 0);
 
 describe('InboundConnection', () => {
-  it('never rewrites answer bytes a socket write still holds; reuses them once written', () => {
+  it('never rewrites answer bytes a socket write still holds; reuses them once written', async () => {
     const socket = new HeldWritesSocket();
     let index = 0;
     const dispatcher: InboundDispatcher = {
@@ -65,12 +67,22 @@ describe('InboundConnection', () => {
       received.push(...socket.writes.map((w) => Buffer.from(w.copy).toString('latin1')));
       socket.completeWrites();
     };
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
     for (let round = 0; round < 6; round++) {
-      // Enough answers per round to fill several slabs while earlier writes are held.
+      // Enough answers per round to fill several slabs while earlier writes are held. The answers of the reads of
+      // one turn of the event loop leave together at its end: odd rounds read everything in one turn (the batch
+      // outgrows its slab), even rounds one read per turn.
       for (let chunk = 0; chunk < 40; chunk++) {
         const requests = Array.from({ length: 50 }, () => request(sent++));
         socket.emit('data', Buffer.from(requests.join(''), 'latin1'));
+        if (round % 2 === 0) {
+          await turn();
+          // Every answer so far has been handed to the socket by the end of the turn.
+          const written = [...received, ...socket.writes.map((w) => Buffer.from(w.copy).toString('latin1'))];
+          assert.equal(written.join('').length, answersLength(sent));
+        }
       }
+      await turn();
       collect();
     }
     assert.equal(connection.requests, sent);
