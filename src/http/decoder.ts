@@ -13,15 +13,7 @@
 import { CR, HEX_VALUE, HTAB, LF, latin1String, SEMICOLON, SP } from '../bytes/ascii.ts';
 import { type ErrorCode, MesosWireError } from '../errors.ts';
 import { QDTEXT, QUOTED_PAIR_CHAR, TARGET_CHAR, TOKEN, VALUE_CHAR } from './chars.ts';
-import {
-  type DecodedMessage,
-  DecodedRequest,
-  DecodedResponse,
-  EMPTY_BODY,
-  headPrint,
-  internLatin1,
-  KeptHead,
-} from './message.ts';
+import { DecodedHttpMessage, type DecodedMessage, EMPTY_BODY, headPrint, internLatin1, KeptHead } from './message.ts';
 import { wordsOf } from './repeated-bytes.ts';
 import { STATUS_REASONS } from './status-reasons.ts';
 import type { HttpHead, HttpHeader, HttpMessage, HttpResponseHead } from './types.ts';
@@ -1205,8 +1197,8 @@ export class HttpDecoder {
   #finishHead(src: Uint8Array, srcDelta: number, after: number): void {
     const msgAbs = this.#msgStartAbs;
     const headerBytes = srcDelta + after - msgAbs;
-    const Kind = this.#isResponse ? DecodedResponse : DecodedRequest;
-    const msg: DecodedMessage = new Kind(
+    const msg = new DecodedHttpMessage(
+      this.#isResponse ? 'response' : 'request',
       msgAbs,
       this.#version,
       headerBytes,
@@ -1217,7 +1209,7 @@ export class HttpDecoder {
       this.#spanStartAbs - srcDelta,
       this.#spanEndAbs - srcDelta,
       undefined,
-    );
+    ) as DecodedMessage;
     this.#frameHead(msg);
     // Only heads that framed without error get here.
     if (this.#keepHead) {
@@ -1245,8 +1237,8 @@ export class HttpDecoder {
     this.#hasTransferEncoding = kept.hasTransferEncoding;
     this.#chunkedFinal = kept.chunkedFinal;
     this.#transferEncodingAbs = msgAbs + kept.transferEncodingAt;
-    const Kind = kept.isResponse ? DecodedResponse : DecodedRequest;
-    const msg: DecodedMessage = new Kind(
+    const msg = new DecodedHttpMessage(
+      kept.isResponse ? 'response' : 'request',
       msgAbs,
       kept.version,
       kept.length,
@@ -1257,7 +1249,7 @@ export class HttpDecoder {
       kept.textStart,
       kept.textEnd,
       kept,
-    );
+    ) as DecodedMessage;
     this.#frameHead(msg);
     if (this.#hasOnHead) this.#handler.onHead!(msg);
     if (this.#state === STATE.MESSAGE_START) this.#complete(msgAbs + kept.length);
