@@ -530,6 +530,63 @@ export class HttpDecoder {
     return undefined;
   }
 
+  /**
+   * Whether chunk[data, end) holds `size` bytes of chunk data followed by `CRLF 0 CRLF CRLF` (the CRLF ending the
+   * data, the last chunk, no trailers), with limits under which the states would take those lines by their fast paths
+   * (a head limit above 2 bytes; one hex digit is always within maxChunkSizeDigits).
+   */
+  #restOfOneChunk(chunk: Uint8Array, data: number, size: number, end: number): boolean {
+    const t = data + size;
+    return (
+      t + 7 <= end &&
+      chunk[t] === CR &&
+      chunk[t + 1] === LF &&
+      chunk[t + 2] === 0x30 &&
+      chunk[t + 3] === CR &&
+      chunk[t + 4] === LF &&
+      chunk[t + 5] === CR &&
+      chunk[t + 6] === LF &&
+      this.#maxHeaderBytes > 2
+    );
+  }
+
+  /**
+   * The body of the message whose chunk-size line announced `size` (state CHUNK_DATA) when #restOfOneChunk holds:
+   * what CHUNK_DATA (all `size` bytes, then its CRLF), CHUNK_SIZE (the `0` line, fast path) and TRAILER (the empty
+   * line, fast path) would do one after another, calling the same methods in the same order (so the same events and
+   * errors). Returns the index after the message.
+   */
+  #oneChunkBody(chunk: Uint8Array, data: number, size: number, base: number): number {
+    this.#bodyPiece(chunk, data, size, size, base);
+    this.#remaining = 0;
+    const last = data + size + 2;
+    this.#onChunkSize(0, base + last, base + last + 3);
+    const after = last + 5;
+    this.#complete(base + after);
+    return after;
+  }
+
+  /**
+   * `n` bytes of body at chunk[pos] (of the `rem` the Content-Length or the current chunk still announces): the
+   * body offset, the body collected (its first piece as a range of the write, later pieces copied), onBody.
+   */
+  #bodyPiece(chunk: Uint8Array, pos: number, n: number, rem: number, base: number): void {
+    const msg = this.#message!;
+    if (msg.bodyOffset === undefined) msg.bodyOffset = base + pos;
+    if (!this.#streamBodies) {
+      if (this.#firstSrc === undefined) {
+        this.#firstSrc = chunk;
+        this.#firstAt = pos;
+        this.#firstLen = n;
+      } else this.#collect(chunk, pos, n, rem - n, this.#state === STATE.BODY_LENGTH);
+      this.#bodyLen += n;
+    }
+    if (this.#hasOnBody) {
+      // chunk.subarray(pos, pos + n), made directly (subarray goes through a species lookup: slower).
+      this.#handler.onBody!(msg, new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n), base + pos);
+    }
+  }
+
   /** Every #headProbeEvery-th call is true. */
   #probeHead(): boolean {
     if (++this.#headProbe < this.#headProbeEvery) return false;
@@ -634,20 +691,7 @@ export class HttpDecoder {
         case STATE.CHUNK_DATA: {
           const rem = this.#remaining;
           const n = Math.min(end - pos, rem);
-          const msg = this.#message!;
-          if (msg.bodyOffset === undefined) msg.bodyOffset = base + pos;
-          if (!this.#streamBodies) {
-            if (this.#firstSrc === undefined) {
-              this.#firstSrc = chunk;
-              this.#firstAt = pos;
-              this.#firstLen = n;
-            } else this.#collect(chunk, pos, n, rem - n, this.#state === STATE.BODY_LENGTH);
-            this.#bodyLen += n;
-          }
-          if (this.#hasOnBody) {
-            // chunk.subarray(pos, pos + n), made directly (subarray goes through a species lookup: slower).
-            this.#handler.onBody!(msg, new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n), base + pos);
-          }
+          this.#bodyPiece(chunk, pos, n, rem, base);
           pos += n;
           this.#remaining = rem - n;
           if (rem === n) {
@@ -680,6 +724,13 @@ export class HttpDecoder {
             ) {
               if (i - pos <= FAST_CHUNK_SIZE_DIGITS && i - pos <= this.#maxChunkSizeDigits) {
                 this.#onChunkSize(size, base + pos, base + i + 2);
+                // The common libprocess body: this chunk's data, then the last chunk and no trailers, all in this
+                // write: taken here in one step (see #restOfOneChunk), with the same calls the states would make.
+                const data = i + 2;
+                if (size > 0 && this.#restOfOneChunk(chunk, data, size, end)) {
+                  pos = this.#oneChunkBody(chunk, data, size, base);
+                  break;
+                }
               } else this.#onChunkSizeLine(chunk, pos, i + 1, base);
               pos = i + 2;
               break;

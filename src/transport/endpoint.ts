@@ -131,6 +131,8 @@ export class LibprocessEndpoint extends EventEmitter {
   private readonly clock = new HttpDateClock();
   private readonly routes: RouteResponder;
   private readonly localUpids = new Map<string, Upid>();
+  // upid() of the default id, the sender of most messages (no Map lookup per message); reset with localUpids.
+  private defaultUpid: Upid | undefined;
   private readonly encoder = new CachedMessageEncoder();
   // The 202 and 404 answers only change with their Date header (one-second resolution): build them once a second.
   private cannedAt = -1;
@@ -180,6 +182,7 @@ export class LibprocessEndpoint extends EventEmitter {
         this.boundIp = address.address;
         this.boundPort = address.port;
         this.localUpids.clear();
+        this.defaultUpid = undefined;
         this.listening = true;
         resolve(this);
       });
@@ -327,7 +330,7 @@ export class LibprocessEndpoint extends EventEmitter {
   }
 
   private senderUpid(from: Upid | string | undefined): Upid {
-    if (from === undefined) return this.upid();
+    if (from === undefined) return (this.defaultUpid ??= this.upid());
     if (typeof from !== 'string') return from;
     return from.includes('@') ? parseUpid(from) : this.upid(from);
   }

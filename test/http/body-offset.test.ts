@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HttpDecoder, type HttpDecoderOptions } from '../../src/http/decoder.ts';
 import type { HttpMessage } from '../../src/http/types.ts';
-import { everySplit, hex, toHexString } from '../helpers/bytes.ts';
+import { chunksOf, everySplit, hex, toHexString } from '../helpers/bytes.ts';
+import { decodeLog } from './harness.ts';
 
 // POST / HTTP/1.1 | Content-Length: 3 | blank | "abc"   (head 38 bytes: body at 38)
 const LENGTH_ABC = hex(`
@@ -92,5 +93,39 @@ describe('HttpDecoder collected bodies and bodyOffset', () => {
     assert.equal(body.buffer, written.buffer);
     assert.equal(body.byteOffset, 38);
     assert.equal(seen[0]!.body, body);
+  });
+
+  it('a one-chunk body after its size line, in one write: the events of the states one byte at a time', () => {
+    const head = 'POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const text = [
+      `${head}3\r\nabc\r\n0\r\n\r\n`,
+      // Not the one-chunk shape: a last chunk written `00`, a trailer, an extension, two chunks.
+      `${head}1\r\nd\r\n00\r\n\r\n`,
+      `${head}1\r\ne\r\n0\r\nX-T: 1\r\n\r\n`,
+      `${head}1;x=y\r\nf\r\n0\r\n\r\n`,
+      `${head}1\r\ng\r\n2\r\nhi\r\n0\r\n\r\n`,
+      `${head}3\r\njkl\r\n0\r\n\r\n`,
+    ].join('');
+    const input = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    // One byte per write: the fast path never has the rest of a body in hand.
+    const reference = decodeLog(chunksOf(input, 1), { expect: 'request' });
+    const n = head.length;
+    assert.equal(n, 48);
+    assert.deepEqual(reference.filter((line) => !line.startsWith('  header')).slice(0, 4), [
+      'off=0 request POST /p HTTP/1.1 framing=chunked headerBytes=48',
+      'off=48 chunk size=3',
+      'off=56 chunk size=0',
+      'off=61 message body="abc" chunks=[3]',
+    ]);
+    assert.equal(reference.filter((line) => line.includes(' message ')).length, 6);
+    assert.deepEqual(decodeLog([input], { expect: 'request' }), reference);
+    for (const { label, pieces } of everySplit(input)) {
+      assert.deepEqual(decodeLog(pieces, { expect: 'request' }), reference, label);
+    }
+    // Limits: a body over maxBodyBytes fails at its size line, with the fast path's shape as without.
+    const over = Uint8Array.from(`${head}3\r\nabc\r\n0\r\n\r\n`, (c) => c.charCodeAt(0));
+    const failed = decodeLog([over], { expect: 'request', maxBodyBytes: 2 });
+    assert.equal(failed.at(-1), `off=${n} error MW_HTTP_BODY_TOO_LARGE`);
+    assert.deepEqual(decodeLog(chunksOf(over, 1), { expect: 'request', maxBodyBytes: 2 }), failed);
   });
 });
