@@ -5,6 +5,8 @@ import type { ResponseReader, ResponseReaderFactory } from './peer-connection.ts
 
 /** Answers longer than this are never remembered for the repeat fast path (libprocess answers are ~80 bytes). */
 const MAX_REPEAT_BYTES = 1024;
+/** Repeated answers compared at once when that many are in hand (see write). */
+const REPEAT_BLOCK = 8;
 /** Until an answer is learnt, the first PROBE_UNTIL bytes go to the decoder in pieces of PROBE_BYTES. */
 const PROBE_BYTES = 256;
 const PROBE_UNTIL = 4096;
@@ -40,6 +42,8 @@ export class RepeatAwareResponseReader implements ResponseReader {
   /** The last response the decoder gave, when short and lying in one write: its bytes and status. */
   #repeat: Uint8Array | undefined;
   #repeatBytes: RepeatedBytes | undefined;
+  /** REPEAT_BLOCK copies of `#repeat` back to back. */
+  #repeatBlock: RepeatedBytes | undefined;
   #repeatStatus = 0;
   /** Bytes of a repeat already received when the last write ended inside it (a prefix of `#repeat`, held back). */
   #matched = 0;
@@ -73,6 +77,16 @@ export class RepeatAwareResponseReader implements ResponseReader {
         if (!wordsMade) {
           words = wordsOf(bytes);
           wordsMade = true;
+        }
+        // A run of repeats is compared REPEAT_BLOCK answers at a time (one call, one loop: equal to the block means
+        // each of its answers equals the repeat), then one at a time.
+        const block = this.#repeatBlock!;
+        if (matched === 0 && n - at >= block.length && block.equalAt(bytes, words, at)) {
+          at += block.length;
+          this.#offset += block.length;
+          this.repeats += REPEAT_BLOCK;
+          repeated += REPEAT_BLOCK;
+          continue;
         }
         if (this.#repeatBytes!.equalAt(bytes, words, at, matched, take)) {
           at += take;
@@ -178,6 +192,9 @@ export class RepeatAwareResponseReader implements ResponseReader {
       repeat.set(this.#piece.subarray(start, end));
       this.#repeat = repeat;
       this.#repeatBytes = new RepeatedBytes(repeat);
+      const block = new Uint8Array(REPEAT_BLOCK * repeat.length);
+      for (let i = 0; i < REPEAT_BLOCK; i++) block.set(repeat, i * repeat.length);
+      this.#repeatBlock = new RepeatedBytes(block);
       this.#repeatStatus = message.status;
     }
     this.#onResponse(message.status, 1);

@@ -105,6 +105,27 @@ describe('readResponsesWithHttpDecoder (repeated-answer fast path)', () => {
     assert.ok(calls.length <= 10, `${calls.length} calls: ${calls}`);
   });
 
+  it('runs of eight or more equal answers (compared a block at a time), broken by another answer or a Date change', () => {
+    const run = (answer: string, count: number) => Array.from({ length: count }, () => answer);
+    const stream = cat(
+      ...run(accepted(1), 11),
+      notFound(1),
+      ...run(accepted(1), 9),
+      // The fifth answer of a block differs in its last byte of the Date.
+      ...run(accepted(1), 4),
+      accepted(2),
+      ...run(accepted(1), 12),
+    );
+    assert.equal(decodeWithDecoder([stream]).statuses.length, 38);
+    assertSameAtEverySplit(stream);
+    const reader = new RepeatAwareResponseReader(
+      () => {},
+      () => assert.fail('no error'),
+    );
+    reader.write(stream);
+    assert.ok(reader.repeats >= 25, `${reader.repeats} repeats`);
+  });
+
   it('hands a near repeat (same head, then different bytes) to the decoder with its held-back prefix', () => {
     // Same bytes as the previous answer up to the blank line's CR, then a header instead: not a repeat.
     const previous = accepted(5);
