@@ -6,7 +6,7 @@
  *   tshark -r FILE -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri
  *
  *   node --conditions=mesos-wire-source bench/capture-decode.ts [--mb 128] [--connections 256] [--ooo 0.01]
- *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 64] [--node-flags "--max-semi-space-size=1"]
+ *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 64] [--node-flags "--max-semi-space-size=2"]
  *        [--dist DIR]   (decode with a compiled build: npx tsc -p tsconfig.build.json --outDir DIR)
  *        [--no-cli]     (with --dist: skip the `mesos-wire decode --format ndjson FILE > /dev/null` run)
  *        [--runs 3]     (mesos-wire child runs: rates are their medians, peak RSS the largest)
@@ -21,9 +21,9 @@
  * `node` (with `--node-flags`), tshark under /usr/bin/time. Reported: libprocess messages/s (tshark: HTTP requests/s,
  * the same count on this traffic), the ratio, and both peak RSS figures. Rates are given per wall second and per CPU
  * second (user + system, all threads; tshark's from /usr/bin/time): on a shared machine the CPU rates are the steadier.
- * The child's default `--node-flags` are what bin/mesos-wire.js sets for decode/stats/flows
- * (`--max-semi-space-size=1 --semi-space-growth-factor=1 --heap-growing-percent=50`) plus
- * `--no-concurrent-recompilation` (see CHILD_FLAGS_DEFAULT); `--node-flags ""` runs V8's defaults. With `--dist`, the CLI itself also runs on the file (`mesos-wire decode --format ndjson FILE`,
+ * The child's default `--node-flags` are what bin/mesos-wire.js starts decode/stats/flows with
+ * (`--max-semi-space-size=2 --semi-space-growth-factor=1 --heap-growing-percent=50 --no-concurrent-recompilation`,
+ * see CHILD_FLAGS_DEFAULT); `--node-flags ""` runs V8's defaults. With `--dist`, the CLI itself also runs on the file (`mesos-wire decode --format ndjson FILE`,
  * output to /dev/null, through bin/mesos-wire.js and its flags) under /usr/bin/time: its peak RSS and CPU seconds.
  */
 import { spawnSync } from 'node:child_process';
@@ -151,12 +151,11 @@ const fileMiB = statSync(FILE).size / 1048576;
 process.stdout.write(`file ${FILE}: ${fileMiB.toFixed(1)} MiB\n`);
 
 /**
- * The child's default flags: what bin/mesos-wire.js sets at run time for decode/stats/flows, plus
- * --no-concurrent-recompilation, which V8 reads only at start (so the bin cannot set it): optimizing on the main thread
- * instead of a helper thread spares the compiler threads' memory peaks (10-20 MiB of RSS), for no measurable CPU.
+ * The child's default flags: the ones bin/mesos-wire.js starts decode/stats/flows with (it restarts itself with them
+ * through process.execve, since V8 reads the young generation's size and --no-concurrent-recompilation only at start).
  */
 const CHILD_FLAGS_DEFAULT =
-  '--max-semi-space-size=1 --semi-space-growth-factor=1 --heap-growing-percent=50 --no-concurrent-recompilation';
+  '--max-semi-space-size=2 --semi-space-growth-factor=1 --heap-growing-percent=50 --no-concurrent-recompilation';
 const nodeFlags = (argText('node-flags') ?? CHILD_FLAGS_DEFAULT).split(' ').filter((f) => f !== '');
 const dist = argText('dist');
 let childArgs: string[];

@@ -135,7 +135,8 @@ export const RETAIN_BYTES_DEFAULT = 64 * 1024;
 export const MAX_CONNECTIONS_DEFAULT = 65536;
 const INITIAL_RING_BYTES = 4096;
 const RECENT_GAPS_KEPT = 16;
-const TOMBSTONES_KEPT = 8192;
+/** Directions of closed connections remembered (two per connection, oldest forgotten first). */
+const TOMBSTONES_KEPT = 4096;
 /** Free retention rings kept per size. */
 const RING_POOL_SIZE = 64;
 
@@ -248,6 +249,35 @@ class Stream implements TcpStreamInfo {
   }
 }
 
+/**
+ * What is remembered of one direction of a closed connection (its tombstone): enough to recognise a straggler and
+ * report it. Kept small and apart from the Stream (no buffers, tuples or texts but the flow), since thousands are kept.
+ */
+class ClosedStream {
+  readonly flow: string;
+  readonly connection: number;
+  readonly direction: TcpDirection;
+  /** Where delivery stopped: stream offset and its sequence number (late segments are placed from here). */
+  readonly next: number;
+  readonly nextSeq: number;
+  /** The direction's counters: the close event handed out this object, and late bytes are still added to it. */
+  readonly stats: TcpStreamStats;
+
+  constructor(stream: Stream) {
+    this.flow = stream.flow;
+    this.connection = stream.connection;
+    this.direction = stream.direction;
+    this.next = stream.next;
+    this.nextSeq = stream.seqAt(stream.next);
+    this.stats = stream.stats;
+  }
+
+  /** Stream offset of a sequence number (as Stream.offsetOf, from where delivery stopped). */
+  offsetOf(seq: number): number {
+    return this.next + ((seq - this.nextSeq) | 0);
+  }
+}
+
 /** A side of a connection: address key, port, and `ip:port` text. */
 interface Endpoint {
   address: AddressKey;
@@ -291,15 +321,18 @@ class Connection {
   }
 }
 
-/** Maps both directions; when they share one 4-tuple (same address and port at both ends) it stands for the first. */
-function mapConnection(map: FlowMap<Stream>, conn: Connection): void {
+/**
+ * Maps both directions of `conn` (`value` of each direction); when they share one 4-tuple (same address and port at
+ * both ends) it stands for the first.
+ */
+function mapConnection<V>(map: FlowMap<V>, conn: Connection, value: (stream: Stream) => V): void {
   const { clientToServer, serverToClient } = conn;
   map.set(
     clientToServer.source,
     clientToServer.sourcePort,
     clientToServer.destination,
     clientToServer.destinationPort,
-    clientToServer,
+    value(clientToServer),
   );
   if (!conn.selfTuple) {
     map.set(
@@ -307,10 +340,13 @@ function mapConnection(map: FlowMap<Stream>, conn: Connection): void {
       serverToClient.sourcePort,
       serverToClient.destination,
       serverToClient.destinationPort,
-      serverToClient,
+      value(serverToClient),
     );
   }
 }
+
+const itself = (stream: Stream): Stream => stream;
+const tombstoneOf = (stream: Stream): ClosedStream => new ClosedStream(stream);
 
 function unmapStream(map: FlowMap<Stream>, stream: Stream): void {
   map.delete(stream.source, stream.sourcePort, stream.destination, stream.destinationPort);
@@ -339,8 +375,8 @@ export class TcpReassembler {
   private readonly maxConnections: number;
   /** Live connections, each direction under its 4-tuple; insertion order is open order. */
   private readonly connections = new FlowMap<Stream>();
-  /** Streams of closed connections, under their 4-tuples, to recognise their stragglers. */
-  private readonly tombstones = new FlowMap<Stream>();
+  /** Directions of closed connections, under their 4-tuples, to recognise their stragglers. */
+  private readonly tombstones = new FlowMap<ClosedStream>();
   private readonly reportedLinkTypes = new Set<number>();
   private readonly defragmenter = new IpDefragmenter();
   /** Header fields of the packet being decoded: one object for all packets (read into locals before any event). */
@@ -542,8 +578,9 @@ export class TcpReassembler {
         return;
       }
       if (closed !== undefined) {
-        unmapStream(this.tombstones, closed.conn.clientToServer);
-        unmapStream(this.tombstones, closed.conn.serverToClient);
+        // A new connection on the 4-tuple: forget both directions of the old one (the other is the swapped tuple).
+        this.tombstones.delete(source, sourcePort, destination, destinationPort);
+        this.tombstones.delete(destination, destinationPort, source, sourcePort);
       }
       stream = this.open(source, sourcePort, destination, destinationPort, syn, ackFlag, packet);
     }
@@ -633,7 +670,7 @@ export class TcpReassembler {
     const client = senderIsServer ? receiver : sender;
     const server = senderIsServer ? sender : receiver;
     const conn = new Connection(this.nextConnectionId++, client, server, !syn);
-    mapConnection(this.connections, conn);
+    mapConnection(this.connections, conn, itself);
     this.liveConnections++;
     this.stats.connections++;
     this.onEvent({
@@ -662,15 +699,13 @@ export class TcpReassembler {
     unmapStream(this.connections, conn.clientToServer);
     unmapStream(this.connections, conn.serverToClient);
     this.liveConnections--;
-    mapConnection(this.tombstones, conn);
+    mapConnection(this.tombstones, conn, tombstoneOf);
     // Each connection maps two entries (one per direction): drop until back under the cap, not just one.
     while (this.tombstones.size > TOMBSTONES_KEPT) this.tombstones.deleteOldest();
-    // Release buffers now: the tombstone keeps only ids, offsets and counters.
+    // The streams are no longer referenced (flushed: nothing pending); their retention rings go back to the pool.
     for (const stream of [conn.clientToServer, conn.serverToClient]) {
       if (stream.ring !== undefined) this.releaseRing(stream.ring);
       stream.ring = undefined;
-      stream.pending = [];
-      stream.recentGaps = [];
     }
     this.onEvent({
       kind: 'close',

@@ -175,6 +175,32 @@ describe('TcpReassembler', () => {
     ]);
   });
 
+  it('late data of either direction is placed from where its delivery stopped; a new SYN on the tuple starts afresh', () => {
+    const log = new Script()
+      .handshake()
+      .segment('c', 100, F.ACK, 'hi')
+      .segment('s', 500, F.ACK, 'abc', 102)
+      .segment('c', 102, F.FIN | F.ACK, '', 503)
+      .segment('s', 503, F.FIN | F.ACK, '', 103)
+      .segment('s', 501, F.ACK, 'bc', 103)
+      .segment('s', 504, F.ACK, 'zz', 103)
+      // The client port is reused: a new connection, whose bytes are not stragglers of the old one.
+      .segment('c', 7999, F.SYN)
+      .segment('s', 8999, F.SYN | F.ACK, '', 8000)
+      .segment('c', 8000, F.ACK, 'new', 9000)
+      .segment('s', 9000, F.ACK, 'ok', 8003)
+      .end();
+    assert.deepEqual(log.events, [
+      `open #1 ${C2S} frame 1`,
+      'close #1 fin c2s=2 s2c=3 retrans=0',
+      'tcp-data-after-close connection=1 direction=server-to-client seq=501 streamOffset=1 bytes=2 frame=8',
+      'tcp-data-after-close connection=1 direction=server-to-client seq=504 streamOffset=4 bytes=2 frame=9',
+      `open #2 ${C2S} frame 10`,
+      'close #2 end-of-capture c2s=3 s2c=2 retrans=0',
+    ]);
+    assert.equal(log.streams[`2 ${C2S}`], 'new');
+  });
+
   it('a SYN-ACK without its SYN still places the client stream at byte 0 (not midstream)', () => {
     const log = new Script()
       .segment('s', 499, F.SYN | F.ACK, '', 100)
@@ -298,7 +324,7 @@ describe('TcpReassembler', () => {
         at,
       );
     };
-    // 20,000 short connections from distinct client ports (more than the 8,192 closed ones the reassembler keeps).
+    // 20,000 short connections from distinct client ports (more than the 2,048 closed ones the reassembler keeps).
     for (let i = 0; i < 20_000; i++) {
       const port = 10_000 + i;
       send(port, SERVER.port, 99, F.SYN, 0);
@@ -310,6 +336,6 @@ describe('TcpReassembler', () => {
     assert.equal(reassembler.stats.connections, 20_000);
     // Private state, read on purpose: the bound is the point of this test.
     const kept = (reassembler as unknown as { tombstones: { size: number } }).tombstones.size;
-    assert.ok(kept <= 8192, `closed-connection entries kept: ${kept}`);
+    assert.ok(kept <= 4096, `closed-connection entries kept: ${kept}`);
   });
 });

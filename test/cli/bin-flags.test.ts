@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ROOT, runCli } from './helpers.ts';
+
+const SESSION = 'fixtures/raw/libprocess-session.bin';
+const STREAMING_FLAGS = [
+  '--max-semi-space-size=2',
+  '--semi-space-growth-factor=1',
+  '--heap-growing-percent=50',
+  '--no-concurrent-recompilation',
+];
+
+/**
+ * Starts `node [nodeFlags] bin/mesos-wire.js decode -`, reads the running process's command line from /proc once it
+ * has restarted itself (or after a short wait), then feeds it the fixture and collects the result.
+ */
+async function decodeFromStdin(
+  nodeFlags: string[],
+  env: Record<string, string> = {},
+): Promise<{ cmdline: string[]; stdout: string; status: number | null }> {
+  const child = spawn(process.execPath, [...nodeFlags, 'bin/mesos-wire.js', 'decode', '-', '--format', 'ndjson'], {
+    cwd: ROOT,
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
+  });
+  const out: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  // The command waits for standard input, so its command line can be read while it runs. A restart changes it in
+  // place (same pid); give the first process time to get there: it runs no more than a few imports before it.
+  let cmdline: string[] = [];
+  for (let waited = 0; waited < 5000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'latin1')
+      .split('\0')
+      .filter((a) => a !== '');
+    if (cmdline.includes('--no-concurrent-recompilation') || (env.MESOS_WIRE_NO_REEXEC === '1' && waited >= 500)) break;
+  }
+  child.stdin.end(readFileSync(`${ROOT}${SESSION}`));
+  const status = await closed;
+  return { cmdline, stdout: Buffer.concat(out).toString('utf8'), status };
+}
+
+// Linux: the running command line is read from /proc.
+describe('the bin starts streaming commands with its V8 flags', () => {
+  it('restarts itself once with the flags in front (same pid); the output is that of the in-process run', async () => {
+    const [run, inProcess] = await Promise.all([
+      decodeFromStdin([]),
+      runCli(['decode', '-', '--format', 'ndjson'], { input: readFileSync(`${ROOT}${SESSION}`) }),
+    ]);
+    assert.equal(run.status, 0);
+    assert.deepEqual(run.cmdline.slice(1, 1 + STREAMING_FLAGS.length), STREAMING_FLAGS);
+    assert.equal(run.cmdline.filter((a) => a === '--no-concurrent-recompilation').length, 1);
+    assert.equal(run.stdout, inProcess.stdout.toString('utf8'));
+  });
+
+  it("keeps the user's own flags, which win over its own", async () => {
+    const run = await decodeFromStdin(['--max-semi-space-size=4']);
+    assert.equal(run.status, 0);
+    assert.ok(run.cmdline.includes('--max-semi-space-size=4'));
+    assert.ok(!run.cmdline.some((a) => a.startsWith('--max-semi-space-size=2') || a.startsWith('--semi-space')));
+    assert.ok(run.cmdline.includes('--heap-growing-percent=50'));
+    assert.ok(run.cmdline.includes('--no-concurrent-recompilation'));
+  });
+
+  it('MESOS_WIRE_NO_REEXEC=1 keeps the first process', async () => {
+    const run = await decodeFromStdin([], { MESOS_WIRE_NO_REEXEC: '1' });
+    assert.equal(run.status, 0);
+    assert.ok(!run.cmdline.includes('--no-concurrent-recompilation'));
+    assert.ok(run.stdout.startsWith('{"type":"message"'));
+  });
+});
