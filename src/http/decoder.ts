@@ -1248,7 +1248,7 @@ export class HttpDecoder {
   #finishHead(src: Uint8Array, srcDelta: number, after: number): void {
     const msgAbs = this.#msgStartAbs;
     const headerBytes = srcDelta + after - msgAbs;
-    const msg = new DecodedHttpMessage(
+    const msg = DecodedHttpMessage.parsed(
       this.#isResponse ? 'response' : 'request',
       msgAbs,
       this.#version,
@@ -1259,7 +1259,6 @@ export class HttpDecoder {
       this.#folded,
       this.#spanStartAbs - srcDelta,
       this.#spanEndAbs - srcDelta,
-      undefined,
     ) as DecodedMessage;
     this.#frameHead(msg);
     // Only heads that framed without error get here.
@@ -1288,19 +1287,7 @@ export class HttpDecoder {
     this.#hasTransferEncoding = kept.hasTransferEncoding;
     this.#chunkedFinal = kept.chunkedFinal;
     this.#transferEncodingAbs = msgAbs + kept.transferEncodingAt;
-    const msg = new DecodedHttpMessage(
-      kept.isResponse ? 'response' : 'request',
-      msgAbs,
-      kept.version,
-      kept.length,
-      kept.src,
-      kept.fieldsStart,
-      kept.fieldsEnd,
-      kept.folded,
-      kept.textStart,
-      kept.textEnd,
-      kept,
-    ) as DecodedMessage;
+    const msg = DecodedHttpMessage.repeating(kept.isResponse ? 'response' : 'request', msgAbs, kept) as DecodedMessage;
     this.#frameHead(msg);
     if (this.#hasOnHead) this.#handler.onHead!(msg);
     if (this.#state === STATE.MESSAGE_START) this.#complete(msgAbs + kept.length);

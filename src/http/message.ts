@@ -86,7 +86,7 @@ export function knownHeaderIndexAt(b: Uint8Array, s: number, n: number): number 
  * message whose head repeats these bytes takes them from here instead of parsing (libprocess sends the same head for
  * every message of a name; a server the same `202 Accepted`), and the strings read from it are made once for all.
  *
- * Only heads seen twice are kept: a message whose head is parsed afresh has no KeptHead (no object besides itself).
+ * Only heads seen twice are kept: a message whose head is parsed afresh has no KeptHead (a ParsedHead of its own).
  */
 export class KeptHead {
   readonly src: Uint8Array;
@@ -230,6 +230,42 @@ export function headPrint(b: Uint8Array, at: number, n: number): number {
 }
 
 /**
+ * The bytes of a head parsed afresh, and the strings read from them (made on first access, then kept): one per such
+ * message. A message whose head repeats a kept head reads the KeptHead instead (its strings shared by all of them),
+ * so that the message objects made for every libprocess message carry none of these fields.
+ */
+class ParsedHead {
+  // Header lines span src[fieldsStart, fieldsEnd) (fieldsEnd is where the blank line starts); the start-line text
+  // (request target or reason phrase) is src[textStart, textEnd).
+  src: Uint8Array;
+  textStart: number;
+  textEnd: number;
+  fieldsStart: number;
+  fieldsEnd: number;
+  readonly folded: boolean;
+  /** Whether src is the message's own copy of its head (see detachHead). */
+  owned = false;
+  text: string | undefined = undefined;
+  headers: readonly HttpHeader[] | undefined = undefined;
+
+  constructor(
+    src: Uint8Array,
+    fieldsStart: number,
+    fieldsEnd: number,
+    folded: boolean,
+    textStart: number,
+    textEnd: number,
+  ) {
+    this.src = src;
+    this.fieldsStart = fieldsStart;
+    this.fieldsEnd = fieldsEnd;
+    this.folded = folded;
+    this.textStart = textStart;
+    this.textEnd = textEnd;
+  }
+}
+
+/**
  * A decoded request or response (`kind`): the head (onHead) and, once complete, the whole message. Fields are set by
  * the decoder while the message progresses.
  *
@@ -255,20 +291,10 @@ export class DecodedHttpMessage {
   #bodySrc: Uint8Array | undefined = undefined;
   #bodyAt = 0;
   #bodyLength = 0;
-  // The head bytes: header lines span src[fieldsStart, fieldsEnd) (fieldsEnd is where the blank line starts).
-  #src: Uint8Array;
-  #fieldsStart: number;
-  #fieldsEnd: number;
-  #folded: boolean;
-  #headers: readonly HttpHeader[] | undefined = undefined;
-  // The start-line text kept lazily: the request target or the reason phrase, src[textStart, textEnd).
-  #textStart: number;
-  #textEnd: number;
-  #text: string | undefined = undefined;
   /** The kept head this message's head repeats (its strings are shared), or undefined for a head parsed afresh. */
   #kept: KeptHead | undefined;
-  /** Whether #src is this message's own copy of its head (see detachHead). */
-  #ownsHead = false;
+  /** The head parsed afresh (undefined when #kept is set). */
+  #parsed: ParsedHead | undefined;
   // Chunk sizes: a lone first size stays a number (a libprocess body is one chunk), the list is made when read or
   // when a second chunk comes.
   #firstChunk = -1;
@@ -282,25 +308,40 @@ export class DecodedHttpMessage {
     offset: number,
     version: '1.0' | '1.1',
     headerBytes: number,
+    kept: KeptHead | undefined,
+    parsed: ParsedHead | undefined,
+  ) {
+    this.kind = kind;
+    this.offset = offset;
+    this.version = version;
+    this.headerBytes = headerBytes;
+    this.#kept = kept;
+    this.#parsed = parsed;
+  }
+
+  /**
+   * @internal A message whose head was parsed afresh: its header lines are src[fieldsStart, fieldsEnd), its start-line
+   * text src[textStart, textEnd) (read lazily from src, the written input, until detachHead).
+   */
+  static parsed(
+    kind: 'request' | 'response',
+    offset: number,
+    version: '1.0' | '1.1',
+    headerBytes: number,
     src: Uint8Array,
     fieldsStart: number,
     fieldsEnd: number,
     folded: boolean,
     textStart: number,
     textEnd: number,
-    kept: KeptHead | undefined,
-  ) {
-    this.kind = kind;
-    this.offset = offset;
-    this.version = version;
-    this.headerBytes = headerBytes;
-    this.#src = src;
-    this.#fieldsStart = fieldsStart;
-    this.#fieldsEnd = fieldsEnd;
-    this.#folded = folded;
-    this.#textStart = textStart;
-    this.#textEnd = textEnd;
-    this.#kept = kept;
+  ): DecodedHttpMessage {
+    const parsed = new ParsedHead(src, fieldsStart, fieldsEnd, folded, textStart, textEnd);
+    return new DecodedHttpMessage(kind, offset, version, headerBytes, undefined, parsed);
+  }
+
+  /** @internal A message whose head repeats `kept` (no per-message head state). */
+  static repeating(kind: 'request' | 'response', offset: number, kept: KeptHead): DecodedHttpMessage {
+    return new DecodedHttpMessage(kind, offset, kept.version, kept.length, kept, undefined);
   }
 
   /**
@@ -309,14 +350,15 @@ export class DecodedHttpMessage {
    * of a capture) calls this so as not to keep the chunk alive. A reused head owns its bytes already.
    */
   detachHead(): void {
-    if (this.#kept !== undefined || this.#ownsHead) return;
-    const from = this.#textStart;
-    this.#src = this.#src.slice(from, this.#fieldsEnd);
-    this.#textStart -= from;
-    this.#textEnd -= from;
-    this.#fieldsStart -= from;
-    this.#fieldsEnd -= from;
-    this.#ownsHead = true;
+    const head = this.#parsed;
+    if (head === undefined || head.owned) return;
+    const from = head.textStart;
+    head.src = head.src.slice(from, head.fieldsEnd);
+    head.textStart -= from;
+    head.textEnd -= from;
+    head.fieldsStart -= from;
+    head.fieldsEnd -= from;
+    head.owned = true;
   }
 
   /** The whole body (see HttpMessageBody.body). */
@@ -382,29 +424,24 @@ export class DecodedHttpMessage {
 
   /** The target (requests) or reason phrase (responses) as sent, made into a string on first access. */
   private startLineText(): string {
-    if (this.#text === undefined) {
-      this.#text =
-        this.#kept === undefined ? internLatin1(this.#src, this.#textStart, this.#textEnd) : this.#kept.startLineText();
-    }
-    return this.#text;
+    const head = this.#parsed;
+    if (head === undefined) return this.#kept!.startLineText();
+    return (head.text ??= internLatin1(head.src, head.textStart, head.textEnd));
   }
 
   /** Header fields in order and case as sent (materialised on first access, then cached). */
   get headers(): readonly HttpHeader[] {
-    if (this.#headers === undefined) {
-      this.#headers =
-        this.#kept === undefined
-          ? materialiseHeaders(this.#src, this.#fieldsStart, this.#fieldsEnd)
-          : this.#kept.headers();
-    }
-    return this.#headers;
+    const head = this.#parsed;
+    if (head === undefined) return this.#kept!.headers();
+    return (head.headers ??= materialiseHeaders(head.src, head.fieldsStart, head.fieldsEnd));
   }
 
   /** The last value of the header whose lowercase name is `lowerName` (see getHeader). */
   lastHeaderValue(lowerName: string): string | undefined {
-    if (this.#kept !== undefined) return this.#kept.lastHeaderValue(lowerName);
-    if (this.#folded || this.#headers !== undefined) return lastValueIn(this.headers, lowerName);
-    return scanLastValue(this.#src, this.#fieldsStart, this.#fieldsEnd, lowerName);
+    const head = this.#parsed;
+    if (head === undefined) return this.#kept!.lastHeaderValue(lowerName);
+    if (head.folded || head.headers !== undefined) return lastValueIn(this.headers, lowerName);
+    return scanLastValue(head.src, head.fieldsStart, head.fieldsEnd, lowerName);
   }
 
   /** The last value of KNOWN_HEADERS[k] (see getHeader): O(1) on a reused head once it located its known fields. */
