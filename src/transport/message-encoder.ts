@@ -54,6 +54,9 @@ export class CachedMessageEncoder {
   // The last head used, checked field by field (UPIDs are plain objects a caller could change between sends).
   private last: { style: MessageStyle; name: string; from: Upid; to: Upid; head: Uint8Array } | undefined;
   private readonly prepared = new PreparedMessage();
+  // Hex digits of the last body length (most senders repeat one).
+  private lastLength = -1;
+  private lastDigits = 0;
 
   /** The bytes `encodeMessage({name, from, to, body}, style)` returns, in a new array. */
   encode(name: string, from: Upid, to: Upid, body: Uint8Array | undefined, style: MessageStyle): Uint8Array {
@@ -78,12 +81,18 @@ export class CachedMessageEncoder {
       return prepared;
     }
     const head = this.headFor(name, from, to, style);
-    let digits = 1;
-    for (let rest = body.length; rest >= 16; rest = Math.floor(rest / 16)) digits++;
+    const length = body.length;
+    let digits = this.lastDigits;
+    if (length !== this.lastLength) {
+      digits = 1;
+      for (let rest = length; rest >= 16; rest = Math.floor(rest / 16)) digits++;
+      this.lastLength = length;
+      this.lastDigits = digits;
+    }
     prepared.head = head;
     prepared.body = body;
     prepared.sizeDigits = digits;
-    prepared.byteLength = head.length + digits + 2 + body.length + CHUNK_TAIL.length;
+    prepared.byteLength = head.length + digits + 2 + length + CHUNK_TAIL.length;
     return prepared;
   }
 

@@ -175,6 +175,11 @@ export class PeerConnection extends EventEmitter {
   };
 
   private readonly options: typeof DEFAULTS & PeerConnectionOptions;
+  // The options read for every message, as fields.
+  private readonly maxQueuedMessages: number;
+  private readonly maxQueuedBytes: number;
+  private readonly batchBytes: number;
+  private readonly readsResponses: boolean;
   private stateValue: PeerConnectionState = 'idle';
   private socket: net.Socket | undefined;
   private reader: ResponseReader | undefined;
@@ -210,6 +215,10 @@ export class PeerConnection extends EventEmitter {
     this.address = address;
     this.key = formatPeerAddress(address);
     this.options = { ...DEFAULTS, ...stripUndefined(options) };
+    this.maxQueuedMessages = this.options.maxQueuedMessages;
+    this.maxQueuedBytes = this.options.maxQueuedBytes;
+    this.batchBytes = this.options.batchBytes;
+    this.readsResponses = this.options.readResponses !== undefined;
   }
 
   get state(): PeerConnectionState {
@@ -229,9 +238,7 @@ export class PeerConnection extends EventEmitter {
   /** True when a message of `size` bytes would fit in the queue now. */
   canAccept(size: number): boolean {
     if (this.stateValue === 'closing' || this.stateValue === 'closed') return false;
-    return (
-      this.queuedMessages < this.options.maxQueuedMessages && this.queuedBytes + size <= this.options.maxQueuedBytes
-    );
+    return this.queuedCount < this.maxQueuedMessages && this.queuedBytes + size <= this.maxQueuedBytes;
   }
 
   /**
@@ -242,11 +249,11 @@ export class PeerConnection extends EventEmitter {
    * not change what is sent unless they are large (more than 16 KiB, written as given).
    */
   write(message: Uint8Array | EncodedMessage, callback?: SendCallback, awaitResponse = false): boolean {
-    if (awaitResponse && this.options.readResponses === undefined) {
+    if (awaitResponse && !this.readsResponses) {
       throw mwError('MW_INVALID_ARGUMENT', 'awaitResponse needs a connection that reads responses');
     }
     const size = message.byteLength;
-    if (size > this.options.maxQueuedBytes) {
+    if (size > this.maxQueuedBytes) {
       // It would never fit: refusing it "for now" would make a caller wait forever.
       throw mwError('MW_TRANSPORT_QUEUE_FULL', `a ${size}-byte message exceeds maxQueuedBytes`, {
         detail: { maxQueuedBytes: this.options.maxQueuedBytes },
@@ -577,11 +584,7 @@ export class PeerConnection extends EventEmitter {
       // Later small messages must not be appended to a run before this one.
       this.openRun = undefined;
     } else {
-      if (
-        run === undefined ||
-        run.end + size > run.bytes.length ||
-        run.end - run.start + size > this.options.batchBytes
-      ) {
+      if (run === undefined || run.end + size > run.bytes.length || run.end - run.start + size > this.batchBytes) {
         run = this.startRun(size);
       }
       if (message instanceof Uint8Array) run.bytes.set(message, run.end);
