@@ -17,12 +17,13 @@ import {
   captureStatsText,
 } from './capture-output.ts';
 import { countEvent } from './commands/stats.ts';
-import { type CliContext, drained, writeText } from './context.ts';
+import { type CliContext, writeText } from './context.ts';
 import type { DecodeEvent } from './events.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
+import { OutputBuffer } from './output-buffer.ts';
 import { stringifyJson } from './render/body.ts';
 import { chalkFor } from './render/color.ts';
-import { JsonArrayWriter, NdjsonWriter } from './render/json.ts';
+import { JsonArrayWriter, NdjsonWriter, writeEvent } from './render/json.ts';
 import { statsText } from './render/stats.ts';
 
 /** What `decode` passes for a capture. */
@@ -51,9 +52,6 @@ function reportOutcome(
   return errors > 0 ? EXIT.INPUT_ERRORS : EXIT.OK;
 }
 
-/** Decoded text written to stdout at a time, at most (chars; a line may overshoot it). */
-const OUTPUT_PIECE_CHARS = 64 * 1024;
-
 /** `decode FILE` on a capture: items as they are decoded (streamed), with flow, time and frame. */
 export async function runCaptureDecode(
   file: string,
@@ -67,7 +65,7 @@ export async function runCaptureDecode(
         ? new JsonArrayWriter(captureEventJson)
         : new CaptureTextWriter(chalkFor(ctx.stdout, ctx.env), { hexLimit: options.hexLimit, hex: options.hex });
   const keep = captureEventFilter(options);
-  let out = '';
+  const output = new OutputBuffer(ctx.stdout);
   let errors = 0;
   const outcome = await readCaptureEvents(
     file,
@@ -76,24 +74,14 @@ export async function runCaptureDecode(
       if (event.type === 'error') errors++;
       if (event.type === 'open' || event.type === 'close') return;
       if (keep !== undefined && !keep(event)) return;
-      out += writer.write(event);
-      // Handed on in small pieces: text held until the end of a read (~0.7 MB of ndjson per 256 KiB of capture)
-      // outlives V8's 1 MiB young generation and is copied into the old one, a GC cost per byte of output. The
-      // stream buffers what it cannot write yet; `flush` waits for it to drain once per read, as before.
-      if (out.length >= OUTPUT_PIECE_CHARS) {
-        ctx.stdout.write(out);
-        out = '';
-      }
+      writeEvent(writer, event, output);
     },
-    async () => {
-      const text = out;
-      out = '';
-      await writeText(ctx.stdout, text);
-      await drained(ctx.stdout);
-    },
+    // Once per read: what this read produced goes out, and reading waits while the output is slow.
+    () => output.flush(),
     { maxRecordBytes: options.maxRecordBytes, recordType: options.type },
   );
-  await writeText(ctx.stdout, out + writer.finish());
+  output.add(writer.finish());
+  await output.flush();
   return reportOutcome(file, ctx, outcome, errors);
 }
 

@@ -79,11 +79,34 @@ function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
 }
 
+/** Powers of ten up to 10^9, for cutting nanoseconds to a number of fraction digits. */
+const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+/**
+ * The date and time of day of the last whole second formatted (`2026-11-27T21:16:03`): packets come in time order, so
+ * most times share it with the one before, and only their fraction is new.
+ */
+let lastSeconds = Number.NaN;
+let lastSecondText = '';
+
 function formatIsoTime(seconds: number | bigint, nanos: number, digits: number, fineFraction?: string): string {
   // Beyond 2^53 seconds a calendar date is meaningless: write @seconds.fraction, exact.
   if (typeof seconds === 'bigint') {
     return digits > 0 ? `@${seconds}.${fineFraction ?? pad(nanos, 9).slice(0, digits)}` : `@${seconds}`;
   }
+  if (seconds !== lastSeconds) {
+    lastSecondText = formatSecond(seconds);
+    lastSeconds = seconds;
+  }
+  if (digits <= 0) return `${lastSecondText}Z`;
+  // The first `digits` of the nine nanosecond digits (truncated, never rounded: no invented precision).
+  const fraction =
+    fineFraction ?? (digits >= 9 ? pad(nanos, 9) : pad(Math.floor(nanos / POWERS_OF_TEN[9 - digits]!), digits));
+  return `${lastSecondText}.${fraction}Z`;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` of a whole second since the epoch (expanded years beyond 0000-9999). */
+function formatSecond(seconds: number): string {
   const days = Math.floor(seconds / SECONDS_PER_DAY);
   const secondOfDay = seconds - days * SECONDS_PER_DAY;
   const [year, month, day] = civilFromDays(days);
@@ -92,9 +115,7 @@ function formatIsoTime(seconds: number | bigint, nanos: number, digits: number, 
   const hh = Math.floor(secondOfDay / 3600);
   const mm = Math.floor((secondOfDay % 3600) / 60);
   const ss = secondOfDay % 60;
-  let text = `${yearText}-${pad(month, 2)}-${pad(day, 2)}T${pad(hh, 2)}:${pad(mm, 2)}:${pad(ss, 2)}`;
-  if (digits > 0) text += `.${fineFraction ?? pad(nanos, 9).slice(0, digits)}`;
-  return `${text}Z`;
+  return `${yearText}-${pad(month, 2)}-${pad(day, 2)}T${pad(hh, 2)}:${pad(mm, 2)}:${pad(ss, 2)}`;
 }
 
 const TWO_POW_32 = 4294967296;

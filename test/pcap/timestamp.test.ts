@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { CaptureTimestamp, isoTimeOrNull, timeMillis, timestampFromUnits, UNKNOWN_TIME } from '../../src/pcap/index.ts';
 
 const iso = (high: number, low: number, binary: boolean, exponent: number, offset = 0) =>
@@ -57,6 +58,26 @@ describe('capture timestamps', () => {
       const expected = new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
       assert.equal(new CaptureTimestamp(seconds, 0, 0).toISOString(), expected);
     }
+  });
+
+  it('any time and precision, alone or after others of the same second: Date text plus the truncated nanoseconds', () => {
+    const time = fc.record({
+      seconds: fc.integer({ min: 0, max: 253_402_300_799 }), // years 1970-9999, where Date writes 4-digit years
+      nanos: fc.integer({ min: 0, max: 999_999_999 }),
+      digits: fc.integer({ min: 0, max: 9 }),
+    });
+    fc.assert(
+      fc.property(fc.array(time, { minLength: 1, maxLength: 8 }), fc.boolean(), (times, sameSecond) => {
+        for (const t of times) {
+          const seconds = sameSecond ? times[0]!.seconds : t.seconds;
+          const date = new Date(seconds * 1000).toISOString().slice(0, 19);
+          const fraction = String(t.nanos).padStart(9, '0').slice(0, t.digits);
+          const expected = t.digits === 0 ? `${date}Z` : `${date}.${fraction}Z`;
+          assert.equal(new CaptureTimestamp(seconds, t.nanos, t.digits).toISOString(), expected);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('UNKNOWN_TIME: not known, no ISO text, null in JSON and for isoTimeOrNull, no milliseconds', () => {

@@ -8,11 +8,12 @@ import type { PbType } from '../../proto/schema.ts';
 import { runCaptureDecode } from '../capture-commands.ts';
 import { sniffCaptureInput } from '../capture-input.ts';
 import { captureEventFilter } from '../capture-output.ts';
-import { type CliContext, ioMessage, writeText } from '../context.ts';
+import { type CliContext, ioMessage } from '../context.ts';
 import type { DecodeEvent } from '../events.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
+import { OutputBuffer } from '../output-buffer.ts';
 import { chalkFor } from '../render/color.ts';
-import { type EventWriter, JsonArrayWriter, NdjsonWriter } from '../render/json.ts';
+import { type EventWriter, JsonArrayWriter, NdjsonWriter, writeEvent } from '../render/json.ts';
 import { TextWriter } from '../render/text.ts';
 
 /** Options of `mesos-wire decode`. */
@@ -58,13 +59,13 @@ export async function runDecode(file: string, options: DecodeOptions, ctx: CliCo
       : options.format === 'json'
         ? new JsonArrayWriter()
         : new TextWriter(chalkFor(ctx.stdout, ctx.env), { hexLimit: options.hexLimit, hex: options.hex });
-  let out = '';
+  const output = new OutputBuffer(ctx.stdout);
   let emitted = 0;
   const keep = captureEventFilter(options);
   const emit = (event: DecodeEvent) => {
     if (keep !== undefined && !keep(event as unknown as DecodedEvent)) return;
     emitted++;
-    out += writer.write(event);
+    writeEvent(writer, event, output);
   };
   const decoder = new RawStreamDecoder(options.input, emit, {
     maxRecordBytes: options.maxRecordBytes,
@@ -78,18 +79,20 @@ export async function runDecode(file: string, options: DecodeOptions, ctx: CliCo
       step = await chunks.next();
     } catch (error) {
       // Close what was printed (a JSON array, a summary), but print nothing for a file that never opened.
-      if (emitted > 0) await writeText(ctx.stdout, out + writer.finish());
+      if (emitted > 0) {
+        output.add(writer.finish());
+        await output.flush();
+      }
       ctx.stderr.write(`mesos-wire: cannot read ${file === '-' ? 'standard input' : file}: ${ioMessage(error)}\n`);
       return EXIT.IO;
     }
     if (step.done === true) break;
     decoder.write(step.value);
     // Print what this piece produced before reading on (and wait while the output is slow).
-    const text = out;
-    out = '';
-    await writeText(ctx.stdout, text);
+    await output.flush();
   }
   decoder.end();
-  await writeText(ctx.stdout, out + writer.finish());
+  output.add(writer.finish());
+  await output.flush();
   return decoder.errors > 0 ? EXIT.INPUT_ERRORS : EXIT.OK;
 }

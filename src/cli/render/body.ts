@@ -95,6 +95,21 @@ const BODY_MEMBER = `"body":${JSON.stringify(BODY_STAND_IN)}`;
  * anywhere else is noticed by its toJSON, and the walk does the whole object instead.
  */
 export function stringifyEventJson(value: Record<string, unknown>): string {
+  const pieces: string[] = [];
+  writeEventJson(value, { add: (piece) => pieces.push(piece) });
+  return pieces.join('');
+}
+
+/** Where text goes piece by piece (the CLI's OutputBuffer). */
+export interface TextSink {
+  add(text: string): void;
+}
+
+/**
+ * stringifyEventJson's text handed to `sink` in up to three pieces (before the body, the body, after it): slices of
+ * the stringified object and the body's own text, so that no joined copy of a long line is ever made.
+ */
+export function writeEventJson(value: Record<string, unknown>, sink: TextSink): void {
   const body = value.body;
   const raw = body instanceof RawJson;
   let text: string;
@@ -107,10 +122,18 @@ export function stringifyEventJson(value: Record<string, unknown>): string {
     nativeStringify = false;
     if (raw) value.body = body;
   }
-  if (rawJsonMissed) return stringifyJson(value);
-  if (!raw) return text;
+  if (rawJsonMissed) {
+    sink.add(stringifyJson(value));
+    return;
+  }
+  if (!raw) {
+    sink.add(text);
+    return;
+  }
   const at = text.indexOf(BODY_MEMBER);
-  return `${text.slice(0, at + 7)}${body.text}${text.slice(at + BODY_MEMBER.length)}`;
+  sink.add(text.slice(0, at + 7));
+  sink.add(body.text);
+  sink.add(text.slice(at + BODY_MEMBER.length));
 }
 
 /** Mesos writes NaN as a bare token, which is not JSON: mesos-wire writes the string "NaN", as for "Infinity". */

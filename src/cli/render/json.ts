@@ -1,5 +1,5 @@
 import type { DecodeEvent } from '../events.ts';
-import { bodyJson, stringifyEventJson, typedBodyOf, typedName } from './body.ts';
+import { bodyJson, stringifyEventJson, type TextSink, typedBodyOf, typedName, writeEventJson } from './body.ts';
 
 /**
  * The ndjson/json object of an event. Field names are a stable contract (never rename, only add):
@@ -125,7 +125,15 @@ function typeFields(event: Exclude<DecodeEvent, { type: 'error' } | { type: 'str
 /** Turns events into output text, one call per event plus a final one. */
 export interface EventWriter<E = DecodeEvent> {
   write(event: E): string;
+  /** `write`'s text handed to `sink` in pieces, where a writer can do that without joining them first. */
+  writeTo?(event: E, sink: TextSink): void;
   finish(): string;
+}
+
+/** Adds an event's text to `sink`: through `writeTo` when the writer has it. */
+export function writeEvent<E>(writer: EventWriter<E>, event: E, sink: TextSink): void {
+  if (writer.writeTo !== undefined) writer.writeTo(event, sink);
+  else sink.add(writer.write(event));
 }
 
 /** One JSON object per line; `toJson` gives an event's object (raw-stream events by default, or capture events). */
@@ -136,6 +144,10 @@ export class NdjsonWriter<E = DecodeEvent> implements EventWriter<E> {
   }
   write(event: E): string {
     return `${stringifyEventJson(this.#toJson(event))}\n`;
+  }
+  writeTo(event: E, sink: TextSink): void {
+    writeEventJson(this.#toJson(event), sink);
+    sink.add('\n');
   }
   finish(): string {
     return '';
