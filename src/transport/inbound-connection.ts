@@ -168,6 +168,12 @@ export class InboundConnection {
   // `outSlab.bytes[outStart, outSlab.used)` is the batch not yet written.
   private outSlab: Slab | undefined;
   private outStart = 0;
+  // Answers equal to the one appended last (the same array: an endpoint's canned 202 or 404) are counted, not
+  // copied one by one: `repeats` more copies of `repeatBytes` follow `outSlab.used`, made by doubling copies of the
+  // copies so far, [repeatStart, used), when the batch is written or another answer comes (see materializeRepeats).
+  private repeatBytes: Uint8Array | undefined;
+  private repeatStart = 0;
+  private repeats = 0;
   // True while the request being dispatched has no answer nor slot yet.
   private unanswered = false;
   private readonly maxPendingResponses: number;
@@ -226,7 +232,8 @@ export class InboundConnection {
   /**
    * Answers the request being dispatched now (`undefined`: no answer, the era does not reply). Without an earlier
    * response still waiting, the bytes join the other answers of this read, written together once the read is
-   * decoded; otherwise they wait behind the earlier ones in a slot (responses leave in request order).
+   * decoded; otherwise they wait behind the earlier ones in a slot (responses leave in request order). The bytes
+   * must not change afterwards: they may be written (or, the same array answering again, copied) later.
    */
   respond(bytes: Uint8Array | undefined): void {
     if (!this.unanswered) throw mwError('MW_INTERNAL', 'respond() outside dispatch, or twice for one request');
@@ -291,12 +298,17 @@ export class InboundConnection {
   /** Adds `bytes` to the batch of answers (large ones are written as they are, after the batch so far). */
   private appendOut(bytes: Uint8Array): void {
     const length = bytes.length;
+    let slab = this.outSlab;
+    if (bytes === this.repeatBytes && slab!.used + (this.repeats + 1) * length <= slab!.bytes.length) {
+      this.repeats++;
+      return;
+    }
+    this.materializeRepeats();
     if (length > SLAB_BYTES / 4) {
       this.writeOut();
       this.socket.write(bytes);
       return;
     }
-    let slab = this.outSlab;
     if (slab !== undefined && slab.used === this.outStart && slab.inFlight === 0) {
       // Nothing of this slab is being written: fill it from the start again.
       slab.used = 0;
@@ -311,12 +323,38 @@ export class InboundConnection {
       this.outSlab = slab;
       this.outStart = 0;
     }
-    slab.bytes.set(bytes, slab.used);
-    slab.used += length;
+    const at = slab.used;
+    slab.bytes.set(bytes, at);
+    slab.used = at + length;
+    this.repeatBytes = bytes;
+    this.repeatStart = at;
+  }
+
+  /**
+   * Makes the counted repeats (see repeatBytes): each copyWithin doubles the copies of the run, so a batch of 195
+   * equal answers takes 8 copies instead of 195. Only bytes past `used` are written (the run's earlier copies, maybe
+   * in a socket write, are only read).
+   */
+  private materializeRepeats(): void {
+    let pending = this.repeats;
+    if (pending === 0) return;
+    this.repeats = 0;
+    const slab = this.outSlab!;
+    const bytes = slab.bytes;
+    const length = this.repeatBytes!.length;
+    let used = slab.used;
+    while (pending > 0) {
+      const copies = Math.min((used - this.repeatStart) / length, pending);
+      bytes.copyWithin(used, used - copies * length, used);
+      used += copies * length;
+      pending -= copies;
+    }
+    slab.used = used;
   }
 
   /** Writes the batch of answers built so far (one socket write). */
   private writeOut(): void {
+    this.materializeRepeats();
     const slab = this.outSlab;
     if (slab === undefined || slab.used === this.outStart) return;
     slab.inFlight++;
@@ -360,7 +398,7 @@ export class InboundConnection {
   /** True when the pending responses, or the bytes written and batched, have reached half their bounds. */
   private nearLimits(): boolean {
     const slab = this.outSlab;
-    const batched = slab === undefined ? 0 : slab.used - this.outStart;
+    const batched = slab === undefined ? 0 : slab.used + this.repeats * (this.repeatBytes?.length ?? 0) - this.outStart;
     return (
       2 * this.pendingResponses >= this.maxPendingResponses ||
       2 * (this.socket.writableLength + batched) > this.maxBufferedResponseBytes

@@ -88,4 +88,50 @@ describe('InboundConnection', () => {
     assert.equal(connection.requests, sent);
     assert.equal(received.join(''), Array.from({ length: sent }, (_, i) => answer(i)).join(''));
   });
+
+  it('answers repeated as the same array are counted and copied in bulk: the same bytes, in order, at every size', async () => {
+    const socket = new HeldWritesSocket();
+    const accepted = cat('HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n');
+    const notFound = cat('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+    // Larger than a quarter slab: written as it is, between the batches.
+    const large = cat(`HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n${'x'.repeat(20000)}`);
+    let index = 0;
+    // Mostly the same 202 array, a 404 every 97th request, a large answer every 1000th.
+    const answerOf = (i: number) => (i % 1000 === 999 ? large : i % 97 === 96 ? notFound : accepted);
+    const dispatcher: InboundDispatcher = {
+      dispatch: (_request, connection) => connection.respond(answerOf(index++)),
+      connectionFailed: () => assert.fail('no failure'),
+      connectionClosed: () => {},
+    };
+    const connection = new InboundConnection(
+      socket as unknown as net.Socket,
+      { id: 1, remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2 },
+      dispatcher,
+    );
+    let sent = 0;
+    const received: Buffer[] = [];
+    let checked = 0;
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    for (let round = 0; round < 8; round++) {
+      // Reads of 1 to 3000 requests: batches from a few answers to several slabs' worth.
+      for (let read = 0; read < 6; read++) {
+        const count = [1, 7, 300, 1500, 3000, 2][(round + read) % 6]!;
+        socket.emit('data', Buffer.from(Array.from({ length: count }, () => request(sent++)).join(''), 'latin1'));
+        if (read % 2 === 1) await turn();
+      }
+      await turn();
+      received.push(...socket.writes.slice(checked).map((w) => Buffer.from(w.copy)));
+      checked = socket.writes.length;
+      // Every write not yet completed still holds the bytes it was given.
+      for (const write of socket.writes) assert.deepEqual(write.bytes, write.copy, 'bytes held by a write unchanged');
+      // Writes complete only every other round: new batches must not overwrite those still held.
+      if (round % 2 === 1) {
+        socket.completeWrites();
+        checked = 0;
+      }
+    }
+    assert.equal(connection.requests, sent);
+    const expected = Buffer.concat(Array.from({ length: sent }, (_, i) => answerOf(i)));
+    assert.equal(Buffer.concat(received).equals(expected), true);
+  });
 });
