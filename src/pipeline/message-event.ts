@@ -4,7 +4,7 @@
  */
 import type { BodyOffsetMap, TypedBody } from '../analysis/body-decode.ts';
 import type { TcpDirection } from '../diagnostics.ts';
-import { getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../http/types.ts';
+import { deriveFromHead, getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../http/types.ts';
 import {
   type ClassifiedMessage,
   classifyRequest,
@@ -264,6 +264,9 @@ abstract class HttpEventBase extends HttpEventFields {
   }
 }
 
+/** The derivation key of the style guess on decoded heads (see deriveFromHead). */
+const STYLE_KEY = {};
+
 /**
  * A libprocess message event. The sender UPID (`fromUpid`, `fromValid`, `from`) and `style` are computed on first
  * access: stats and the benchmarks never read them, and a class keeps the accessors on the prototype (no closures
@@ -310,7 +313,8 @@ export class MessageEventImpl extends HttpEventFields implements DecodedMessage 
   }
 
   get style(): DecodedMessage['style'] {
-    this.#style ??= guessMessageStyle(this.httpMessage as HttpMessage & { kind: 'request' });
+    // The style depends only on the head: messages repeating a head the decoder kept share one guess.
+    this.#style ??= deriveFromHead(this.httpMessage as HttpMessage & { kind: 'request' }, STYLE_KEY, guessMessageStyle);
     return this.#style;
   }
 }

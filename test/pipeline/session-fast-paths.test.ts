@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { encodeMessage, type MessageStyle } from '../../src/libprocess/encoder.ts';
 import { RawSessionDecoder } from '../../src/pipeline/decode-sessions.ts';
 import type { DecodedEvent, DecodedMessage, DecodedResponse } from '../../src/pipeline/events.ts';
 import { ascii, cat, everySplit } from '../helpers/bytes.ts';
@@ -136,6 +137,38 @@ describe('session layer: senders, responses', () => {
         { name: 'Content-Length', value: '0' },
       ]);
       assert.equal(Object.hasOwn(response, 'flow') || Object.hasOwn(response, 'frame'), false, label);
+    }
+  });
+});
+
+describe('session layer: the style guess shared by messages repeating a kept head', () => {
+  it('every message of a run of repeated heads gets the style its own head says, at every split', () => {
+    const message = (style: MessageStyle) =>
+      encodeMessage(
+        { name: 'mesos.internal.PingSlaveMessage', from: 'master@10.0.0.1:5050', to: 'slave(1)@10.0.0.2:5051' },
+        style,
+      );
+    // Repeated heads are kept by the decoder (from their second time on) and answer from the kept head.
+    const styles: MessageStyle[] = [
+      'mesos-1.11',
+      'mesos-1.11',
+      'mesos-1.11',
+      'mesos-0.21',
+      'mesos-0.21',
+      'mesos-0.21',
+      'mesos-1.11',
+      'content-length',
+      'content-length',
+      'mesos-1.12',
+      'mesos-1.12',
+      'mesos-1.11',
+    ];
+    const input = cat(...styles.map(message));
+    for (const { label, pieces } of everySplit(input)) {
+      const seen = decode(pieces)
+        .filter((e): e is DecodedMessage => e.type === 'message')
+        .map((e) => e.style);
+      assert.deepEqual(seen, styles, label);
     }
   });
 });
