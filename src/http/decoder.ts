@@ -13,7 +13,15 @@
 import { CR, HEX_VALUE, HTAB, LF, latin1String, SEMICOLON, SP } from '../bytes/ascii.ts';
 import { type ErrorCode, MesosWireError } from '../errors.ts';
 import { QDTEXT, QUOTED_PAIR_CHAR, TARGET_CHAR, TOKEN, VALUE_CHAR } from './chars.ts';
-import { DecodedHttpMessage, type DecodedMessage, EMPTY_BODY, headPrint, internLatin1, KeptHead } from './message.ts';
+import {
+  DecodedHttpMessage,
+  type DecodedMessage,
+  type DecodedRequest,
+  EMPTY_BODY,
+  headPrint,
+  internLatin1,
+  KeptHead,
+} from './message.ts';
 import { wordsOf } from './repeated-bytes.ts';
 import { STATUS_REASONS } from './status-reasons.ts';
 import type { HttpHead, HttpHeader, HttpMessage, HttpResponseHead } from './types.ts';
@@ -1278,6 +1286,18 @@ export class HttpDecoder {
   /** The message of a kept head at msgAbs: its facts as if parsed (the same bytes parse the same), then framed. */
   #startKept(kept: KeptHead, msgAbs: number): void {
     this.#msgStartAbs = msgAbs;
+    if (!kept.isResponse && kept.hasTransferEncoding && kept.chunkedFinal) {
+      // A chunked request (every libprocess message): what #frameHead decides for it, directly. It cannot fail
+      // (the coding ends in chunked), and the head facts it would read from the decoder's fields are read by nothing
+      // else before the next head sets them again, so they are not copied.
+      const msg = DecodedHttpMessage.repeating('request', msgAbs, kept) as DecodedRequest;
+      msg.method = kept.method;
+      msg.framing = 'chunked';
+      this.#message = msg;
+      this.#state = STATE.CHUNK_SIZE;
+      if (this.#hasOnHead) this.#handler.onHead!(msg);
+      return;
+    }
     this.#isResponse = kept.isResponse;
     this.#version = kept.version;
     this.#method = kept.method;
