@@ -86,6 +86,23 @@ describe('decodeBody', () => {
     );
   });
 
+  it('bytes fields are views of the input: plain Uint8Array views of a plain input, Buffers of a Buffer', () => {
+    // The ACK's uuid (field 4, 16 bytes) from inside a larger buffer: a view at the right place, no copy.
+    const holder = new Uint8Array(ACK.length + 8);
+    holder.set(ACK, 5);
+    const input = holder.subarray(5, 5 + ACK.length);
+    const m = decodeBody('mesos.internal.StatusUpdateAcknowledgementMessage', input) as unknown as { uuid: Uint8Array };
+    assert.equal(m.uuid.constructor, Uint8Array);
+    assert.equal(m.uuid.buffer, holder.buffer);
+    assert.equal(m.uuid.byteOffset, 5 + ACK.length - 16);
+    assert.equal(toHexString(m.uuid), toHexString(ACK.subarray(ACK.length - 16)));
+    const fromBuffer = decodeBody('mesos.internal.StatusUpdateAcknowledgementMessage', Buffer.from(ACK)) as unknown as {
+      uuid: Uint8Array;
+    };
+    assert.ok(Buffer.isBuffer(fromBuffer.uuid));
+    assert.equal(toHexString(fromBuffer.uuid), toHexString(m.uuid));
+  });
+
   it('reports a missing required field with the partial message', () => {
     const e = expectError(
       () => decodeBody('mesos.internal.StatusUpdateAcknowledgementMessage', ACK.subarray(0, 15)),
