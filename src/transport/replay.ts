@@ -205,14 +205,17 @@ export async function replayMessages(
   endpoint.on('message', onMessage);
   const answers: Promise<void>[] = [];
   const awaitResponse = options.awaitAnswers !== false;
-  const started = Date.now();
+  const started = performance.now();
   const firstTime = selected.find((m) => m.time !== undefined)?.time;
   try {
     for (let index = 0; index < selected.length; index++) {
       const message = selected[index]!;
       const due = dueAt(index, message, firstTime, options);
-      const wait = started + due - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // A timer may fire early by however long the event loop's cached clock was stale when it was set: wait again
+      // for what is left, so that no message leaves before its time.
+      for (let wait = started + due - performance.now(); wait > 0; wait = started + due - performance.now()) {
+        await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+      }
       let from: Upid;
       let to: Upid;
       try {
