@@ -45,7 +45,7 @@ const STREAMING_FLAGS = [
  * V8 reads the young generation's size and --no-concurrent-recompilation only when the process
  * starts. So a streaming command starts this same command again with STREAMING_FLAGS in front,
  * through process.execve (same pid, stdio and environment; nothing of this process remains).
- * Flags the user chose are kept and win. Where execve is missing (Windows, Node < 23.11), or with
+ * Flags the user chose are kept and win. Where execve is missing (Windows), or with
  * MESOS_WIRE_NO_REEXEC=1, the flags that work at run time are set instead: the growth factor
  * pins the young generation at the 1 MiB it started with, and the old generation's growth.
  */
