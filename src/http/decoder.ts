@@ -821,17 +821,8 @@ export class HttpDecoder {
               base + pos + (this.#maxBodyBytes - this.#bodyLen),
             );
           }
-          const msg = this.#message!;
-          if (msg.bodyOffset === undefined) msg.bodyOffset = base + pos;
-          if (!this.#streamBodies) {
-            if (this.#firstSrc === undefined) {
-              this.#firstSrc = chunk;
-              this.#firstAt = pos;
-              this.#firstLen = n;
-            } else this.#collect(chunk, pos, n, 0, false);
-            this.#bodyLen += n;
-          }
-          if (this.#hasOnBody) this.#handler.onBody!(msg, pos === 0 ? chunk : chunk.subarray(pos), base + pos);
+          // The rest of the write is body (the piece is all that is left of it: nothing more is announced).
+          this.#bodyPiece(chunk, pos, n, n, base);
           pos = end;
           break;
         }
