@@ -23,6 +23,7 @@ import {
   KeptHead,
 } from './message.ts';
 import { wordsOf } from './repeated-bytes.ts';
+import { SharedHeadCache, type SharedHeadTable } from './shared-heads.ts';
 import { STATUS_REASONS } from './status-reasons.ts';
 import type { HttpHead, HttpHeader, HttpMessage, HttpResponseHead } from './types.ts';
 
@@ -96,9 +97,11 @@ export interface HttpDecoderOptions {
   /**
    * Reuse the parse of a recent head when a new head repeats its bytes exactly (default true). The events, strings and
    * errors are the same either way (a head's parse depends only on its bytes and the options); false parses every head
-   * afresh, for comparison.
+   * afresh, for comparison. A SharedHeadCache shares the kept heads with the other decoders given the same cache (a
+   * capture's decoders, one per direction of each connection: heads repeat across connections); each decoder then
+   * looks every head up there instead of in a few heads of its own.
    */
-  headCache?: boolean;
+  headCache?: boolean | SharedHeadCache;
   /**
    * Fail with MW_HTTP_TRAILERS_REJECTED at the first trailer field line, as a libprocess server does (its decoder
    * fails and the connection is closed; wire-protocol.md §2.1, §6.8). Default false: trailers are decoded as data.
@@ -272,6 +275,8 @@ export class HttpDecoder {
   readonly #rejectUnknownStatus: boolean;
   readonly #rejectTrailers: boolean;
   readonly #headCache: boolean;
+  /** The shared kept heads of decoders with these options, when a SharedHeadCache was given. */
+  readonly #sharedHeads: SharedHeadTable | undefined;
 
   #state: State = STATE.MESSAGE_START;
   /** Absolute offset just after the last byte written. */
@@ -388,6 +393,24 @@ export class HttpDecoder {
     this.#rejectUnknownStatus = options.rejectUnknownStatus === true;
     this.#rejectTrailers = options.rejectTrailers === true;
     this.#headCache = options.headCache !== false;
+    // Everything a head's parse and framing depend on besides its bytes (responseHasNoBody is asked per message).
+    this.#sharedHeads =
+      options.headCache instanceof SharedHeadCache
+        ? options.headCache.table(
+            [
+              this.#expect,
+              this.#streamBodies,
+              this.#maxHeaderBytes,
+              this.#maxHeaderCount,
+              this.#maxChunkSizeDigits,
+              this.#maxBodyBytes,
+              this.#bareLf,
+              this.#obsFold,
+              this.#rejectUnknownStatus,
+              this.#rejectTrailers,
+            ].join(' '),
+          )
+        : undefined;
   }
 
   /** Absolute offset of the next byte to be written (startOffset + bytes written so far). */
@@ -654,7 +677,18 @@ export class HttpDecoder {
             pos++;
             break;
           }
-          if (this.#headCache) {
+          const shared = this.#sharedHeads;
+          if (shared !== undefined) {
+            // Looked up on every head: a hash of the start line finds the candidates (see SharedHeadTable).
+            const kept = shared.find(chunk, pos, end, this.#wordsFor(chunk));
+            if (kept !== undefined) {
+              const msgAbs = base + pos;
+              pos += kept.length;
+              this.#startKept(kept, msgAbs);
+              break;
+            }
+            this.#keepHead = true;
+          } else if (this.#headCache) {
             const tryReuse = this.#lastHeadReused || this.#probeHead();
             if (tryReuse && this.#recentHeads.length > 0) {
               const kept = this.#recentHead(chunk, pos, end);
@@ -1264,8 +1298,11 @@ export class HttpDecoder {
     if (this.#keepHead) {
       this.#keepHead = false;
       const print = headPrint(src, msgAbs - srcDelta, headerBytes);
-      if (this.#seenBefore(print)) {
-        this.#keep(src, msgAbs - srcDelta, headerBytes, srcDelta);
+      const shared = this.#sharedHeads;
+      if (shared !== undefined) {
+        if (shared.seenBefore(print)) shared.keep(this.#keptHead(src, msgAbs - srcDelta, headerBytes, srcDelta));
+      } else if (this.#seenBefore(print)) {
+        this.#keep(this.#keptHead(src, msgAbs - srcDelta, headerBytes, srcDelta));
         // Looked for right away: a head that comes a second time tends to come again.
         this.#lastHeadReused = true;
       }
@@ -1320,10 +1357,10 @@ export class HttpDecoder {
   }
 
   /**
-   * Keep the head src[at, at + n) (just parsed; absolute offset of src[k] is delta + k) for reuse: its bytes moved into
-   * a shared slab (no written chunk kept alive), the oldest kept head making room.
+   * The head src[at, at + n) (just parsed; absolute offset of src[k] is delta + k) made ready for reuse: its bytes
+   * copied into a shared slab (no written chunk kept alive), with the facts parsed from them.
    */
-  #keep(src: Uint8Array, at: number, n: number, delta: number): void {
+  #keptHead(src: Uint8Array, at: number, n: number, delta: number): KeptHead {
     let slab: Uint8Array;
     let to: number;
     if (n > HEAD_SLAB_BYTES / 4) {
@@ -1342,7 +1379,7 @@ export class HttpDecoder {
     // Positions in the slab: `shift` maps an absolute offset of this head there.
     const msgAbs = this.#msgStartAbs;
     const shift = to - (msgAbs - delta) - delta;
-    const kept = new KeptHead(
+    return new KeptHead(
       slab,
       to,
       n,
@@ -1361,6 +1398,10 @@ export class HttpDecoder {
       this.#chunkedFinal,
       this.#transferEncodingAbs - msgAbs,
     );
+  }
+
+  /** Keeps `kept` among this decoder's recent heads, the oldest making room. */
+  #keep(kept: KeptHead): void {
     if (this.#recentHeads === NO_KEPT_HEADS) this.#recentHeads = [];
     const recent = this.#recentHeads;
     if (recent.length < HEAD_CACHE_SIZE) recent.push(kept);

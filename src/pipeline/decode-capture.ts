@@ -1,6 +1,7 @@
 import type { Diagnostic, TcpDirection } from '../diagnostics.ts';
 import { isMesosWireError, type MesosWireError } from '../errors.ts';
 import { HttpDecoder, type HttpDecoderOptions } from '../http/decoder.ts';
+import { SharedHeadCache } from '../http/shared-heads.ts';
 import type { HttpHead, HttpMessage } from '../http/types.ts';
 import type { CapturedPacket, PacketRef } from '../pcap/packet.ts';
 import { type ReadCaptureFileOptions, type ReadCaptureFileResult, readCaptureFile } from '../pcap/read-file.ts';
@@ -60,7 +61,10 @@ export type CaptureDecodeEvent =
 /** Options of CaptureDecoder. */
 export interface CaptureDecoderOptions {
   tcp?: TcpReassemblerOptions;
-  /** Passed to every per-direction HttpDecoder (`startOffset` and `expect` are set by the pipeline). */
+  /**
+   * Passed to every per-direction HttpDecoder (`startOffset` and `expect` are set by the pipeline). Unless
+   * `headCache` is given, the decoders share one SharedHeadCache: a head kept on one connection is reused on the others.
+   */
   http?: Omit<HttpDecoderOptions, 'startOffset' | 'expect'>;
   /**
    * Bodies are passed on as they arrive (`http-head` and `http-body` events) instead of being collected, so endless
@@ -255,7 +259,11 @@ export class CaptureDecoder {
 
   constructor(onEvent: (event: CaptureDecodeEvent) => void, options: CaptureDecoderOptions = {}) {
     this.onEvent = onEvent;
-    this.httpOptions = options.http;
+    const headCache = options.http?.headCache;
+    this.httpOptions =
+      headCache === undefined || headCache === true
+        ? { ...options.http, headCache: new SharedHeadCache() }
+        : options.http;
     this.streamBodies = options.streamBodies === true;
     this.afterData = options.afterData;
     this.httpSink = options.httpSink;

@@ -11,8 +11,9 @@ import fc from 'fast-check';
 import { isMesosWireError } from '../../src/errors.ts';
 import { HttpDecoder, type HttpDecoderOptions } from '../../src/http/decoder.ts';
 import { internLatin1, KeptHead, KNOWN_HEADERS } from '../../src/http/message.ts';
+import { lineHash, MAX_HASHED_LINE, NO_LINE_HASH, SharedHeadCache } from '../../src/http/shared-heads.ts';
 import { deriveFromHead, getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../../src/http/types.ts';
-import { cat, everySplit, hex, toHexString } from '../helpers/bytes.ts';
+import { ascii, cat, everySplit, hex, toHexString } from '../helpers/bytes.ts';
 
 /** Last value by a plain scan of a header list (the slow reference). */
 function scanLast(headers: readonly HttpHeader[], name: string): string | undefined {
@@ -588,3 +589,169 @@ describe('internLatin1', () => {
     }
   });
 });
+
+describe('SharedHeadCache (kept heads shared by decoders)', () => {
+  const message = cat(LIBPROCESS_HEAD, CHUNKED_AB);
+  const request = { expect: 'request' } as const;
+
+  it('lineHash reads up to the first LF within reach, and nothing after it', () => {
+    const line = ascii('GET / HTTP/1.1\r\n');
+    const h = lineHash(cat(line, 'Host: a\r\n\r\n'), 0, 27);
+    assert.ok(h >= 0 && h <= 0x7fffffff);
+    assert.equal(lineHash(cat(line, 'X: other\r\n\r\n'), 0, 28), h);
+    assert.equal(lineHash(cat('xy', line), 2, 18), h);
+    // The start line of another target, or a line without its LF before `end`, hashes otherwise or not at all.
+    assert.notEqual(lineHash(ascii('GET /a HTTP/1.1\r\n'), 0, 17), h);
+    assert.equal(lineHash(line, 0, line.length - 1), NO_LINE_HASH);
+    const long = ascii(`GET /${'x'.repeat(MAX_HASHED_LINE)} HTTP/1.1\r\n`);
+    assert.equal(lineHash(long, 0, long.length), NO_LINE_HASH);
+  });
+
+  it('a head kept by one decoder is reused by the next one; events as parsed afresh at every split', () => {
+    const cache = new SharedHeadCache();
+    // The first sighting leaves a fingerprint, the second is kept, the third is found.
+    assert.equal(
+      countReuse(() => run([message, message], { ...request, headCache: cache })),
+      0,
+    );
+    assert.equal(cache.kept, 1);
+    assert.equal(
+      countReuse(() => run([message], { ...request, headCache: cache })),
+      1,
+    );
+    const input = cat(message, LIBPROCESS_HEAD, CHUNKED_C);
+    const reference = run([input], { ...request, headCache: false });
+    let reused = 0;
+    for (const { label, pieces } of everySplit(input)) {
+      reused += countReuse(() => assert.deepEqual(run(pieces, { ...request, headCache: cache }), reference, label));
+    }
+    assert.ok(reused > input.length, `${reused} reused`);
+    // A head cut by a write is parsed afresh (and found kept already: nothing kept twice).
+    assert.equal(cache.kept, 1);
+  });
+
+  it('decoders with other options use other tables: limits and expect hold as in a fresh parse', () => {
+    const cache = new SharedHeadCache();
+    run([message, message, ACCEPTED, ACCEPTED], { headCache: cache });
+    assert.equal(cache.kept, 2);
+    assert.equal(
+      countReuse(() => run([message, ACCEPTED], { headCache: cache })),
+      2,
+    );
+    for (const options of [
+      { expect: 'request' },
+      { expect: 'response' },
+      { maxHeaderBytes: 100 },
+      { maxHeaderCount: 3 },
+      { lenient: { bareLf: true } },
+    ] as HttpDecoderOptions[]) {
+      for (const input of [message, ACCEPTED]) {
+        const fresh = run([input], { ...options, headCache: false });
+        assert.equal(
+          countReuse(() => assert.deepEqual(run([input], { ...options, headCache: cache }), fresh)),
+          0,
+          JSON.stringify(options),
+        );
+      }
+    }
+    assert.ok(run([message], { maxHeaderBytes: 100, headCache: cache }).at(-1)!.endsWith('MW_HTTP_HEADERS_TOO_LARGE'));
+  });
+
+  it('heads with one start line share a bucket; the least recently used makes room; events as parsed afresh', () => {
+    // Five senders of one message name and target: one start line, five heads (a bucket keeps four).
+    const [a, b, c, d, e] = Array.from({ length: 5 }, (_, i) =>
+      cat(
+        `POST /master/x.Y HTTP/1.1\r\nLibprocess-From: s${'x'.repeat(i)}@10.0.0.1:5050\r\nContent-Length: 1\r\n\r\n${i}`,
+      ),
+    ) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+    const cache = new SharedHeadCache();
+    // Seen once, then kept (the bucket holds e d c b: a made room); e d c b found (b c d e); a kept anew in place of
+    // e, and found; e kept anew in place of d, and found; d kept anew.
+    const input = cat(a, b, c, d, e, a, b, c, d, e, e, d, c, b, a, a, e, e, d);
+    const reused = countReuse(() =>
+      assert.deepEqual(run([input], { headCache: cache }), run([input], { headCache: false })),
+    );
+    assert.equal(reused, 4 + 1 + 1);
+    assert.equal(cache.kept, 5 + 3);
+  });
+
+  it('property: decoders sharing a cache, writes interleaved at random cuts, give the events of a fresh parse', () => {
+    const pool = [
+      message,
+      cat(LIBPROCESS_HEAD, CHUNKED_C),
+      cat(LIBPROCESS_HEAD.subarray(0, 40), 'Z', LIBPROCESS_HEAD.subarray(41), CHUNKED_AB),
+      ACCEPTED,
+      cat('POST /master/x.Y HTTP/1.1\r\nContent-Length: 2\r\n\r\nab'),
+      cat('POST /master/x.Y HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc'),
+      cat('GET /state HTTP/1.1\r\nHost: m\r\n\r\n'),
+      cat('POST /bad HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n'),
+    ];
+    const reused = countReuse(() =>
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.nat(2), fc.nat(pool.length - 1)), { minLength: 1, maxLength: 40 }),
+          fc.array(fc.nat(), { maxLength: 60 }),
+          (sends, cutSeeds) => {
+            const inputs: Uint8Array[][] = [[], [], []];
+            for (const [d, m] of sends) inputs[d]!.push(pool[m]!);
+            const streams = inputs.map((parts) => cat(...parts));
+            const expected = streams.map((s) => run([s], { headCache: false }));
+            // Each stream cut at random points; the pieces of the three decoders written in turn.
+            const cache = new SharedHeadCache();
+            const logs: string[][] = [[], [], []];
+            const decoders = logs.map((log) => logDecoder(log, { headCache: cache }));
+            const pieces = streams.map((s, d) =>
+              cutAt(
+                s,
+                cutSeeds.filter((_, i) => i % 3 === d),
+              ),
+            );
+            for (let round = 0; pieces.some((p) => round < p.length); round++) {
+              for (let d = 0; d < 3; d++) if (round < pieces[d]!.length) decoders[d]!.write(pieces[d]![round]!);
+            }
+            for (const decoder of decoders) decoder.end();
+            assert.deepEqual(logs, expected);
+          },
+        ),
+        { numRuns: 300, seed: 28 },
+      ),
+    );
+    assert.ok(reused > 50, `${reused} reused`);
+  });
+});
+
+/** `bytes` cut at the given points (taken modulo its length, sorted). */
+function cutAt(bytes: Uint8Array, seeds: number[]): Uint8Array[] {
+  const cuts = [...new Set(seeds.map((s) => s % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    out.push(bytes.subarray(at, cut));
+    at = cut;
+  }
+  return out;
+}
+
+/** A decoder that logs like run() into `log` (an error ends its log; writes after it are ignored). */
+function logDecoder(log: string[], options: HttpDecoderOptions): { write(b: Uint8Array): void; end(): void } {
+  let failed = false;
+  const decoder = new HttpDecoder(
+    {
+      onHead: (h) => log.push(...describeHead(h)),
+      onChunk: (_h, size, offset) => log.push(`off=${offset} chunk ${size}`),
+      onMessage: (m) => log.push(`off=${m.end} message body=${toHexString(m.body)} chunks=[${m.chunks}]`),
+    },
+    options,
+  );
+  const guard = (f: () => void) => {
+    if (failed) return;
+    try {
+      f();
+    } catch (e) {
+      if (!isMesosWireError(e)) throw e;
+      failed = true;
+      log.push(`off=${e.offset} error ${e.code}`);
+    }
+  };
+  return { write: (b) => guard(() => decoder.write(b)), end: () => guard(() => decoder.end()) };
+}

@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { KeptHead } from '../../src/http/message.ts';
 import { AutoCaptureReader } from '../../src/pcap/index.ts';
-import { type CaptureDecodeEvent, CaptureDecoder, decodeCaptureFile } from '../../src/pipeline/decode-capture.ts';
+import {
+  type CaptureDecodeEvent,
+  CaptureDecoder,
+  type CaptureDecoderOptions,
+  decodeCaptureFile,
+} from '../../src/pipeline/decode-capture.ts';
 import { ascii } from '../helpers/bytes.ts';
 import { ACCEPTED, AGENT, CLIENT, EXAMPLE_B, EXAMPLE_C, FIXTURE_EPOCH } from '../helpers/pcap-fixtures.ts';
 import { ethernetFrame, pcapFile, recordsAt, TcpConversation } from '../helpers/pcap-writer.ts';
@@ -35,12 +41,12 @@ function describeEvent(e: CaptureDecodeEvent): string | undefined {
   }
 }
 
-function decodeBytes(bytes: Uint8Array): string[] {
+function decodeBytes(bytes: Uint8Array, options?: CaptureDecoderOptions): string[] {
   const lines: string[] = [];
   const decoder = new CaptureDecoder((e) => {
     const line = describeEvent(e);
     if (line !== undefined) lines.push(line);
-  });
+  }, options);
   const reader = new AutoCaptureReader();
   reader.write(bytes, (p) => decoder.push(p));
   reader.end();
@@ -76,6 +82,47 @@ describe('decodeCaptureFile / CaptureDecoder', () => {
       '#2 server-to-client frames 25-33 200 [0,353) body 159',
       'close #2 fin',
     ]);
+  });
+
+  it("heads repeated across connections are reused from the decoders' shared cache: the same events as parsed afresh", () => {
+    // Four connections send the same messages, their segments interleaved; one cuts every head in two.
+    const conversations = [0, 1, 2, 3].map((i) => new TcpConversation({ ...CLIENT, port: 40000 + i }, AGENT, 1000 * i));
+    const frames: Uint8Array[][] = conversations.map((c) => c.handshake());
+    conversations.forEach((c, i) => {
+      for (let round = 0; round < 3; round++) {
+        for (const message of [EXAMPLE_B, EXAMPLE_C]) {
+          const pieces = i === 3 ? [message.subarray(0, 60), message.subarray(60)] : [message];
+          frames[i]!.push(...c.send('client', ...pieces), ...c.send('server', ACCEPTED));
+        }
+      }
+      frames[i]!.push(...c.close());
+    });
+    const interleaved: Uint8Array[] = [];
+    for (let k = 0; frames.some((f) => k < f.length); k++)
+      for (const f of frames) if (k < f.length) interleaved.push(f[k]!);
+    const bytes = pcapFile({
+      linkType: 1,
+      records: recordsAt(
+        FIXTURE_EPOCH,
+        interleaved.map((ip) => ethernetFrame(0x0800, ip)),
+      ),
+    });
+    const fresh = decodeBytes(bytes, { http: { headCache: false } });
+    assert.equal(fresh.filter((line) => line.includes(' POST ')).length, 24);
+    let reused = 0;
+    const same = KeptHead.prototype.sameBytes;
+    KeptHead.prototype.sameBytes = function (...args: Parameters<typeof same>) {
+      const found = same.apply(this, args);
+      if (found) reused++;
+      return found;
+    };
+    try {
+      assert.deepEqual(decodeBytes(bytes), fresh);
+    } finally {
+      KeptHead.prototype.sameBytes = same;
+    }
+    // Each head (B, C, the 202) is parsed twice, then found on every connection but in the cut heads of #4.
+    assert.ok(reused >= 30, `${reused} reused`);
   });
 
   it('a gap: the cut message is reported, decoding resyncs at the next request', () => {
