@@ -82,6 +82,10 @@ export interface LibprocessEndpointOptions {
 export interface OutboundMessage {
   readonly to: Upid | string;
   readonly name: string;
+  /**
+   * Kept as it is until the message is handed to the socket (then copied into the outgoing batch): it must not
+   * change until `send()` settles or `write()`'s callback is called.
+   */
   readonly body?: Uint8Array;
   readonly from?: Upid | string;
 }

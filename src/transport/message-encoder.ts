@@ -1,5 +1,5 @@
 import { encodeMessage, type MessageStyle, type Upid } from '../libprocess/index.ts';
-import type { EncodedMessage } from './peer-connection.ts';
+import type { DeferredMessage, PartsWriter } from './peer-connection.ts';
 
 /** `\r\n0\r\n\r\n`: the CRLF after the one chunk's data, then the last chunk. */
 const CHUNK_TAIL = [0x0d, 0x0a, 0x30, 0x0d, 0x0a, 0x0d, 0x0a];
@@ -11,35 +11,63 @@ const MAX_HEADS = 256;
 const HEX_DIGITS = '0123456789abcdef';
 
 /**
- * One prepared message: either a cached head plus the body framed as one chunk, or whole bytes from
- * `encodeMessage`. Reused by its encoder for every message (valid until the next `prepare`).
+ * Writes a libprocess message kept as (head, body): the cached head, then the body framed as one chunk (size line,
+ * data, CRLF, last chunk); with no body, the head is the whole message. One writer for every connection.
  */
-class PreparedMessage implements EncodedMessage {
-  byteLength = 0;
-  /** The cached head, or the whole message when `body` is undefined. */
-  head: Uint8Array = ONE_BYTE_BODY;
-  body: Uint8Array | undefined;
-  /** Hex digits of the body length. */
-  sizeDigits = 0;
+class ChunkedBodyWriter implements PartsWriter {
+  // Hex digits of the last body length (most senders repeat one).
+  private lastLength = -1;
+  private lastDigits = 0;
 
-  writeTo(target: Uint8Array, offset: number): void {
-    const head = this.head;
+  writeParts(head: Uint8Array, body: Uint8Array | undefined, target: Uint8Array, offset: number): number {
     target.set(head, offset);
-    const body = this.body;
-    if (body === undefined) return;
     let at = offset + head.length;
+    if (body === undefined) return at;
+    const length = body.length;
+    const digits = this.digitsOf(length);
     // The chunk-size line: lowercase hex digits written last to first (no string per message), then CRLF.
-    let rest = body.length;
-    for (let i = this.sizeDigits - 1; i >= 0; i--) {
+    let rest = length;
+    for (let i = digits - 1; i >= 0; i--) {
       target[at + i] = HEX_DIGITS.charCodeAt(rest & 0xf);
       rest = Math.floor(rest / 16);
     }
-    at += this.sizeDigits;
+    at += digits;
     target[at++] = 0x0d;
     target[at++] = 0x0a;
     target.set(body, at);
-    at += body.length;
+    at += length;
     for (let i = 0; i < CHUNK_TAIL.length; i++) target[at++] = CHUNK_TAIL[i]!;
+    return at;
+  }
+
+  /** Hex digits of a body length. */
+  digitsOf(length: number): number {
+    if (length === this.lastLength) return this.lastDigits;
+    let digits = 1;
+    for (let rest = length; rest >= 16; rest = Math.floor(rest / 16)) digits++;
+    this.lastLength = length;
+    this.lastDigits = digits;
+    return digits;
+  }
+}
+
+const CHUNKED_BODY_WRITER = new ChunkedBodyWriter();
+
+/**
+ * One prepared message: a cached head plus the body framed as one chunk, or whole bytes from `encodeMessage` (then
+ * `second` is undefined). Reused by its encoder for every message (valid until the next `prepare`); a connection
+ * keeps its parts, not the object (see DeferredMessage).
+ */
+class PreparedMessage implements DeferredMessage {
+  byteLength = 0;
+  /** The cached head, or the whole message when `second` is undefined. */
+  first: Uint8Array = ONE_BYTE_BODY;
+  /** The body. */
+  second: Uint8Array | undefined;
+  readonly writer: PartsWriter = CHUNKED_BODY_WRITER;
+
+  writeTo(target: Uint8Array, offset: number): void {
+    CHUNKED_BODY_WRITER.writeParts(this.first, this.second, target, offset);
   }
 }
 
@@ -54,9 +82,6 @@ export class CachedMessageEncoder {
   // The last head used, checked field by field (UPIDs are plain objects a caller could change between sends).
   private last: { style: MessageStyle; name: string; from: Upid; to: Upid; head: Uint8Array } | undefined;
   private readonly prepared = new PreparedMessage();
-  // Hex digits of the last body length (most senders repeat one).
-  private lastLength = -1;
-  private lastDigits = 0;
 
   /** The bytes `encodeMessage({name, from, to, body}, style)` returns, in a new array. */
   encode(name: string, from: Upid, to: Upid, body: Uint8Array | undefined, style: MessageStyle): Uint8Array {
@@ -71,28 +96,20 @@ export class CachedMessageEncoder {
    * byte array is made for it. The object returned is this encoder's and is reused by the next call: write it
    * before preparing another message. Throws what `encodeMessage` throws.
    */
-  prepare(name: string, from: Upid, to: Upid, body: Uint8Array | undefined, style: MessageStyle): EncodedMessage {
+  prepare(name: string, from: Upid, to: Upid, body: Uint8Array | undefined, style: MessageStyle): DeferredMessage {
     const prepared = this.prepared;
     if (body === undefined || body.length === 0 || style === 'content-length') {
       const whole = encodeMessage({ name, from, to, body }, style);
-      prepared.head = whole;
-      prepared.body = undefined;
+      prepared.first = whole;
+      prepared.second = undefined;
       prepared.byteLength = whole.length;
       return prepared;
     }
     const head = this.headFor(name, from, to, style);
     const length = body.length;
-    let digits = this.lastDigits;
-    if (length !== this.lastLength) {
-      digits = 1;
-      for (let rest = length; rest >= 16; rest = Math.floor(rest / 16)) digits++;
-      this.lastLength = length;
-      this.lastDigits = digits;
-    }
-    prepared.head = head;
-    prepared.body = body;
-    prepared.sizeDigits = digits;
-    prepared.byteLength = head.length + digits + 2 + length + CHUNK_TAIL.length;
+    prepared.first = head;
+    prepared.second = body;
+    prepared.byteLength = head.length + CHUNKED_BODY_WRITER.digitsOf(length) + 2 + length + CHUNK_TAIL.length;
     return prepared;
   }
 

@@ -46,7 +46,11 @@ export interface PeerConnectionOptions {
   readResponses?: ResponseReaderFactory;
   /** Bytes per socket write when several queued messages are coalesced. Default 64 KiB. */
   batchBytes?: number;
-  /** Bytes the socket may buffer before the queue waits for its 'drain'. Default 1 MiB. */
+  /**
+   * Bytes the socket may buffer (beyond what the kernel took) before the queue waits for its 'drain'. Default
+   * 256 KiB. Queued messages are copied into 64 KiB slabs only when handed to the socket, so this bounds the slabs a
+   * connection holds (see slabs.ts).
+   */
   socketBufferBytes?: number;
   /**
    * Closes a connection that is not `persistent` once it has been idle (everything written and answered) this
@@ -90,13 +94,47 @@ export interface PeerConnectionStats {
 
 /**
  * A message the connection copies into its outgoing batch itself, so that no byte array is made per message:
- * `writeTo` writes its `byteLength` bytes at `target[offset]`, synchronously, during `write()`/`send()` (the object
- * may be reused for the next message afterwards).
+ * `writeTo` writes its `byteLength` bytes at `target[offset]`. A plain EncodedMessage is written (or copied) during
+ * `write()`/`send()`, so the object may be reused for the next message afterwards; a `DeferredMessage` is kept as
+ * its parts until the socket can take it.
  */
 export interface EncodedMessage {
   readonly byteLength: number;
   writeTo(target: Uint8Array, offset: number): void;
 }
+
+/**
+ * Writes messages kept as two parts (see DeferredMessage). One writer serves many messages: the connection groups
+ * the messages of one writer into a batch.
+ */
+export interface PartsWriter {
+  /**
+   * Writes the message made of `first` and `second` at `target[offset]` and returns the offset after it. With
+   * `second` undefined, `first` is the whole message and is copied as it is.
+   */
+  writeParts(first: Uint8Array, second: Uint8Array | undefined, target: Uint8Array, offset: number): number;
+}
+
+/**
+ * An EncodedMessage whose bytes are `writer.writeParts(first, second, ...)`. The connection keeps the two arrays
+ * (not the object, which may be reused) and writes them into its outgoing batch only when the socket can take it:
+ * queued messages then hold no batch memory, and the batches in flight are bounded by the socket buffer, not by the
+ * queue. `first` and `second` must not change until the message was handed to the socket (its callback, or the
+ * resolution of `send()`).
+ */
+export interface DeferredMessage extends EncodedMessage {
+  readonly first: Uint8Array;
+  readonly second: Uint8Array | undefined;
+  readonly writer: PartsWriter;
+}
+
+/** Writes a whole message given as bytes (`second` is undefined for such messages). */
+const BYTES_WRITER: PartsWriter = {
+  writeParts(first: Uint8Array, _second: Uint8Array | undefined, target: Uint8Array, offset: number): number {
+    target.set(first, offset);
+    return offset + first.length;
+  },
+};
 
 /** A queued message that needs more than counting: a delivery callback, or an awaited response. */
 interface NotedMessage {
@@ -110,25 +148,29 @@ interface NotedMessage {
 }
 
 /**
- * Queued messages that lie back to back in memory, `bytes[start, end)`, written with one socket write. Most
- * messages are only counted; those with a callback (or an awaited answer) are noted, in order.
+ * Queued messages written with one socket write. Small messages are kept as their parts (`firsts`/`seconds`, one
+ * writer) until the run is written into a slab at flush time, `bytes[start, end)`; a large message is a run of its
+ * own with its own bytes. Most messages are only counted; those with a callback (or an awaited answer) are noted,
+ * in order.
  */
 class QueuedRun {
-  readonly bytes: Uint8Array;
-  /** The slab `bytes` belongs to (undefined: a large message's own bytes). */
-  readonly slab: Slab | undefined;
-  readonly start: number;
-  end: number;
+  /** The run's bytes once written into its batch (or a large message's own bytes). */
+  bytes: Uint8Array = NO_BYTES;
+  /** The slab `bytes` belongs to (undefined: not written into a slab yet, or a large message's own bytes). */
+  slab: Slab | undefined = undefined;
+  start = 0;
+  end = 0;
+  /** Bytes of its messages. */
+  size = 0;
   messages = 0;
   notes: NotedMessage[] | undefined = undefined;
-
-  constructor(bytes: Uint8Array, slab: Slab | undefined, start: number, end: number) {
-    this.bytes = bytes;
-    this.slab = slab;
-    this.start = start;
-    this.end = end;
-  }
+  /** The messages' parts while the run waits for the socket (undefined once written into `bytes`). */
+  firsts: Uint8Array[] | undefined = undefined;
+  seconds: (Uint8Array | undefined)[] | undefined = undefined;
+  writer: PartsWriter = BYTES_WRITER;
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /** Messages larger than this get a run of their own (not copied when given as bytes). */
 const OWN_RUN_BYTES = SLAB_BYTES / 4;
@@ -142,7 +184,7 @@ const DEFAULTS = {
   connectTimeoutMs: 5000,
   maxConnectAttempts: 6,
   batchBytes: 64 * 1024,
-  socketBufferBytes: 1024 * 1024,
+  socketBufferBytes: 256 * 1024,
 };
 
 /**
@@ -196,8 +238,10 @@ export class PeerConnection extends EventEmitter {
   private queuedBytes = 0;
   // The last queued run while messages may still be appended to it (until it is flushed or a slab is full).
   private openRun: QueuedRun | undefined;
-  // Small messages are copied into this slab (see slabs.ts); undefined until the first one.
+  // Runs of small messages are written into this slab when flushed (see slabs.ts); undefined until the first one.
   private slab: Slab | undefined;
+  private readonly spareFirsts: Uint8Array[][] = [];
+  private readonly spareSeconds: (Uint8Array | undefined)[][] = [];
   // Responses still expected, in write order: a callback for an awaited message, or a count of plain ones.
   private expected: (SendCallback | number)[] = [];
   private expectedHead = 0;
@@ -245,8 +289,10 @@ export class PeerConnection extends EventEmitter {
    * Queues one encoded message (its bytes, or an EncodedMessage that writes itself into the outgoing batch).
    * Returns false (and does not queue it, nor call `callback`) when the queue is full or the connection is closing:
    * wait for `'writable'` and retry. `awaitResponse` makes the callback wait for the peer's response and report
-   * its status (needs `readResponses`). Bytes given as an array may be copied at once; changing them later does
-   * not change what is sent unless they are large (more than 16 KiB, written as given).
+   * its status (needs `readResponses`). Bytes given as an array, and the parts of a DeferredMessage, are kept as
+   * they are and read when the message is handed to the socket (small ones are copied into a batch then): they must
+   * not change until the message's callback is called (or `send()` settles). A plain EncodedMessage is written into
+   * a new array at once.
    */
   write(message: Uint8Array | EncodedMessage, callback?: SendCallback, awaitResponse = false): boolean {
     if (awaitResponse && !this.readsResponses) {
@@ -431,7 +477,8 @@ export class PeerConnection extends EventEmitter {
     const socket = net.connect({
       host: this.address.host,
       port: this.address.port,
-      // Several coalesced batches may wait in the socket before 'drain' is needed (16 KiB would allow one).
+      // Several coalesced batches may wait in the socket before 'drain' is needed (16 KiB would allow one). Not
+      // more: 8 busy connections with 1 MiB each held more slabs than the pool keeps, so most were fresh memory.
       writableHighWaterMark: this.options.socketBufferBytes,
     } as net.NetConnectOpts);
     socket.setNoDelay(true);
@@ -564,7 +611,11 @@ export class PeerConnection extends EventEmitter {
     });
   }
 
-  /** Appends one message to the open run (copying or encoding it into the slab), or starts a run. */
+  /**
+   * Appends one message to the open run as its parts (written into a slab when the run is flushed), or starts a
+   * run. Large messages get a run of their own with their own bytes; an EncodedMessage that cannot be kept as parts
+   * is written into a new array now (it may be reused once `write()` returns).
+   */
   private enqueue(
     message: Uint8Array | EncodedMessage,
     size: number,
@@ -579,18 +630,33 @@ export class PeerConnection extends EventEmitter {
         bytes = new Uint8Array(size);
         message.writeTo(bytes, 0);
       }
-      run = new QueuedRun(bytes, undefined, 0, size);
+      run = new QueuedRun();
+      run.bytes = bytes;
+      run.end = size;
+      run.size = size;
       this.queue.push(run);
       // Later small messages must not be appended to a run before this one.
       this.openRun = undefined;
     } else {
-      if (run === undefined || run.end + size > run.bytes.length || run.end - run.start + size > this.batchBytes) {
-        run = this.startRun(size);
+      let first: Uint8Array;
+      let second: Uint8Array | undefined;
+      let writer: PartsWriter | undefined;
+      if (message instanceof Uint8Array) first = message;
+      else if ((message as DeferredMessage).writer !== undefined) {
+        first = (message as DeferredMessage).first;
+        second = (message as DeferredMessage).second;
+        writer = (message as DeferredMessage).writer;
+      } else {
+        first = new Uint8Array(size);
+        message.writeTo(first, 0);
       }
-      if (message instanceof Uint8Array) run.bytes.set(message, run.end);
-      else message.writeTo(run.bytes, run.end);
-      run.end += size;
-      run.slab!.used = run.end;
+      // Whole bytes (second undefined) go into a run of any writer (see PartsWriter).
+      if (run === undefined || (writer !== undefined && run.writer !== writer) || run.size + size > this.batchBytes) {
+        run = this.startRun(writer ?? BYTES_WRITER);
+      }
+      run.firsts!.push(first);
+      run.seconds!.push(second);
+      run.size += size;
     }
     if (callback !== undefined || awaitResponse) {
       (run.notes ??= []).push({ index: run.messages, bytes: size, callback, awaitResponse, tracked: false });
@@ -600,21 +666,55 @@ export class PeerConnection extends EventEmitter {
     this.queuedBytes += size;
   }
 
-  /** A new run in the current slab, or in a fresh one when `size` more bytes do not fit. */
-  private startRun(size: number): QueuedRun {
-    let slab = this.slab;
-    // Nothing queued or being written still reads this slab: start again from its beginning.
-    if (slab !== undefined && slab.inFlight === 0) slab.used = 0;
-    if (slab === undefined || slab.used + size > slab.bytes.length) {
-      if (slab !== undefined) retireSlab(slab);
-      slab = takeSlab(Math.max(this.options.batchBytes, SLAB_BYTES));
-      this.slab = slab;
-    }
-    slab.inFlight++;
-    const run = new QueuedRun(slab.bytes, slab, slab.used, slab.used);
+  /** A new run of small messages, open for appends. */
+  private startRun(writer: PartsWriter): QueuedRun {
+    const run = new QueuedRun();
+    run.writer = writer;
+    run.firsts = this.spareFirsts.pop() ?? [];
+    run.seconds = this.spareSeconds.pop() ?? [];
     this.queue.push(run);
     this.openRun = run;
     return run;
+  }
+
+  /**
+   * Writes a run's messages into the current slab (a fresh one when they do not fit), just before the run is
+   * handed to the socket: only runs the socket holds occupy slabs.
+   */
+  private writeIntoSlab(run: QueuedRun): void {
+    const firsts = run.firsts!;
+    const seconds = run.seconds!;
+    let slab = this.slab;
+    // Nothing queued or being written still reads this slab: start again from its beginning.
+    if (slab !== undefined && slab.inFlight === 0) slab.used = 0;
+    if (slab === undefined || slab.used + run.size > slab.bytes.length) {
+      if (slab !== undefined) retireSlab(slab);
+      slab = takeSlab(Math.max(this.batchBytes, SLAB_BYTES));
+      this.slab = slab;
+    }
+    const bytes = slab.bytes;
+    const writer = run.writer;
+    const start = slab.used;
+    let at = start;
+    for (let i = 0; i < firsts.length; i++) at = writer.writeParts(firsts[i]!, seconds[i], bytes, at);
+    slab.used = at;
+    slab.inFlight++;
+    run.bytes = bytes;
+    run.slab = slab;
+    run.start = start;
+    run.end = at;
+    run.firsts = undefined;
+    run.seconds = undefined;
+    this.spareParts(firsts, seconds);
+  }
+
+  /** Emptied part arrays, kept for the next runs (a few: their capacity is one batch of messages). */
+  private spareParts(firsts: Uint8Array[], seconds: (Uint8Array | undefined)[]): void {
+    if (this.spareFirsts.length >= 4) return;
+    firsts.length = 0;
+    seconds.length = 0;
+    this.spareFirsts.push(firsts);
+    this.spareSeconds.push(seconds);
   }
 
   private flush(): void {
@@ -628,6 +728,7 @@ export class PeerConnection extends EventEmitter {
       const run = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = undefined as unknown as QueuedRun;
       if (run === this.openRun) this.openRun = undefined;
+      if (run.firsts !== undefined) this.writeIntoSlab(run);
       const size = run.end - run.start;
       this.queuedCount -= run.messages;
       this.queuedBytes -= size;
@@ -759,6 +860,7 @@ export class PeerConnection extends EventEmitter {
     this.openRun = undefined;
     for (const run of pending) {
       if (run.slab !== undefined) releaseBatch(run.slab);
+      if (run.firsts !== undefined) this.spareParts(run.firsts, run.seconds!);
       for (const note of run.notes ?? []) note.callback?.(error);
     }
   }

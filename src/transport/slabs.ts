@@ -16,6 +16,8 @@ export class Slab {
   retired = false;
   /** True while it waits in the pool. */
   pooled = false;
+  /** True from takeSlab until it is given back (pooled or dropped). */
+  taken = false;
 
   constructor(size: number) {
     // Not zero-filled: only bytes written into a batch are ever read (and slabs are never handed out).
@@ -28,8 +30,8 @@ export class Slab {
 export const SLAB_BYTES = 64 * 1024;
 /**
  * Free slabs kept for reuse, at most (shared by every connection of the process: 4 MiB). Busy connections each
- * hold up to their socket buffer (1 MiB) in slabs whose writes complete in bursts; 16 free slabs were too few for
- * 8 busy connections (a fresh slab every ~200 messages again).
+ * hold up to their socket buffer (256 KiB by default; queued messages take no slab) in slabs whose writes complete
+ * in bursts; 16 free slabs were too few for 8 busy connections (a fresh slab every ~200 messages again).
  *
  * Not more: a pool of 1024 (kept while slabs were being taken) made 8 busy senders 20-30% cheaper per message in
  * the loopback bench, but a sender whose peer only reads became 3x slower: with no slab allocated any more, glibc
@@ -38,19 +40,25 @@ export const SLAB_BYTES = 64 * 1024;
  */
 const MAX_FREE = 64;
 const free: Slab[] = [];
+// Slabs taken and not yet given back (tests).
+let inUse = 0;
 
 /** A slab with nothing in flight, of at least `size` bytes (pooled when `size` is SLAB_BYTES). */
 export function takeSlab(size = SLAB_BYTES): Slab {
+  inUse++;
   if (size === SLAB_BYTES) {
     const slab = free.pop();
     if (slab !== undefined) {
       slab.pooled = false;
       slab.used = 0;
       slab.retired = false;
+      slab.taken = true;
       return slab;
     }
   }
-  return new Slab(size);
+  const slab = new Slab(size);
+  slab.taken = true;
+  return slab;
 }
 
 /** No batch will start in `slab` any more: it goes back to the pool once its batches are written. */
@@ -70,7 +78,16 @@ export function pooledSlabs(): number {
   return free.length;
 }
 
+/** Slabs taken and not given back yet, process-wide (tests: what holds outgoing bytes). */
+export function slabsInUse(): number {
+  return inUse;
+}
+
 function recycle(slab: Slab): void {
+  if (slab.taken) {
+    slab.taken = false;
+    inUse--;
+  }
   if (slab.bytes.length !== SLAB_BYTES || slab.pooled || free.length >= MAX_FREE) return;
   slab.pooled = true;
   free.push(slab);

@@ -44,6 +44,25 @@ describe('CachedMessageEncoder', () => {
     }
   });
 
+  it('its parts, kept and written later in any order, give the same bytes (chunk sizes of 1 to 5 hex digits)', () => {
+    const encoder = new CachedMessageEncoder();
+    const lengths = [0, 1, 15, 16, 255, 256, 4095, 4096, 65535, 65536, 15, 4096];
+    const kept = lengths.map((length) => {
+      const body = new Uint8Array(length).map((_, i) => (i * 7) & 0xff);
+      const style = length === 256 ? 'content-length' : 'mesos-1.11';
+      const prepared = encoder.prepare('a.B', MASTER, AGENT, body, style);
+      const expected = encodeMessage({ name: 'a.B', from: MASTER, to: AGENT, body }, style);
+      assert.equal(prepared.byteLength, expected.length);
+      return { first: prepared.first, second: prepared.second, writer: prepared.writer, expected };
+    });
+    for (const { first, second, writer, expected } of [...kept].reverse()) {
+      const target = new Uint8Array(expected.length + 5).fill(0xee);
+      assert.equal(writer.writeParts(first, second, target, 3), 3 + expected.length);
+      assert.equal(toHexString(target.subarray(3, 3 + expected.length)), toHexString(expected));
+      assert.deepEqual([...target.subarray(0, 3), ...target.subarray(3 + expected.length)], Array(5).fill(0xee));
+    }
+  });
+
   it('sees a UPID object changed between messages (no stale head)', () => {
     const encoder = new CachedMessageEncoder();
     const to = { ...AGENT };

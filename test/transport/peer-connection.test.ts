@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { isMesosWireError, type MesosWireError } from '../../src/errors.ts';
 import { backoffDelay } from '../../src/transport/backoff.ts';
-import { PeerConnection } from '../../src/transport/peer-connection.ts';
+import { type PartsWriter, PeerConnection } from '../../src/transport/peer-connection.ts';
 import { PeerPool } from '../../src/transport/peer-pool.ts';
+import { SLAB_BYTES, slabsInUse } from '../../src/transport/slabs.ts';
+import { cat } from '../helpers/bytes.ts';
 import {
   ACCEPTED,
   answerEveryFrame,
@@ -317,6 +319,105 @@ describe('PeerConnection', () => {
       Array.from({ length: count }, (_, i) => i),
     );
     assert.ok(Buffer.concat(Array.from({ length: count }, (_, i) => frame(i, 48))).equals(server.received()));
+    await connection.close();
+    await server.close();
+  });
+
+  it('keeps queued messages as their parts (no slab) and writes them exactly, in order, when the socket takes them', async () => {
+    const server = await rawServer();
+    // batchBytes 100: a few messages per run, so runs split by size, by writer, and whole bytes join either.
+    const connection = trackConnection({ host: '127.0.0.1', port: server.port }, { batchBytes: 100 });
+    // Two writers with their own framing: `<first>|<second>;` and `<second>/<first>;`.
+    const bar: PartsWriter = {
+      writeParts(first, second, target, offset) {
+        target.set(first, offset);
+        if (second === undefined) return offset + first.length;
+        target.set([0x7c, ...second, 0x3b], offset + first.length);
+        return offset + first.length + second.length + 2;
+      },
+    };
+    const slash: PartsWriter = {
+      writeParts(first, second, target, offset) {
+        if (second === undefined) {
+          target.set(first, offset);
+          return offset + first.length;
+        }
+        target.set([...second, 0x2f, ...first, 0x3b], offset);
+        return offset + first.length + second.length + 2;
+      },
+    };
+    // One reusable object for every message, as an encoder hands out.
+    const message = {
+      byteLength: 0,
+      first: cat(''),
+      second: undefined as Uint8Array | undefined,
+      writer: bar,
+      writeTo(target: Uint8Array, offset: number): void {
+        this.writer.writeParts(this.first, this.second, target, offset);
+      },
+    };
+    const used = slabsInUse();
+    const expected: string[] = [];
+    const settled: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const callback = i % 7 === 0 ? () => settled.push(i) : undefined;
+      if (i % 5 === 4) {
+        const bytes = cat(`[bytes ${i}]`);
+        expected.push(`[bytes ${i}]`);
+        assert.equal(connection.write(bytes, callback), true);
+        continue;
+      }
+      const writer = i % 23 < 11 ? bar : slash;
+      const head = `h${i}`;
+      const body = i % 9 === 0 ? undefined : 'b'.repeat(i % 13);
+      message.first = cat(head);
+      message.second = body === undefined ? undefined : cat(body);
+      message.writer = writer;
+      message.byteLength = head.length + (body === undefined ? 0 : body.length + 2);
+      expected.push(body === undefined ? head : writer === bar ? `${head}|${body};` : `${body}/${head};`);
+      assert.equal(connection.write(message, callback), true);
+    }
+    // Still connecting: every message is queued, and queued messages occupy no slab.
+    assert.equal(connection.state, 'connecting');
+    assert.equal(connection.queuedMessages, 120);
+    assert.equal(slabsInUse(), used);
+    const text = expected.join('');
+    await until(() => server.received().length === text.length, 3000, 'all bytes at the peer');
+    assert.equal(server.received().toString('latin1'), text);
+    await until(() => settled.length === 18, 3000, 'callbacks');
+    assert.deepEqual(
+      settled,
+      Array.from({ length: 18 }, (_, k) => k * 7),
+    );
+    assert.equal(connection.stats.bytesWritten, text.length);
+    await connection.close();
+    await server.close();
+  });
+
+  it('holds slabs only for what the socket buffers: a queue of messages behind a peer that does not read takes none', async () => {
+    let peer: import('node:net').Socket | undefined;
+    const server = await rawServer((socket) => {
+      socket.pause();
+      peer = socket;
+    });
+    const connection = trackConnection(
+      { host: '127.0.0.1', port: server.port },
+      { maxQueuedMessages: 1500, maxQueuedBytes: 64 * 1024 * 1024, socketBufferBytes: SLAB_BYTES },
+    );
+    // 1,500 messages of 8 KiB (12 MiB) are more than the loopback socket's kernel buffers take from a peer that
+    // does not read (~4 MiB here): most stay queued. A queue copying at write() would hold them all in slabs (188).
+    const bytes = new Uint8Array(8 * 1024).fill(0x61);
+    const used = slabsInUse();
+    for (let i = 0; i < 1500; i++) assert.equal(connection.write(bytes), true);
+    await until(() => connection.state === 'open' && peer !== undefined, 3000, 'open');
+    // Let the socket take what it will.
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(connection.queuedMessages > 500, `${connection.queuedMessages} messages still queued`);
+    // The socket buffer (one slab) and the slab being filled.
+    assert.ok(slabsInUse() - used <= 2, `${slabsInUse() - used} slabs in use`);
+    peer!.resume();
+    await until(() => server.received().length === 1500 * bytes.length, 10_000, 'all bytes at the peer');
+    assert.equal(connection.queuedMessages, 0);
     await connection.close();
     await server.close();
   });
