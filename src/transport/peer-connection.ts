@@ -148,7 +148,7 @@ interface NotedMessage {
 }
 
 /**
- * Queued messages written with one socket write. Small messages are kept as their parts (`firsts`/`seconds`, one
+ * Queued messages written with one socket write. Small messages are kept as their parts (`parts`, one
  * writer) until the run is written into a slab at flush time, `bytes[start, end)`; a large message is a run of its
  * own with its own bytes. Most messages are only counted; those with a callback (or an awaited answer) are noted,
  * in order.
@@ -164,9 +164,11 @@ class QueuedRun {
   size = 0;
   messages = 0;
   notes: NotedMessage[] | undefined = undefined;
-  /** The messages' parts while the run waits for the socket (undefined once written into `bytes`). */
-  firsts: Uint8Array[] | undefined = undefined;
-  seconds: (Uint8Array | undefined)[] | undefined = undefined;
+  /**
+   * The messages' parts while the run waits for the socket, first and second of message i at 2i and 2i + 1
+   * (undefined once written into `bytes`). A reused array: only the first `2 * messages` slots are the run's.
+   */
+  parts: (Uint8Array | undefined)[] | undefined = undefined;
   writer: PartsWriter = BYTES_WRITER;
 }
 
@@ -240,8 +242,9 @@ export class PeerConnection extends EventEmitter {
   private openRun: QueuedRun | undefined;
   // Runs of small messages are written into this slab when flushed (see slabs.ts); undefined until the first one.
   private slab: Slab | undefined;
-  private readonly spareFirsts: Uint8Array[][] = [];
-  private readonly spareSeconds: (Uint8Array | undefined)[][] = [];
+  // Part arrays of written runs, for the next runs: written by index, never truncated (that would drop their
+  // capacity, and every run would grow its array again push by push).
+  private readonly spareParts: (Uint8Array | undefined)[][] = [];
   // Responses still expected, in write order: a callback for an awaited message, or a count of plain ones.
   private expected: (SendCallback | number)[] = [];
   private expectedHead = 0;
@@ -654,8 +657,9 @@ export class PeerConnection extends EventEmitter {
       if (run === undefined || (writer !== undefined && run.writer !== writer) || run.size + size > this.batchBytes) {
         run = this.startRun(writer ?? BYTES_WRITER);
       }
-      run.firsts!.push(first);
-      run.seconds!.push(second);
+      const parts = run.parts!;
+      parts[2 * run.messages] = first;
+      parts[2 * run.messages + 1] = second;
       run.size += size;
     }
     if (callback !== undefined || awaitResponse) {
@@ -670,8 +674,7 @@ export class PeerConnection extends EventEmitter {
   private startRun(writer: PartsWriter): QueuedRun {
     const run = new QueuedRun();
     run.writer = writer;
-    run.firsts = this.spareFirsts.pop() ?? [];
-    run.seconds = this.spareSeconds.pop() ?? [];
+    run.parts = this.spareParts.pop() ?? [];
     this.queue.push(run);
     this.openRun = run;
     return run;
@@ -682,8 +685,8 @@ export class PeerConnection extends EventEmitter {
    * handed to the socket: only runs the socket holds occupy slabs.
    */
   private writeIntoSlab(run: QueuedRun): void {
-    const firsts = run.firsts!;
-    const seconds = run.seconds!;
+    const parts = run.parts!;
+    const count = 2 * run.messages;
     let slab = this.slab;
     // Nothing queued or being written still reads this slab: start again from its beginning.
     if (slab !== undefined && slab.inFlight === 0) slab.used = 0;
@@ -696,25 +699,23 @@ export class PeerConnection extends EventEmitter {
     const writer = run.writer;
     const start = slab.used;
     let at = start;
-    for (let i = 0; i < firsts.length; i++) at = writer.writeParts(firsts[i]!, seconds[i], bytes, at);
+    for (let i = 0; i < count; i += 2) at = writer.writeParts(parts[i]!, parts[i + 1], bytes, at);
     slab.used = at;
     slab.inFlight++;
     run.bytes = bytes;
     run.slab = slab;
     run.start = start;
     run.end = at;
-    run.firsts = undefined;
-    run.seconds = undefined;
-    this.spareParts(firsts, seconds);
+    run.parts = undefined;
+    this.keepParts(parts, count);
   }
 
   /** Emptied part arrays, kept for the next runs (a few: their capacity is one batch of messages). */
-  private spareParts(firsts: Uint8Array[], seconds: (Uint8Array | undefined)[]): void {
-    if (this.spareFirsts.length >= 4) return;
-    firsts.length = 0;
-    seconds.length = 0;
-    this.spareFirsts.push(firsts);
-    this.spareSeconds.push(seconds);
+  private keepParts(parts: (Uint8Array | undefined)[], used: number): void {
+    if (this.spareParts.length >= 4) return;
+    // The callers' arrays are not kept alive by a spare array.
+    parts.fill(undefined, 0, used);
+    this.spareParts.push(parts);
   }
 
   private flush(): void {
@@ -728,7 +729,7 @@ export class PeerConnection extends EventEmitter {
       const run = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = undefined as unknown as QueuedRun;
       if (run === this.openRun) this.openRun = undefined;
-      if (run.firsts !== undefined) this.writeIntoSlab(run);
+      if (run.parts !== undefined) this.writeIntoSlab(run);
       const size = run.end - run.start;
       this.queuedCount -= run.messages;
       this.queuedBytes -= size;
@@ -860,7 +861,7 @@ export class PeerConnection extends EventEmitter {
     this.openRun = undefined;
     for (const run of pending) {
       if (run.slab !== undefined) releaseBatch(run.slab);
-      if (run.firsts !== undefined) this.spareParts(run.firsts, run.seconds!);
+      if (run.parts !== undefined) this.keepParts(run.parts, 2 * run.messages);
       for (const note of run.notes ?? []) note.callback?.(error);
     }
   }
