@@ -109,9 +109,14 @@ export class KeptHead {
   readonly hasTransferEncoding: boolean;
   readonly chunkedFinal: boolean;
   readonly transferEncodingAt: number;
-  /** What a layer above derived from these bytes (see DecodedMessageBase.deriveFromHead), and under which key. */
+  /**
+   * What layers above derived from these bytes (see DecodedHttpMessage.deriveFromHead), and under which keys: the two
+   * most recent derivations (a capture classifies every head and its output guesses the style of each).
+   */
   derivedKey: object | undefined = undefined;
   derived: unknown = undefined;
+  derivedKey2: object | undefined = undefined;
+  derived2: unknown = undefined;
   /** The bytes as compared with later input (made at the first comparison). */
   #bytes: RepeatedBytes | undefined = undefined;
   #text: string | undefined = undefined;
@@ -409,14 +414,18 @@ export class DecodedHttpMessage {
    * `derive(this)`, computed once for all the messages whose head repeats the same kept head (see KeptHead): the
    * first such message computes it, the others get that value. Messages with a head parsed afresh compute it every
    * time. `derive` must depend only on the head's bytes (start line, header fields; not body, offsets or time), so
-   * that the shared value is the one it would compute; `key` names the derivation (a head keeps one value: another
-   * key replaces it). Layers above use it for facts they read from every head (libprocess classification).
+   * that the shared value is the one it would compute; `key` names the derivation (a head keeps the values of the
+   * last two keys: a third replaces the older one). Layers above use it for facts they read from every head
+   * (libprocess classification, the style guess).
    */
   deriveFromHead<T>(key: object, derive: (head: this) => T): T {
     const kept = this.#kept;
     if (kept === undefined) return derive(this);
     if (kept.derivedKey === key) return kept.derived as T;
+    if (kept.derivedKey2 === key) return kept.derived2 as T;
     const value = derive(this);
+    kept.derivedKey2 = kept.derivedKey;
+    kept.derived2 = kept.derived;
     kept.derivedKey = key;
     kept.derived = value;
     return value;

@@ -116,7 +116,7 @@ interface DerivableHead {
  * kept: every message of a libprocess sender's burst); other heads (parsed afresh, or plain objects) compute it each
  * time. `derive` must depend only on the head (start line and header fields: not body, offsets, time or state that
  * changes), so that the shared value is what it would compute for each; `key` names the derivation (use one constant
- * object per kind of value; a head keeps one derived value, so another key replaces it).
+ * object per kind of value; a head keeps the values of its last two keys, so a third replaces the older).
  */
 export function deriveFromHead<H extends HttpHead, T>(head: H, key: object, derive: (head: H) => T): T {
   if (typeof (head as Partial<DerivableHead>).deriveFromHead === 'function') {

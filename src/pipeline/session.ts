@@ -21,7 +21,14 @@ import {
 } from '../analysis/body-decode.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { isMesosWireError, type MesosWireError } from '../errors.ts';
-import { detachHead, getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../http/types.ts';
+import {
+  deriveFromHead,
+  detachHead,
+  getHeader,
+  type HttpHead,
+  type HttpHeader,
+  type HttpMessage,
+} from '../http/types.ts';
 import { formatUpid, isEmptyUpid, parseUpidLikeMesos, type Upid } from '../libprocess/index.ts';
 import type { PacketRef } from '../pcap/packet.ts';
 import { timeMillis } from '../pcap/timestamp.ts';
@@ -326,6 +333,30 @@ export function isLoopbackAddress(address: string): boolean {
   return address.startsWith('127.') || address === '::1';
 }
 
+/** What onRequest reads from a request head (a function of the head alone, so shared by repeats of a kept head). */
+interface RequestHeadFacts {
+  readonly from: string | undefined;
+  readonly agent: string | undefined;
+  readonly classified: ReturnType<typeof classifyHttpRequest>;
+}
+
+/** The derivation key of RequestHeadFacts (see deriveFromHead). */
+const REQUEST_FACTS_KEY = {};
+
+/**
+ * Classification reads only Libprocess-From and, when it is absent, User-Agent: both are looked up without
+ * materialising every header. The sender-mismatch diagnostic compares the two.
+ */
+function requestFactsOf(m: HttpMessage & { kind: 'request' }): RequestHeadFacts {
+  const from = headerValue(m, 'libprocess-from');
+  const agent = headerValue(m, 'user-agent');
+  return {
+    from,
+    agent,
+    classified: classifyHttpRequest(m.method, m.target, from, from === undefined ? agent : undefined),
+  };
+}
+
 /**
  * State shared by every direction of one decoder (all connections of a capture): registration counts per sender.
  */
@@ -554,11 +585,11 @@ export class DirectionSession {
     packet: PacketRef | undefined,
     endPacket: PacketRef | undefined,
   ): void {
-    // Classification reads only Libprocess-From and, when absent, User-Agent: look them up without materialising
-    // every header. The sender-mismatch diagnostic compares both.
-    const from = headerValue(m, 'libprocess-from');
-    const agent = from === undefined || this.diagnostics ? headerValue(m, 'user-agent') : undefined;
-    const c = classifyHttpRequest(m.method, m.target, from, agent);
+    // Once per kept head (every message of a sender's burst repeats one): see requestFactsOf.
+    const facts = deriveFromHead(m, REQUEST_FACTS_KEY, requestFactsOf);
+    const from = facts.from;
+    const agent = from === undefined || this.diagnostics ? facts.agent : undefined;
+    const c = facts.classified;
     const pending = body.request;
     if (c.kind === 'message') {
       const event = new MessageEventImpl(m, c, bytes, offsets, this.place, packet, endPacket);

@@ -519,16 +519,40 @@ describe('deriveFromHead', () => {
       // get; /other and the 22nd (not looked for right after a miss) are parsed afresh and compute theirs.
       assert.equal(calls, headCache ? 20 : 22);
     }
-    // Another key replaces the value kept on the head: both derivations stay right.
+    // A head keeps the values of its last two keys (each computed once per kept head); a third key replaces the older
+    // value, and every derivation stays right.
+    const third = {};
     const seen: string[] = [];
+    const computed = { a: 0, b: 0, c: 0 };
+    const derive = (name: 'a' | 'b' | 'c') => () => {
+      computed[name]++;
+      return name;
+    };
     const decoder = new HttpDecoder({
       onMessage: (m) => {
-        seen.push(deriveFromHead(m, key, () => 'a'));
-        seen.push(deriveFromHead(m, other, () => 'b'));
+        seen.push(deriveFromHead(m, key, derive('a')));
+        seen.push(deriveFromHead(m, other, derive('b')));
       },
     });
     decoder.write(warm(cat(LIBPROCESS_HEAD, CHUNKED_AB), 20));
     assert.deepEqual(seen, new Array(20).fill(['a', 'b']).flat());
+    // Copies 1-17 are parsed afresh (17 computations each); the 18th computes for the kept head, the 19th and 20th reuse.
+    assert.deepEqual(computed, { a: 18, b: 18, c: 0 });
+    const cycled: string[] = [];
+    const cycling = new HttpDecoder({
+      onMessage: (m) => {
+        for (const [k, name] of [
+          [key, 'a'],
+          [other, 'b'],
+          [third, 'c'],
+        ] as const)
+          cycled.push(deriveFromHead(m, k, derive(name)));
+      },
+    });
+    cycling.write(warm(cat(LIBPROCESS_HEAD, CHUNKED_AB), 20));
+    assert.deepEqual(cycled, new Array(20).fill(['a', 'b', 'c']).flat());
+    // Three keys in turn: each replaces the oldest of the two kept, so every message computes all three again.
+    assert.deepEqual(computed, { a: 38, b: 38, c: 20 });
     const plain: HttpHead = {
       kind: 'request',
       method: 'GET',
