@@ -103,7 +103,8 @@ async function decodeCaptureChunks(
   options: CaptureSessionOptions,
 ): Promise<CaptureReadOutcome> {
   const decoder = new CaptureSessionDecoder(onEvent, options);
-  const reader = new AutoCaptureReader();
+  // The decoder keeps refs, never the packets: the reader may reuse its packet object.
+  const reader = new AutoCaptureReader({ transientPackets: true });
   const push = (packet: Parameters<CaptureSessionDecoder['push']>[0]) => decoder.push(packet);
   let bytes = 0;
   try {

@@ -27,6 +27,11 @@ export interface CapturedPacket extends PacketRef {
   /** Length of the packet on the wire; larger than capturedLength when the snap length cut it. */
   readonly originalLength: number;
   readonly data: Uint8Array;
+  /**
+   * A PacketRef of this packet that may be kept past the callback, when the reader made one (readers asked for
+   * `transientPackets` reuse the packet object itself). packetRefOf returns it.
+   */
+  readonly ref?: PacketRef;
 }
 
 /** Capture readers share this push-driven shape (see PcapReader, PcapngReader). */
@@ -60,8 +65,8 @@ export function readU32(bytes: Uint8Array, at: number, littleEndian: boolean): n
  * A PacketRef of its own (frame number and time only). What is kept past a packet's callback must be this, not the
  * captured packet: that one's `data` views the reader's whole input chunk, which would stay alive with it.
  */
-export function packetRefOf(packet: PacketRef): PacketRef {
-  return { index: packet.index, timestamp: packet.timestamp };
+export function packetRefOf(packet: PacketRef | CapturedPacket): PacketRef {
+  return (packet as CapturedPacket).ref ?? { index: packet.index, timestamp: packet.timestamp };
 }
 
 /**

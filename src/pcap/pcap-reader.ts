@@ -1,6 +1,6 @@
 import { ChunkedCaptureReader } from './chunked-reader.ts';
-import { type CapturedPacket, readU16, readU32, viewOf } from './packet.ts';
-import { CaptureTimestamp } from './timestamp.ts';
+import { type CapturedPacket, type PacketRef, readU16, readU32, viewOf } from './packet.ts';
+import { CaptureTimestamp, UNKNOWN_TIME } from './timestamp.ts';
 
 /**
  * pcap ("libpcap") file format: a 24-byte global header (magic, version 2.4,
@@ -25,6 +25,28 @@ export const MAX_PACKET_BYTES_DEFAULT = 256 * 1024;
 export interface CaptureReaderOptions {
   /** Largest captured length of one packet; larger records fail with MW_PCAP_RECORD_TOO_LARGE. Default 256 KiB. */
   maxPacketBytes?: number;
+  /**
+   * The caller keeps no packet object past its callback (what it keeps is `packetRefOf(packet)` and copies of
+   * fields), so the reader may hand out one packet object again and again, with a small PacketRef per packet as its
+   * `ref`. Less garbage per packet for a decoder that reads millions of them. Default false: a new object per packet.
+   * The pcap reader reuses; the pcapng reader ignores it.
+   */
+  transientPackets?: boolean;
+}
+
+/** The one packet object a pcap reader hands out again and again when asked for transientPackets. */
+class TransientPacket implements CapturedPacket {
+  index = 0;
+  fileOffset = 0;
+  readonly section = 0;
+  readonly interface = 0;
+  linkType = -1;
+  capturedLength = 0;
+  originalLength = 0;
+  timestamp: CaptureTimestamp = UNKNOWN_TIME;
+  data: Uint8Array = NO_BYTES;
+  /** This packet's index and time: the object kept by whoever keeps the packet's place (see packetRefOf). */
+  ref: PacketRef = { index: 0, timestamp: UNKNOWN_TIME };
 }
 
 const State = { GLOBAL_HEADER: 0, RECORD: 1 } as const;
@@ -54,8 +76,12 @@ export class PcapReader extends ChunkedCaptureReader {
   /** Version from the global header, e.g. [2, 4]. */
   version: [number, number] = [0, 0];
 
+  /** The packet object handed out for every packet (transientPackets), or undefined: a new one each time. */
+  private readonly transient: TransientPacket | undefined;
+
   constructor(options: CaptureReaderOptions = {}) {
     super(options.maxPacketBytes ?? MAX_PACKET_BYTES_DEFAULT);
+    this.transient = options.transientPackets === true ? new TransientPacket() : undefined;
   }
 
   end(): void {
@@ -184,17 +210,33 @@ export class PcapReader extends ChunkedCaptureReader {
     // Some writers put a whole second or more in the fraction field; carry it rather than fail.
     const carry = fraction >= perSecond ? Math.floor(fraction / perSecond) : 0;
     const nanos = (fraction - carry * perSecond) * (this.nanosecond ? 1 : 1000);
-    const packet: CapturedPacket = {
-      index: ++this.delivered,
-      fileOffset,
-      section: 0,
-      interface: 0,
-      linkType: this.linkType,
-      timestamp: new CaptureTimestamp(seconds + carry, nanos, this.nanosecond ? 9 : 6),
-      capturedLength,
-      originalLength,
-      data: viewOf(record, at + headerLength, at + headerLength + capturedLength),
-    };
+    const transient = this.transient;
+    let packet: CapturedPacket;
+    if (transient !== undefined) {
+      const index = ++this.delivered;
+      transient.index = index;
+      transient.fileOffset = fileOffset;
+      transient.linkType = this.linkType;
+      transient.capturedLength = capturedLength;
+      transient.originalLength = originalLength;
+      transient.data = viewOf(record, at + headerLength, at + headerLength + capturedLength);
+      const timestamp = new CaptureTimestamp(seconds + carry, nanos, this.nanosecond ? 9 : 6);
+      transient.timestamp = timestamp;
+      transient.ref = { index, timestamp };
+      packet = transient;
+    } else {
+      packet = {
+        index: ++this.delivered,
+        fileOffset,
+        section: 0,
+        interface: 0,
+        linkType: this.linkType,
+        timestamp: new CaptureTimestamp(seconds + carry, nanos, this.nanosecond ? 9 : 6),
+        capturedLength,
+        originalLength,
+        data: viewOf(record, at + headerLength, at + headerLength + capturedLength),
+      };
+    }
     try {
       onPacket(packet);
     } catch (error) {

@@ -280,6 +280,7 @@ export class CaptureDecoder {
     return this.reassembler.stats;
   }
 
+  /** Decodes the next packet. Keeps nothing of the object past the call but packetRefOf(packet) (transientPackets is fine). */
   push(packet: CapturedPacket): void {
     this.reassembler.push(packet);
   }
@@ -516,7 +517,8 @@ export async function decodeCaptureFile(
 ): Promise<ReadCaptureFileResult> {
   const decoder = new CaptureDecoder(onEvent, options);
   try {
-    return await readCaptureFile(path, (packet) => decoder.push(packet), options);
+    // The decoder keeps refs, never the packets: the reader may reuse its packet object.
+    return await readCaptureFile(path, (packet) => decoder.push(packet), { ...options, transientPackets: true });
   } finally {
     decoder.end();
   }

@@ -92,6 +92,7 @@ export class CaptureSessionDecoder {
     return this.capture.tcpStats;
   }
 
+  /** Decodes the next packet. Keeps nothing of the object past the call but packetRefOf(packet) (transientPackets is fine). */
   push(packet: CapturedPacket): void {
     this.capture.push(packet);
   }
@@ -218,7 +219,8 @@ export async function decodeCaptureSessions(
 ): Promise<ReadCaptureFileResult> {
   const decoder = new CaptureSessionDecoder(emit, options);
   try {
-    return await readCaptureFile(path, (packet) => decoder.push(packet), options);
+    // The decoder keeps refs, never the packets: the reader may reuse its packet object.
+    return await readCaptureFile(path, (packet) => decoder.push(packet), { ...options, transientPackets: true });
   } finally {
     decoder.end();
   }

@@ -17,6 +17,7 @@ import {
   type CaptureReader,
   CaptureTimestamp,
   decodeFrame,
+  type PacketRef,
   PcapngReader,
   PcapReader,
   TCP_FLAGS,
@@ -24,6 +25,7 @@ import {
   TcpReassembler,
   type TcpReassemblerOptions,
 } from '../../src/pcap/index.ts';
+import { packetRefOf } from '../../src/pcap/packet.ts';
 import { ascii, cat, hex } from '../helpers/bytes.ts';
 import { AGENT, CLIENT, FIXTURE_EPOCH } from '../helpers/pcap-fixtures.ts';
 import {
@@ -373,6 +375,83 @@ describe('PcapReader in place and across chunks', () => {
     }
   });
 });
+
+describe('PcapReader transientPackets (one packet object handed out again and again)', () => {
+  const FIXTURES = readCaptureFixtureFiles().filter((f) => f.name.endsWith('.pcap'));
+
+  it('every packet reads as without it, at every cut of every pcap fixture; refs are kept correct', () => {
+    assert.ok(FIXTURES.length > 10);
+    for (const { name, bytes } of FIXTURES) {
+      const expected = feedPcap([bytes], false);
+      for (const cut of [0, 1, 23, 24, 25, 39, 40, 41, 100, bytes.length >> 1, bytes.length - 1]) {
+        if (cut > bytes.length) continue;
+        const pieces = [bytes.slice(0, cut), bytes.slice(cut)];
+        assert.deepEqual(feedPcap(pieces, true), expected, `${name} cut ${cut}`);
+      }
+    }
+  });
+
+  it('hands out one object; each packet has its own ref (index and time), which packetRefOf returns', () => {
+    const { bytes } = FIXTURES.find((f) => f.name === 'reorder.pcap')!;
+    const reader = new PcapReader({ transientPackets: true });
+    const objects = new Set<CapturedPacket>();
+    const refs: PacketRef[] = [];
+    const times: string[] = [];
+    reader.write(bytes, (p) => {
+      objects.add(p);
+      assert.equal(packetRefOf(p), p.ref);
+      assert.equal(p.ref!.index, p.index);
+      assert.equal(p.ref!.timestamp, p.timestamp);
+      refs.push(packetRefOf(p));
+      times.push(p.timestamp.toISOString());
+    });
+    reader.end();
+    assert.equal(objects.size, 1);
+    assert.equal(new Set(refs).size, refs.length);
+    assert.deepEqual(
+      refs.map((r) => r.index),
+      refs.map((_, i) => i + 1),
+    );
+    assert.deepEqual(
+      refs.map((r) => r.timestamp.toISOString()),
+      times,
+    );
+    // Without the option: a new object per packet, and packetRefOf makes a ref of its own.
+    const plain: CapturedPacket[] = [];
+    new PcapReader().write(bytes, (p) => {
+      plain.push(p);
+      assert.equal(p.ref, undefined);
+      assert.deepEqual(packetRefOf(p), { index: p.index, timestamp: p.timestamp });
+    });
+    assert.equal(new Set(plain).size, plain.length);
+  });
+});
+
+/** Packets described inside the callback (the only time a transient packet may be read), and the error if any. */
+function feedPcap(pieces: Uint8Array[], transientPackets: boolean) {
+  const reader = new PcapReader({ transientPackets });
+  const packets: ReturnType<typeof describePacket>[] = [];
+  let error: string | undefined;
+  try {
+    for (const piece of pieces) reader.write(piece, (p) => packets.push(describePacket(p)));
+    reader.end();
+  } catch (e) {
+    error = String(e);
+  }
+  return { packets, error };
+}
+
+/** The committed capture fixtures, by file name. */
+function readCaptureFixtureFiles(): { name: string; bytes: Uint8Array }[] {
+  const root = join(import.meta.dirname, '..', '..', 'fixtures', 'pcap');
+  const out: { name: string; bytes: Uint8Array }[] = [];
+  for (const dir of ['generated', 'real', 'sessions']) {
+    for (const name of readdirSync(join(root, dir))) {
+      if (/\.pcap(ng)?$/.test(name)) out.push({ name, bytes: new Uint8Array(readFileSync(join(root, dir, name))) });
+    }
+  }
+  return out;
+}
 
 describe('PcapngReader in place and across chunks', () => {
   const packet = (n: number, length: number) =>

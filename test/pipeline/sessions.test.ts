@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { encodeMessage as encodeLibprocessMessage } from '../../src/libprocess/encoder.ts';
@@ -362,6 +362,43 @@ describe('session captures', () => {
     assert.deepEqual(connection6, ['open #6 10.0.0.5:46000>10.0.0.1:5050 f59', 'close #6 fin']);
     const tls = events.filter((e) => e.type === 'diagnostic' && e.diagnostic.kind === 'tls-encrypted');
     assert.deepEqual(lines(tls), ['tls-encrypted connection=6 streamOffset=0 frame=62 recordType=22']);
+  });
+});
+
+describe('decodeCaptureSessions (its reader reuses one packet object)', () => {
+  it('gives every fixture the events, frames and times of a decoder fed new packet objects', async () => {
+    const names = ['generated', 'real', 'sessions'].flatMap((dir) =>
+      readdirSync(join(FIXTURES, dir))
+        .filter((name) => /\.pcap(ng)?$/.test(name))
+        .map((name) => join(dir, name)),
+    );
+    assert.ok(names.length > 20);
+    const describeWithTime = (e: DecodedEvent) => {
+      const time = 'time' in e && e.time !== undefined ? ` @${e.time?.toISOString()}` : '';
+      return `${describeDecoded(e)}${time}`;
+    };
+    for (const name of names) {
+      const plain: DecodedEvent[] = [];
+      const decoder = new CaptureSessionDecoder((e) => plain.push(e));
+      const reader = new AutoCaptureReader();
+      let error: unknown;
+      try {
+        reader.write(new Uint8Array(readFileSync(join(FIXTURES, name))), (p) => decoder.push(p));
+        reader.end();
+      } catch (e) {
+        error = e;
+      }
+      decoder.end();
+      const reused: DecodedEvent[] = [];
+      let reusedError: unknown;
+      try {
+        await decodeCaptureSessions(join(FIXTURES, name), (e) => reused.push(e));
+      } catch (e) {
+        reusedError = e;
+      }
+      assert.deepEqual(reused.map(describeWithTime), plain.map(describeWithTime), name);
+      assert.equal(String(reusedError), String(error), name);
+    }
   });
 });
 
