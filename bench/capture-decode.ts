@@ -1,7 +1,8 @@
 /**
  * Full decoding of a generated capture (issue 4 §6): pcap -> TCP reassembly -> HTTP -> libprocess classification ->
  * protobuf bodies typed by wire name -> 202s paired with their messages -> anomaly checks (the whole session layer,
- * `CaptureSessionDecoder`), against tshark's HTTP dissection of the same file in the same run:
+ * `decodeCaptureSessions`, i.e. `CaptureSessionDecoder` fed by the file reader as the CLI feeds it), against tshark's
+ * HTTP dissection of the same file in the same run:
  *
  *   tshark -r FILE -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri
  *
@@ -40,6 +41,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { DecodedEvent } from '../src/pipeline/events.ts';
 import { generateCapture, libprocessMessageBytes } from './capture-corpus.ts';
 
 function arg(name: string, fallback: number): number {
@@ -59,10 +61,9 @@ const CHUNK_KIB = arg('chunk-kib', 64);
 
 /** The child that decodes: prints one JSON line with its counts, time and peak RSS. */
 async function childDecode(file: string): Promise<void> {
-  const { CaptureSessionDecoder } = await import('../src/pipeline/decode-sessions.ts');
-  const { readCaptureFile } = await import('../src/pcap/read-file.ts');
+  const { decodeCaptureSessions } = await import('../src/pipeline/decode-sessions.ts');
   const counts = { messages: 0, typed: 0, responses: 0, paired: 0, records: 0, diagnostics: 0, errors: 0 };
-  const decoder = new CaptureSessionDecoder((e) => {
+  const count = (e: DecodedEvent) => {
     switch (e.type) {
       case 'message':
         counts.messages++;
@@ -82,11 +83,10 @@ async function childDecode(file: string): Promise<void> {
         counts.errors++;
         return;
     }
-  });
+  };
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
-  const result = await readCaptureFile(file, (p) => decoder.push(p), { chunkBytes: CHUNK_KIB * 1024 });
-  decoder.end();
+  const result = await decodeCaptureSessions(file, count, { chunkBytes: CHUNK_KIB * 1024 });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStarted);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -97,20 +97,18 @@ async function childDecode(file: string): Promise<void> {
 /** The decoding child for a compiled build, as plain JavaScript (same counting as childDecode). */
 const DIST_CHILD = `
 const [dist, file, chunkKiB] = process.argv.slice(2);
-const { CaptureSessionDecoder } = await import(dist + '/pipeline/decode-sessions.js');
-const { readCaptureFile } = await import(dist + '/pcap/read-file.js');
+const { decodeCaptureSessions } = await import(dist + '/pipeline/decode-sessions.js');
 const counts = { messages: 0, typed: 0, responses: 0, paired: 0, records: 0, diagnostics: 0, errors: 0 };
-const decoder = new CaptureSessionDecoder((e) => {
+const count = (e) => {
   if (e.type === 'message') { counts.messages++; if (e.typed?.kind === 'message' && e.typed.error === undefined) counts.typed++; }
   else if (e.type === 'response') { counts.responses++; if (e.request !== undefined) counts.paired++; }
   else if (e.type === 'record') counts.records++;
   else if (e.type === 'diagnostic') counts.diagnostics++;
   else if (e.type === 'error') counts.errors++;
-});
+};
 const started = performance.now();
 const cpuStarted = process.cpuUsage();
-const result = await readCaptureFile(file, (p) => decoder.push(p), { chunkBytes: Number(chunkKiB) * 1024 });
-decoder.end();
+const result = await decodeCaptureSessions(file, count, { chunkBytes: Number(chunkKiB) * 1024 });
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuStarted);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
