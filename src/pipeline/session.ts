@@ -338,6 +338,8 @@ interface RequestHeadFacts {
   readonly from: string | undefined;
   readonly agent: string | undefined;
   readonly classified: ReturnType<typeof classifyHttpRequest>;
+  /** Both sender headers are present and User-Agent is not `libprocess/` + Libprocess-From. */
+  readonly agentDiffers: boolean;
 }
 
 /** The derivation key of RequestHeadFacts (see deriveFromHead). */
@@ -354,6 +356,7 @@ function requestFactsOf(m: HttpMessage & { kind: 'request' }): RequestHeadFacts 
     from,
     agent,
     classified: classifyHttpRequest(m.method, m.target, from, from === undefined ? agent : undefined),
+    agentDiffers: from !== undefined && agent !== undefined && !isAgentOf(agent, from),
   };
 }
 
@@ -416,6 +419,8 @@ export class DirectionSession {
   private pairing = true;
   /** Sender texts already checked against this connection's source address (most connections carry one). */
   private checkedSenders: string[] = [];
+  /** The last sender text found in or added to checkedSenders (the same string object for repeats of a kept head). */
+  private lastCheckedSender: string | undefined = undefined;
   /** What this direction already reported (per connection: freed with it). */
   private readonly reported = new Set<string>();
   /** Capture fields shared by every item of this direction (undefined for a raw stream). */
@@ -604,7 +609,7 @@ export class DirectionSession {
         if (pending !== undefined && c.name === 'mesos.scheduler.Call') pending.call = messageTypeTag(typed);
       }
       this.emit(event);
-      this.checkMessage(event, from, agent, m.offset, packet);
+      this.checkMessage(event, from, agent, facts.agentDiffers, m.offset, packet);
       return;
     }
     const endpoint = endpointTypes(m.target);
@@ -871,6 +876,7 @@ export class DirectionSession {
     event: MessageEventImpl,
     libprocessFrom: string | undefined,
     userAgent: string | undefined,
+    agentDiffers: boolean,
     offset: number,
     packet: PacketRef | undefined,
   ): void {
@@ -884,7 +890,7 @@ export class DirectionSession {
     }
     if (!this.diagnostics) return;
     // Both sender headers: Mesos uses Libprocess-From; a different User-Agent UPID points at a broken client/proxy.
-    if (libprocessFrom !== undefined && userAgent !== undefined && !isAgentOf(userAgent, libprocessFrom)) {
+    if (agentDiffers && libprocessFrom !== undefined && userAgent !== undefined) {
       const at = userAgent.indexOf('libprocess/');
       if (at >= 0) {
         const fromAgent = formatUpid(parseUpidLikeMesos(userAgent.slice(at + 'libprocess/'.length)));
@@ -903,9 +909,16 @@ export class DirectionSession {
       }
     }
     // checkedSenders holds only texts that parsed, so looking there first (no parse) decides the same way.
-    if (this.sourceAddress !== undefined && !this.checkedSenders.includes(event.fromText) && event.fromValid) {
-      if (this.checkedSenders.length < 16) this.checkedSenders.push(event.fromText);
-      this.checkSenderAddress(event.fromUpid, offset, packet);
+    const fromText = event.fromText;
+    if (this.sourceAddress !== undefined && fromText !== this.lastCheckedSender) {
+      if (this.checkedSenders.includes(fromText)) this.lastCheckedSender = fromText;
+      else if (event.fromValid) {
+        if (this.checkedSenders.length < 16) {
+          this.checkedSenders.push(fromText);
+          this.lastCheckedSender = fromText;
+        }
+        this.checkSenderAddress(event.fromUpid, offset, packet);
+      }
     }
     const name = event.name;
     if (REGISTRATION_NAMES.has(name)) this.checkRegistration(event.from, name, offset, packet);
