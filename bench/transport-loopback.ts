@@ -6,7 +6,7 @@
  * is given per wall-clock second and per CPU-second of the process (the latter is steadier on a busy machine).
  *
  *   node --conditions=mesos-wire-source bench/transport-loopback.ts [--messages 50000] [--rounds 5] [--body 100]
- *     [--connections 8] [--warmup 3] [--transport-only [--many-only]]
+ *     [--connections 8] [--warmup 3] [--transport-only [--many-only]] [--isolate]
  *
  * Rows:
  * - `transport`: endpoint.write() for every message (backpressure through whenWritable), done when the receiver's
@@ -21,6 +21,8 @@
  * - `raw per-message writes`: the raw bytes again, but one socket.write() per message (what a sender that does
  *   not coalesce does), no decoding.
  *
+ * `--isolate` runs every row in a process of its own (see isolatedRates).
+ *
  * `--transport-only` measures the transport row alone (A/B comparisons of two checkouts: copy this file into the
  * other checkout's bench/ and run both alternately); `--many-only` skips its 1-connection case.
  *
@@ -28,6 +30,7 @@
  * that every path runs optimised code when measured (one pass of 50,000 messages was not enough for the
  * transport's larger code: its first measured rounds ran at about half its later rate).
  */
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import v8 from 'node:v8';
@@ -50,6 +53,9 @@ const NAME = 'mesos.internal.StatusUpdateAcknowledgementMessage';
 const SLICE = 64 * 1024;
 const TRANSPORT_ONLY = process.argv.includes('--transport-only');
 const MANY_ONLY = process.argv.includes('--many-only');
+const ISOLATE = process.argv.includes('--isolate');
+/** Child of `--isolate`: the index of the one row it measures (see ROWS), at `--connections` connections. */
+const CHILD_ROW = arg('child-row', -1);
 
 const body = new Uint8Array(BODY).map((_, i) => (i * 31) & 0xff);
 
@@ -246,10 +252,48 @@ async function rawRate(connections: number, decode: boolean, writes: RawWrites =
 /** Bytes of one message as both the transport and the raw rows write it (sender and receiver ports: 5 digits). */
 const messageBytes = encodedStream(1, 50510).length;
 
+/** The rows of the full table, in the order they take turns. */
+const ROWS: readonly ((connections: number) => Promise<Rate>)[] = [
+  transportRate,
+  (connections) => rawRate(connections, false),
+  (connections) => rawRate(connections, false, 'hot-slice'),
+  (connections) => rawRate(connections, true),
+  (connections) => rawRate(connections, false, 'per-message'),
+];
+
+/** `--child-row`: warm-up passes and measured rounds of one row, printed as JSON for the parent. */
+async function childRow(): Promise<void> {
+  const row = ROWS[CHILD_ROW]!;
+  for (let pass = 0; pass < WARMUP; pass++) await row(MANY);
+  const rates: Rate[] = [];
+  for (let round = 0; round < ROUNDS; round++) rates.push(await row(MANY));
+  process.stdout.write(`${JSON.stringify(rates)}\n`);
+}
+
+/**
+ * `--isolate`: every row (at each connection count) runs in a process of its own, one after another. In one
+ * process the rows share glibc's heap: memory one row allocated and freed is memory the next row's 64 KiB read
+ * buffers reuse without page faults (or not), so a change in one row's allocations moved another row's rate.
+ * Rows no longer take turns round by round: load that changes over the run falls on some rows more than others.
+ */
+function isolatedRates(connections: number): Rate[][] {
+  return ROWS.map((_, index) => {
+    const args = [...process.execArgv, process.argv[1]!, '--child-row', String(index), '--connections'];
+    args.push(String(connections), '--messages', String(MESSAGES), '--rounds', String(ROUNDS));
+    args.push('--body', String(BODY), '--warmup', String(WARMUP));
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8' });
+    return JSON.parse(out.trim().split('\n').at(-1)!) as Rate[];
+  });
+}
+
 async function main(): Promise<void> {
+  if (CHILD_ROW >= 0) {
+    await childRow();
+    return;
+  }
   process.stdout.write(
     `transport-loopback: ${MESSAGES} messages of ${messageBytes} bytes (${BODY}-byte body), ${ROUNDS} rounds, ` +
-      `medians; node ${process.version}; load average ${loadAverage()}\n`,
+      `medians; node ${process.version}; load average ${loadAverage()}${ISOLATE ? '; rows isolated' : ''}\n`,
   );
   if (TRANSPORT_ONLY) {
     for (const connections of MANY_ONLY ? [MANY] : [1, MANY]) {
@@ -265,27 +309,36 @@ async function main(): Promise<void> {
     return;
   }
   for (const connections of [1, MANY]) {
-    const transport: Rate[] = [];
-    const raw: Rate[] = [];
-    const rawHot: Rate[] = [];
-    const rawDecode: Rate[] = [];
-    const rawWrites: Rate[] = [];
+    let transport: Rate[] = [];
+    let raw: Rate[] = [];
+    let rawHot: Rate[] = [];
+    let rawDecode: Rate[] = [];
+    let rawWrites: Rate[] = [];
+    if (ISOLATE)
+      [transport, raw, rawHot, rawDecode, rawWrites] = isolatedRates(connections) as [
+        Rate[],
+        Rate[],
+        Rate[],
+        Rate[],
+        Rate[],
+      ];
     // Warm-up passes (see the header), then the measured rounds; the rows take turns in both.
-    for (let round = -WARMUP; round < ROUNDS; round++) {
-      const rates = [
-        await transportRate(connections),
-        await rawRate(connections, false),
-        await rawRate(connections, false, 'hot-slice'),
-        await rawRate(connections, true),
-        await rawRate(connections, false, 'per-message'),
-      ] as const;
-      if (round < 0) continue;
-      transport.push(rates[0]);
-      raw.push(rates[1]);
-      rawHot.push(rates[2]);
-      rawDecode.push(rates[3]);
-      rawWrites.push(rates[4]);
-    }
+    else
+      for (let round = -WARMUP; round < ROUNDS; round++) {
+        const rates = [
+          await transportRate(connections),
+          await rawRate(connections, false),
+          await rawRate(connections, false, 'hot-slice'),
+          await rawRate(connections, true),
+          await rawRate(connections, false, 'per-message'),
+        ] as const;
+        if (round < 0) continue;
+        transport.push(rates[0]);
+        raw.push(rates[1]);
+        rawHot.push(rates[2]);
+        rawDecode.push(rates[3]);
+        rawWrites.push(rates[4]);
+      }
     const label = `${connections} connection${connections === 1 ? '' : 's'}`;
     for (const key of ['wall', 'cpu'] as const) {
       const t = median(transport.map((r) => r[key]));

@@ -174,6 +174,13 @@ class QueuedRun {
 
 const NO_BYTES = new Uint8Array(0);
 
+/**
+ * Part arrays kept for reuse per connection: enough for a full default queue (10,000 messages of ~336 bytes are ~52
+ * runs). With 4, a busy sender made ~48 new arrays per refill of its queue, each grown push by push and surviving
+ * scavenges while queued (scavenges took 1.5 instead of 0.9 ms).
+ */
+const MAX_SPARE_PARTS = 64;
+
 /** Messages larger than this get a run of their own (not copied when given as bytes). */
 const OWN_RUN_BYTES = SLAB_BYTES / 4;
 
@@ -710,9 +717,9 @@ export class PeerConnection extends EventEmitter {
     this.keepParts(parts, count);
   }
 
-  /** Emptied part arrays, kept for the next runs (a few: their capacity is one batch of messages). */
+  /** Emptied part arrays, kept for the next runs (see MAX_SPARE_PARTS). */
   private keepParts(parts: (Uint8Array | undefined)[], used: number): void {
-    if (this.spareParts.length >= 4) return;
+    if (this.spareParts.length >= MAX_SPARE_PARTS) return;
     // The callers' arrays are not kept alive by a spare array.
     parts.fill(undefined, 0, used);
     this.spareParts.push(parts);
