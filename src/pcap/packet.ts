@@ -1,4 +1,4 @@
-import type { CaptureTimestamp } from './timestamp.ts';
+import { type CaptureTimestamp, UNKNOWN_TIME } from './timestamp.ts';
 
 /** Where a packet came from: enough to point a user at it in Wireshark. */
 export interface PacketRef {
@@ -32,6 +32,50 @@ export interface CapturedPacket extends PacketRef {
    * `transientPackets` reuse the packet object itself). packetRefOf returns it.
    */
   readonly ref?: PacketRef;
+}
+
+const NO_DATA = new Uint8Array(0);
+
+/**
+ * The one packet object a reader hands out for every packet when asked for transientPackets (see
+ * CaptureReaderOptions): filled anew per packet, with a new `ref` (the object a caller keeps).
+ */
+export class TransientPacket implements CapturedPacket {
+  index = 0;
+  fileOffset = 0;
+  section = 0;
+  interface = 0;
+  linkType = -1;
+  timestamp: CaptureTimestamp = UNKNOWN_TIME;
+  capturedLength = 0;
+  originalLength = 0;
+  data: Uint8Array = NO_DATA;
+  ref: PacketRef = { index: 0, timestamp: UNKNOWN_TIME };
+
+  /** Makes this object the packet described. */
+  fill(
+    index: number,
+    fileOffset: number,
+    section: number,
+    iface: number,
+    linkType: number,
+    timestamp: CaptureTimestamp,
+    capturedLength: number,
+    originalLength: number,
+    data: Uint8Array,
+  ): this {
+    this.index = index;
+    this.fileOffset = fileOffset;
+    this.section = section;
+    this.interface = iface;
+    this.linkType = linkType;
+    this.timestamp = timestamp;
+    this.capturedLength = capturedLength;
+    this.originalLength = originalLength;
+    this.data = data;
+    this.ref = { index, timestamp };
+    return this;
+  }
 }
 
 /** Capture readers share this push-driven shape (see PcapReader, PcapngReader). */

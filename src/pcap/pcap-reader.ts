@@ -1,6 +1,6 @@
 import { ChunkedCaptureReader } from './chunked-reader.ts';
-import { type CapturedPacket, type PacketRef, readU16, readU32, viewOf } from './packet.ts';
-import { CaptureTimestamp, UNKNOWN_TIME } from './timestamp.ts';
+import { type CapturedPacket, readU16, readU32, TransientPacket, viewOf } from './packet.ts';
+import { CaptureTimestamp } from './timestamp.ts';
 
 /**
  * pcap ("libpcap") file format: a 24-byte global header (magic, version 2.4,
@@ -29,24 +29,8 @@ export interface CaptureReaderOptions {
    * The caller keeps no packet object past its callback (what it keeps is `packetRefOf(packet)` and copies of
    * fields), so the reader may hand out one packet object again and again, with a small PacketRef per packet as its
    * `ref`. Less garbage per packet for a decoder that reads millions of them. Default false: a new object per packet.
-   * The pcap reader reuses; the pcapng reader ignores it.
    */
   transientPackets?: boolean;
-}
-
-/** The one packet object a pcap reader hands out again and again when asked for transientPackets. */
-class TransientPacket implements CapturedPacket {
-  index = 0;
-  fileOffset = 0;
-  readonly section = 0;
-  readonly interface = 0;
-  linkType = -1;
-  capturedLength = 0;
-  originalLength = 0;
-  timestamp: CaptureTimestamp = UNKNOWN_TIME;
-  data: Uint8Array = NO_BYTES;
-  /** This packet's index and time: the object kept by whoever keeps the packet's place (see packetRefOf). */
-  ref: PacketRef = { index: 0, timestamp: UNKNOWN_TIME };
 }
 
 const State = { GLOBAL_HEADER: 0, RECORD: 1 } as const;
@@ -210,33 +194,30 @@ export class PcapReader extends ChunkedCaptureReader {
     // Some writers put a whole second or more in the fraction field; carry it rather than fail.
     const carry = fraction >= perSecond ? Math.floor(fraction / perSecond) : 0;
     const nanos = (fraction - carry * perSecond) * (this.nanosecond ? 1 : 1000);
-    const transient = this.transient;
-    let packet: CapturedPacket;
-    if (transient !== undefined) {
-      const index = ++this.delivered;
-      transient.index = index;
-      transient.fileOffset = fileOffset;
-      transient.linkType = this.linkType;
-      transient.capturedLength = capturedLength;
-      transient.originalLength = originalLength;
-      transient.data = viewOf(record, at + headerLength, at + headerLength + capturedLength);
-      const timestamp = new CaptureTimestamp(seconds + carry, nanos, this.nanosecond ? 9 : 6);
-      transient.timestamp = timestamp;
-      transient.ref = { index, timestamp };
-      packet = transient;
-    } else {
-      packet = {
-        index: ++this.delivered,
-        fileOffset,
-        section: 0,
-        interface: 0,
-        linkType: this.linkType,
-        timestamp: new CaptureTimestamp(seconds + carry, nanos, this.nanosecond ? 9 : 6),
-        capturedLength,
-        originalLength,
-        data: viewOf(record, at + headerLength, at + headerLength + capturedLength),
-      };
-    }
+    const index = ++this.delivered;
+    const timestamp = new CaptureTimestamp(seconds + carry, nanos, this.nanosecond ? 9 : 6);
+    const data = viewOf(record, at + headerLength, at + headerLength + capturedLength);
+    const packet: CapturedPacket = this.transient?.fill(
+      index,
+      fileOffset,
+      0,
+      0,
+      this.linkType,
+      timestamp,
+      capturedLength,
+      originalLength,
+      data,
+    ) ?? {
+      index,
+      fileOffset,
+      section: 0,
+      interface: 0,
+      linkType: this.linkType,
+      timestamp,
+      capturedLength,
+      originalLength,
+      data,
+    };
     try {
       onPacket(packet);
     } catch (error) {

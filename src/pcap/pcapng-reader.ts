@@ -1,7 +1,13 @@
 import { ChunkedCaptureReader } from './chunked-reader.ts';
-import { type CapturedPacket, readU16, readU32, viewOf } from './packet.ts';
+import { type CapturedPacket, readU16, readU32, TransientPacket, viewOf } from './packet.ts';
 import { type CaptureReaderOptions, MAX_PACKET_BYTES_DEFAULT } from './pcap-reader.ts';
-import { MICROSECOND_RESOLUTION, type TimestampResolution, timestampFromUnits, UNKNOWN_TIME } from './timestamp.ts';
+import {
+  type CaptureTimestamp,
+  MICROSECOND_RESOLUTION,
+  type TimestampResolution,
+  timestampFromUnits,
+  UNKNOWN_TIME,
+} from './timestamp.ts';
 
 /**
  * pcapng: a sequence of blocks, each `type (4) | total length (4) | body | total length (4)`,
@@ -74,9 +80,50 @@ export class PcapngReader extends ChunkedCaptureReader {
   /** Interfaces of the current section, by id. */
   interfaces: PcapngInterface[] = [];
 
+  /** The packet object handed out for every packet (transientPackets), or undefined: a new one each time. */
+  private readonly transient: TransientPacket | undefined;
+
   constructor(options: CaptureReaderOptions = {}) {
     super(options.maxPacketBytes ?? MAX_PACKET_BYTES_DEFAULT);
     this.maxBlockBytes = this.maxPacketBytes + BLOCK_OVERHEAD_ALLOWANCE;
+    this.transient = options.transientPackets === true ? new TransientPacket() : undefined;
+  }
+
+  /** The packet described: the transient object filled, or a new object. */
+  private packet(
+    iface: number,
+    linkType: number,
+    timestamp: CaptureTimestamp,
+    capturedLength: number,
+    originalLength: number,
+    data: Uint8Array,
+  ): CapturedPacket {
+    const index = ++this.delivered;
+    const fileOffset = this.blockOffset;
+    const section = this.section;
+    return (
+      this.transient?.fill(
+        index,
+        fileOffset,
+        section,
+        iface,
+        linkType,
+        timestamp,
+        capturedLength,
+        originalLength,
+        data,
+      ) ?? {
+        index,
+        fileOffset,
+        section,
+        interface: iface,
+        linkType,
+        timestamp,
+        capturedLength,
+        originalLength,
+        data,
+      }
+    );
   }
 
   end(): void {
@@ -315,18 +362,9 @@ export class PcapngReader extends ChunkedCaptureReader {
         if (iface.snapLength > 0 && capturedLength > iface.snapLength) capturedLength = iface.snapLength;
         if (capturedLength > this.blockLength - 16) capturedLength = this.blockLength - 16;
         if (capturedLength > this.maxPacketBytes) this.tooLarge(capturedLength, this.blockOffset + 8);
-        onPacket({
-          index: ++this.delivered,
-          fileOffset: this.blockOffset,
-          section: this.section,
-          interface: 0,
-          linkType: iface.linkType,
-          // The SPB carries no timestamp: say so rather than invent one.
-          timestamp: UNKNOWN_TIME,
-          capturedLength,
-          originalLength,
-          data: viewOf(bytes, base + 12, base + 12 + capturedLength),
-        });
+        // The SPB carries no timestamp: say so rather than invent one.
+        const data = viewOf(bytes, base + 12, base + 12 + capturedLength);
+        onPacket(this.packet(0, iface.linkType, UNKNOWN_TIME, capturedLength, originalLength, data));
         return;
       }
       default:
@@ -356,17 +394,9 @@ export class PcapngReader extends ChunkedCaptureReader {
         this.blockOffset + lengthsAt,
       );
     }
-    onPacket({
-      index: ++this.delivered,
-      fileOffset: this.blockOffset,
-      section: this.section,
-      interface: interfaceId,
-      linkType: iface.linkType,
-      timestamp: timestampFromUnits(timeHigh, timeLow, iface.resolution, iface.offsetSeconds),
-      capturedLength,
-      originalLength,
-      data: viewOf(bytes, base + dataAt, base + dataAt + capturedLength),
-    });
+    const timestamp = timestampFromUnits(timeHigh, timeLow, iface.resolution, iface.offsetSeconds);
+    const data = viewOf(bytes, base + dataAt, base + dataAt + capturedLength);
+    onPacket(this.packet(interfaceId, iface.linkType, timestamp, capturedLength, originalLength, data));
   }
 
   private interfaceAt(id: number, offset: number): PcapngInterface {

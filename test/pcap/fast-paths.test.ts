@@ -376,11 +376,11 @@ describe('PcapReader in place and across chunks', () => {
   });
 });
 
-describe('PcapReader transientPackets (one packet object handed out again and again)', () => {
-  const FIXTURES = readCaptureFixtureFiles().filter((f) => f.name.endsWith('.pcap'));
+describe('transientPackets (one packet object handed out again and again)', () => {
+  const FIXTURES = readCaptureFixtureFiles();
 
-  it('every packet reads as without it, at every cut of every pcap fixture; refs are kept correct', () => {
-    assert.ok(FIXTURES.length > 10);
+  it('every packet reads as without it, at every cut of every pcap and pcapng fixture', () => {
+    assert.ok(FIXTURES.filter((f) => f.name.endsWith('.pcapng')).length >= 2);
     for (const { name, bytes } of FIXTURES) {
       const expected = feedPcap([bytes], false);
       for (const cut of [0, 1, 23, 24, 25, 39, 40, 41, 100, bytes.length >> 1, bytes.length - 1]) {
@@ -391,45 +391,48 @@ describe('PcapReader transientPackets (one packet object handed out again and ag
     }
   });
 
-  it('hands out one object; each packet has its own ref (index and time), which packetRefOf returns', () => {
-    const { bytes } = FIXTURES.find((f) => f.name === 'reorder.pcap')!;
-    const reader = new PcapReader({ transientPackets: true });
-    const objects = new Set<CapturedPacket>();
-    const refs: PacketRef[] = [];
-    const times: string[] = [];
-    reader.write(bytes, (p) => {
-      objects.add(p);
-      assert.equal(packetRefOf(p), p.ref);
-      assert.equal(p.ref!.index, p.index);
-      assert.equal(p.ref!.timestamp, p.timestamp);
-      refs.push(packetRefOf(p));
-      times.push(p.timestamp.toISOString());
+  for (const fixture of ['reorder.pcap', 'lo-dumpcap.pcapng', 'two-sections.pcapng'])
+    it(`hands out one object; each packet has its own ref (index and time), which packetRefOf returns: ${fixture}`, () => {
+      const { bytes } = FIXTURES.find((f) => f.name === fixture)!;
+      const reader = new AutoCaptureReader({ transientPackets: true });
+      const objects = new Set<CapturedPacket>();
+      const refs: PacketRef[] = [];
+      const times: string[] = [];
+      const indexes: number[] = [];
+      reader.write(bytes, (p) => {
+        indexes.push(p.index);
+        objects.add(p);
+        assert.equal(packetRefOf(p), p.ref);
+        assert.equal(p.ref!.index, p.index);
+        assert.equal(p.ref!.timestamp, p.timestamp);
+        refs.push(packetRefOf(p));
+        times.push(p.timestamp.toISOString());
+      });
+      reader.end();
+      assert.equal(objects.size, 1);
+      assert.equal(new Set(refs).size, refs.length);
+      assert.deepEqual(
+        refs.map((r) => r.index),
+        indexes,
+      );
+      assert.deepEqual(
+        refs.map((r) => r.timestamp.toISOString()),
+        times,
+      );
+      // Without the option: a new object per packet, and packetRefOf makes a ref of its own.
+      const plain: CapturedPacket[] = [];
+      new AutoCaptureReader().write(bytes, (p) => {
+        plain.push(p);
+        assert.equal(p.ref, undefined);
+        assert.deepEqual(packetRefOf(p), { index: p.index, timestamp: p.timestamp });
+      });
+      assert.equal(new Set(plain).size, plain.length);
     });
-    reader.end();
-    assert.equal(objects.size, 1);
-    assert.equal(new Set(refs).size, refs.length);
-    assert.deepEqual(
-      refs.map((r) => r.index),
-      refs.map((_, i) => i + 1),
-    );
-    assert.deepEqual(
-      refs.map((r) => r.timestamp.toISOString()),
-      times,
-    );
-    // Without the option: a new object per packet, and packetRefOf makes a ref of its own.
-    const plain: CapturedPacket[] = [];
-    new PcapReader().write(bytes, (p) => {
-      plain.push(p);
-      assert.equal(p.ref, undefined);
-      assert.deepEqual(packetRefOf(p), { index: p.index, timestamp: p.timestamp });
-    });
-    assert.equal(new Set(plain).size, plain.length);
-  });
 });
 
 /** Packets described inside the callback (the only time a transient packet may be read), and the error if any. */
 function feedPcap(pieces: Uint8Array[], transientPackets: boolean) {
-  const reader = new PcapReader({ transientPackets });
+  const reader = new AutoCaptureReader({ transientPackets });
   const packets: ReturnType<typeof describePacket>[] = [];
   let error: string | undefined;
   try {
