@@ -23,7 +23,7 @@ import {
   KeptHead,
 } from './message.ts';
 import { wordsOf } from './repeated-bytes.ts';
-import { SharedHeadCache, type SharedHeadTable } from './shared-heads.ts';
+import { MAX_SHARED_HEAD_BYTES, SharedHeadCache, type SharedHeadTable } from './shared-heads.ts';
 import { STATUS_REASONS } from './status-reasons.ts';
 import type { HttpHead, HttpHeader, HttpMessage, HttpResponseHead } from './types.ts';
 
@@ -1300,7 +1300,9 @@ export class HttpDecoder {
       const print = headPrint(src, msgAbs - srcDelta, headerBytes);
       const shared = this.#sharedHeads;
       if (shared !== undefined) {
-        if (shared.seenBefore(print)) shared.keep(this.#keptHead(src, msgAbs - srcDelta, headerBytes, srcDelta));
+        if (headerBytes <= MAX_SHARED_HEAD_BYTES && shared.seenBefore(print)) {
+          shared.keep(this.#keptHead(src, msgAbs - srcDelta, headerBytes, srcDelta));
+        }
       } else if (this.#seenBefore(print)) {
         this.#keep(this.#keptHead(src, msgAbs - srcDelta, headerBytes, srcDelta));
         // Looked for right away: a head that comes a second time tends to come again.

@@ -12,6 +12,11 @@ const BUCKETS = 512;
 const PER_BUCKET = 4;
 /** Slots of the seen-once fingerprints (a power of two): a head is kept when it comes a second time. */
 const PRINT_SLOTS = 4096;
+/**
+ * Heads longer than this are not kept: the table outlives the decoders (a whole capture), so its memory is bounded by
+ * BUCKETS x PER_BUCKET x this (2 MiB), whatever the traffic. Libprocess heads are 150-300 bytes.
+ */
+export const MAX_SHARED_HEAD_BYTES = 1024;
 /** Start lines longer than this are not looked up (nor kept): hashing them would cost more than it saves. */
 export const MAX_HASHED_LINE = 512;
 /** lineHash of a start line without its LF within reach. */
@@ -83,6 +88,7 @@ export class SharedHeadTable {
 
   /** Keeps `head` (unless its bytes are kept already), in place of its bucket's least recently used head. */
   keep(head: KeptHead): void {
+    if (head.length > MAX_SHARED_HEAD_BYTES) return;
     const hash = lineHash(head.src, head.start, head.start + head.length);
     if (hash === NO_LINE_HASH) return;
     const at = hash & (BUCKETS - 1);

@@ -11,7 +11,13 @@ import fc from 'fast-check';
 import { isMesosWireError } from '../../src/errors.ts';
 import { HttpDecoder, type HttpDecoderOptions } from '../../src/http/decoder.ts';
 import { internLatin1, KeptHead, KNOWN_HEADERS } from '../../src/http/message.ts';
-import { lineHash, MAX_HASHED_LINE, NO_LINE_HASH, SharedHeadCache } from '../../src/http/shared-heads.ts';
+import {
+  lineHash,
+  MAX_HASHED_LINE,
+  MAX_SHARED_HEAD_BYTES,
+  NO_LINE_HASH,
+  SharedHeadCache,
+} from '../../src/http/shared-heads.ts';
 import { deriveFromHead, getHeader, type HttpHead, type HttpHeader, type HttpMessage } from '../../src/http/types.ts';
 import { ascii, cat, everySplit, hex, toHexString } from '../helpers/bytes.ts';
 
@@ -679,6 +685,23 @@ describe('SharedHeadCache (kept heads shared by decoders)', () => {
       }
     }
     assert.ok(run([message], { maxHeaderBytes: 100, headCache: cache }).at(-1)!.endsWith('MW_HTTP_HEADERS_TOO_LARGE'));
+  });
+
+  it('heads longer than MAX_SHARED_HEAD_BYTES are parsed every time, never kept: the table memory stays bounded', () => {
+    const big = cat(
+      `POST /master/x.Y HTTP/1.1\r\nX-Pad: ${'p'.repeat(MAX_SHARED_HEAD_BYTES)}\r\nContent-Length: 0\r\n\r\n`,
+    );
+    const limit = cat(
+      `POST /master/x.Y HTTP/1.1\r\nX-Pad: ${'p'.repeat(MAX_SHARED_HEAD_BYTES - 57)}\r\nContent-Length: 0\r\n\r\n`,
+    );
+    assert.equal(limit.length, MAX_SHARED_HEAD_BYTES);
+    const cache = new SharedHeadCache();
+    const input = cat(big, big, big, big, limit, limit, limit);
+    const reused = countReuse(() =>
+      assert.deepEqual(run([input], { headCache: cache }), run([input], { headCache: false })),
+    );
+    assert.equal(cache.kept, 1);
+    assert.equal(reused, 1);
   });
 
   it('heads with one start line share a bucket; the least recently used makes room; events as parsed afresh', () => {
