@@ -252,6 +252,9 @@ async function rawRate(connections: number, decode: boolean, writes: RawWrites =
 /** Bytes of one message as both the transport and the raw rows write it (sender and receiver ports: 5 digits). */
 const messageBytes = encodedStream(1, 50510).length;
 
+/** Each row's measured rounds, in the order of ROWS. */
+type RowRates = [Rate[], Rate[], Rate[], Rate[], Rate[]];
+
 /** The rows of the full table, in the order they take turns. */
 const ROWS: readonly ((connections: number) => Promise<Rate>)[] = [
   transportRate,
@@ -276,14 +279,25 @@ async function childRow(): Promise<void> {
  * buffers reuse without page faults (or not), so a change in one row's allocations moved another row's rate.
  * Rows no longer take turns round by round: load that changes over the run falls on some rows more than others.
  */
-function isolatedRates(connections: number): Rate[][] {
+function isolatedRates(connections: number): RowRates {
   return ROWS.map((_, index) => {
     const args = [...process.execArgv, process.argv[1]!, '--child-row', String(index), '--connections'];
     args.push(String(connections), '--messages', String(MESSAGES), '--rounds', String(ROUNDS));
     args.push('--body', String(BODY), '--warmup', String(WARMUP));
     const out = execFileSync(process.execPath, args, { encoding: 'utf8' });
     return JSON.parse(out.trim().split('\n').at(-1)!) as Rate[];
-  });
+  }) as RowRates;
+}
+
+/** Warm-up passes (see the header), then the measured rounds; the rows take turns in both. */
+async function ratesTakingTurns(connections: number): Promise<RowRates> {
+  const rates: RowRates = [[], [], [], [], []];
+  for (let round = -WARMUP; round < ROUNDS; round++) {
+    const measured: Rate[] = [];
+    for (const row of ROWS) measured.push(await row(connections));
+    if (round >= 0) measured.forEach((rate, index) => rates[index]!.push(rate));
+  }
+  return rates;
 }
 
 async function main(): Promise<void> {
@@ -309,36 +323,9 @@ async function main(): Promise<void> {
     return;
   }
   for (const connections of [1, MANY]) {
-    let transport: Rate[] = [];
-    let raw: Rate[] = [];
-    let rawHot: Rate[] = [];
-    let rawDecode: Rate[] = [];
-    let rawWrites: Rate[] = [];
-    if (ISOLATE)
-      [transport, raw, rawHot, rawDecode, rawWrites] = isolatedRates(connections) as [
-        Rate[],
-        Rate[],
-        Rate[],
-        Rate[],
-        Rate[],
-      ];
-    // Warm-up passes (see the header), then the measured rounds; the rows take turns in both.
-    else
-      for (let round = -WARMUP; round < ROUNDS; round++) {
-        const rates = [
-          await transportRate(connections),
-          await rawRate(connections, false),
-          await rawRate(connections, false, 'hot-slice'),
-          await rawRate(connections, true),
-          await rawRate(connections, false, 'per-message'),
-        ] as const;
-        if (round < 0) continue;
-        transport.push(rates[0]);
-        raw.push(rates[1]);
-        rawHot.push(rates[2]);
-        rawDecode.push(rates[3]);
-        rawWrites.push(rates[4]);
-      }
+    const [transport, raw, rawHot, rawDecode, rawWrites] = ISOLATE
+      ? isolatedRates(connections)
+      : await ratesTakingTurns(connections);
     const label = `${connections} connection${connections === 1 ? '' : 's'}`;
     for (const key of ['wall', 'cpu'] as const) {
       const t = median(transport.map((r) => r[key]));
