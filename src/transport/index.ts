@@ -20,8 +20,10 @@ export {
 export type { AnswerHook, InboundMessage, MessageHandler } from './inbound-message.ts';
 export {
   type CloseReport,
+  type DeferredMessage,
   type EncodedMessage,
   formatPeerAddress,
+  type PartsWriter,
   type PeerAddress,
   PeerConnection,
   type PeerConnectionOptions,
