@@ -295,7 +295,8 @@ async function ratesTakingTurns(connections: number): Promise<RowRates> {
   for (let round = -WARMUP; round < ROUNDS; round++) {
     const measured: Rate[] = [];
     for (const row of ROWS) measured.push(await row(connections));
-    if (round >= 0) measured.forEach((rate, index) => rates[index]!.push(rate));
+    if (round < 0) continue;
+    for (let index = 0; index < ROWS.length; index++) rates[index]!.push(measured[index]!);
   }
   return rates;
 }
