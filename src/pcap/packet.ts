@@ -78,6 +78,25 @@ export class TransientPacket implements CapturedPacket {
   }
 }
 
+/** The packet described: `transient` filled anew (see TransientPacket), or a new object when there is none. */
+export function capturedPacket(
+  transient: TransientPacket | undefined,
+  index: number,
+  fileOffset: number,
+  section: number,
+  iface: number,
+  linkType: number,
+  timestamp: CaptureTimestamp,
+  capturedLength: number,
+  originalLength: number,
+  data: Uint8Array,
+): CapturedPacket {
+  if (transient !== undefined) {
+    return transient.fill(index, fileOffset, section, iface, linkType, timestamp, capturedLength, originalLength, data);
+  }
+  return { index, fileOffset, section, interface: iface, linkType, timestamp, capturedLength, originalLength, data };
+}
+
 /** Capture readers share this push-driven shape (see PcapReader, PcapngReader). */
 export interface CaptureReader {
   /**

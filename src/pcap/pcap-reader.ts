@@ -1,5 +1,5 @@
 import { ChunkedCaptureReader } from './chunked-reader.ts';
-import { type CapturedPacket, readU16, readU32, TransientPacket, viewOf } from './packet.ts';
+import { type CapturedPacket, capturedPacket, readU16, readU32, TransientPacket, viewOf } from './packet.ts';
 import { CaptureTimestamp } from './timestamp.ts';
 
 /**
@@ -197,7 +197,8 @@ export class PcapReader extends ChunkedCaptureReader {
     const index = ++this.delivered;
     const timestamp = new CaptureTimestamp(seconds + carry, nanos, this.nanosecond ? 9 : 6);
     const data = viewOf(record, at + headerLength, at + headerLength + capturedLength);
-    const packet: CapturedPacket = this.transient?.fill(
+    const packet = capturedPacket(
+      this.transient,
       index,
       fileOffset,
       0,
@@ -207,17 +208,7 @@ export class PcapReader extends ChunkedCaptureReader {
       capturedLength,
       originalLength,
       data,
-    ) ?? {
-      index,
-      fileOffset,
-      section: 0,
-      interface: 0,
-      linkType: this.linkType,
-      timestamp,
-      capturedLength,
-      originalLength,
-      data,
-    };
+    );
     try {
       onPacket(packet);
     } catch (error) {

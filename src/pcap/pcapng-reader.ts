@@ -1,5 +1,5 @@
 import { ChunkedCaptureReader } from './chunked-reader.ts';
-import { type CapturedPacket, readU16, readU32, TransientPacket, viewOf } from './packet.ts';
+import { type CapturedPacket, capturedPacket, readU16, readU32, TransientPacket, viewOf } from './packet.ts';
 import { type CaptureReaderOptions, MAX_PACKET_BYTES_DEFAULT } from './pcap-reader.ts';
 import {
   type CaptureTimestamp,
@@ -98,31 +98,17 @@ export class PcapngReader extends ChunkedCaptureReader {
     originalLength: number,
     data: Uint8Array,
   ): CapturedPacket {
-    const index = ++this.delivered;
-    const fileOffset = this.blockOffset;
-    const section = this.section;
-    return (
-      this.transient?.fill(
-        index,
-        fileOffset,
-        section,
-        iface,
-        linkType,
-        timestamp,
-        capturedLength,
-        originalLength,
-        data,
-      ) ?? {
-        index,
-        fileOffset,
-        section,
-        interface: iface,
-        linkType,
-        timestamp,
-        capturedLength,
-        originalLength,
-        data,
-      }
+    return capturedPacket(
+      this.transient,
+      ++this.delivered,
+      this.blockOffset,
+      this.section,
+      iface,
+      linkType,
+      timestamp,
+      capturedLength,
+      originalLength,
+      data,
     );
   }
 
