@@ -157,8 +157,12 @@ class DirectionState {
   private readonly packets: PacketRef[] = [];
   private first = 0;
   private end = 0;
-  /** The packet being written, for diagnostics raised during the write. */
+  /** The stream offset just after the bytes of the last packet tracked. */
+  private trackedEnd = 0;
+  /** The packet being written, during the write (undefined between writes: see lastFrame). */
   current: PacketRef | undefined;
+  /** Frame number of the last packet written, for diagnostics raised between writes (a number: no object kept). */
+  lastFrame: number | undefined;
   /** Set while the stream is cut short: a body running until close then ends early, not normally. */
   cutShort: 'gap' | 'close' | undefined;
 
@@ -176,7 +180,8 @@ class DirectionState {
    * Remembers that the bytes from stream offset `at` came in `packet` (the reassembler's own small ref, not the
    * captured packet, so keeping it keeps no input chunk alive).
    */
-  track(at: number, packet: PacketRef): void {
+  track(at: number, length: number, packet: PacketRef): void {
+    this.trackedEnd = at + length;
     const end = this.end++;
     if (end < this.offsets.length) {
       this.offsets[end] = at;
@@ -198,8 +203,16 @@ class DirectionState {
     return this.packets[found]!;
   }
 
-  /** Forgets packets wholly before `at` (a message ended there). */
+  /**
+   * Forgets packets wholly before `at` (a message ended there): all of them when it ended with the bytes tracked
+   * (the usual case: a message ends with its packet). Then no packet ref outlives its message, so none survives
+   * into the old generation while its direction waits for the next message.
+   */
   forgetBefore(at: number): void {
+    if (at >= this.trackedEnd && this.end > this.first) {
+      this.drop(this.end - this.first);
+      return;
+    }
     const offsets = this.offsets;
     let keep = this.first;
     while (keep + 1 < this.end && offsets[keep + 1]! <= at) keep++;
@@ -298,9 +311,11 @@ export class CaptureDecoder {
       if (this.looksLikeTls(stream, streamOffset, bytes, packet)) return;
       state = this.direction(stream, streamOffset);
     }
-    state.track(streamOffset, packet);
+    state.track(streamOffset, bytes.length, packet);
     state.current = packet;
+    state.lastFrame = packet.index;
     this.write(state, bytes);
+    state.current = undefined;
     if (this.afterData !== undefined) this.afterData();
   }
 
@@ -458,7 +473,7 @@ export class CaptureDecoder {
   private report(state: DirectionState, error: MesosWireError, offset: number): void {
     const { flow, connection, direction } = state.context;
     const base = { flow, connection, direction, streamOffset: offset };
-    const frame = state.tracked > 0 ? state.packetAt(offset).index : state.current?.index;
+    const frame = state.tracked > 0 ? state.packetAt(offset).index : state.lastFrame;
     let diagnostic: Diagnostic;
     if (state.disruption !== undefined) {
       diagnostic = { kind: 'http-resync', ...base, reason: state.disruption, code: error.code };
@@ -500,7 +515,7 @@ export class CaptureDecoder {
       streamOffset,
       cause,
     };
-    if (state.current !== undefined) diagnostic.frame = state.current.index;
+    if (state.lastFrame !== undefined) diagnostic.frame = state.lastFrame;
     this.onEvent({ kind: 'diagnostic', diagnostic });
   }
 }
