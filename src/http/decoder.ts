@@ -680,7 +680,7 @@ export class HttpDecoder {
           const shared = this.#sharedHeads;
           if (shared !== undefined) {
             // Looked up on every head: a hash of the start line finds the candidates (see SharedHeadTable).
-            const kept = shared.find(chunk, pos, end, this.#wordsFor(chunk));
+            const kept = shared.find(chunk, pos, end);
             if (kept !== undefined) {
               const msgAbs = base + pos;
               pos += kept.length;

@@ -6,6 +6,7 @@
 
 import { LF } from '../bytes/ascii.ts';
 import type { KeptHead } from './message.ts';
+import { wordsOf } from './repeated-bytes.ts';
 
 /** Buckets of a table (a power of two); each keeps its most recently used heads. */
 const BUCKETS = 512;
@@ -17,6 +18,16 @@ const PRINT_SLOTS = 4096;
  * BUCKETS x PER_BUCKET x this (2 MiB), whatever the traffic. Libprocess heads are 150-300 bytes.
  */
 export const MAX_SHARED_HEAD_BYTES = 1024;
+/**
+ * Heads are compared eight bytes at a time (through doubles over their write's whole buffer) when that buffer is at
+ * least this large: a capture's payloads are small views of its 64 KiB read chunks, one words view per chunk.
+ */
+const WORDS_MIN_BYTES = 4096;
+/**
+ * Views of at most 64 bytes are compared byte by byte without reading their `buffer`: V8 keeps arrays that small in
+ * its heap (typed_array_max_size_in_heap) and would move one out to hand out its buffer.
+ */
+const WORDS_MIN_VIEW = 65;
 /** Start lines longer than this are not looked up (nor kept): hashing them would cost more than it saves. */
 export const MAX_HASHED_LINE = 512;
 /** lineHash of a start line without its LF within reach. */
@@ -49,6 +60,9 @@ export class SharedHeadTable {
   readonly #buckets: (KeptHead[] | undefined)[] = new Array<KeptHead[] | undefined>(BUCKETS).fill(undefined);
   readonly #prints = new Int32Array(PRINT_SLOTS);
   #kept = 0;
+  /** The buffer of the last write compared by words, and its words (one view per buffer, not per write). */
+  #wordsBuffer: ArrayBufferLike | undefined = undefined;
+  #words: Float64Array | undefined = undefined;
 
   /** Heads kept so far, including those dropped since (at most BUCKETS x PER_BUCKET are kept at a time). */
   get kept(): number {
@@ -56,11 +70,12 @@ export class SharedHeadTable {
   }
 
   /** A kept head whose bytes `chunk[pos, ...)` repeat, all of them before `end`; or undefined. */
-  find(chunk: Uint8Array, pos: number, end: number, words: Float64Array | undefined): KeptHead | undefined {
+  find(chunk: Uint8Array, pos: number, end: number): KeptHead | undefined {
     const hash = lineHash(chunk, pos, end);
     if (hash === NO_LINE_HASH) return undefined;
     const bucket = this.#buckets[hash & (BUCKETS - 1)];
     if (bucket === undefined) return undefined;
+    const words = this.#wordsFor(chunk);
     for (let r = 0; r < bucket.length; r++) {
       const kept = bucket[r]!;
       const n = kept.length;
@@ -73,6 +88,18 @@ export class SharedHeadTable {
       }
     }
     return undefined;
+  }
+
+  /** The words of `chunk`'s buffer (see RepeatedBytes.equalAt), or undefined: byte by byte. */
+  #wordsFor(chunk: Uint8Array): Float64Array | undefined {
+    if (chunk.length < WORDS_MIN_VIEW) return undefined;
+    const memory = chunk.buffer;
+    if (memory !== this.#wordsBuffer) {
+      if (memory.byteLength < WORDS_MIN_BYTES) return undefined;
+      this.#wordsBuffer = memory;
+      this.#words = wordsOf(chunk);
+    }
+    return this.#words;
   }
 
   /**

@@ -687,6 +687,39 @@ describe('SharedHeadCache (kept heads shared by decoders)', () => {
     assert.ok(run([message], { maxHeaderBytes: 100, headCache: cache }).at(-1)!.endsWith('MW_HTTP_HEADERS_TOO_LARGE'));
   });
 
+  it('small views of a large buffer (capture payloads) compare by words at every alignment: events as afresh', () => {
+    const message2 = cat(LIBPROCESS_HEAD, CHUNKED_C);
+    const changed = message2.slice();
+    changed[120] ^= 0x01;
+    const messages = [message, message, message2, changed, ACCEPTED, ACCEPTED, message, changed, message2, ACCEPTED];
+    const stream = cat(...messages);
+    const reference = run([stream], { headCache: false });
+    for (let shift = 0; shift < 8; shift++) {
+      // One 8 KiB buffer holding the stream at `shift`, written as views: one per message (a segment each), or cut
+      // every 100-300 bytes.
+      const memory = new Uint8Array(8192);
+      memory.set(stream, shift);
+      const perMessage: Uint8Array[] = [];
+      for (let at = 0, k = 0; k < messages.length; at += messages[k]!.length, k++) {
+        perMessage.push(memory.subarray(shift + at, shift + at + messages[k]!.length));
+      }
+      const cut: Uint8Array[] = [];
+      for (let at = 0, k = 0; at < stream.length; k++) {
+        const size = 100 + ((k * 37) % 200);
+        cut.push(memory.subarray(shift + at, shift + Math.min(stream.length, at + size)));
+        at += size;
+      }
+      const cache = new SharedHeadCache();
+      const reused = countReuse(() => {
+        for (const pieces of [perMessage, perMessage, cut]) {
+          assert.deepEqual(run(pieces, { headCache: cache }), reference, `shift ${shift}`);
+        }
+      });
+      // The second pass over whole messages finds every head kept in the first (the changed one too).
+      assert.ok(reused >= messages.length, `shift ${shift}: ${reused} reused`);
+    }
+  });
+
   it('heads longer than MAX_SHARED_HEAD_BYTES are parsed every time, never kept: the table memory stays bounded', () => {
     const big = cat(
       `POST /master/x.Y HTTP/1.1\r\nX-Pad: ${'p'.repeat(MAX_SHARED_HEAD_BYTES)}\r\nContent-Length: 0\r\n\r\n`,
