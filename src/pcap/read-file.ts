@@ -26,7 +26,8 @@ export interface ReadCaptureFileResult {
 /**
  * Streams a pcap or pcapng file from disk into `onPacket`, one chunk at a time (the
  * file is never loaded whole). Each chunk is a fresh buffer, so packet views stay valid
- * after the callback. All complete packets are delivered before an error is thrown.
+ * after the callback (the packet object itself only during it, with `transientPackets`).
+ * All complete packets are delivered before an error is thrown.
  */
 export async function readCaptureFile(
   path: string,
