@@ -39,7 +39,7 @@ import {
   sectionHeaderBlock,
   TcpConversation,
 } from '../helpers/pcap-writer.ts';
-import { describePacket } from './harness.ts';
+import { describePacket, readNamedCaptureFixtures } from './harness.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'pcap');
 
@@ -377,7 +377,7 @@ describe('PcapReader in place and across chunks', () => {
 });
 
 describe('transientPackets (one packet object handed out again and again)', () => {
-  const FIXTURES = readCaptureFixtureFiles();
+  const FIXTURES = readNamedCaptureFixtures('generated', 'real', 'sessions');
 
   it('every packet reads as without it, at every cut of every pcap and pcapng fixture', () => {
     assert.ok(FIXTURES.filter((f) => f.name.endsWith('.pcapng')).length >= 2);
@@ -442,18 +442,6 @@ function feedPcap(pieces: Uint8Array[], transientPackets: boolean) {
     error = String(e);
   }
   return { packets, error };
-}
-
-/** The committed capture fixtures, by file name. */
-function readCaptureFixtureFiles(): { name: string; bytes: Uint8Array }[] {
-  const root = join(import.meta.dirname, '..', '..', 'fixtures', 'pcap');
-  const out: { name: string; bytes: Uint8Array }[] = [];
-  for (const dir of ['generated', 'real', 'sessions']) {
-    for (const name of readdirSync(join(root, dir))) {
-      if (/\.pcap(ng)?$/.test(name)) out.push({ name, bytes: new Uint8Array(readFileSync(join(root, dir, name))) });
-    }
-  }
-  return out;
 }
 
 describe('PcapngReader in place and across chunks', () => {

@@ -98,12 +98,17 @@ export function recordEvent(log: ReassemblyLog, event: TcpEvent): void {
   }
 }
 
-/** The committed pcap and pcapng files of fixtures/pcap/<dir> for each dir given, as bytes. */
-export function readCaptureFixtures(...dirs: string[]): Uint8Array[] {
+/** The committed pcap and pcapng files of fixtures/pcap/<dir> for each dir given, with their file names. */
+export function readNamedCaptureFixtures(...dirs: string[]): { name: string; bytes: Uint8Array }[] {
   const root = join(import.meta.dirname, '..', '..', 'fixtures', 'pcap');
   return dirs.flatMap((dir) =>
     readdirSync(join(root, dir))
-      .filter((f) => /\.pcap(ng)?$/.test(f))
-      .map((f) => new Uint8Array(readFileSync(join(root, dir, f)))),
+      .filter((name) => /\.pcap(ng)?$/.test(name))
+      .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(root, dir, name))) })),
   );
+}
+
+/** The committed pcap and pcapng files of fixtures/pcap/<dir> for each dir given, as bytes. */
+export function readCaptureFixtures(...dirs: string[]): Uint8Array[] {
+  return readNamedCaptureFixtures(...dirs).map((f) => f.bytes);
 }
