@@ -61,7 +61,12 @@ const TASK_RUNNING = 1;
 class LatencyTracker {
   private readonly pending = new Map<string, number>();
   private readonly done = new Set<string>();
-  private readonly values: number[] = [];
+  /**
+   * Every latency measured (ms), in the first `count` entries. A typed array: one per status update on a long
+   * capture, as plain array elements they were boxed numbers in the JavaScript heap, and copied again to be sorted.
+   */
+  private values = new Float64Array(1024);
+  private count = 0;
   private dropped = 0;
 
   start(key: string, ms: number): void {
@@ -79,11 +84,17 @@ class LatencyTracker {
     this.pending.delete(key);
     if (this.done.size >= MAX_PENDING) this.done.clear();
     this.done.add(key);
-    this.values.push(Math.max(0, ms - started));
+    if (this.count === this.values.length) {
+      const larger = new Float64Array(this.values.length * 2);
+      larger.set(this.values);
+      this.values = larger;
+    }
+    this.values[this.count++] = Math.max(0, ms - started);
   }
 
   summary(): LatencySummary {
-    const sorted = [...this.values].sort((a, b) => a - b);
+    // Numeric order, as the comparator (a - b) gave: latencies are never NaN, and -0 and 0 print alike.
+    const sorted = this.values.slice(0, this.count).sort();
     const rank = (p: number) => (sorted.length === 0 ? null : round(sorted[Math.ceil((p / 100) * sorted.length) - 1]!));
     return {
       count: sorted.length,

@@ -3,7 +3,6 @@
  * when `sniffCaptureFile` says the file is a capture.
  */
 import type { TypedBody } from '../analysis/body-decode.ts';
-import { FlowTable } from '../analysis/flows.ts';
 import { SessionStats } from '../analysis/session-stats.ts';
 import { TrafficStats } from '../analysis/stats.ts';
 import type { PbType } from '../proto/schema.ts';
@@ -104,20 +103,22 @@ export async function runCaptureStats(
   const traffic = new TrafficStats();
   const statuses = new Map<number, number>();
   const session = new SessionStats();
-  const flows = new FlowTable();
+  /** Connection ids opened (only their number is shown: FlowTable's per-connection summaries are not needed). */
+  const connections = new Set<number>();
   const diagnostics = new Map<string, number>();
   let errors = 0;
   const outcome = await readCaptureEvents(
     file,
     ctx,
     (event) => {
-      flows.add(event);
       session.add(event);
       switch (event.type) {
         case 'diagnostic':
           diagnostics.set(event.diagnostic.kind, (diagnostics.get(event.diagnostic.kind) ?? 0) + 1);
           return;
         case 'open':
+          connections.add(event.connection);
+          return;
         case 'close':
           return;
         // What countEvent does for these two, with streamed responses remembered by connection and offset (offsets
@@ -152,8 +153,8 @@ export async function runCaptureStats(
   const diagnosticCounts = Object.fromEntries([...diagnostics.entries()].sort((a, b) => b[1] - a[1]));
   const text =
     options.format === 'json'
-      ? `${stringifyJson({ ...summary, ...capture, connections: flows.flows().length, diagnostics: diagnosticCounts })}\n`
-      : `${statsText(summary)}\n${captureStatsText(capture, diagnostics)}${flows.flows().length} connections\n`;
+      ? `${stringifyJson({ ...summary, ...capture, connections: connections.size, diagnostics: diagnosticCounts })}\n`
+      : `${statsText(summary)}\n${captureStatsText(capture, diagnostics)}${connections.size} connections\n`;
   await writeText(ctx.stdout, text);
   return reportOutcome(file, ctx, outcome, errors);
 }

@@ -116,6 +116,37 @@ describe('SessionStats', () => {
     });
     assert.deepEqual(stats.summary().frameworks, [{ key: 'f', items: 11, wireBytes: 1100 }]);
   });
+
+  it('thousands of latencies (past the first room for them), in any order, ranked numerically', () => {
+    const stats = new SessionStats();
+    const n = 2500;
+    const offers = Array.from({ length: n }, (_, i) => ({
+      id: { value: `o${i}` },
+      framework_id: { value: 'f' },
+      slave_id: { value: 'a' },
+      hostname: 'h',
+    }));
+    stats.add(messageAt(0, 'mesos.internal.ResourceOffersMessage', { offers }));
+    // Offer i is accepted after a latency that is a permutation of 1..n ms (0.5 ms steps: fractions survive).
+    for (let i = 0; i < n; i++) {
+      const latency = (((i * 7919) % n) + 1) / 2;
+      stats.add(
+        messageAt(latency, 'mesos.scheduler.Call', {
+          framework_id: { value: 'f' },
+          type: 'ACCEPT',
+          accept: { offer_ids: [{ value: `o${i}` }] },
+        }),
+      );
+    }
+    assert.deepEqual(stats.summary().latencies.offerToAccept, {
+      count: n,
+      p50: 625,
+      p90: 1125,
+      p99: 1237.5,
+      max: 1250,
+      unmatched: 0,
+    });
+  });
 });
 
 describe('FlowTable', () => {

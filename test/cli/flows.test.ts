@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { generateCapture, libprocessMessageBytes } from '../../bench/capture-corpus.ts';
+import { type FlowSummary, FlowTable } from '../../src/analysis/flows.ts';
+import { timeText } from '../../src/cli/capture-output.ts';
+import { flowsText, flowsTextLines } from '../../src/cli/commands/flows.ts';
+import { CaptureTimestamp } from '../../src/pcap/timestamp.ts';
+import { decodeCaptureSessions } from '../../src/pipeline/decode-sessions.ts';
+import type { DecodedEvent } from '../../src/pipeline/events.ts';
 import { runCli } from './helpers.ts';
 
 describe('mesos-wire flows', () => {
@@ -121,5 +131,99 @@ describe('mesos-wire decode / stats on a capture file (detected by content)', ()
     assert.ok(text.includes('\n  fw-0002        4         983\n'));
     assert.ok(text.includes('\n  heartbeat-missed              1\n'));
     assert.match(text, /\n5 connections\n$/);
+  });
+});
+
+describe('mesos-wire flows on many connections (written row by row)', () => {
+  /** The text as it was made before rows were streamed: every row's cells, then one string. */
+  function oneStringText(flows: FlowSummary[], other: Record<string, number | undefined>): string {
+    const direction = (d: FlowSummary['clientToServer']) => {
+      const items = [
+        d.messages > 0 ? `${d.messages} msg` : '',
+        d.requests > 0 ? `${d.requests} req` : '',
+        d.responses > 0 ? `${d.responses} resp` : '',
+        d.records > 0 ? `${d.records} rec` : '',
+      ].filter((s) => s !== '');
+      const gap = d.gapBytes > 0 ? `, ${d.gapBytes} B missing` : '';
+      return `${d.bytes} B${items.length > 0 ? ` ${items.join(' ')}` : ''}${gap}`;
+    };
+    const anomalies = (a: Record<string, number | undefined>) =>
+      Object.entries(a)
+        .map(([kind, n]) => (n === 1 ? kind : `${kind} x${n}`))
+        .join(', ');
+    const rows = [['#', 'CLIENT > SERVER', 'FIRST', 'LAST', 'CLIENT->SERVER', 'SERVER->CLIENT', 'END', 'ANOMALIES']];
+    for (const f of flows) {
+      const labels = [f.midstream ? 'midstream' : '', f.encrypted ? 'TLS' : ''].filter((s) => s !== '');
+      rows.push([
+        String(f.connection),
+        `${f.client} > ${f.server}${labels.length > 0 ? ` (${labels.join(', ')})` : ''}`,
+        `${timeText(f.firstTime)} #${f.firstFrame}`,
+        `${timeText(f.lastTime)} #${f.lastFrame}`,
+        direction(f.clientToServer),
+        direction(f.serverToClient),
+        f.closeReason ?? 'open',
+        anomalies(f.anomalies) || '-',
+      ]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    const lines = rows.map((r) =>
+      r
+        .map((cell, i) => (i === 0 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    );
+    const otherText = anomalies(other);
+    if (otherText !== '') lines.push('', `not tied to a connection: ${otherText}`);
+    lines.push('', `${flows.length} connection${flows.length === 1 ? '' : 's'}`);
+    return `${lines.join('\n')}\n`;
+  }
+
+  it('text and json of a generated capture are what one string of every row gave', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesos-wire-flows-'));
+    try {
+      const file = join(dir, 'many.pcap');
+      const body = new Uint8Array(40).fill(0x08);
+      const message = libprocessMessageBytes(
+        'mesos.internal.PingSlaveMessage',
+        'master@10.0.0.1:5050',
+        'slave(1)@10.0.0.2:5051',
+        body,
+      );
+      generateCapture(file, 1024 * 1024, { connections: 64, ooo: 0.01, serverPort: 5050, message: () => message });
+      const table = new FlowTable();
+      await decodeCaptureSessions(file, (event) => table.add(event));
+      assert.ok(table.size > 50, `${table.size} connections`);
+      const text = await runCli(['flows', file]);
+      assert.equal(text.status, 0);
+      assert.equal(text.stdout.toString(), oneStringText(table.flows(), table.other));
+      const json = await runCli(['flows', file, '--format', 'json']);
+      assert.equal(json.stdout.toString(), `${JSON.stringify({ flows: table.flows(), other: table.other })}\n`);
+      assert.equal(flowsText(table.flows(), table.other), oneStringText(table.flows(), table.other));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the lines of 700 connections, with anomalies not tied to one, are the one string', () => {
+    const table = new FlowTable();
+    for (let c = 1; c <= 700; c++) {
+      const client = `10.0.${c >> 8}.${c & 255}:${20000 + c}`;
+      table.add({
+        type: 'open',
+        connection: c,
+        flow: `${client}>10.0.0.1:5050`,
+        client,
+        server: '10.0.0.1:5050',
+        midstream: c % 9 === 0,
+        frame: c,
+        time: new CaptureTimestamp(1795813200 + c, c * 1000, 6),
+      });
+      if (c % 10 === 0)
+        table.add({ type: 'diagnostic', diagnostic: { kind: 'tls-encrypted', connection: c } } as DecodedEvent);
+    }
+    table.add({ type: 'diagnostic', diagnostic: { kind: 'packet-undecodable' } } as DecodedEvent);
+    const flows = table.flows();
+    assert.equal([...flowsTextLines(() => table.summaries(), table.other)].join(''), oneStringText(flows, table.other));
+    assert.equal(flowsText([], {}), oneStringText([], {}));
   });
 });

@@ -1,8 +1,9 @@
 import { type FlowSummary, FlowTable } from '../../analysis/flows.ts';
 import { readCaptureEvents, sniffCaptureInput } from '../capture-input.ts';
 import { timeText } from '../capture-output.ts';
-import { type CliContext, writeText } from '../context.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
+import { OutputBuffer } from '../output-buffer.ts';
 
 /** Options of `mesos-wire flows`. */
 export interface FlowsOptions {
@@ -33,11 +34,17 @@ export async function runFlows(file: string, options: FlowsOptions, ctx: CliCont
     ctx.stderr.write(`mesos-wire: cannot read ${name}: ${outcome.message}\n`);
     return EXIT.IO;
   }
-  const flows = table.flows();
-  await writeText(
-    ctx.stdout,
-    options.format === 'json' ? `${JSON.stringify({ flows, other: table.other })}\n` : flowsText(flows, table.other),
-  );
+  // Written row by row (a long capture has tens of thousands of connections: one string of them all, and every
+  // row's cells held at once, were most of this command's peak memory).
+  const output = new OutputBuffer(ctx.stdout);
+  const lines =
+    options.format === 'json' ? flowsJsonPieces(table) : flowsTextLines(() => table.summaries(), table.other);
+  let written = 0;
+  for (const line of lines) {
+    output.add(line);
+    if (++written % ROWS_PER_FLUSH === 0) await output.flush();
+  }
+  await output.flush();
   if (outcome.kind === 'format-error') {
     ctx.stderr.write(`mesos-wire: ${outcome.code} at file offset ${outcome.offset ?? '?'}: ${outcome.message}\n`);
     return EXIT.INPUT_ERRORS;
@@ -62,31 +69,66 @@ function anomaliesText(anomalies: Record<string, number | undefined>): string {
     .join(', ');
 }
 
-/** One row per connection, aligned columns, then the anomalies not tied to a connection. */
-export function flowsText(flows: FlowSummary[], other: Record<string, number | undefined>): string {
-  const rows = [['#', 'CLIENT > SERVER', 'FIRST', 'LAST', 'CLIENT->SERVER', 'SERVER->CLIENT', 'END', 'ANOMALIES']];
-  for (const f of flows) {
-    const labels = [f.midstream ? 'midstream' : '', f.encrypted ? 'TLS' : ''].filter((s) => s !== '');
-    rows.push([
-      String(f.connection),
-      `${f.client} > ${f.server}${labels.length > 0 ? ` (${labels.join(', ')})` : ''}`,
-      `${timeText(f.firstTime)} #${f.firstFrame}`,
-      `${timeText(f.lastTime)} #${f.lastFrame}`,
-      directionText(f.clientToServer),
-      directionText(f.serverToClient),
-      f.closeReason ?? 'open',
-      anomaliesText(f.anomalies) || '-',
-    ]);
+/** `JSON.stringify({ flows, other })` and a newline, in pieces: a flow at a time. */
+function* flowsJsonPieces(table: FlowTable): Generator<string> {
+  let first = true;
+  yield '{"flows":[';
+  for (const flow of table.summaries()) {
+    yield first ? JSON.stringify(flow) : `,${JSON.stringify(flow)}`;
+    first = false;
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) =>
-    r
+  yield `],"other":${JSON.stringify(table.other)}}\n`;
+}
+
+/** Pieces written between waits for the output stream. */
+const ROWS_PER_FLUSH = 256;
+
+const HEADER = ['#', 'CLIENT > SERVER', 'FIRST', 'LAST', 'CLIENT->SERVER', 'SERVER->CLIENT', 'END', 'ANOMALIES'];
+
+/** The cells of one connection's row. */
+function flowCells(f: FlowSummary): string[] {
+  const labels = [f.midstream ? 'midstream' : '', f.encrypted ? 'TLS' : ''].filter((s) => s !== '');
+  return [
+    String(f.connection),
+    `${f.client} > ${f.server}${labels.length > 0 ? ` (${labels.join(', ')})` : ''}`,
+    `${timeText(f.firstTime)} #${f.firstFrame}`,
+    `${timeText(f.lastTime)} #${f.lastFrame}`,
+    directionText(f.clientToServer),
+    directionText(f.serverToClient),
+    f.closeReason ?? 'open',
+    anomaliesText(f.anomalies) || '-',
+  ];
+}
+
+/**
+ * The lines (each with its newline) of the text output: one row per connection, aligned columns, then the anomalies
+ * not tied to a connection. Two passes over `flows` (column widths, then the lines): no more than one row's cells
+ * exist at a time.
+ */
+export function* flowsTextLines(
+  flows: () => Iterable<FlowSummary>,
+  other: Record<string, number | undefined>,
+): Generator<string> {
+  const widths = HEADER.map((cell) => cell.length);
+  let count = 0;
+  for (const flow of flows()) {
+    const cells = flowCells(flow);
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, cells[i]!.length);
+    count++;
+  }
+  const line = (cells: string[]) =>
+    `${cells
       .map((cell, i) => (i === 0 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
       .join('  ')
-      .trimEnd(),
-  );
+      .trimEnd()}\n`;
+  yield line(HEADER);
+  for (const flow of flows()) yield line(flowCells(flow));
   const otherText = anomaliesText(other);
-  if (otherText !== '') lines.push('', `not tied to a connection: ${otherText}`);
-  lines.push('', `${flows.length} connection${flows.length === 1 ? '' : 's'}`);
-  return `${lines.join('\n')}\n`;
+  if (otherText !== '') yield `\nnot tied to a connection: ${otherText}\n`;
+  yield `\n${count} connection${count === 1 ? '' : 's'}\n`;
+}
+
+/** One row per connection, aligned columns, then the anomalies not tied to a connection. */
+export function flowsText(flows: FlowSummary[], other: Record<string, number | undefined>): string {
+  return [...flowsTextLines(() => flows, other)].join('');
 }
