@@ -13,10 +13,10 @@ import {
   type CaptureWriter,
   captureEventFilter,
   captureEventJson,
-  captureStatsText,
+  captureStatsLines,
 } from './capture-output.ts';
 import { countEvent } from './commands/stats.ts';
-import { type CliContext, writeText } from './context.ts';
+import type { CliContext } from './context.ts';
 import type { DecodeEvent } from './events.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { OutputBuffer } from './output-buffer.ts';
@@ -94,6 +94,37 @@ function decoded(typed: TypedBody | undefined): boolean {
   return typed === undefined || !('error' in typed) || typed.error === undefined;
 }
 
+/** Pieces of `stats` output handed to the output between waits for it. */
+const PIECES_PER_FLUSH = 256;
+
+/** `stats` text: the raw-stream tables, the capture sections line by line, the connection count. */
+function* textPieces(tables: string, captureLines: Iterable<string>, connections: number): Generator<string> {
+  yield `${tables}\n`;
+  yield* captureLines;
+  yield `${connections} connections\n`;
+}
+
+/**
+ * `stringifyJson(object)` and a newline, in pieces: each member, and each element of a member that is an array (a
+ * capture's `flows` has two rows per connection).
+ */
+export function* jsonPieces(object: Record<string, unknown>): Generator<string> {
+  let members = 0;
+  yield '{';
+  for (const [key, value] of Object.entries(object)) {
+    if (Array.isArray(value)) {
+      yield `${members++ === 0 ? '' : ','}${JSON.stringify(key)}:[`;
+      for (let i = 0; i < value.length; i++) yield `${i === 0 ? '' : ','}${stringifyJson(value[i]) ?? 'null'}`;
+      yield ']';
+      continue;
+    }
+    const text = stringifyJson(value);
+    // Left out where JSON.stringify leaves the member out (undefined).
+    if (text !== undefined) yield `${members++ === 0 ? '' : ','}${JSON.stringify(key)}:${text}`;
+  }
+  yield '}\n';
+}
+
 /** `stats FILE` on a capture: the raw-stream tables plus flows, frameworks, agents, latencies and diagnostics. */
 export async function runCaptureStats(
   file: string,
@@ -151,10 +182,17 @@ export async function runCaptureStats(
   const summary = traffic.summary();
   const capture = session.summary();
   const diagnosticCounts = Object.fromEntries([...diagnostics.entries()].sort((a, b) => b[1] - a[1]));
-  const text =
+  // In pieces (a line of text, an array element of JSON): the flow table has two rows per connection.
+  const pieces =
     options.format === 'json'
-      ? `${stringifyJson({ ...summary, ...capture, connections: connections.size, diagnostics: diagnosticCounts })}\n`
-      : `${statsText(summary)}\n${captureStatsText(capture, diagnostics)}${connections.size} connections\n`;
-  await writeText(ctx.stdout, text);
+      ? jsonPieces({ ...summary, ...capture, connections: connections.size, diagnostics: diagnosticCounts })
+      : textPieces(statsText(summary), captureStatsLines(capture, diagnostics), connections.size);
+  const output = new OutputBuffer(ctx.stdout);
+  let written = 0;
+  for (const piece of pieces) {
+    output.add(piece);
+    if (++written % PIECES_PER_FLUSH === 0) await output.flush();
+  }
+  await output.flush();
   return reportOutcome(file, ctx, outcome, errors);
 }

@@ -187,19 +187,38 @@ export class CaptureTextWriter implements CaptureWriter {
 
 /** The capture sections of `stats` text: per flow, framework, agent, latencies, diagnostics by kind. */
 export function captureStatsText(s: SessionStatsSummary, diagnostics: Map<string, number>): string {
-  const lines: string[] = [];
-  const table = (title: string, key: string, rows: { key: string; items: number; wireBytes: number }[]) => {
-    if (rows.length === 0) return;
-    const body = [[key, 'ITEMS', 'WIRE BYTES'], ...rows.map((r) => [r.key, String(r.items), String(r.wireBytes)])];
-    const widths = body[0]!.map((_, i) => Math.max(...body.map((r) => r[i]!.length)));
-    lines.push(title);
-    for (const r of body)
-      lines.push(`  ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`);
-    lines.push('');
-  };
-  table('by flow', 'FLOW', s.flows);
-  table('by framework (ids in typed bodies)', 'FRAMEWORK', s.frameworks);
-  table('by agent (ids in typed bodies)', 'AGENT', s.agents);
+  return [...captureStatsLines(s, diagnostics)].join('');
+}
+
+/** An item-count table's lines (each ending in a newline), measured first: no cell outlives its line. */
+function* breakdownLines(
+  title: string,
+  key: string,
+  rows: { key: string; items: number; wireBytes: number }[],
+): Generator<string> {
+  if (rows.length === 0) return;
+  const widths = [key.length, 'ITEMS'.length, 'WIRE BYTES'.length];
+  for (const r of rows) {
+    widths[0] = Math.max(widths[0]!, r.key.length);
+    widths[1] = Math.max(widths[1]!, String(r.items).length);
+    widths[2] = Math.max(widths[2]!, String(r.wireBytes).length);
+  }
+  const line = (cells: string[]) =>
+    `  ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}\n`;
+  yield `${title}\n`;
+  yield line([key, 'ITEMS', 'WIRE BYTES']);
+  for (const r of rows) yield line([r.key, String(r.items), String(r.wireBytes)]);
+  yield '\n';
+}
+
+/**
+ * `captureStatsText` a line at a time (each with its newline): a capture of tens of thousands of connections has
+ * two flow rows each, too many to hold as cells and as one string.
+ */
+export function* captureStatsLines(s: SessionStatsSummary, diagnostics: Map<string, number>): Generator<string> {
+  yield* breakdownLines('by flow', 'FLOW', s.flows);
+  yield* breakdownLines('by framework (ids in typed bodies)', 'FRAMEWORK', s.frameworks);
+  yield* breakdownLines('by agent (ids in typed bodies)', 'AGENT', s.agents);
   const lat = s.latencies;
   const rows: [string, typeof lat.offerToAccept][] = [
     ['offer -> accept', lat.offerToAccept],
@@ -220,17 +239,16 @@ export function captureStatsText(s: SessionStatsSummary, diagnostics: Map<string
     ]),
   ];
   const widths = body[0]!.map((_, i) => Math.max(...body.map((r) => r[i]!.length)));
-  lines.push('latencies between related messages');
+  yield 'latencies between related messages\n';
   for (const r of body)
-    lines.push(`  ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`);
-  lines.push('');
+    yield `  ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}\n`;
+  yield '\n';
   if (diagnostics.size > 0) {
-    lines.push('diagnostics by kind');
+    yield 'diagnostics by kind\n';
     const sorted = [...diagnostics.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     const w = Math.max(4, ...sorted.map(([k]) => k.length));
-    lines.push(`  ${'KIND'.padEnd(w)}  COUNT`);
-    for (const [kind, n] of sorted) lines.push(`  ${kind.padEnd(w)}  ${String(n).padStart(5)}`);
-    lines.push('');
+    yield `  ${'KIND'.padEnd(w)}  COUNT\n`;
+    for (const [kind, n] of sorted) yield `  ${kind.padEnd(w)}  ${String(n).padStart(5)}\n`;
+    yield '\n';
   }
-  return `${lines.join('\n')}\n`;
 }
