@@ -81,20 +81,28 @@ export class FrameFields implements LinkFields, IpFields, TcpFields {
 
 /**
  * Decodes a frame of the given LINKTYPE_* down to its TCP segment, writing every field into `out`. Never throws.
- * decodeFrame is this plus the objects of the public DecodedPacket shape, so both read bytes the same way.
+ * The frame is `frame[start, end)` (the whole array by default): a reader's input chunk is read in place, and the
+ * offsets written to `out` are in `frame`'s coordinates. decodeFrame is this plus the objects of the public
+ * DecodedPacket shape, so both read bytes the same way.
  */
-export function decodeFrameFields(linkType: number, frame: Uint8Array, out: FrameFields): FrameKind {
-  let error = readLinkHeader(linkType, frame, out);
+export function decodeFrameFields(
+  linkType: number,
+  frame: Uint8Array,
+  out: FrameFields,
+  start = 0,
+  end = frame.length,
+): FrameKind {
+  let error = readLinkHeader(linkType, frame, out, start, end);
   if (error === UNSUPPORTED_LINK_TYPE) return FRAME_KIND.UNSUPPORTED_LINK_TYPE;
   if (error === undefined) {
-    if (out.etherType === ETHERTYPE_IPV4) error = readIpv4(frame, out.offset, out);
-    else if (out.etherType === ETHERTYPE_IPV6) error = readIpv6(frame, out.offset, out);
+    if (out.etherType === ETHERTYPE_IPV4) error = readIpv4(frame, out.offset, out, end);
+    else if (out.etherType === ETHERTYPE_IPV6) error = readIpv6(frame, out.offset, out, end);
     else return FRAME_KIND.NOT_IP;
   }
   if (error === undefined) {
     if (out.isFragment) return FRAME_KIND.FRAGMENT;
     if (out.protocol !== IP_PROTOCOL_TCP) return FRAME_KIND.NOT_TCP;
-    error = readTcp(frame, out.payloadOffset, out.payloadLength, out);
+    error = readTcp(frame, out.payloadOffset, out.payloadLength, out, end);
     if (error === undefined) return FRAME_KIND.TCP;
   }
   out.reason = error;

@@ -49,10 +49,23 @@ export class TransientPacket implements CapturedPacket {
   timestamp: CaptureTimestamp = UNKNOWN_TIME;
   capturedLength = 0;
   originalLength = 0;
-  data: Uint8Array = NO_DATA;
   ref: PacketRef = { index: 0, timestamp: UNKNOWN_TIME };
+  /**
+   * The packet's bytes are `frame[frameStart, frameStart + capturedLength)`: `frame` is the reader's input chunk (or
+   * the carry of a record cut by a chunk's end). A decoder that knows this class reads them in place; `data`, the
+   * view of them, is only made when asked for (a view per packet was one of the larger allocations per packet).
+   */
+  frame: Uint8Array = NO_DATA;
+  frameStart = 0;
+  private view: Uint8Array | undefined = NO_DATA;
 
-  /** Makes this object the packet described. */
+  /** The packet's bytes (a view of `frame`, made on first use). */
+  get data(): Uint8Array {
+    if (this.view === undefined) this.view = viewOf(this.frame, this.frameStart, this.frameStart + this.capturedLength);
+    return this.view;
+  }
+
+  /** Makes this object the packet described, whose bytes are `frame[frameStart, frameStart + capturedLength)`. */
   fill(
     index: number,
     fileOffset: number,
@@ -62,7 +75,8 @@ export class TransientPacket implements CapturedPacket {
     timestamp: CaptureTimestamp,
     capturedLength: number,
     originalLength: number,
-    data: Uint8Array,
+    frame: Uint8Array,
+    frameStart: number,
   ): this {
     this.index = index;
     this.fileOffset = fileOffset;
@@ -72,13 +86,18 @@ export class TransientPacket implements CapturedPacket {
     this.timestamp = timestamp;
     this.capturedLength = capturedLength;
     this.originalLength = originalLength;
-    this.data = data;
+    this.frame = frame;
+    this.frameStart = frameStart;
+    this.view = undefined;
     this.ref = { index, timestamp };
     return this;
   }
 }
 
-/** The packet described: `transient` filled anew (see TransientPacket), or a new object when there is none. */
+/**
+ * The packet described, whose bytes are `frame[frameStart, frameStart + capturedLength)`: `transient` filled anew
+ * (see TransientPacket), or a new object (with `data` a view of those bytes) when there is none.
+ */
 export function capturedPacket(
   transient: TransientPacket | undefined,
   index: number,
@@ -89,11 +108,24 @@ export function capturedPacket(
   timestamp: CaptureTimestamp,
   capturedLength: number,
   originalLength: number,
-  data: Uint8Array,
+  frame: Uint8Array,
+  frameStart: number,
 ): CapturedPacket {
   if (transient !== undefined) {
-    return transient.fill(index, fileOffset, section, iface, linkType, timestamp, capturedLength, originalLength, data);
+    return transient.fill(
+      index,
+      fileOffset,
+      section,
+      iface,
+      linkType,
+      timestamp,
+      capturedLength,
+      originalLength,
+      frame,
+      frameStart,
+    );
   }
+  const data = viewOf(frame, frameStart, frameStart + capturedLength);
   return { index, fileOffset, section, interface: iface, linkType, timestamp, capturedLength, originalLength, data };
 }
 

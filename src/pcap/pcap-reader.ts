@@ -1,5 +1,5 @@
 import { ChunkedCaptureReader } from './chunked-reader.ts';
-import { type CapturedPacket, capturedPacket, readU16, readU32, TransientPacket, viewOf } from './packet.ts';
+import { type CapturedPacket, capturedPacket, readU16, readU32, TransientPacket } from './packet.ts';
 import { CaptureTimestamp } from './timestamp.ts';
 
 /**
@@ -196,7 +196,6 @@ export class PcapReader extends ChunkedCaptureReader {
     const nanos = (fraction - carry * perSecond) * (this.nanosecond ? 1 : 1000);
     const index = ++this.delivered;
     const timestamp = new CaptureTimestamp(seconds + carry, nanos, this.nanosecond ? 9 : 6);
-    const data = viewOf(record, at + headerLength, at + headerLength + capturedLength);
     const packet = capturedPacket(
       this.transient,
       index,
@@ -207,7 +206,8 @@ export class PcapReader extends ChunkedCaptureReader {
       timestamp,
       capturedLength,
       originalLength,
-      data,
+      record,
+      at + headerLength,
     );
     try {
       onPacket(packet);

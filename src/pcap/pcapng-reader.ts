@@ -1,5 +1,5 @@
 import { ChunkedCaptureReader } from './chunked-reader.ts';
-import { type CapturedPacket, capturedPacket, readU16, readU32, TransientPacket, viewOf } from './packet.ts';
+import { type CapturedPacket, capturedPacket, readU16, readU32, TransientPacket } from './packet.ts';
 import { type CaptureReaderOptions, MAX_PACKET_BYTES_DEFAULT } from './pcap-reader.ts';
 import {
   type CaptureTimestamp,
@@ -96,7 +96,8 @@ export class PcapngReader extends ChunkedCaptureReader {
     timestamp: CaptureTimestamp,
     capturedLength: number,
     originalLength: number,
-    data: Uint8Array,
+    frame: Uint8Array,
+    frameStart: number,
   ): CapturedPacket {
     return capturedPacket(
       this.transient,
@@ -108,7 +109,8 @@ export class PcapngReader extends ChunkedCaptureReader {
       timestamp,
       capturedLength,
       originalLength,
-      data,
+      frame,
+      frameStart,
     );
   }
 
@@ -349,8 +351,7 @@ export class PcapngReader extends ChunkedCaptureReader {
         if (capturedLength > this.blockLength - 16) capturedLength = this.blockLength - 16;
         if (capturedLength > this.maxPacketBytes) this.tooLarge(capturedLength, this.blockOffset + 8);
         // The SPB carries no timestamp: say so rather than invent one.
-        const data = viewOf(bytes, base + 12, base + 12 + capturedLength);
-        onPacket(this.packet(0, iface.linkType, UNKNOWN_TIME, capturedLength, originalLength, data));
+        onPacket(this.packet(0, iface.linkType, UNKNOWN_TIME, capturedLength, originalLength, bytes, base + 12));
         return;
       }
       default:
@@ -381,8 +382,7 @@ export class PcapngReader extends ChunkedCaptureReader {
       );
     }
     const timestamp = timestampFromUnits(timeHigh, timeLow, iface.resolution, iface.offsetSeconds);
-    const data = viewOf(bytes, base + dataAt, base + dataAt + capturedLength);
-    onPacket(this.packet(interfaceId, iface.linkType, timestamp, capturedLength, originalLength, data));
+    onPacket(this.packet(interfaceId, iface.linkType, timestamp, capturedLength, originalLength, bytes, base + dataAt));
   }
 
   private interfaceAt(id: number, offset: number): PcapngInterface {

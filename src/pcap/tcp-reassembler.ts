@@ -5,7 +5,7 @@ import { IpDefragmenter } from './ip-defragmenter.ts';
 import { addressText, type IpHeader, ipHeaderOf } from './link/ip.ts';
 import { LINKTYPE_IPV4, LINKTYPE_IPV6 } from './link/link-layer.ts';
 import { TCP_FLAGS, type TcpHeader } from './link/tcp.ts';
-import { type CapturedPacket, type PacketRef, packetRefOf, viewOf } from './packet.ts';
+import { type CapturedPacket, type PacketRef, packetRefOf, TransientPacket, viewOf } from './packet.ts';
 
 /** Why a connection's events ended. */
 export type TcpCloseReason =
@@ -420,8 +420,12 @@ export class TcpReassembler {
   push(packet: CapturedPacket): void {
     this.stats.packets++;
     const f = this.fields;
-    const frame = packet.data;
-    switch (decodeFrameFields(packet.linkType, frame, f)) {
+    // A reader's transient packet is read where it lies in the reader's input: no view of it per packet.
+    const inPlace = packet instanceof TransientPacket;
+    let frame = inPlace ? packet.frame : packet.data;
+    const start = inPlace ? packet.frameStart : 0;
+    const end = inPlace ? start + packet.capturedLength : frame.length;
+    switch (decodeFrameFields(packet.linkType, frame, f, start, end)) {
       case FRAME_KIND.TCP:
         this.segmentFromFields(frame, packet);
         return;
@@ -430,6 +434,11 @@ export class TcpReassembler {
         this.stats.otherPackets++;
         return;
       case FRAME_KIND.FRAGMENT: {
+        // The defragmenter reads the fragment relative to its frame's own bytes: decoded again from the packet's view.
+        if (inPlace) {
+          frame = packet.data;
+          decodeFrameFields(packet.linkType, frame, f);
+        }
         this.stats.fragments++;
         const ip = ipHeaderOf(f);
         this.diagnose({

@@ -139,10 +139,11 @@ function emptyIpFields(): IpFields {
  * IPv4 (RFC 791): version/IHL, total length, identification, flags + fragment offset,
  * protocol, addresses. A total length of 0 (TCP segmentation offload, seen in captures
  * taken on the sender) means "as long as the captured frame".
- * Writes into `out` without allocating; returns the reason when the header cannot be read.
+ * Writes into `out` without allocating; returns the reason when the header cannot be read. The frame ends at `end`
+ * (the array's end by default: a frame read in place ends before its input chunk does).
  */
-export function readIpv4(frame: Uint8Array, at: number, out: IpFields): string | undefined {
-  const available = frame.length - at;
+export function readIpv4(frame: Uint8Array, at: number, out: IpFields, end = frame.length): string | undefined {
+  const available = end - at;
   if (available < 20) return `IPv4 header truncated (${available} of 20 bytes)`;
   const version = frame[at]! >> 4;
   if (version !== 4) return `IPv4 header has version ${version}`;
@@ -191,10 +192,10 @@ const MAX_EXTENSION_HEADERS = 16;
 /**
  * IPv6 (RFC 8200): fixed 40-byte header, then extension headers, which are skipped
  * (length in 8-byte units not counting the first 8; AH in 4-byte units not counting
- * the first 8; the fragment header is always 8 bytes).
+ * the first 8; the fragment header is always 8 bytes). The frame ends at `end`, as for readIpv4.
  */
-export function readIpv6(frame: Uint8Array, at: number, out: IpFields): string | undefined {
-  const available = frame.length - at;
+export function readIpv6(frame: Uint8Array, at: number, out: IpFields, end = frame.length): string | undefined {
+  const available = end - at;
   if (available < 40) return `IPv6 header truncated (${available} of 40 bytes)`;
   const version = frame[at]! >> 4;
   if (version !== 6) return `IPv6 header has version ${version}`;
@@ -221,7 +222,7 @@ export function readIpv6(frame: Uint8Array, at: number, out: IpFields): string |
       break;
     }
     if (count === MAX_EXTENSION_HEADERS) return `more than ${MAX_EXTENSION_HEADERS} IPv6 extension headers`;
-    if (offset + 8 > frame.length) return 'IPv6 extension header truncated';
+    if (offset + 8 > end) return 'IPv6 extension header truncated';
     let length: number;
     if (next === IPV6_FRAGMENT) {
       length = 8;

@@ -50,11 +50,20 @@ export interface LinkFields {
 /** readLinkHeader's answer for a LINKTYPE_* mesos-wire does not decode. */
 export const UNSUPPORTED_LINK_TYPE = 'unsupported link type';
 
-/** Steps over 802.1Q / 802.1ad tags (TCI then inner EtherType) that start at `offset`. */
-function skipVlanTags(frame: Uint8Array, etherType: number, offset: number, out: LinkFields): string | undefined {
+/**
+ * Steps over 802.1Q / 802.1ad tags (TCI then inner EtherType) that start at `offset`; the frame ends at `end`. Offsets
+ * are in `frame`'s coordinates (a frame may sit anywhere in a larger buffer: see readLinkHeader).
+ */
+function skipVlanTags(
+  frame: Uint8Array,
+  end: number,
+  etherType: number,
+  offset: number,
+  out: LinkFields,
+): string | undefined {
   let vlanIds = NO_VLANS;
   while (etherType === ETHERTYPE_VLAN || etherType === ETHERTYPE_QINQ || etherType === ETHERTYPE_QINQ_OLD) {
-    if (offset + 4 > frame.length) return 'VLAN tag truncated';
+    if (offset + 4 > end) return 'VLAN tag truncated';
     if (vlanIds.length === MAX_VLAN_TAGS) return `more than ${MAX_VLAN_TAGS} VLAN tags`;
     if (vlanIds === NO_VLANS) vlanIds = [];
     (vlanIds as number[]).push(((frame[offset]! << 8) | frame[offset + 1]!) & 0x0fff);
@@ -74,78 +83,99 @@ function setLink(out: LinkFields, etherType: number, offset: number): undefined 
   return undefined;
 }
 
-function ethernetInto(frame: Uint8Array, out: LinkFields): string | undefined {
-  if (frame.length < 14) return `Ethernet header truncated (${frame.length} of 14 bytes)`;
-  return skipVlanTags(frame, (frame[12]! << 8) | frame[13]!, 14, out);
+// Each reader takes the frame as frame[start, end).
+
+function ethernetInto(frame: Uint8Array, start: number, end: number, out: LinkFields): string | undefined {
+  const length = end - start;
+  if (length < 14) return `Ethernet header truncated (${length} of 14 bytes)`;
+  return skipVlanTags(frame, end, (frame[start + 12]! << 8) | frame[start + 13]!, start + 14, out);
 }
 
-function linuxSllInto(frame: Uint8Array, out: LinkFields): string | undefined {
-  if (frame.length < 16) return `Linux cooked (SLL) header truncated (${frame.length} of 16 bytes)`;
-  return skipVlanTags(frame, (frame[14]! << 8) | frame[15]!, 16, out);
+function linuxSllInto(frame: Uint8Array, start: number, end: number, out: LinkFields): string | undefined {
+  const length = end - start;
+  if (length < 16) return `Linux cooked (SLL) header truncated (${length} of 16 bytes)`;
+  return skipVlanTags(frame, end, (frame[start + 14]! << 8) | frame[start + 15]!, start + 16, out);
 }
 
-function linuxSll2Into(frame: Uint8Array, out: LinkFields): string | undefined {
-  if (frame.length < 20) return `Linux cooked (SLL2) header truncated (${frame.length} of 20 bytes)`;
-  return skipVlanTags(frame, (frame[0]! << 8) | frame[1]!, 20, out);
+function linuxSll2Into(frame: Uint8Array, start: number, end: number, out: LinkFields): string | undefined {
+  const length = end - start;
+  if (length < 20) return `Linux cooked (SLL2) header truncated (${length} of 20 bytes)`;
+  return skipVlanTags(frame, end, (frame[start]! << 8) | frame[start + 1]!, start + 20, out);
 }
 
-function nullInto(frame: Uint8Array, out: LinkFields): string | undefined {
-  if (frame.length < 4) return `loopback header truncated (${frame.length} of 4 bytes)`;
-  const bigEndian = frame[0] === 0 && frame[1] === 0;
-  const family = bigEndian
-    ? ((frame[2]! << 8) | frame[3]!) >>> 0
-    : (frame[0]! | (frame[1]! << 8) | (frame[2]! << 16) | (frame[3]! << 24)) >>> 0;
-  return setLink(out, familyToEtherType(family), 4);
+function nullInto(frame: Uint8Array, start: number, end: number, out: LinkFields): string | undefined {
+  const length = end - start;
+  if (length < 4) return `loopback header truncated (${length} of 4 bytes)`;
+  const b0 = frame[start]!;
+  const b1 = frame[start + 1]!;
+  const b2 = frame[start + 2]!;
+  const b3 = frame[start + 3]!;
+  const bigEndian = b0 === 0 && b1 === 0;
+  const family = bigEndian ? ((b2 << 8) | b3) >>> 0 : (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)) >>> 0;
+  return setLink(out, familyToEtherType(family), start + 4);
 }
 
-function loopInto(frame: Uint8Array, out: LinkFields): string | undefined {
-  if (frame.length < 4) return `loopback header truncated (${frame.length} of 4 bytes)`;
-  const family = ((frame[0]! << 24) | (frame[1]! << 16) | (frame[2]! << 8) | frame[3]!) >>> 0;
-  return setLink(out, familyToEtherType(family), 4);
+function loopInto(frame: Uint8Array, start: number, end: number, out: LinkFields): string | undefined {
+  const length = end - start;
+  if (length < 4) return `loopback header truncated (${length} of 4 bytes)`;
+  const family =
+    ((frame[start]! << 24) | (frame[start + 1]! << 16) | (frame[start + 2]! << 8) | frame[start + 3]!) >>> 0;
+  return setLink(out, familyToEtherType(family), start + 4);
 }
 
-function rawIpInto(frame: Uint8Array, out: LinkFields): string | undefined {
-  if (frame.length < 1) return 'empty raw IP packet';
-  const version = frame[0]! >> 4;
-  if (version === 4) return setLink(out, ETHERTYPE_IPV4, 0);
-  if (version === 6) return setLink(out, ETHERTYPE_IPV6, 0);
+function rawIpInto(frame: Uint8Array, start: number, end: number, out: LinkFields): string | undefined {
+  if (end - start < 1) return 'empty raw IP packet';
+  const version = frame[start]! >> 4;
+  if (version === 4) return setLink(out, ETHERTYPE_IPV4, start);
+  if (version === 6) return setLink(out, ETHERTYPE_IPV6, start);
   return `raw IP packet has version ${version}`;
 }
 
 /**
  * Reads the link-layer header of a LINKTYPE_* frame into `out` (no allocation unless VLAN-tagged). Returns undefined
  * on success, UNSUPPORTED_LINK_TYPE for a link type mesos-wire does not decode, or the reason the frame is undecodable.
- * The decodeEthernet/... functions below are this, returning a fresh object.
+ * The frame is `frame[start, end)` (the whole array by default), so a reader's input chunk can be read in place
+ * without a view per packet; `out.offset` is in `frame`'s coordinates. The decodeEthernet/... functions below are
+ * this, returning a fresh object.
  */
-export function readLinkHeader(linkType: number, frame: Uint8Array, out: LinkFields): string | undefined {
+export function readLinkHeader(
+  linkType: number,
+  frame: Uint8Array,
+  out: LinkFields,
+  start = 0,
+  end = frame.length,
+): string | undefined {
   switch (linkType) {
     case LINKTYPE_ETHERNET:
-      return ethernetInto(frame, out);
+      return ethernetInto(frame, start, end, out);
     case LINKTYPE_LINUX_SLL:
-      return linuxSllInto(frame, out);
+      return linuxSllInto(frame, start, end, out);
     case LINKTYPE_LINUX_SLL2:
-      return linuxSll2Into(frame, out);
+      return linuxSll2Into(frame, start, end, out);
     case LINKTYPE_NULL:
-      return nullInto(frame, out);
+      return nullInto(frame, start, end, out);
     case LINKTYPE_LOOP:
-      return loopInto(frame, out);
+      return loopInto(frame, start, end, out);
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_DLT_12:
     case LINKTYPE_RAW_DLT_14:
-      return rawIpInto(frame, out);
+      return rawIpInto(frame, start, end, out);
     case LINKTYPE_IPV4:
-      return setLink(out, ETHERTYPE_IPV4, 0);
+      return setLink(out, ETHERTYPE_IPV4, start);
     case LINKTYPE_IPV6:
-      return setLink(out, ETHERTYPE_IPV6, 0);
+      return setLink(out, ETHERTYPE_IPV6, start);
     default:
       return UNSUPPORTED_LINK_TYPE;
   }
 }
 
 /** Runs one of the *Into readers on a fresh object: the allocating API. */
-function decodeWith(read: (frame: Uint8Array, out: LinkFields) => string | undefined, frame: Uint8Array) {
+function decodeWith(
+  read: (frame: Uint8Array, start: number, end: number, out: LinkFields) => string | undefined,
+  frame: Uint8Array,
+) {
   const out: LinkFields = { etherType: 0, offset: 0, vlanIds: NO_VLANS };
-  const error = read(frame, out);
+  const error = read(frame, 0, frame.length, out);
   return error === undefined ? (out as LinkPayload) : { error };
 }
 
@@ -201,8 +231,10 @@ export function decodeRawIp(frame: Uint8Array): LinkPayload | LinkError {
   return decodeWith(rawIpInto, frame);
 }
 
-const decodeIpv4AtStart = (frame: Uint8Array) => decodeWith((_f, out) => setLink(out, ETHERTYPE_IPV4, 0), frame);
-const decodeIpv6AtStart = (frame: Uint8Array) => decodeWith((_f, out) => setLink(out, ETHERTYPE_IPV6, 0), frame);
+const decodeIpv4AtStart = (frame: Uint8Array) =>
+  decodeWith((_f, _s, _e, out) => setLink(out, ETHERTYPE_IPV4, 0), frame);
+const decodeIpv6AtStart = (frame: Uint8Array) =>
+  decodeWith((_f, _s, _e, out) => setLink(out, ETHERTYPE_IPV6, 0), frame);
 
 /** The decoder for a LINKTYPE_* value, or undefined when mesos-wire does not decode it. */
 export function linkDecoderFor(linkType: number): ((frame: Uint8Array) => LinkPayload | LinkError) | undefined {

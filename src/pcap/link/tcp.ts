@@ -62,15 +62,22 @@ export interface TcpFields {
 /**
  * Reads the TCP header at `at` into `out` without allocating; `segmentLength` is the TCP length the IP header
  * declares. Frames may end early (snap length): only the header must be complete. Returns the reason on failure.
+ * The frame ends at `end` (the array's end by default).
  */
-export function readTcp(frame: Uint8Array, at: number, segmentLength: number, out: TcpFields): string | undefined {
-  const available = frame.length - at;
+export function readTcp(
+  frame: Uint8Array,
+  at: number,
+  segmentLength: number,
+  out: TcpFields,
+  end = frame.length,
+): string | undefined {
+  const available = end - at;
   if (available < 20) return `TCP header truncated (${available} of 20 bytes)`;
   const headerLength = (frame[at + 12]! >> 4) * 4;
   if (headerLength < 20) return `TCP data offset ${headerLength} is below 20`;
   if (headerLength > segmentLength) return `TCP header length ${headerLength} exceeds the segment`;
   if (headerLength > available) return `TCP options truncated (${available} of ${headerLength} bytes)`;
-  const capturedEnd = Math.min(frame.length, at + segmentLength);
+  const capturedEnd = Math.min(end, at + segmentLength);
   out.sourcePort = (frame[at]! << 8) | frame[at + 1]!;
   out.destinationPort = (frame[at + 2]! << 8) | frame[at + 3]!;
   out.seq = ((frame[at + 4]! << 24) | (frame[at + 5]! << 16) | (frame[at + 6]! << 8) | frame[at + 7]!) >>> 0;
