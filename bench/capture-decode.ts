@@ -10,6 +10,7 @@
  *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 64] [--node-flags "--max-semi-space-size=2"]
  *        [--dist DIR]   (decode with a compiled build: npx tsc -p tsconfig.build.json --outDir DIR)
  *        [--no-cli]     (with --dist: skip the `mesos-wire decode --format ndjson FILE > /dev/null` run)
+ *        [--cli-all]    (with --dist: also `decode --format text`, `stats` and `flows`, each its own run)
  *        [--runs 3]     (mesos-wire child runs: rates are their medians, peak RSS the largest)
  *
  * `--mb 1100` gives a file over 1 GB. The file (generated once into /tmp by a child process, kept for later runs)
@@ -218,12 +219,16 @@ process.stdout.write(
 );
 
 /**
- * `mesos-wire decode --format ndjson FILE > /dev/null` from the build in `dist`, through the real bin (which sets the
- * young-generation flags for decode): peak RSS and CPU seconds from /usr/bin/time. The bin runs dist/ when there is
- * no src/ next to it, and dist/cli/main.js reads ../../package.json: so a scratch directory gets bin/, package.json,
- * a copy of the build as dist/ and a link to node_modules.
+ * `mesos-wire <command...> FILE > /dev/null` from the build in `dist`, through the real bin (which sets the
+ * young-generation flags for decode/stats/flows): peak RSS and CPU seconds from /usr/bin/time. The bin runs dist/ when
+ * there is no src/ next to it, and dist/cli/main.js reads ../../package.json: so a scratch directory gets bin/,
+ * package.json, a copy of the build as dist/ and a link to node_modules.
  */
-function cliDecode(distDir: string, file: string): { seconds: number; cpuSeconds: number; maxRssMiB: number } {
+function cliRuns(
+  distDir: string,
+  file: string,
+  commands: string[][],
+): { command: string[]; seconds: number; cpuSeconds: number; maxRssMiB: number }[] {
   const root = resolve(import.meta.dirname, '..');
   const scratch = mkdtempSync(join(tmpdir(), 'mesos-wire-bench-cli-'));
   try {
@@ -232,22 +237,24 @@ function cliDecode(distDir: string, file: string): { seconds: number; cpuSeconds
     copyFileSync(join(root, 'package.json'), join(scratch, 'package.json'));
     cpSync(resolve(distDir), join(scratch, 'dist'), { recursive: true });
     symlinkSync(join(root, 'node_modules'), join(scratch, 'node_modules'));
-    const started = performance.now();
-    const run = spawnSync(
-      '/usr/bin/time',
-      ['-f', '%M %U %S', process.execPath, join(scratch, 'bin', 'mesos-wire.js'), 'decode', '--format', 'ndjson', file],
-      { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 20 },
-    );
-    const seconds = (performance.now() - started) / 1000;
-    const [rssKiB, user, system] = (run.stderr ?? '').trim().split('\n').at(-1)!.split(' ').map(Number) as [
-      number,
-      number,
-      number,
-    ];
-    if (run.error !== undefined || !Number.isFinite(rssKiB)) {
-      throw new Error(`mesos-wire decode failed: ${run.error?.message ?? run.stderr}`);
-    }
-    return { seconds, cpuSeconds: user + system, maxRssMiB: rssKiB / 1024 };
+    return commands.map((command) => {
+      const started = performance.now();
+      const run = spawnSync(
+        '/usr/bin/time',
+        ['-f', '%M %U %S', process.execPath, join(scratch, 'bin', 'mesos-wire.js'), ...command, file],
+        { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 20 },
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const [rssKiB, user, system] = (run.stderr ?? '').trim().split('\n').at(-1)!.split(' ').map(Number) as [
+        number,
+        number,
+        number,
+      ];
+      if (run.error !== undefined || !Number.isFinite(rssKiB)) {
+        throw new Error(`mesos-wire ${command.join(' ')} failed: ${run.error?.message ?? run.stderr}`);
+      }
+      return { command, seconds, cpuSeconds: user + system, maxRssMiB: rssKiB / 1024 };
+    });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -257,12 +264,15 @@ if (dist !== undefined && !process.argv.includes('--no-cli')) {
   if (!existsSync('/usr/bin/time')) {
     process.stdout.write('/usr/bin/time not installed: no peak RSS of mesos-wire decode\n');
   } else {
-    const cli = cliDecode(dist, FILE);
-    process.stdout.write(
-      `mesos-wire decode --format ndjson FILE > /dev/null (bin, build ${dist}): ${cli.seconds.toFixed(2)} s, ` +
-        `CPU ${cli.cpuSeconds.toFixed(2)} s = ${Math.round(m.messages / cli.cpuSeconds).toLocaleString('en')} ` +
-        `messages per CPU second; peak RSS ${cli.maxRssMiB.toFixed(0)} MiB\n`,
-    );
+    const commands = [['decode', '--format', 'ndjson']];
+    if (process.argv.includes('--cli-all')) commands.push(['decode', '--format', 'text'], ['stats'], ['flows']);
+    for (const cli of cliRuns(dist, FILE, commands)) {
+      process.stdout.write(
+        `mesos-wire ${cli.command.join(' ')} FILE > /dev/null (bin, build ${dist}): ${cli.seconds.toFixed(2)} s, ` +
+          `CPU ${cli.cpuSeconds.toFixed(2)} s = ${Math.round(m.messages / cli.cpuSeconds).toLocaleString('en')} ` +
+          `messages per CPU second; peak RSS ${cli.maxRssMiB.toFixed(0)} MiB\n`,
+      );
+    }
   }
 }
 
