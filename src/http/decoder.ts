@@ -263,6 +263,8 @@ export class HttpDecoder {
   readonly #hasOnChunk: boolean;
   readonly #hasOnBody: boolean;
   readonly #hasOnMessage: boolean;
+  /** Only onMessage is listened to, and bodies are collected: whole messages may be taken in one step. */
+  readonly #wholeMessages: boolean;
   readonly #expect: number;
   readonly #streamBodies: boolean;
   readonly #maxHeaderBytes: number;
@@ -375,6 +377,7 @@ export class HttpDecoder {
     this.#hasOnChunk = typeof handler.onChunk === 'function';
     this.#hasOnBody = typeof handler.onBody === 'function';
     this.#hasOnMessage = typeof handler.onMessage === 'function';
+    this.#wholeMessages = !this.#hasOnHead && !this.#hasOnChunk && !this.#hasOnBody && options.streamBodies !== true;
     const expect = options.expect ?? 'any';
     this.#expect = expect === 'request' ? EXPECT_REQUEST : expect === 'response' ? EXPECT_RESPONSE : EXPECT_ANY;
     this.#streamBodies = options.streamBodies === true;
@@ -700,6 +703,13 @@ export class HttpDecoder {
                 this.#headProbeEvery = HEAD_PROBE_EVERY;
                 const msgAbs = base + pos;
                 pos += kept.length;
+                if (this.#wholeMessages && kept.oneChunkRequest) {
+                  const after = this.#oneChunkRequest(kept, msgAbs, chunk, pos, end, base);
+                  if (after >= 0) {
+                    pos = after;
+                    break;
+                  }
+                }
                 this.#startKept(kept, msgAbs);
                 break;
               }
@@ -1313,10 +1323,54 @@ export class HttpDecoder {
     if (this.#state === STATE.MESSAGE_START) this.#complete(msgAbs + headerBytes);
   }
 
+  /**
+   * A whole libprocess message after a kept chunked-request head (which ends at chunk[pos]): one chunk-size line,
+   * the data, then the last chunk and no trailers, all within this write. Completes it in one step and returns the
+   * index after it, or -1 (nothing done) when the rest is not that shape within the limits: the states then take it.
+   * Only for handlers with no events but onMessage (see #wholeMessages), so the events are the same: onMessage with
+   * the same message. The checks are those of the CHUNK_SIZE fast path, #restOfOneChunk and #onChunkSize.
+   */
+  #oneChunkRequest(kept: KeptHead, msgAbs: number, chunk: Uint8Array, pos: number, end: number, base: number): number {
+    let i = pos;
+    let size = 0;
+    let h = 0;
+    while (i < end && (h = HEX_VALUE[chunk[i]!]!) >= 0) {
+      size = size * 16 + h;
+      i++;
+    }
+    const digits = i - pos;
+    const data = i + 2;
+    if (
+      digits === 0 ||
+      digits > FAST_CHUNK_SIZE_DIGITS ||
+      digits > this.#maxChunkSizeDigits ||
+      data > end ||
+      chunk[i] !== CR ||
+      chunk[i + 1] !== LF ||
+      digits + 1 >= this.#maxHeaderBytes ||
+      size === 0 ||
+      size > this.#maxBodyBytes ||
+      !this.#restOfOneChunk(chunk, data, size, end)
+    ) {
+      return -1;
+    }
+    this.#msgStartAbs = msgAbs;
+    const msg = DecodedHttpMessage.repeating('request', msgAbs, kept) as DecodedRequest;
+    msg.method = kept.method;
+    msg.framing = 'chunked';
+    msg.addChunk(size);
+    msg.bodyOffset = base + data;
+    msg.bodyIn(chunk, data, size);
+    const after = data + size + 7;
+    msg.end = base + after;
+    if (this.#hasOnMessage) this.#handler.onMessage!(msg);
+    return after;
+  }
+
   /** The message of a kept head at msgAbs: its facts as if parsed (the same bytes parse the same), then framed. */
   #startKept(kept: KeptHead, msgAbs: number): void {
     this.#msgStartAbs = msgAbs;
-    if (!kept.isResponse && kept.hasTransferEncoding && kept.chunkedFinal) {
+    if (kept.oneChunkRequest) {
       // A chunked request (every libprocess message): what #frameHead decides for it, directly. It cannot fail
       // (the coding ends in chunked), and the head facts it would read from the decoder's fields are read by nothing
       // else before the next head sets them again, so they are not copied.

@@ -109,6 +109,8 @@ export class KeptHead {
   readonly hasTransferEncoding: boolean;
   readonly chunkedFinal: boolean;
   readonly transferEncodingAt: number;
+  /** A request whose body is chunked (every libprocess message): its body may be taken in one step. */
+  readonly oneChunkRequest: boolean;
   /**
    * What layers above derived from these bytes (see DecodedHttpMessage.deriveFromHead), and under which keys: the two
    * most recent derivations (a capture classifies every head and its output guesses the style of each).
@@ -161,6 +163,7 @@ export class KeptHead {
     this.hasTransferEncoding = hasTransferEncoding;
     this.chunkedFinal = chunkedFinal;
     this.transferEncodingAt = transferEncodingAt;
+    this.oneChunkRequest = !isResponse && hasTransferEncoding && chunkedFinal;
   }
 
   /**

@@ -835,3 +835,106 @@ function logDecoder(log: string[], options: HttpDecoderOptions): { write(b: Uint
   };
   return { write: (b) => guard(() => decoder.write(b)), end: () => guard(() => decoder.end()) };
 }
+
+/**
+ * Events of `pieces` for a handler that listens to onMessage only: the decoder may then take a whole message after a
+ * kept chunked-request head in one step. Each message is logged with every fact a reader sees.
+ */
+function runMessagesOnly(pieces: Uint8Array[], options: HttpDecoderOptions): string[] {
+  const log: string[] = [];
+  const decoder = new HttpDecoder(
+    {
+      onMessage: (m) => {
+        log.push(...describeHead(m));
+        log.push(
+          `  end=${m.end} bodyOffset=${m.bodyOffset} body=${toHexString(m.body)} chunks=[${m.chunks}] ` +
+            `trailers=${JSON.stringify(m.trailers)}`,
+        );
+      },
+    },
+    options,
+  );
+  try {
+    for (const piece of pieces) decoder.write(piece);
+    decoder.end();
+  } catch (e) {
+    if (!isMesosWireError(e)) throw e;
+    log.push(`off=${e.offset} error ${e.code}`);
+  }
+  return log;
+}
+
+describe('HttpDecoder: whole messages after a kept head (handlers with onMessage only)', () => {
+  // After the warm-up (the head kept), bodies of every shape: the one-step shape (one chunk, then the last chunk
+  // and no trailers) and every shape next to it that the states must take instead.
+  const bodies = [
+    hex('310d0a630d0a300d0a0d0a'), // 1 byte
+    cat('10\r\n', 'x'.repeat(16), '\r\n0\r\n\r\n'), // two hex digits
+    cat('A\r\n', 'y'.repeat(10), '\r\n0\r\n\r\n'), // uppercase hex
+    cat('02\r\nab\r\n0\r\n\r\n'), // a leading zero
+    cat('0\r\n\r\n'), // no body
+    cat('2;e=v\r\nab\r\n0\r\n\r\n'), // a chunk extension
+    cat('2\r\nab\r\n0\r\nX-T: 1\r\n\r\n'), // a trailer
+    cat('2\r\nab\r\n1\r\nc\r\n0\r\n\r\n'), // two chunks
+  ];
+  const stream = cat(warm(cat(LIBPROCESS_HEAD, CHUNKED_AB)), ...bodies.flatMap((b) => [LIBPROCESS_HEAD, b]));
+
+  it('every body shape at every split: the events of a fresh parse, with the head reused', () => {
+    const whole = warmBytes(cat(LIBPROCESS_HEAD, CHUNKED_AB));
+    const reference = runMessagesOnly([stream.slice()], { headCache: false });
+    assert.equal(reference.filter((line) => line.startsWith('  end=')).length, 17 + bodies.length);
+    // Literal facts of the first message after the warm-up (157-byte head, "1\r\nc\r\n0\r\n\r\n").
+    const at = 17 * (LIBPROCESS_HEAD.length + CHUNKED_AB.length);
+    const first = reference.filter((line) => line.startsWith('  end='))[17];
+    assert.equal(first, `  end=${at + 157 + 11} bodyOffset=${at + 157 + 3} body=63 chunks=[1] trailers=[]`);
+    let reused = 0;
+    for (const { label, pieces } of everySplit(stream.subarray(whole))) {
+      const all = [stream.slice(0, whole), ...pieces];
+      reused += countReuse(() => {
+        const cached = runMessagesOnly(all, { expect: 'request' });
+        if (JSON.stringify(cached) !== JSON.stringify(reference)) assert.deepEqual(cached, reference, label);
+      });
+    }
+    assert.ok(reused > 0);
+  });
+
+  it('limits: the body limit and the chunk-size digits give the errors of a fresh parse, at the same offsets', () => {
+    const big = cat(LIBPROCESS_HEAD, '3\r\nabc\r\n0\r\n\r\n');
+    const long = cat(LIBPROCESS_HEAD, '10\r\n', 'z'.repeat(16), '\r\n0\r\n\r\n');
+    const input = (last: Uint8Array) => cat(warm(cat(LIBPROCESS_HEAD, CHUNKED_AB)), last);
+    const cases: [Uint8Array, HttpDecoderOptions, string][] = [
+      [input(big), { maxBodyBytes: 3 }, 'end='],
+      [input(big), { maxBodyBytes: 2 }, 'MW_HTTP_BODY_TOO_LARGE'],
+      [input(long), { maxChunkSizeDigits: 2 }, 'end='],
+      [input(long), { maxChunkSizeDigits: 1 }, 'MW_HTTP_CHUNK_SIZE_OVERFLOW'],
+    ];
+    for (const [data, options, outcome] of cases) {
+      const reference = runMessagesOnly([data], { ...options, headCache: false });
+      assert.ok(reference.at(-1)!.includes(outcome), `${JSON.stringify(options)}: ${reference.at(-1)}`);
+      for (const pieces of [[data], cutAt(data, [data.length - 20]), cutAt(data, [data.length - 1])]) {
+        assert.deepEqual(runMessagesOnly(pieces, options), reference, JSON.stringify(options));
+      }
+    }
+  });
+
+  it('property: libprocess streams with random bodies, cut at random: the events of a fresh parse', () => {
+    const message = fc.oneof(
+      fc
+        .uint8Array({ minLength: 1, maxLength: 300 })
+        .map((b) => cat(LIBPROCESS_HEAD, b.length.toString(16), '\r\n', b, '\r\n0\r\n\r\n')),
+      fc.constantFrom(...bodies.map((b) => cat(LIBPROCESS_HEAD, b))),
+      fc.constant(ACCEPTED),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        (messages, seeds) => {
+          const data = cat(warm(cat(LIBPROCESS_HEAD, CHUNKED_AB)), ...messages);
+          assert.deepEqual(runMessagesOnly(cutAt(data, seeds), {}), runMessagesOnly([data], { headCache: false }));
+        },
+      ),
+      { numRuns: 2_000, interruptAfterTimeLimit: 1500, markInterruptAsFailure: false },
+    );
+  });
+});
