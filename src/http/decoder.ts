@@ -263,8 +263,8 @@ export class HttpDecoder {
   readonly #hasOnChunk: boolean;
   readonly #hasOnBody: boolean;
   readonly #hasOnMessage: boolean;
-  /** Only onMessage is listened to, and bodies are collected: whole messages may be taken in one step. */
-  readonly #wholeMessages: boolean;
+  /** No onChunk handler: a one-chunk message after a kept head may be taken in one step (#oneChunkRequest). */
+  readonly #oneStepBodies: boolean;
   readonly #expect: number;
   readonly #streamBodies: boolean;
   readonly #maxHeaderBytes: number;
@@ -377,7 +377,7 @@ export class HttpDecoder {
     this.#hasOnChunk = typeof handler.onChunk === 'function';
     this.#hasOnBody = typeof handler.onBody === 'function';
     this.#hasOnMessage = typeof handler.onMessage === 'function';
-    this.#wholeMessages = !this.#hasOnHead && !this.#hasOnChunk && !this.#hasOnBody && options.streamBodies !== true;
+    this.#oneStepBodies = !this.#hasOnChunk;
     const expect = options.expect ?? 'any';
     this.#expect = expect === 'request' ? EXPECT_REQUEST : expect === 'response' ? EXPECT_RESPONSE : EXPECT_ANY;
     this.#streamBodies = options.streamBodies === true;
@@ -687,6 +687,13 @@ export class HttpDecoder {
             if (kept !== undefined) {
               const msgAbs = base + pos;
               pos += kept.length;
+              if (this.#oneStepBodies && kept.oneChunkRequest) {
+                const after = this.#oneChunkRequest(kept, msgAbs, chunk, pos, end, base);
+                if (after >= 0) {
+                  pos = after;
+                  break;
+                }
+              }
               this.#startKept(kept, msgAbs);
               break;
             }
@@ -703,7 +710,7 @@ export class HttpDecoder {
                 this.#headProbeEvery = HEAD_PROBE_EVERY;
                 const msgAbs = base + pos;
                 pos += kept.length;
-                if (this.#wholeMessages && kept.oneChunkRequest) {
+                if (this.#oneStepBodies && kept.oneChunkRequest) {
                   const after = this.#oneChunkRequest(kept, msgAbs, chunk, pos, end, base);
                   if (after >= 0) {
                     pos = after;
@@ -1326,9 +1333,10 @@ export class HttpDecoder {
   /**
    * A whole libprocess message after a kept chunked-request head (which ends at chunk[pos]): one chunk-size line,
    * the data, then the last chunk and no trailers, all within this write. Completes it in one step and returns the
-   * index after it, or -1 (nothing done) when the rest is not that shape within the limits: the states then take it.
-   * Only for handlers with no events but onMessage (see #wholeMessages), so the events are the same: onMessage with
-   * the same message. The checks are those of the CHUNK_SIZE fast path, #restOfOneChunk and #onChunkSize.
+   * index after it, or -1 (nothing done, no event) when the rest is not that shape within the limits: the states then
+   * take it. Only for handlers without onChunk (see #oneStepBodies): the events are those the states would deliver,
+   * in their order (onHead, onBody, onMessage), each seeing the message and decoder state as the states leave them.
+   * The checks are those of the CHUNK_SIZE fast path, #restOfOneChunk and #onChunkSize.
    */
   #oneChunkRequest(kept: KeptHead, msgAbs: number, chunk: Uint8Array, pos: number, end: number, base: number): number {
     let i = pos;
@@ -1349,7 +1357,7 @@ export class HttpDecoder {
       chunk[i + 1] !== LF ||
       digits + 1 >= this.#maxHeaderBytes ||
       size === 0 ||
-      size > this.#maxBodyBytes ||
+      (size > this.#maxBodyBytes && !this.#streamBodies) ||
       !this.#restOfOneChunk(chunk, data, size, end)
     ) {
       return -1;
@@ -1358,11 +1366,28 @@ export class HttpDecoder {
     const msg = DecodedHttpMessage.repeating('request', msgAbs, kept) as DecodedRequest;
     msg.method = kept.method;
     msg.framing = 'chunked';
+    const observed = this.#hasOnHead || this.#hasOnBody;
+    if (observed) {
+      // As the states would have it while a handler runs: the message in progress, then its chunk's data.
+      this.#message = msg;
+      this.#state = STATE.CHUNK_SIZE;
+      if (this.#hasOnHead) this.#handler.onHead!(msg);
+      this.#state = STATE.CHUNK_DATA;
+    }
     msg.addChunk(size);
-    msg.bodyOffset = base + data;
-    msg.bodyIn(chunk, data, size);
+    const bodyAbs = base + data;
+    msg.bodyOffset = bodyAbs;
+    if (this.#hasOnBody) {
+      // chunk.subarray(data, data + size), made directly (see #bodyPiece).
+      this.#handler.onBody!(msg, new Uint8Array(chunk.buffer, chunk.byteOffset + data, size), bodyAbs);
+    }
+    if (!this.#streamBodies) msg.bodyIn(chunk, data, size);
     const after = data + size + 7;
     msg.end = base + after;
+    if (observed) {
+      this.#message = undefined;
+      this.#state = STATE.MESSAGE_START;
+    }
     if (this.#hasOnMessage) this.#handler.onMessage!(msg);
     return after;
   }

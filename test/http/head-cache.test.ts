@@ -836,24 +836,32 @@ function logDecoder(log: string[], options: HttpDecoderOptions): { write(b: Uint
   return { write: (b) => guard(() => decoder.write(b)), end: () => guard(() => decoder.end()) };
 }
 
+/** Which events a handler listens to (a one-chunk message after a kept head is taken in one step without onChunk). */
+type Listening = 'message' | 'head, body, message' | 'head, streamed body, message';
+const LISTENINGS: Listening[] = ['message', 'head, body, message', 'head, streamed body, message'];
+
 /**
- * Events of `pieces` for a handler that listens to onMessage only: the decoder may then take a whole message after a
- * kept chunked-request head in one step. Each message is logged with every fact a reader sees.
+ * Events of `pieces` for a handler listening as `listening` says, each logged with every fact a reader sees at that
+ * moment (the body and end of the message in progress too).
  */
-function runMessagesOnly(pieces: Uint8Array[], options: HttpDecoderOptions): string[] {
+function runListening(pieces: Uint8Array[], options: HttpDecoderOptions, listening: Listening = 'message'): string[] {
   const log: string[] = [];
-  const decoder = new HttpDecoder(
-    {
-      onMessage: (m) => {
-        log.push(...describeHead(m));
-        log.push(
-          `  end=${m.end} bodyOffset=${m.bodyOffset} body=${toHexString(m.body)} chunks=[${m.chunks}] ` +
-            `trailers=${JSON.stringify(m.trailers)}`,
-        );
-      },
-    },
-    options,
-  );
+  const facts = (m: HttpMessage) =>
+    `end=${m.end} bodyOffset=${m.bodyOffset} body=${toHexString(m.body)} chunks=[${m.chunks}] trailers=${JSON.stringify(m.trailers)}`;
+  const onMessage = (m: HttpMessage) => {
+    log.push(...describeHead(m));
+    log.push(`  message ${facts(m)}`);
+  };
+  const handler =
+    listening === 'message'
+      ? { onMessage }
+      : {
+          onHead: (h: HttpHead) => log.push(`head ${facts(h as HttpMessage)}`),
+          onBody: (h: HttpHead, piece: Uint8Array, offset: number) =>
+            log.push(`off=${offset} body ${toHexString(piece)}, so far ${facts(h as HttpMessage)}`),
+          onMessage,
+        };
+  const decoder = new HttpDecoder(handler, { ...options, streamBodies: listening === 'head, streamed body, message' });
   try {
     for (const piece of pieces) decoder.write(piece);
     decoder.end();
@@ -864,7 +872,7 @@ function runMessagesOnly(pieces: Uint8Array[], options: HttpDecoderOptions): str
   return log;
 }
 
-describe('HttpDecoder: whole messages after a kept head (handlers with onMessage only)', () => {
+describe('HttpDecoder: one-chunk messages after a kept head (taken in one step by handlers without onChunk)', () => {
   // After the warm-up (the head kept), bodies of every shape: the one-step shape (one chunk, then the last chunk
   // and no trailers) and every shape next to it that the states must take instead.
   const bodies = [
@@ -879,41 +887,105 @@ describe('HttpDecoder: whole messages after a kept head (handlers with onMessage
   ];
   const stream = cat(warm(cat(LIBPROCESS_HEAD, CHUNKED_AB)), ...bodies.flatMap((b) => [LIBPROCESS_HEAD, b]));
 
-  it('every body shape at every split: the events of a fresh parse, with the head reused', () => {
+  it('every body shape at every split, for each way of listening: the events of a fresh parse', () => {
     const whole = warmBytes(cat(LIBPROCESS_HEAD, CHUNKED_AB));
-    const reference = runMessagesOnly([stream.slice()], { headCache: false });
-    assert.equal(reference.filter((line) => line.startsWith('  end=')).length, 17 + bodies.length);
-    // Literal facts of the first message after the warm-up (157-byte head, "1\r\nc\r\n0\r\n\r\n").
     const at = 17 * (LIBPROCESS_HEAD.length + CHUNKED_AB.length);
-    const first = reference.filter((line) => line.startsWith('  end='))[17];
-    assert.equal(first, `  end=${at + 157 + 11} bodyOffset=${at + 157 + 3} body=63 chunks=[1] trailers=[]`);
-    let reused = 0;
-    for (const { label, pieces } of everySplit(stream.subarray(whole))) {
-      const all = [stream.slice(0, whole), ...pieces];
-      reused += countReuse(() => {
-        const cached = runMessagesOnly(all, { expect: 'request' });
-        if (JSON.stringify(cached) !== JSON.stringify(reference)) assert.deepEqual(cached, reference, label);
-      });
+    for (const listening of LISTENINGS) {
+      const reference = runListening([stream.slice()], { headCache: false }, listening);
+      assert.equal(reference.filter((line) => line.startsWith('  message ')).length, 17 + bodies.length);
+      // Literal facts of the first message after the warm-up (157-byte head, "1\r\nc\r\n0\r\n\r\n").
+      const first = reference.filter((line) => line.startsWith('  message '))[17];
+      const body = listening === 'head, streamed body, message' ? '' : '63';
+      assert.equal(first, `  message end=${at + 168} bodyOffset=${at + 160} body=${body} chunks=[1] trailers=[]`);
+      if (listening !== 'message') {
+        const events = reference.filter((line) => !line.startsWith(' '));
+        const third = events.indexOf(
+          `off=${at + 160} body 63, so far end=-1 bodyOffset=${at + 160} body= chunks=[1] trailers=[]`,
+        );
+        assert.equal(events[third - 1], 'head end=-1 bodyOffset=undefined body= chunks=[] trailers=[]');
+      }
+      let reused = 0;
+      for (const { label, pieces } of everySplit(stream.subarray(whole))) {
+        const all = [stream.slice(0, whole), ...pieces];
+        // Body pieces follow the writes: the reference is a fresh parse of the same writes.
+        const fresh = runListening(all, { headCache: false }, listening);
+        if (listening === 'message') assert.deepEqual(fresh, reference);
+        reused += countReuse(() => {
+          const cached = runListening(all, { expect: 'request' }, listening);
+          if (JSON.stringify(cached) !== JSON.stringify(fresh)) assert.deepEqual(cached, fresh, label);
+        });
+        const shared = runListening(all, { expect: 'request', headCache: new SharedHeadCache() }, listening);
+        if (JSON.stringify(shared) !== JSON.stringify(fresh)) assert.deepEqual(shared, fresh, `${label} shared`);
+      }
+      assert.ok(reused > 0);
     }
-    assert.ok(reused > 0);
   });
 
   it('limits: the body limit and the chunk-size digits give the errors of a fresh parse, at the same offsets', () => {
     const big = cat(LIBPROCESS_HEAD, '3\r\nabc\r\n0\r\n\r\n');
     const long = cat(LIBPROCESS_HEAD, '10\r\n', 'z'.repeat(16), '\r\n0\r\n\r\n');
     const input = (last: Uint8Array) => cat(warm(cat(LIBPROCESS_HEAD, CHUNKED_AB)), last);
-    const cases: [Uint8Array, HttpDecoderOptions, string][] = [
-      [input(big), { maxBodyBytes: 3 }, 'end='],
-      [input(big), { maxBodyBytes: 2 }, 'MW_HTTP_BODY_TOO_LARGE'],
-      [input(long), { maxChunkSizeDigits: 2 }, 'end='],
-      [input(long), { maxChunkSizeDigits: 1 }, 'MW_HTTP_CHUNK_SIZE_OVERFLOW'],
+    const cases: [Uint8Array, HttpDecoderOptions, Listening, string][] = [
+      [input(big), { maxBodyBytes: 3 }, 'message', 'message end='],
+      [input(big), { maxBodyBytes: 2 }, 'message', 'MW_HTTP_BODY_TOO_LARGE'],
+      [input(big), { maxBodyBytes: 2 }, 'head, body, message', 'MW_HTTP_BODY_TOO_LARGE'],
+      // Streamed bodies are not collected: no body limit.
+      [input(big), { maxBodyBytes: 2 }, 'head, streamed body, message', 'message end='],
+      [input(long), { maxChunkSizeDigits: 2 }, 'message', 'message end='],
+      [input(long), { maxChunkSizeDigits: 1 }, 'message', 'MW_HTTP_CHUNK_SIZE_OVERFLOW'],
+      [input(long), { maxChunkSizeDigits: 1 }, 'head, streamed body, message', 'MW_HTTP_CHUNK_SIZE_OVERFLOW'],
     ];
-    for (const [data, options, outcome] of cases) {
-      const reference = runMessagesOnly([data], { ...options, headCache: false });
-      assert.ok(reference.at(-1)!.includes(outcome), `${JSON.stringify(options)}: ${reference.at(-1)}`);
+    for (const [data, options, listening, outcome] of cases) {
+      const label = `${JSON.stringify(options)} ${listening}`;
+      const reference = runListening([data], { ...options, headCache: false }, listening);
+      assert.ok(reference.at(-1)!.includes(outcome), `${label}: ${reference.at(-1)}`);
       for (const pieces of [[data], cutAt(data, [data.length - 20]), cutAt(data, [data.length - 1])]) {
-        assert.deepEqual(runMessagesOnly(pieces, options), reference, JSON.stringify(options));
+        const fresh = runListening(pieces, { ...options, headCache: false }, listening);
+        assert.equal(fresh.at(-1), reference.at(-1));
+        assert.deepEqual(runListening(pieces, options, listening), fresh, label);
+        assert.deepEqual(runListening(pieces, { ...options, headCache: new SharedHeadCache() }, listening), fresh);
       }
+    }
+  });
+
+  it('a handler that throws in onHead or onBody fails the decoder as the states would (same error, nothing after)', () => {
+    const data = cat(warm(cat(LIBPROCESS_HEAD, CHUNKED_AB)), LIBPROCESS_HEAD, CHUNKED_C);
+    for (const where of ['onHead', 'onBody'] as const) {
+      const outcome = (options: HttpDecoderOptions) => {
+        const log: string[] = [];
+        let messages = 0;
+        const decoder = new HttpDecoder(
+          {
+            onHead: () => {
+              if (where === 'onHead' && messages === 17) throw new Error('boom');
+            },
+            onBody: () => {
+              if (where === 'onBody' && messages === 17) throw new Error('boom');
+            },
+            onMessage: (m) => {
+              messages++;
+              log.push(`message ${m.end}`);
+            },
+          },
+          options,
+        );
+        try {
+          decoder.write(data);
+        } catch (e) {
+          log.push(`threw ${(e as Error).message}; failed ${decoder.error?.code} at ${decoder.error?.offset}`);
+        }
+        // Failed: the next write throws the same error and delivers nothing.
+        assert.throws(
+          () => decoder.write(CHUNKED_C),
+          (e) => e === decoder.error,
+        );
+        return log;
+      };
+      const reference = outcome({ headCache: false });
+      assert.equal(reference.length, 18);
+      assert.match(reference.at(-1)!, /^threw boom; failed MW_DECODER_FAILED at \d+$/);
+      assert.deepEqual(outcome({}), reference);
+      assert.deepEqual(outcome({ headCache: new SharedHeadCache() }), reference);
     }
   });
 
@@ -929,12 +1001,19 @@ describe('HttpDecoder: whole messages after a kept head (handlers with onMessage
       fc.property(
         fc.array(message, { minLength: 1, maxLength: 8 }),
         fc.array(fc.nat(), { maxLength: 5 }),
-        (messages, seeds) => {
+        fc.constantFrom(...LISTENINGS),
+        fc.boolean(),
+        (messages, seeds, listening, shared) => {
           const data = cat(warm(cat(LIBPROCESS_HEAD, CHUNKED_AB)), ...messages);
-          assert.deepEqual(runMessagesOnly(cutAt(data, seeds), {}), runMessagesOnly([data], { headCache: false }));
+          const options: HttpDecoderOptions = shared ? { headCache: new SharedHeadCache() } : {};
+          const pieces = cutAt(data, seeds);
+          assert.deepEqual(
+            runListening(pieces, options, listening),
+            runListening(pieces, { headCache: false }, listening),
+          );
         },
       ),
-      { numRuns: 2_000, interruptAfterTimeLimit: 1500, markInterruptAsFailure: false },
+      { numRuns: 2_000, interruptAfterTimeLimit: 2000, markInterruptAsFailure: false },
     );
   });
 });
