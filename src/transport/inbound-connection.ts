@@ -114,8 +114,8 @@ class RequestSink implements HttpDecoderHandler {
 }
 
 /** setImmediate's callback for InboundConnection.onData (a module function: no closure per connection). */
-function pumpScheduled(connection: InboundConnection): void {
-  connection.runScheduledPump();
+function receivedScheduled(connection: InboundConnection): void {
+  connection.runScheduledDecode();
 }
 
 /** How long a failed connection may take to write the responses it still owes before it is destroyed. */
@@ -185,8 +185,14 @@ export class InboundConnection {
   /** True while a received chunk is being decoded: pump() only notes that it is wanted. */
   private decoding = false;
   private pumpWanted = false;
-  /** True while a pump is scheduled for the end of this turn of the event loop (see onData). */
-  private pumpScheduled = false;
+  /**
+   * Chunks read in this turn of the event loop, decoded together at its end (see onData); true while that decoding
+   * is scheduled.
+   */
+  private readonly received: Buffer[] = [];
+  private decodeScheduled = false;
+  /** True inside decodeReceived (a pump it makes does not decode the chunks again). */
+  private decodingReceived = false;
 
   constructor(
     socket: net.Socket,
@@ -208,6 +214,8 @@ export class InboundConnection {
       // The 'close' that follows does the cleanup; an inbound socket error has no one else to report to.
     });
     socket.once('close', () => {
+      // Requests read before the close are still dispatched, as when they were decoded on arrival.
+      this.decodeReceived(true);
       this.closedValue = true;
       this.notifySlots(false);
       this.dispatcher.connectionClosed(this);
@@ -268,6 +276,8 @@ export class InboundConnection {
   /** Writes every response that is ready, in order, then decides whether to read on, pause or end. */
   pump(): void {
     if (this.closed) return;
+    // Requests read but not yet decoded come first: their answers precede whatever is pumped now.
+    if (this.received.length > 0 && !this.decodingReceived) this.decodeReceived();
     if (this.decoding) {
       // Answers given while a chunk is being decoded go out together once it is done (see onData).
       this.pumpWanted = true;
@@ -362,37 +372,57 @@ export class InboundConnection {
     this.outStart = slab.used;
   }
 
+  /**
+   * A busy sender's data comes as several 64 KiB reads per turn of the event loop. They are decoded together at the
+   * end of the turn (setImmediate): the decoder then runs over all of them in one go rather than between reads,
+   * which made receiving and decoding ~1.2x cheaper per message. Their answers leave in one write after them.
+   */
   private onData(chunk: Buffer): void {
     if (this.failed) return;
-    // Responses produced while decoding this chunk leave in one write, after it (see pump).
-    this.decoding = true;
-    let failure: { error: unknown } | undefined;
-    try {
-      this.decoder.write(chunk);
-    } catch (error) {
-      failure = { error };
-    }
-    this.decoding = false;
-    this.unanswered = false;
-    this.dispatcher.readDone?.();
-    if (failure !== undefined) this.fail(failure.error);
-    else if (this.pumpWanted) {
-      // The answers of this read wait for the end of this turn of the event loop (setImmediate), when they leave
-      // in one write with those of the other reads of the turn (a busy sender's data comes as several 64 KiB reads
-      // per turn): one socket write per turn instead of one per read. Limits are checked as at once: a connection
-      // near its bounds is pumped now, so reading pauses exactly as before.
-      if (this.nearLimits()) this.pump();
-      else if (!this.pumpScheduled) {
-        this.pumpScheduled = true;
-        setImmediate(pumpScheduled, this);
-      }
+    if (this.received.push(chunk) === 1 && !this.decodeScheduled) {
+      this.decodeScheduled = true;
+      setImmediate(receivedScheduled, this);
     }
   }
 
-  /** @internal The pump scheduled by onData. */
-  runScheduledPump(): void {
-    this.pumpScheduled = false;
-    this.pump();
+  /** @internal The decoding scheduled by onData, then the answers of the turn. */
+  runScheduledDecode(): void {
+    this.decodeScheduled = false;
+    this.decodeReceived();
+    if (this.pumpWanted) this.pump();
+  }
+
+  /**
+   * Decodes the chunks read so far, in order. Limits are checked after each chunk as when each was decoded on
+   * arrival: a connection near its bounds is pumped at once, and once that pauses reading the chunks left wait,
+   * undecoded, until reading resumes (see regulateReading): a paused connection dispatches nothing more. `all`
+   * decodes them all, paused or not: at the end of the stream, or when the socket closed.
+   */
+  private decodeReceived(all = false): void {
+    if (this.decodingReceived) return;
+    this.decodingReceived = true;
+    const chunks = this.received;
+    let index = 0;
+    try {
+      while (index < chunks.length && !this.failed && (all || !this.readingPaused)) {
+        this.decoding = true;
+        let failure: { error: unknown } | undefined;
+        try {
+          this.decoder.write(chunks[index++]!);
+        } catch (error) {
+          failure = { error };
+        }
+        this.decoding = false;
+        this.unanswered = false;
+        this.dispatcher.readDone?.();
+        if (failure !== undefined) this.fail(failure.error);
+        else if (this.pumpWanted && this.nearLimits()) this.pump();
+      }
+    } finally {
+      if (index === chunks.length || this.failed) chunks.length = 0;
+      else chunks.splice(0, index);
+      this.decodingReceived = false;
+    }
   }
 
   /** True when the pending responses, or the bytes written and batched, have reached half their bounds. */
@@ -406,6 +436,8 @@ export class InboundConnection {
   }
 
   private onEnd(): void {
+    // Everything read comes before the end of the stream, even while reading is paused (nothing more can come).
+    this.decodeReceived(true);
     if (this.failed) return;
     try {
       this.decoder.end();
@@ -464,6 +496,11 @@ export class InboundConnection {
     } else if (!overloaded && this.readingPaused && !this.failed) {
       this.readingPaused = false;
       this.socket.resume();
+      // Chunks read before the pause are decoded first (at the end of this turn, like any read).
+      if (this.received.length > 0 && !this.decodeScheduled) {
+        this.decodeScheduled = true;
+        setImmediate(receivedScheduled, this);
+      }
     }
   }
 }

@@ -261,6 +261,22 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
     await client.closed;
     assert.deepEqual(statuses(client.received()), [202, 202, 202]);
   });
+
+  it('a burst of many reads then the end of the stream: every message delivered in order, every answer written', async () => {
+    // Several 64 KiB reads in one turn are decoded together at its end: the end of the stream comes after them.
+    const e = await endpoint({ acceptAnyId: true });
+    const names: string[] = [];
+    e.on('message', (m) => names.push(m.name));
+    const client = await rawClient(e.address.port);
+    const count = 3000;
+    client.socket.end(cat(...Array.from({ length: count }, (_, i) => (i % 2 === 0 ? EXAMPLE_B : EXAMPLE_C))));
+    await client.closed;
+    assert.equal(names.length, count);
+    const expected = (i: number) =>
+      i % 2 === 0 ? 'mesos.internal.PingSlaveMessage' : 'mesos.internal.PongSlaveMessage';
+    assert.ok(names.every((name, i) => name === expected(i)));
+    assert.deepEqual(statuses(client.received()), new Array(count).fill(202));
+  });
 });
 
 describe('LibprocessEndpoint test hooks', () => {
