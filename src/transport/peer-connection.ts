@@ -17,6 +17,10 @@ export function formatPeerAddress(address: PeerAddress): string {
 
 /** Reads the peer's answers on an outbound connection: bytes in, one `onResponse(status)` per complete response. */
 export interface ResponseReader {
+  /**
+   * The next bytes of answers. They are valid during this call only (the connection reads every answer into one
+   * reused buffer): copy what must outlive it.
+   */
   write(bytes: Uint8Array): void;
   end(): void;
 }
@@ -183,6 +187,12 @@ const MAX_SPARE_PARTS = 64;
 
 /** Messages larger than this get a run of their own (not copied when given as bytes). */
 const OWN_RUN_BYTES = SLAB_BYTES / 4;
+
+/**
+ * The buffer every outbound connection reads its answers into (64 KiB, as much as a read takes by default). One is
+ * enough: a read is handed to the connection's reader, which is done with it before the event loop reads again.
+ */
+const ANSWERS_READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
 /** The connection's lifecycle: idle (no socket) -> connecting -> open; failures go to waiting (backoff) or idle. */
 export type PeerConnectionState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closing' | 'closed';
@@ -490,6 +500,9 @@ export class PeerConnection extends EventEmitter {
       // Several coalesced batches may wait in the socket before 'drain' is needed (16 KiB would allow one). Not
       // more: 8 busy connections with 1 MiB each held more slabs than the pool keeps, so most were fresh memory.
       writableHighWaterMark: this.options.socketBufferBytes,
+      // Answers are read into one buffer shared by every connection (a read is handed to the reader and done with
+      // before the next one): no 64 KiB buffer is allocated per read.
+      onread: { buffer: ANSWERS_READ_BUFFER, callback: (length: number) => this.onAnswerBytes(length) },
     } as net.NetConnectOpts);
     socket.setNoDelay(true);
     this.socket = socket;
@@ -519,17 +532,6 @@ export class PeerConnection extends EventEmitter {
       this.emit('connect');
       this.flush();
     });
-    socket.on('data', (chunk: Buffer) => {
-      this.stats.bytesRead += chunk.length;
-      if (this.reader === undefined) return;
-      try {
-        this.reader.write(chunk);
-      } catch {
-        // A reader that throws instead of reporting is treated like one that reported.
-        this.readerFailed = true;
-        this.reader = undefined;
-      }
-    });
     socket.on('drain', () => {
       this.socketBlocked = false;
       this.flush();
@@ -550,6 +552,21 @@ export class PeerConnection extends EventEmitter {
       clearTimeout(this.connectTimer);
       if (this.socket === socket) this.onSocketClosed(opened, lastError);
     });
+  }
+
+  /** `length` bytes of answers were read into ANSWERS_READ_BUFFER. True: read on. */
+  private onAnswerBytes(length: number): boolean {
+    this.stats.bytesRead += length;
+    const reader = this.reader;
+    if (reader === undefined) return true;
+    try {
+      reader.write(new Uint8Array(ANSWERS_READ_BUFFER.buffer, ANSWERS_READ_BUFFER.byteOffset, length));
+    } catch {
+      // A reader that throws instead of reporting is treated like one that reported.
+      this.readerFailed = true;
+      this.reader = undefined;
+    }
+    return true;
   }
 
   private onSocketClosed(wasOpen: boolean, error: Error | undefined): void {
