@@ -685,16 +685,7 @@ export class HttpDecoder {
             // Looked up on every head: a hash of the start line finds the candidates (see SharedHeadTable).
             const kept = shared.find(chunk, pos, end);
             if (kept !== undefined) {
-              const msgAbs = base + pos;
-              pos += kept.length;
-              if (this.#oneStepBodies && kept.oneChunkRequest) {
-                const after = this.#oneChunkRequest(kept, msgAbs, chunk, pos, end, base);
-                if (after >= 0) {
-                  pos = after;
-                  break;
-                }
-              }
-              this.#startKept(kept, msgAbs);
+              pos = this.#messageOfKept(kept, chunk, pos, end, base);
               break;
             }
             this.#keepHead = true;
@@ -708,16 +699,7 @@ export class HttpDecoder {
                 // Same bytes as a head parsed before, so the same parse (it depends only on the bytes and options).
                 this.#lastHeadReused = true;
                 this.#headProbeEvery = HEAD_PROBE_EVERY;
-                const msgAbs = base + pos;
-                pos += kept.length;
-                if (this.#oneStepBodies && kept.oneChunkRequest) {
-                  const after = this.#oneChunkRequest(kept, msgAbs, chunk, pos, end, base);
-                  if (after >= 0) {
-                    pos = after;
-                    break;
-                  }
-                }
-                this.#startKept(kept, msgAbs);
+                pos = this.#messageOfKept(kept, chunk, pos, end, base);
                 break;
               }
             }
@@ -1328,6 +1310,21 @@ export class HttpDecoder {
     }
     if (this.#hasOnHead) this.#handler.onHead!(msg);
     if (this.#state === STATE.MESSAGE_START) this.#complete(msgAbs + headerBytes);
+  }
+
+  /**
+   * The message whose head, at chunk[at], repeats `kept`: taken whole in one step when it can be (#oneChunkRequest),
+   * else started (#startKept) for the states to go on with. Returns the index after what was taken.
+   */
+  #messageOfKept(kept: KeptHead, chunk: Uint8Array, at: number, end: number, base: number): number {
+    const msgAbs = base + at;
+    const pos = at + kept.length;
+    if (this.#oneStepBodies && kept.oneChunkRequest) {
+      const after = this.#oneChunkRequest(kept, msgAbs, chunk, pos, end, base);
+      if (after >= 0) return after;
+    }
+    this.#startKept(kept, msgAbs);
+    return pos;
   }
 
   /**

@@ -66,6 +66,11 @@ function run(pieces: Uint8Array[], options: HttpDecoderOptions): string[] {
     },
     options,
   );
+  return feedAll(decoder, pieces, log);
+}
+
+/** Writes `pieces` to `decoder` and ends it; an error (code and offset) is logged last. Returns `log`. */
+function feedAll(decoder: HttpDecoder, pieces: Uint8Array[], log: string[]): string[] {
   try {
     for (const piece of pieces) decoder.write(piece);
     decoder.end();
@@ -862,14 +867,7 @@ function runListening(pieces: Uint8Array[], options: HttpDecoderOptions, listeni
           onMessage,
         };
   const decoder = new HttpDecoder(handler, { ...options, streamBodies: listening === 'head, streamed body, message' });
-  try {
-    for (const piece of pieces) decoder.write(piece);
-    decoder.end();
-  } catch (e) {
-    if (!isMesosWireError(e)) throw e;
-    log.push(`off=${e.offset} error ${e.code}`);
-  }
-  return log;
+  return feedAll(decoder, pieces, log);
 }
 
 describe('HttpDecoder: one-chunk messages after a kept head (taken in one step by handlers without onChunk)', () => {
