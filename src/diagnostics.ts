@@ -67,6 +67,11 @@ export type Diagnostic =
       /** From the first to the last differing byte (seq and streamOffset point at the first). */
       bytes: number;
     })
+  | (TcpStreamDiagnosticBase & {
+      kind: 'tcp-retransmission-unchecked';
+      /** Retransmitted bytes not compared with the first copy (let go once the peer acknowledged them). */
+      bytes: number;
+    })
   | (TcpStreamDiagnosticBase & { kind: 'tcp-midstream-start' })
   | (TcpStreamDiagnosticBase & {
       kind: 'tcp-late-segment';
@@ -219,6 +224,12 @@ export const DIAGNOSTIC_INFO: { readonly [K in DiagnosticKind]: DiagnosticInfo }
     description:
       'A segment covered bytes already seen with different contents. The bytes seen first are kept; ' +
       'the capture may mix two connections or be corrupt.',
+  },
+  'tcp-retransmission-unchecked': {
+    title: 'Retransmission not compared',
+    description:
+      'A segment repeated bytes the peer had already acknowledged, whose copy was no longer kept: they were not ' +
+      'compared with the first copy (a spurious retransmission, usually harmless). The bytes seen first are kept.',
   },
   'tcp-midstream-start': {
     title: 'Capture starts mid-connection',

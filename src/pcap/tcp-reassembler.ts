@@ -31,6 +31,12 @@ export interface TcpStreamStats {
   retransmittedBytes: number;
   /** Retransmissions whose bytes differed from the first copy. */
   conflicts: number;
+  /**
+   * Retransmitted bytes that could not be compared with the first copy because the peer had acknowledged them and
+   * their retained copy was let go (see TcpReassemblerOptions.retainAcknowledged). Reported as
+   * `tcp-retransmission-unchecked`.
+   */
+  uncheckedBytes: number;
   gaps: number;
   gapBytes: number;
   /** Bytes that came too late to deliver (after their gap, before the start, after close). */
@@ -112,6 +118,13 @@ export interface TcpReassemblerOptions {
   maxBufferedBytes?: number;
   /** Delivered bytes kept per direction to compare retransmissions against. Default 64 KiB. */
   retainBytes?: number;
+  /**
+   * Keep retained bytes after the peer has acknowledged them. Default false: once an ACK covers everything a
+   * direction delivered, its retained copy is let go (only a spurious retransmission can repeat acknowledged bytes),
+   * so memory follows the bytes in flight rather than the number of connections. A later retransmission of such
+   * bytes is counted and reported (`tcp-retransmission-unchecked`), never passed as identical.
+   */
+  retainAcknowledged?: boolean;
   /** Connections tracked at once; beyond it the oldest is closed ('evicted'). Default 65536. */
   maxConnections?: number;
 }
@@ -176,6 +189,7 @@ function emptyStats(): TcpStreamStats {
     retransmissions: 0,
     retransmittedBytes: 0,
     conflicts: 0,
+    uncheckedBytes: 0,
     gaps: 0,
     gapBytes: 0,
     lateBytes: 0,
@@ -209,8 +223,10 @@ class Stream implements TcpStreamInfo {
   pendingBytes = 0;
   /** Last delivered bytes, indexed by stream offset modulo its length. */
   ring: Uint8Array | undefined;
-  /** Retained bytes are valid from here (a gap invalidates what the ring holds before it). */
+  /** Retained bytes are valid from here (a gap invalidates what the ring holds before it; so does an ACK release). */
   retainFrom = 0;
+  /** Where retainFrom would be without ACK releases (moved by gaps only): bytes from here were retained once. */
+  retainedOnceFrom = 0;
   /** Recent gap ranges as [start, end) pairs, to tell late data from retransmissions. */
   recentGaps: number[] = [];
   readonly stats = emptyStats();
@@ -372,6 +388,7 @@ export class TcpReassembler {
   private readonly onData: TcpDataSink | undefined;
   private readonly maxBufferedBytes: number;
   private readonly retainBytes: number;
+  private readonly retainAcknowledged: boolean;
   private readonly maxConnections: number;
   /** Live connections, each direction under its 4-tuple; insertion order is open order. */
   private readonly connections = new FlowMap<Stream>();
@@ -408,6 +425,7 @@ export class TcpReassembler {
     this.onData = onData;
     this.maxBufferedBytes = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES_DEFAULT;
     this.retainBytes = options.retainBytes ?? RETAIN_BYTES_DEFAULT;
+    this.retainAcknowledged = options.retainAcknowledged === true;
     this.maxConnections = options.maxConnections ?? MAX_CONNECTIONS_DEFAULT;
   }
 
@@ -627,6 +645,11 @@ export class TcpReassembler {
     if (ackFlag && !syn && !other.started && !conn.midstream) {
       other.started = true;
       other.baseSeq = ack;
+    }
+    // An ACK of everything the other direction delivered: its retained copy is no longer needed (with one ring per
+    // direction of every connection, rings of idle directions were most of a long capture's retained bytes).
+    if (ackFlag && other.ring !== undefined && !this.retainAcknowledged && !conn.selfTuple) {
+      if (other.offsetOf(ack) >= other.next) this.letGoOfRing(other);
     }
 
     const dataStart = stream.offsetOf(seq) + (syn ? 1 : 0);
@@ -863,6 +886,7 @@ export class TcpReassembler {
     stream.stats.gapBytes += length;
     stream.next = start + length;
     stream.retainFrom = stream.next;
+    stream.retainedOnceFrom = stream.next;
     stream.recentGaps.push(start, start + length);
     if (stream.recentGaps.length > 2 * RECENT_GAPS_KEPT) stream.recentGaps.splice(0, 2);
     const seq = stream.seqAt(start);
@@ -910,6 +934,10 @@ export class TcpReassembler {
       }
       if (firstDiff >= 0) this.conflict(conn, stream, firstDiff, lastDiff + 1 - firstDiff, packet);
     }
+    // Bytes that were retained once (after the last gap, within retainBytes) but let go on an ACK: not compared.
+    const uncheckedFrom = Math.max(start, stream.retainedOnceFrom, stream.next - this.retainBytes, 0);
+    const uncheckedTo = Math.min(end, retainedFrom);
+    if (uncheckedTo > uncheckedFrom) this.unchecked(conn, stream, uncheckedFrom, uncheckedTo - uncheckedFrom, packet);
     // Bytes before the stream's first byte, or inside a range already reported missing, are late.
     const beforeStart = Math.min(end, 0) - Math.min(start, 0);
     if (beforeStart > 0) this.late(conn, stream, start, beforeStart, 'before-start', packet);
@@ -939,6 +967,20 @@ export class TcpReassembler {
       streamOffset: start,
       bytes: length,
       reason,
+      frame: packet.index,
+    });
+  }
+
+  private unchecked(conn: Connection, stream: Stream, start: number, length: number, packet: PacketRef): void {
+    stream.stats.uncheckedBytes += length;
+    this.diagnose({
+      kind: 'tcp-retransmission-unchecked',
+      flow: conn.flow,
+      connection: conn.id,
+      direction: stream.direction,
+      seq: stream.seqAt(start),
+      streamOffset: start,
+      bytes: length,
       frame: packet.index,
     });
   }
@@ -984,6 +1026,13 @@ export class TcpReassembler {
       ring = stream.ring = grown;
     }
     ringWrite(ring, start, bytes);
+  }
+
+  /** Lets go of a direction's retained bytes (all acknowledged): the next delivery starts a ring afresh. */
+  private letGoOfRing(stream: Stream): void {
+    this.releaseRing(stream.ring!);
+    stream.ring = undefined;
+    stream.retainFrom = stream.next;
   }
 
   private takeRing(size: number): Uint8Array {

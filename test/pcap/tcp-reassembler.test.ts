@@ -15,11 +15,16 @@ class Script {
   readonly log: ReassemblyLog = { streams: {}, events: [] };
   readonly reassembler: TcpReassembler;
   readonly delivered: Uint8Array[] = [];
+  /** Per closed connection: client-to-server then server-to-client `uncheckedBytes`. */
+  readonly unchecked: number[] = [];
   private frame = 0;
 
   constructor(options: TcpReassemblerOptions = {}) {
     this.reassembler = new TcpReassembler((event) => {
       if (event.kind === 'data') this.delivered.push(event.bytes);
+      if (event.kind === 'close') {
+        this.unchecked.push(event.clientToServer.uncheckedBytes, event.serverToClient.uncheckedBytes);
+      }
       recordEvent(this.log, event);
     }, options);
   }
@@ -271,6 +276,103 @@ describe('TcpReassembler', () => {
       'tcp-retransmission-conflict connection=1 direction=client-to-server seq=5600 streamOffset=5500 bytes=1 frame=16',
       'close #1 end-of-capture c2s=10000 s2c=0 retrans=3',
     ]);
+  });
+
+  describe('retained bytes and ACKs', () => {
+    it('an ACK of everything delivered lets the copy go: a later retransmission is reported unchecked', () => {
+      const s = new Script()
+        .handshake()
+        .segment('c', 100, F.ACK | F.PSH, '0123456789', 500)
+        .segment('s', 500, F.ACK, '', 110)
+        .segment('c', 100, F.ACK, 'XXXXXXXXXX', 500);
+      const log = s.end();
+      assert.equal(log.streams[`1 ${C2S}`], '0123456789');
+      assert.deepEqual(log.events, [
+        `open #1 ${C2S} frame 1`,
+        'tcp-retransmission-unchecked connection=1 direction=client-to-server seq=100 streamOffset=0 bytes=10 frame=6',
+        'close #1 end-of-capture c2s=10 s2c=0 retrans=1',
+      ]);
+      assert.deepEqual(s.unchecked, [10, 0]);
+    });
+
+    it('retainAcknowledged keeps the copy: the same retransmission is compared (a conflict)', () => {
+      const s = new Script({ retainAcknowledged: true })
+        .handshake()
+        .segment('c', 100, F.ACK | F.PSH, '0123456789', 500)
+        .segment('s', 500, F.ACK, '', 110)
+        .segment('c', 100, F.ACK, '0123X56789', 500);
+      assert.deepEqual(s.end().events, [
+        `open #1 ${C2S} frame 1`,
+        'tcp-retransmission-conflict connection=1 direction=client-to-server seq=104 streamOffset=4 bytes=1 frame=6',
+        'close #1 end-of-capture c2s=10 s2c=0 retrans=1',
+      ]);
+      assert.deepEqual(s.unchecked, [0, 0]);
+    });
+
+    it('an ACK short of what was delivered keeps the whole copy', () => {
+      const log = new Script()
+        .handshake()
+        .segment('c', 100, F.ACK, '0123456789', 500)
+        .segment('s', 500, F.ACK, '', 105)
+        .segment('c', 100, F.ACK, '0123456789', 500)
+        .segment('c', 100, F.ACK, '01234567X9', 500)
+        .end();
+      assert.deepEqual(log.events, [
+        `open #1 ${C2S} frame 1`,
+        'tcp-retransmission-conflict connection=1 direction=client-to-server seq=108 streamOffset=8 bytes=1 frame=7',
+        'close #1 end-of-capture c2s=10 s2c=0 retrans=2',
+      ]);
+    });
+
+    it('after a release, new bytes are retained afresh: one retransmission is split into unchecked and compared', () => {
+      const log = new Script()
+        .handshake()
+        .segment('c', 100, F.ACK, 'abcde', 500)
+        .segment('s', 500, F.ACK, 'ok', 105)
+        .segment('c', 105, F.ACK, 'fghij', 502)
+        .segment('c', 103, F.ACK, 'XXfgXij', 502)
+        .end();
+      assert.equal(log.streams[`1 ${C2S}`], 'abcdefghij');
+      assert.equal(log.streams[`1 ${S2C}`], 'ok');
+      assert.deepEqual(log.events, [
+        `open #1 ${C2S} frame 1`,
+        'tcp-retransmission-conflict connection=1 direction=client-to-server seq=107 streamOffset=7 bytes=1 frame=7',
+        'tcp-retransmission-unchecked connection=1 direction=client-to-server seq=103 streamOffset=3 bytes=2 frame=7',
+        'close #1 end-of-capture c2s=10 s2c=2 retrans=1',
+      ]);
+    });
+
+    it('both directions: each side ACKing the other lets both copies go', () => {
+      const log = new Script()
+        .handshake()
+        .segment('c', 100, F.ACK, 'ping', 500)
+        .segment('s', 500, F.ACK, 'pong', 104)
+        .segment('c', 104, F.ACK, '', 504)
+        .segment('s', 500, F.ACK, 'pong', 104)
+        .segment('c', 100, F.ACK, 'ping', 504)
+        .end();
+      assert.deepEqual(log.events, [
+        `open #1 ${C2S} frame 1`,
+        'tcp-retransmission-unchecked connection=1 direction=server-to-client seq=500 streamOffset=0 bytes=4 frame=7',
+        'tcp-retransmission-unchecked connection=1 direction=client-to-server seq=100 streamOffset=0 bytes=4 frame=8',
+        'close #1 end-of-capture c2s=4 s2c=4 retrans=2',
+      ]);
+    });
+
+    it('only what the retained window held is reported unchecked; older bytes are counted, as before', () => {
+      // Bytes 0-5 are older than the 4-byte window: not compared and not reported, as without ACK releases.
+      const log = new Script({ retainBytes: 4 })
+        .handshake()
+        .segment('c', 100, F.ACK, '0123456789', 500)
+        .segment('s', 500, F.ACK, '', 110)
+        .segment('c', 100, F.ACK, 'XXXXXXXXXX', 500)
+        .end();
+      assert.deepEqual(log.events, [
+        `open #1 ${C2S} frame 1`,
+        'tcp-retransmission-unchecked connection=1 direction=client-to-server seq=106 streamOffset=6 bytes=4 frame=6',
+        'close #1 end-of-capture c2s=10 s2c=0 retrans=1',
+      ]);
+    });
   });
 
   it('evicts the oldest connection beyond maxConnections', () => {
