@@ -47,7 +47,7 @@ export interface FlowSummary {
   errors: number;
 }
 
-// The numbers of a connection: one row of a Float64Array (index = slot * ROW + field).
+// The numbers of a connection: one row of a Float64Array block (index = (slot % BLOCK_SLOTS) * ROW + field).
 const CONNECTION = 0;
 const FIRST_FRAME = 1;
 const LAST_FRAME = 2;
@@ -65,41 +65,53 @@ const RESPONSES = 3;
 const RECORDS = 4;
 const GAP_BYTES = 5;
 const RETRANSMISSIONS = 6;
-const ROW = 22;
+/** An endpoint takes two fields: its host's index in `hosts` (-1: kept whole in `oddEndpoints`), then its port. */
+const CLIENT = 22;
+const SERVER = 24;
+/** 0, or 1 + the index of the connection's anomaly counts in `anomalySets`. */
+const ANOMALIES = 26;
+/** MIDSTREAM | ENCRYPTED. */
+const FLAGS = 27;
+/** 0 while open, else 1 + the close reason's index in `reasons`. */
+const CLOSE_REASON = 28;
+/** Fraction digits of the first and last time (CaptureTimestamp.digits; -1 for UNKNOWN_TIME). */
+const FIRST_DIGITS = 29;
+const LAST_DIGITS = 30;
+const ROW = 31;
 
-// Bits of a connection's flags byte.
+// Bits of a connection's flags.
 const MIDSTREAM = 1;
 const ENCRYPTED = 2;
 
-/** Connections room is made for at first (grown by doubling). */
-const INITIAL_SLOTS = 64;
+/** Connections per block of rows (a power of two): the table grows a block at a time, never by copying. */
+const BLOCK_BITS = 8;
+const BLOCK_SLOTS = 1 << BLOCK_BITS;
 
 /**
  * Accumulates flows; feed every event with `add`, read with `flows()` or `summaries()` (connection order).
  *
- * Why columns instead of one FlowSummary object per connection: a long capture has tens of thousands of
+ * Why rows of numbers instead of one FlowSummary object per connection: a long capture has tens of thousands of
  * connections, and `flows`/`stats` keep every one until the end. As objects (a summary, two direction objects, two
- * timestamps) they took ~850 bytes each in the JavaScript heap, which V8 lets grow to ~1.5x what is live; a row of
- * numbers outside the heap plus the endpoint strings is about a third of that. Summaries are made on demand.
+ * timestamps, two endpoint strings, an anomaly object) they took ~850 bytes each in the JavaScript heap, which V8
+ * lets grow to ~1.5x what is live. A row is 248 bytes outside the heap: endpoints are a shared host string plus a
+ * port, anomaly counts are shared by every connection with the same counts, and rows come in fixed blocks (growing
+ * one array by doubling held the old and the new copy at once). Summaries are made on demand.
  */
 export class FlowTable {
   /** Slot of each connection id. */
   private readonly slots = new Map<number, number>();
-  private numbers = new Float64Array(INITIAL_SLOTS * ROW);
-  /** Per slot: MIDSTREAM | ENCRYPTED. */
-  private flags = new Uint8Array(INITIAL_SLOTS);
-  /** Per slot: fraction digits of the first and last time (CaptureTimestamp.digits; -1 for UNKNOWN_TIME). */
-  private firstDigits = new Int8Array(INITIAL_SLOTS);
-  private lastDigits = new Int8Array(INITIAL_SLOTS);
-  /** Per slot: 0 while open, else 1 + the close reason's index in `reasons`. */
-  private closeReasons = new Uint8Array(INITIAL_SLOTS);
+  private readonly blocks: Float64Array[] = [];
   private readonly reasons: string[] = [];
-  private readonly clients: string[] = [];
-  private readonly servers: string[] = [];
-  /** Per slot: the flow text when it is not `client>server` (else undefined). */
-  private readonly flowTexts: (string | undefined)[] = [];
-  /** Per slot: anomalies by kind, once there is one. */
-  private readonly anomalyCounts: (Partial<Record<DiagnosticKind, number>> | undefined)[] = [];
+  /** Endpoint hosts (`10.0.0.1`, `[::1]`), each once. */
+  private readonly hosts: string[] = [];
+  private readonly hostIndex = new Map<string, number>();
+  /** Endpoints that are not `host:port` with a plain decimal port, by `slot * 2` (+1 for the server). */
+  private readonly oddEndpoints = new Map<number, string>();
+  /** Per slot: the flow text when it is not `client>server`. */
+  private readonly oddFlows = new Map<number, string>();
+  /** Distinct anomaly counts (never changed once made: a connection moves to another set), and their keys. */
+  private readonly anomalySets: Partial<Record<DiagnosticKind, number>>[] = [];
+  private readonly anomalySetIndex = new Map<string, number>();
   /** Times that do not fit the numbers (bigint seconds, sub-nanosecond digits), by `slot * 2` (+1 for the last). */
   private readonly oddTimes = new Map<number, CaptureTimestamp>();
   /** Diagnostics not tied to a connection (fragments, undecodable packets, link types), by kind. */
@@ -118,30 +130,26 @@ export class FlowTable {
       case 'close': {
         const slot = this.slots.get(event.connection);
         if (slot === undefined) return;
-        this.closeReasons[slot] = this.reasonCode(event.reason);
+        const numbers = this.blockOf(slot);
+        const at = rowOf(slot);
+        numbers[at + CLOSE_REASON] = this.reasonCode(event.reason);
         this.touch(slot, event.frame, event.time);
-        const numbers = this.numbers;
-        for (const [at, stats] of [
-          [slot * ROW + CLIENT_TO_SERVER, event.clientToServer],
-          [slot * ROW + SERVER_TO_CLIENT, event.serverToClient],
-        ] as const) {
-          numbers[at + BYTES] = stats.bytes;
-          numbers[at + GAP_BYTES] = stats.gapBytes;
-          numbers[at + RETRANSMISSIONS] = stats.retransmissions;
-        }
+        this.closeStats(numbers, at + CLIENT_TO_SERVER, event.clientToServer);
+        this.closeStats(numbers, at + SERVER_TO_CLIENT, event.serverToClient);
         return;
       }
       case 'diagnostic': {
         const d = event.diagnostic;
         const connection = (d as { connection?: number }).connection;
         const slot = connection === undefined ? undefined : this.slots.get(connection);
-        let counts = this.other;
-        if (slot !== undefined) {
-          counts = this.anomalyCounts[slot] ?? {};
-          this.anomalyCounts[slot] = counts;
-          if (d.kind === 'tls-encrypted') this.flags[slot] = this.flags[slot]! | ENCRYPTED;
+        if (slot === undefined) {
+          this.other[d.kind] = (this.other[d.kind] ?? 0) + 1;
+          return;
         }
-        counts[d.kind] = (counts[d.kind] ?? 0) + 1;
+        const numbers = this.blockOf(slot);
+        const at = rowOf(slot);
+        if (d.kind === 'tls-encrypted') numbers[at + FLAGS] = numbers[at + FLAGS]! | ENCRYPTED;
+        numbers[at + ANOMALIES] = this.anomaliesWithOneMore(numbers[at + ANOMALIES]!, d.kind);
         return;
       }
       default: {
@@ -149,12 +157,14 @@ export class FlowTable {
         const slot = this.slots.get(event.connection);
         if (slot === undefined) return;
         this.touch(slot, event.frame, event.time);
-        const at = slot * ROW + (event.direction === 'server-to-client' ? SERVER_TO_CLIENT : CLIENT_TO_SERVER);
-        if (event.type === 'message') this.count(at + MESSAGES);
-        else if (event.type === 'request') this.count(at + REQUESTS);
-        else if (event.type === 'response') this.count(at + RESPONSES);
-        else if (event.type === 'record') this.count(at + RECORDS);
-        else if (event.type === 'error') this.count(slot * ROW + ERRORS);
+        const numbers = this.blockOf(slot);
+        const row = rowOf(slot);
+        const at = row + (event.direction === 'server-to-client' ? SERVER_TO_CLIENT : CLIENT_TO_SERVER);
+        if (event.type === 'message') numbers[at + MESSAGES]!++;
+        else if (event.type === 'request') numbers[at + REQUESTS]!++;
+        else if (event.type === 'response') numbers[at + RESPONSES]!++;
+        else if (event.type === 'record') numbers[at + RECORDS]!++;
+        else if (event.type === 'error') numbers[row + ERRORS]!++;
       }
     }
   }
@@ -181,62 +191,119 @@ export class FlowTable {
     let slot = this.slots.get(connection);
     if (slot === undefined) {
       slot = this.slots.size;
-      if (slot === this.flags.length) this.grow();
+      if (slot >>> BLOCK_BITS === this.blocks.length) this.blocks.push(new Float64Array(BLOCK_SLOTS * ROW));
       this.slots.set(connection, slot);
-      this.clients.push(client);
-      this.servers.push(server);
-      this.flowTexts.push(undefined);
-      this.anomalyCounts.push(undefined);
-    } else {
-      // The same id opened again: a fresh summary in the old place (as Map.set keeps a key's place).
-      this.clients[slot] = client;
-      this.servers[slot] = server;
-      this.anomalyCounts[slot] = undefined;
-      this.numbers.fill(0, slot * ROW, slot * ROW + ROW);
-      this.closeReasons[slot] = 0;
     }
-    this.flowTexts[slot] = flow === `${client}>${server}` ? undefined : flow;
-    this.flags[slot] = midstream ? MIDSTREAM : 0;
-    const at = slot * ROW;
-    this.numbers[at + CONNECTION] = connection;
-    this.numbers[at + FIRST_FRAME] = frame;
-    this.numbers[at + LAST_FRAME] = frame;
+    // The same id opened again: a fresh summary in the old place (as Map.set keeps a key's place).
+    const numbers = this.blockOf(slot);
+    const at = rowOf(slot);
+    numbers.fill(0, at, at + ROW);
+    this.setEndpoint(slot, false, client);
+    this.setEndpoint(slot, true, server);
+    if (flow === `${client}>${server}`) this.oddFlows.delete(slot);
+    else this.oddFlows.set(slot, flow);
+    numbers[at + FLAGS] = midstream ? MIDSTREAM : 0;
+    numbers[at + CONNECTION] = connection;
+    numbers[at + FIRST_FRAME] = frame;
+    numbers[at + LAST_FRAME] = frame;
     this.setTime(slot, false, time);
     this.setTime(slot, true, time);
   }
 
-  private count(index: number): void {
-    this.numbers[index] = this.numbers[index]! + 1;
+  private blockOf(slot: number): Float64Array {
+    return this.blocks[slot >>> BLOCK_BITS]!;
+  }
+
+  private closeStats(
+    numbers: Float64Array,
+    at: number,
+    stats: Extract<DecodedEvent, { type: 'close' }>['clientToServer'],
+  ) {
+    numbers[at + BYTES] = stats.bytes;
+    numbers[at + GAP_BYTES] = stats.gapBytes;
+    numbers[at + RETRANSMISSIONS] = stats.retransmissions;
+  }
+
+  /** The anomaly set (0 or 1 + index) that has one more `kind` than `current`; made when first needed. */
+  private anomaliesWithOneMore(current: number, kind: DiagnosticKind): number {
+    // Spread keeps the kinds in the order they were first seen, as counting in one object per connection did.
+    const counts: Partial<Record<DiagnosticKind, number>> = current === 0 ? {} : { ...this.anomalySets[current - 1] };
+    counts[kind] = (counts[kind] ?? 0) + 1;
+    let key = '';
+    for (const k in counts) key += `${k}=${counts[k as DiagnosticKind]} `;
+    let index = this.anomalySetIndex.get(key);
+    if (index === undefined) {
+      index = this.anomalySets.push(counts) - 1;
+      this.anomalySetIndex.set(key, index);
+    }
+    return index + 1;
+  }
+
+  /** Keeps `host:port` as the host's index and the port; anything else whole. */
+  private setEndpoint(slot: number, server: boolean, text: string): void {
+    const numbers = this.blockOf(slot);
+    const at = rowOf(slot) + (server ? SERVER : CLIENT);
+    const key = slot * 2 + (server ? 1 : 0);
+    const colon = text.lastIndexOf(':');
+    const portText = text.slice(colon + 1);
+    const port = Number(portText);
+    if (colon > 0 && String(port) === portText && Number.isInteger(port) && port >= 0) {
+      const host = text.slice(0, colon);
+      let index = this.hostIndex.get(host);
+      if (index === undefined) {
+        index = this.hosts.push(host) - 1;
+        this.hostIndex.set(host, index);
+      }
+      numbers[at] = index;
+      numbers[at + 1] = port;
+      if (this.oddEndpoints.size > 0) this.oddEndpoints.delete(key);
+      return;
+    }
+    numbers[at] = -1;
+    this.oddEndpoints.set(key, text);
+  }
+
+  private endpoint(slot: number, server: boolean): string {
+    const numbers = this.blockOf(slot);
+    const at = rowOf(slot) + (server ? SERVER : CLIENT);
+    const host = numbers[at]!;
+    if (host < 0) return this.oddEndpoints.get(slot * 2 + (server ? 1 : 0))!;
+    return `${this.hosts[host]}:${numbers[at + 1]}`;
   }
 
   private touch(slot: number, frame: number | undefined, time: CaptureTimestamp | undefined): void {
-    const at = slot * ROW + LAST_FRAME;
-    if (frame !== undefined && frame > this.numbers[at]!) {
-      this.numbers[at] = frame;
+    const numbers = this.blockOf(slot);
+    const at = rowOf(slot) + LAST_FRAME;
+    if (frame !== undefined && frame > numbers[at]!) {
+      numbers[at] = frame;
       if (time !== undefined) this.setTime(slot, true, time);
     }
   }
 
   private setTime(slot: number, last: boolean, time: CaptureTimestamp): void {
     const key = slot * 2 + (last ? 1 : 0);
+    const numbers = this.blockOf(slot);
+    const row = rowOf(slot);
     if (typeof time.seconds !== 'number' || time.fineFraction !== undefined || time.digits > 127) {
       this.oddTimes.set(key, time);
       return;
     }
     if (this.oddTimes.size > 0) this.oddTimes.delete(key);
-    const at = slot * ROW + (last ? LAST_TIME : FIRST_TIME);
-    this.numbers[at] = time.seconds;
-    this.numbers[at + 1] = time.nanos;
-    (last ? this.lastDigits : this.firstDigits)[slot] = time.digits;
+    const at = row + (last ? LAST_TIME : FIRST_TIME);
+    numbers[at] = time.seconds;
+    numbers[at + 1] = time.nanos;
+    numbers[row + (last ? LAST_DIGITS : FIRST_DIGITS)] = time.digits;
   }
 
   private time(slot: number, last: boolean): CaptureTimestamp {
     const odd = this.oddTimes.size === 0 ? undefined : this.oddTimes.get(slot * 2 + (last ? 1 : 0));
     if (odd !== undefined) return odd;
-    const digits = (last ? this.lastDigits : this.firstDigits)[slot]!;
+    const numbers = this.blockOf(slot);
+    const row = rowOf(slot);
+    const digits = numbers[row + (last ? LAST_DIGITS : FIRST_DIGITS)]!;
     if (digits < 0) return UNKNOWN_TIME;
-    const at = slot * ROW + (last ? LAST_TIME : FIRST_TIME);
-    return new CaptureTimestamp(this.numbers[at]!, this.numbers[at + 1]!, digits);
+    const at = row + (last ? LAST_TIME : FIRST_TIME);
+    return new CaptureTimestamp(numbers[at]!, numbers[at + 1]!, digits);
   }
 
   private reasonCode(reason: string): number {
@@ -245,8 +312,7 @@ export class FlowTable {
     return index + 1;
   }
 
-  private direction(at: number): FlowDirectionSummary {
-    const n = this.numbers;
+  private direction(n: Float64Array, at: number): FlowDirectionSummary {
     return {
       bytes: n[at + BYTES]!,
       messages: n[at + MESSAGES]!,
@@ -259,45 +325,35 @@ export class FlowTable {
   }
 
   private summary(slot: number): FlowSummary {
-    const at = slot * ROW;
-    const n = this.numbers;
-    const client = this.clients[slot]!;
-    const server = this.servers[slot]!;
-    const reason = this.closeReasons[slot]!;
+    const n = this.blockOf(slot);
+    const at = rowOf(slot);
+    const client = this.endpoint(slot, false);
+    const server = this.endpoint(slot, true);
+    const reason = n[at + CLOSE_REASON]!;
+    const flags = n[at + FLAGS]!;
+    const anomalies = n[at + ANOMALIES]!;
     return {
       connection: n[at + CONNECTION]!,
-      flow: this.flowTexts[slot] ?? `${client}>${server}`,
+      flow: this.oddFlows.get(slot) ?? `${client}>${server}`,
       client,
       server,
-      midstream: (this.flags[slot]! & MIDSTREAM) !== 0,
-      encrypted: (this.flags[slot]! & ENCRYPTED) !== 0,
+      midstream: (flags & MIDSTREAM) !== 0,
+      encrypted: (flags & ENCRYPTED) !== 0,
       firstFrame: n[at + FIRST_FRAME]!,
       firstTime: this.time(slot, false),
       lastFrame: n[at + LAST_FRAME]!,
       lastTime: this.time(slot, true),
       closeReason: reason === 0 ? null : this.reasons[reason - 1]!,
-      clientToServer: this.direction(at + CLIENT_TO_SERVER),
-      serverToClient: this.direction(at + SERVER_TO_CLIENT),
-      anomalies: this.anomalyCounts[slot] ?? {},
+      clientToServer: this.direction(n, at + CLIENT_TO_SERVER),
+      serverToClient: this.direction(n, at + SERVER_TO_CLIENT),
+      // A copy: the counts are shared with every connection that has the same.
+      anomalies: anomalies === 0 ? {} : { ...this.anomalySets[anomalies - 1] },
       errors: n[at + ERRORS]!,
     };
   }
-
-  /** Twice the room: the typed columns are copied (the plain arrays grow by themselves). */
-  private grow(): void {
-    const slots = this.flags.length * 2;
-    const numbers = new Float64Array(slots * ROW);
-    numbers.set(this.numbers);
-    this.numbers = numbers;
-    this.flags = grown(new Uint8Array(slots), this.flags);
-    this.closeReasons = grown(new Uint8Array(slots), this.closeReasons);
-    this.firstDigits = grown(new Int8Array(slots), this.firstDigits);
-    this.lastDigits = grown(new Int8Array(slots), this.lastDigits);
-  }
 }
 
-/** `larger` holding `column`'s values at its start. */
-function grown<T extends Uint8Array | Int8Array>(larger: T, column: T): T {
-  larger.set(column);
-  return larger;
+/** Where a slot's row starts in its block. */
+function rowOf(slot: number): number {
+  return (slot & (BLOCK_SLOTS - 1)) * ROW;
 }

@@ -118,9 +118,14 @@ const stats = (bytes: number, gapBytes = 0, retransmissions = 0) => ({
   gaps: 0,
 });
 
-function open(connection: number, frame: number, at: CaptureTimestamp, flow?: string): DecodedEvent {
-  const client = `10.0.1.${connection % 250}:${10000 + connection}`;
-  const server = '10.0.0.2:5050';
+function open(
+  connection: number,
+  frame: number,
+  at: CaptureTimestamp,
+  flow?: string,
+  client = `10.0.1.${connection % 250}:${10000 + connection}`,
+  server = '10.0.0.2:5050',
+): DecodedEvent {
   return {
     type: 'open',
     connection,
@@ -222,5 +227,56 @@ describe('FlowTable (columns)', () => {
     assertSameTables(table, reference);
     assert.equal(table.size, 300);
     assert.equal(table.flows()[6]!.flow, 'custom');
+  });
+
+  it('endpoints of every shape come back as given; anomaly counts shared by connections stay apart', () => {
+    const table = new FlowTable();
+    const reference = new ObjectFlowTable();
+    const endpoints = [
+      ['[::1]:40000', '[::1]:5050'],
+      ['[fe80::1%eth0]:1', '[fe80::2]:65535'],
+      ['10.0.0.1:0', '10.0.0.2:05050'],
+      ['10.0.0.1:+7', '10.0.0.2:1e3'],
+      ['10.0.0.1:', ':5050'],
+      ['no-port', '10.0.0.2:5050:5050'],
+      ['10.0.0.1:1.5', '10.0.0.2: 80'],
+      ['10.0.0.1:40001', '10.0.0.2:5050'],
+    ];
+    const events: DecodedEvent[] = [];
+    endpoints.forEach(([client, server], i) => {
+      events.push(open(i + 1, i + 1, time(1795813200 + i), undefined, client, server));
+    });
+    // Connections 1-4 reach the same counts in different orders; 5 and 6 share theirs with nobody.
+    const diagnostic = (connection: number, kind: DiagnosticKind) =>
+      ({ type: 'diagnostic', diagnostic: { kind, connection } }) as DecodedEvent;
+    for (const [connection, kinds] of [
+      [1, ['tcp-gap', 'upid-address-mismatch']],
+      [2, ['upid-address-mismatch', 'tcp-gap']],
+      [3, ['tcp-gap', 'upid-address-mismatch']],
+      [4, ['upid-address-mismatch']],
+      [5, ['tcp-gap', 'tcp-gap', 'tcp-gap']],
+      [6, ['tls-encrypted', 'tcp-gap']],
+    ] as const) {
+      for (const kind of kinds) events.push(diagnostic(connection, kind));
+    }
+    // Reopened: its old counts are gone, the new endpoint is kept.
+    events.push(open(5, 99, time(1795819999), undefined, '10.9.9.9:1', '10.0.0.2:5050'));
+    events.push(diagnostic(5, 'upid-address-mismatch'));
+    for (const event of events) {
+      table.add(event);
+      reference.add(event);
+    }
+    assertSameTables(table, reference);
+    const flows = table.flows();
+    assert.deepEqual(
+      flows.map((f) => [f.client, f.server]),
+      endpoints.map(([c, s], i) => (i === 4 ? ['10.9.9.9:1', '10.0.0.2:5050'] : [c, s])),
+    );
+    assert.deepEqual(Object.keys(flows[0]!.anomalies), ['tcp-gap', 'upid-address-mismatch']);
+    assert.deepEqual(Object.keys(flows[1]!.anomalies), ['upid-address-mismatch', 'tcp-gap']);
+    // A caller changing one summary's counts changes nothing else.
+    flows[0]!.anomalies['tcp-gap'] = 42;
+    assert.deepEqual(table.flows()[2]!.anomalies, { 'tcp-gap': 1, 'upid-address-mismatch': 1 });
+    assert.deepEqual(table.flows()[0]!.anomalies, { 'tcp-gap': 1, 'upid-address-mismatch': 1 });
   });
 });
