@@ -255,9 +255,9 @@ export class SessionStats {
 
   summary(): SessionStatsSummary {
     return {
-      flows: sorted(this.flowRows.byKey),
-      frameworks: sorted(this.frameworkRows.byKey),
-      agents: sorted(this.agentRows.byKey),
+      flows: this.flowRows.sorted(),
+      frameworks: this.frameworkRows.sorted(),
+      agents: this.agentRows.sorted(),
       latencies: {
         offerToAccept: this.offerToAccept.summary(),
         launchToRunning: this.launchToRunning.summary(),
@@ -269,16 +269,26 @@ export class SessionStats {
 
 /** Slots of a Rows cache (a power of two). */
 const ROW_SLOTS = 64;
+/** Rows per block of counts (a power of two): counts grow a block at a time, never by copying. */
+const COUNT_BLOCK_BITS = 10;
+const COUNT_BLOCK_ROWS = 1 << COUNT_BLOCK_BITS;
 
 /**
- * Rows by key, with a small cache in front of the Map: ids come from freshly decoded strings, which a Map lookup
- * must hash every time (the cost of these tables), while a capture names a few frameworks, agents and flows over
- * and over. A slot picked from the key's length and a few of its characters holds a recent row; one string
- * comparison confirms it. A miss goes to the Map, which stays the one place rows live.
+ * Items and wire bytes by key, with a small cache in front of the Map: ids come from freshly decoded strings, which
+ * a Map lookup must hash every time (the cost of these tables), while a capture names a few frameworks, agents and
+ * flows over and over. A slot picked from the key's length and a few of its characters holds a recent key and its
+ * row; one string comparison confirms it. A miss goes to the Map, which stays the one place rows are found.
+ *
+ * The counts are numbers in blocks, not an object per row: a long capture has two flow rows per connection, all
+ * kept to the end.
  */
 class Rows {
-  readonly byKey = new Map<string, BreakdownRow>();
-  private readonly recent: (BreakdownRow | undefined)[] = new Array(ROW_SLOTS);
+  /** Row of each key, in the order keys were first seen. */
+  private readonly rowOf = new Map<string, number>();
+  /** Per row: items, then wire bytes. */
+  private readonly blocks: Float64Array[] = [];
+  private readonly recentKeys: (string | undefined)[] = new Array(ROW_SLOTS);
+  private readonly recentRows = new Int32Array(ROW_SLOTS);
 
   bump(key: string, wire: number): void {
     const n = key.length;
@@ -286,20 +296,34 @@ class Rows {
       n === 0
         ? 0
         : (n * 31 + key.charCodeAt(n - 1) * 7 + key.charCodeAt(n >> 1) * 13 + key.charCodeAt(n >> 2)) & (ROW_SLOTS - 1);
-    let row = this.recent[slot];
-    if (row === undefined || row.key !== key) {
-      row = this.byKey.get(key);
-      if (row === undefined) {
-        row = { key, items: 0, wireBytes: 0 };
-        this.byKey.set(key, row);
+    let row: number;
+    if (this.recentKeys[slot] === key) {
+      row = this.recentRows[slot]!;
+    } else {
+      let found = this.rowOf.get(key);
+      if (found === undefined) {
+        found = this.rowOf.size;
+        if (found >>> COUNT_BLOCK_BITS === this.blocks.length) this.blocks.push(new Float64Array(COUNT_BLOCK_ROWS * 2));
+        this.rowOf.set(key, found);
       }
-      this.recent[slot] = row;
+      row = found;
+      this.recentKeys[slot] = key;
+      this.recentRows[slot] = row;
     }
-    row.items++;
-    row.wireBytes += wire;
+    const counts = this.blocks[row >>> COUNT_BLOCK_BITS]!;
+    const at = (row & (COUNT_BLOCK_ROWS - 1)) * 2;
+    counts[at]!++;
+    counts[at + 1] = counts[at + 1]! + wire;
   }
-}
 
-function sorted(rows: Map<string, BreakdownRow>): BreakdownRow[] {
-  return [...rows.values()].sort((a, b) => b.items - a.items || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  /** The rows, most items first, then by key. */
+  sorted(): BreakdownRow[] {
+    const rows: BreakdownRow[] = [];
+    for (const [key, row] of this.rowOf) {
+      const counts = this.blocks[row >>> COUNT_BLOCK_BITS]!;
+      const at = (row & (COUNT_BLOCK_ROWS - 1)) * 2;
+      rows.push({ key, items: counts[at]!, wireBytes: counts[at + 1]! });
+    }
+    return rows.sort((a, b) => b.items - a.items || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
 }
