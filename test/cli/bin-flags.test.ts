@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ROOT, runCli } from './helpers.ts';
@@ -62,6 +62,49 @@ describe('the bin starts streaming commands with its V8 flags', () => {
     assert.ok(!run.cmdline.some((a) => a.startsWith('--max-semi-space-size=2') || a.startsWith('--semi-space')));
     assert.ok(run.cmdline.includes('--heap-growing-percent=50'));
     assert.ok(run.cmdline.includes('--no-concurrent-recompilation'));
+  });
+
+  it('commander gets stand-ins for node:child_process, node:util and node:process: they are not loaded', () => {
+    // Preloaded into the restarted process: at exit, says which built-in modules it loaded.
+    const report = `process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList)));`;
+    const loadedBy = (env: Record<string, string>) => {
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          `data:text/javascript,${encodeURIComponent(report)}`,
+          'bin/mesos-wire.js',
+          'decode',
+          '--format',
+          'ndjson',
+          'fixtures/pcap/sessions/libprocess-session.pcap',
+        ],
+        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } },
+      );
+      assert.equal(child.status, 0, child.stderr);
+      return { stdout: child.stdout, modules: JSON.parse(child.stderr) as string[] };
+    };
+    const deferred = loadedBy({});
+    const plain = loadedBy({ MESOS_WIRE_NO_DEFER: '1' });
+    assert.equal(deferred.stdout, plain.stdout);
+    // (net is not in the list: a pipe as standard output loads it anyway.)
+    for (const module of ['child_process', 'dgram', 'worker_threads', 'internal/process/report']) {
+      assert.ok(!deferred.modules.includes(`NativeModule ${module}`), `${module} loaded`);
+      assert.ok(plain.modules.includes(`NativeModule ${module}`), `${module} not loaded without the stand-ins`);
+    }
+  });
+
+  it('with the stand-ins, commander still writes help and usage errors as in-process', async () => {
+    for (const args of [
+      ['decode', '--help'],
+      ['stats', '--no-such-option'],
+    ]) {
+      const child = spawnSync(process.execPath, ['bin/mesos-wire.js', ...args], { cwd: ROOT, encoding: 'utf8' });
+      const inProcess = await runCli(args);
+      assert.equal(child.stdout, inProcess.stdout.toString('utf8'), args.join(' '));
+      assert.equal(child.stderr, inProcess.stderr, args.join(' '));
+      assert.equal(child.status, inProcess.status, args.join(' '));
+    }
   });
 
   it('MESOS_WIRE_NO_REEXEC=1 keeps the first process', async () => {

@@ -56,4 +56,17 @@ describe('command implementations load only when their command runs', () => {
     assert.ok(!loaded.some((path) => path.startsWith('node_modules/undici/')), 'undici loaded');
     assert.ok(!loaded.some((path) => /^src\/(client|transport|mock)\//.test(path)));
   });
+
+  it('decode, stats and flows without colour do not load chalk (nor what it loads to detect a terminal)', () => {
+    const capture = 'fixtures/pcap/sessions/libprocess-session.pcap';
+    for (const args of [
+      ['decode', capture],
+      ['decode', '--format', 'ndjson', capture],
+      ['stats', capture],
+      ['flows', capture],
+    ]) {
+      const loaded = modulesLoadedBy(args);
+      assert.ok(!loaded.some((path) => path.startsWith('node_modules/chalk/')), `chalk loaded by ${args.join(' ')}`);
+    }
+  });
 });
