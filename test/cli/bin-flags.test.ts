@@ -10,6 +10,7 @@ const STREAMING_FLAGS = [
   '--semi-space-growth-factor=1',
   '--heap-growing-percent=50',
   '--no-concurrent-recompilation',
+  '--no-maglev',
 ];
 
 /**
