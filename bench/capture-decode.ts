@@ -12,6 +12,7 @@
  *        [--no-cli]     (with --dist: skip the `mesos-wire decode --format ndjson FILE > /dev/null` run)
  *        [--cli-all]    (with --dist: also `decode --format text`, `stats` and `flows`, each its own run)
  *        [--runs 3]     (mesos-wire child runs: rates are their medians, peak RSS the largest)
+ *        [--side-by-side] (tshark and mesos-wire at the same time, one CPU each; see sideBySide)
  *
  * `--mb 1100` gives a file over 1 GB. The file (generated once into /tmp by a child process, kept for later runs)
  * holds `--connections` concurrent libprocess connections to the master's port 5050 carrying realistic protobuf
@@ -29,7 +30,7 @@
  * see CHILD_FLAGS_DEFAULT); `--node-flags ""` runs V8's defaults. With `--dist`, the CLI itself also runs on the file (`mesos-wire decode --format ndjson FILE`,
  * output to /dev/null, through bin/mesos-wire.js and its flags) under /usr/bin/time: its peak RSS and CPU seconds.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   cpSync,
@@ -41,7 +42,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DecodedEvent } from '../src/pipeline/events.ts';
 import { generateCapture, libprocessMessageBytes } from './capture-corpus.ts';
@@ -277,23 +278,86 @@ if (dist !== undefined && !process.argv.includes('--no-cli')) {
   }
 }
 
-if (!process.argv.includes('--no-tshark')) {
+/** tshark's command line: its HTTP dissection of the file, one line per request, counted by wc. */
+const TSHARK_SHELL = `tshark -r '${FILE}' -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri 2>/dev/null | wc -l`;
+
+/**
+ * `--side-by-side`: tshark and mesos-wire run at the same time, each on its own CPU, so that both see the same state
+ * of the machine. On this VM the CPU's speed changes for minutes at a time (the same child run took 9.5 s and 19 s
+ * within ten minutes, tshark 122-176 s), so decoders measured one after the other compare two different machines.
+ * The child runs again and again while tshark works; only runs that ended before tshark did count.
+ */
+async function sideBySide(): Promise<void> {
+  const cpus = os.availableParallelism();
+  if (cpus < 2) process.stdout.write(`side by side needs 2 CPUs (this machine has ${cpus}): the figures compete\n`);
+  const started = performance.now();
+  const tshark = spawn('/usr/bin/time', ['-f', '%M %U %S', 'sh', '-c', TSHARK_SHELL], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  tshark.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  tshark.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  let tsharkSeconds = 0;
+  const done = new Promise<void>((resolve) =>
+    tshark.on('close', () => {
+      tsharkSeconds = (performance.now() - started) / 1000;
+      resolve();
+    }),
+  );
+  let finished = false;
+  void done.then(() => {
+    finished = true;
+  });
+  const within: ChildResult[] = [];
+  while (!finished) {
+    const child = spawnSync(process.execPath, childArgs, { encoding: 'utf8', maxBuffer: 1 << 20 });
+    // Let tshark's exit be noticed: a run that ended after tshark did is not counted.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (child.status !== 0) throw new Error(`decoding failed: ${child.stderr}`);
+    if (finished) break;
+    within.push(JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ChildResult);
+  }
+  await done;
+  const requests = Number(out.trim());
+  const [rssKiB, user, system] = err.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number];
+  const theirs = requests / tsharkSeconds;
+  const theirsCpu = requests / (user + system);
+  if (within.length === 0) {
+    process.stdout.write('side by side: no mesos-wire run ended before tshark did\n');
+    return;
+  }
+  const rates = within.map((r) => r.messages / r.seconds);
+  const cpuRates = within.map((r) => r.messages / r.cpuSeconds);
+  process.stdout.write(
+    `side by side (tshark and mesos-wire at the same time, one CPU each): tshark ${requests} requests in ` +
+      `${tsharkSeconds.toFixed(2)} s = ${Math.round(theirs).toLocaleString('en')} requests/s ` +
+      `(${Math.round(theirsCpu).toLocaleString('en')} per CPU second, peak RSS ${(rssKiB / 1024).toFixed(0)} MiB); ` +
+      `mesos-wire ${within.length} runs within it: median ${Math.round(median(rates)).toLocaleString('en')} ` +
+      `messages/s (${Math.round(Math.min(...rates)).toLocaleString('en')}-${Math.round(Math.max(...rates)).toLocaleString('en')}), ` +
+      `${Math.round(median(cpuRates)).toLocaleString('en')} per CPU second, peak RSS ` +
+      `${Math.max(...within.map((r) => r.maxRssMiB)).toFixed(0)} MiB\n` +
+      `ratio side by side: ${(median(rates) / theirs).toFixed(1)}x messages/s (wall), ` +
+      `${(median(cpuRates) / theirsCpu).toFixed(1)}x per CPU second (lowest run: ${(Math.min(...rates) / theirs).toFixed(1)}x)\n`,
+  );
+}
+
+if (process.argv.includes('--side-by-side') && !process.argv.includes('--no-tshark')) {
+  await sideBySide();
+} else if (!process.argv.includes('--no-tshark')) {
   const probe = spawnSync('tshark', ['--version'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     process.stdout.write('tshark not installed: no comparison\n');
   } else {
     const started = performance.now();
-    const run = spawnSync(
-      '/usr/bin/time',
-      [
-        '-f',
-        '%M %U %S',
-        'sh',
-        '-c',
-        `tshark -r '${FILE}' -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri 2>/dev/null | wc -l`,
-      ],
-      { encoding: 'utf8', maxBuffer: 1 << 20 },
-    );
+    const run = spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'sh', '-c', TSHARK_SHELL], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
     const seconds = (performance.now() - started) / 1000;
     const requests = Number(run.stdout.trim());
     // Peak RSS, user and system CPU of the shell's children (tshark and wc; wc's share is negligible).
