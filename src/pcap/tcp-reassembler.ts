@@ -831,7 +831,8 @@ export class TcpReassembler {
       stream.stats.retransmissions++;
       stream.stats.retransmittedBytes += overlapBytes;
     }
-    if (firstDiff >= 0) this.conflict(conn, stream, firstDiff, lastDiff + 1 - firstDiff, packet);
+    if (firstDiff >= 0)
+      this.retransmissionProblem('conflict', conn, stream, firstDiff, lastDiff + 1 - firstDiff, packet);
     for (const piece of added) {
       if (piece.bytes !== undefined) stream.pendingBytes += piece.bytes.length;
       let at = pending.length;
@@ -932,12 +933,14 @@ export class TcpReassembler {
           lastDiff = at;
         }
       }
-      if (firstDiff >= 0) this.conflict(conn, stream, firstDiff, lastDiff + 1 - firstDiff, packet);
+      if (firstDiff >= 0)
+        this.retransmissionProblem('conflict', conn, stream, firstDiff, lastDiff + 1 - firstDiff, packet);
     }
     // Bytes that were retained once (after the last gap, within retainBytes) but let go on an ACK: not compared.
     const uncheckedFrom = Math.max(start, stream.retainedOnceFrom, stream.next - this.retainBytes, 0);
     const uncheckedTo = Math.min(end, retainedFrom);
-    if (uncheckedTo > uncheckedFrom) this.unchecked(conn, stream, uncheckedFrom, uncheckedTo - uncheckedFrom, packet);
+    if (uncheckedTo > uncheckedFrom)
+      this.retransmissionProblem('unchecked', conn, stream, uncheckedFrom, uncheckedTo - uncheckedFrom, packet);
     // Bytes before the stream's first byte, or inside a range already reported missing, are late.
     const beforeStart = Math.min(end, 0) - Math.min(start, 0);
     if (beforeStart > 0) this.late(conn, stream, start, beforeStart, 'before-start', packet);
@@ -971,24 +974,22 @@ export class TcpReassembler {
     });
   }
 
-  private unchecked(conn: Connection, stream: Stream, start: number, length: number, packet: PacketRef): void {
-    stream.stats.uncheckedBytes += length;
+  /**
+   * Reports retransmitted bytes that differ from their first copy (`conflict`), or that could not be compared with it
+   * (`unchecked`: let go once the peer acknowledged them), and counts them in the direction's stats.
+   */
+  private retransmissionProblem(
+    problem: 'conflict' | 'unchecked',
+    conn: Connection,
+    stream: Stream,
+    start: number,
+    length: number,
+    packet: PacketRef,
+  ): void {
+    if (problem === 'conflict') stream.stats.conflicts++;
+    else stream.stats.uncheckedBytes += length;
     this.diagnose({
-      kind: 'tcp-retransmission-unchecked',
-      flow: conn.flow,
-      connection: conn.id,
-      direction: stream.direction,
-      seq: stream.seqAt(start),
-      streamOffset: start,
-      bytes: length,
-      frame: packet.index,
-    });
-  }
-
-  private conflict(conn: Connection, stream: Stream, start: number, length: number, packet: PacketRef): void {
-    stream.stats.conflicts++;
-    this.diagnose({
-      kind: 'tcp-retransmission-conflict',
+      kind: problem === 'conflict' ? 'tcp-retransmission-conflict' : 'tcp-retransmission-unchecked',
       flow: conn.flow,
       connection: conn.id,
       direction: stream.direction,
