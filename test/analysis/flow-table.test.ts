@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type FlowDirectionSummary, type FlowSummary, FlowTable } from '../../src/analysis/flows.ts';
-import type { DiagnosticKind } from '../../src/diagnostics.ts';
+import fc from 'fast-check';
+import {
+  FLOW_ROW_FIELDS,
+  type FlowDirectionSummary,
+  type FlowRowStore,
+  type FlowSummary,
+  FlowTable,
+  MemoryFlowRowStore,
+} from '../../src/analysis/flows.ts';
+import { DIAGNOSTIC_INFO, type DiagnosticKind } from '../../src/diagnostics.ts';
 import { AutoCaptureReader } from '../../src/pcap/detect.ts';
 import { CaptureTimestamp, UNKNOWN_TIME } from '../../src/pcap/timestamp.ts';
 import { CaptureSessionDecoder } from '../../src/pipeline/decode-sessions.ts';
@@ -278,5 +286,245 @@ describe('FlowTable (columns)', () => {
     flows[0]!.anomalies['tcp-gap'] = 42;
     assert.deepEqual(table.flows()[2]!.anomalies, { 'tcp-gap': 1, 'upid-address-mismatch': 1 });
     assert.deepEqual(table.flows()[0]!.anomalies, { 'tcp-gap': 1, 'upid-address-mismatch': 1 });
+  });
+});
+
+/** A memory store that records what the table asks of it. */
+class RecordingStore implements FlowRowStore {
+  readonly rows = new MemoryFlowRowStore();
+  readonly puts: number[] = [];
+  readonly reads: [number, number][] = [];
+
+  put(slot: number, row: Float64Array): void {
+    assert.ok(row.length >= FLOW_ROW_FIELDS);
+    this.puts.push(slot);
+    this.rows.put(slot, row);
+  }
+
+  read(first: number, count: number, into: Float64Array): void {
+    this.reads.push([first, count]);
+    this.rows.read(first, count, into);
+  }
+}
+
+const diagnosticOn = (connection: number, kind: string) =>
+  ({ type: 'diagnostic', diagnostic: { kind, connection } }) as DecodedEvent;
+
+function closeOf(connection: number, frame: number, reason = 'fin'): DecodedEvent {
+  return {
+    type: 'close',
+    connection,
+    flow: 'x',
+    reason,
+    frame,
+    time: time(1795815000 + frame),
+    clientToServer: stats(frame * 3, frame % 2, frame % 5),
+    serverToClient: stats(frame * 7),
+  } as DecodedEvent;
+}
+
+function feed(table: FlowTable, reference: ObjectFlowTable, events: DecodedEvent[]): void {
+  for (const event of events) {
+    table.add(event);
+    reference.add(event);
+  }
+}
+
+describe('MemoryFlowRowStore', () => {
+  it('gives back the last row put per slot, across blocks; slots never put read as zeros', () => {
+    const store = new MemoryFlowRowStore();
+    const row = (slot: number, version: number) =>
+      Float64Array.from({ length: FLOW_ROW_FIELDS }, (_, i) => slot * 1000 + i + version / 10);
+    for (const slot of [250, 255, 256, 257, 300, 10000]) store.put(slot, row(slot, 0));
+    store.put(256, row(256, 1));
+    // A longer array (a view on a block of rows) gives its first FLOW_ROW_FIELDS numbers.
+    const longer = new Float64Array(FLOW_ROW_FIELDS * 2).fill(-1);
+    longer.set(row(301, 0));
+    store.put(301, longer);
+    const into = new Float64Array(60 * FLOW_ROW_FIELDS).fill(7);
+    store.read(249, 60, into);
+    for (let i = 0; i < 60; i++) {
+      const slot = 249 + i;
+      const got = [...into.subarray(i * FLOW_ROW_FIELDS, (i + 1) * FLOW_ROW_FIELDS)];
+      const expected = [250, 255, 257, 300, 301].includes(slot)
+        ? [...row(slot, 0)]
+        : slot === 256
+          ? [...row(256, 1)]
+          : new Array(FLOW_ROW_FIELDS).fill(0);
+      assert.deepEqual(got, expected, `slot ${slot}`);
+    }
+    store.read(9999, 2, into);
+    assert.deepEqual([...into.subarray(0, FLOW_ROW_FIELDS)], new Array(FLOW_ROW_FIELDS).fill(0));
+    assert.deepEqual([...into.subarray(FLOW_ROW_FIELDS, 2 * FLOW_ROW_FIELDS)], [...row(10000, 0)]);
+  });
+});
+
+describe('FlowTable (open rows in memory, closed rows in the store)', () => {
+  it('a connection goes to the store at its close; summaries mix store and memory in open order, read in chunks', () => {
+    const store = new RecordingStore();
+    const table = new FlowTable({ store });
+    const reference = new ObjectFlowTable();
+    const events: DecodedEvent[] = [];
+    const closed: number[] = [];
+    for (let c = 1; c <= 1300; c++) {
+      events.push(open(c, c * 10, time(1795813200 + c, c, 6)));
+      events.push(item('message', c, c * 10 + 1, time(1795813200 + c, c + 1, 6), 'client-to-server'));
+      // Closes out of open order, ten connections behind; every third stays open to the end.
+      if (c > 10 && (c - 10) % 3 !== 0) {
+        events.push(closeOf(c - 10, c * 10 + 2, c % 2 === 0 ? 'fin' : 'rst'));
+        closed.push(c - 10 - 1);
+      }
+    }
+    feed(table, reference, events);
+    assert.deepEqual(store.puts, closed);
+    assertSameTables(table, reference);
+    // Each pass reads the store in three chunks (512 + 512 + 276 rows).
+    store.reads.length = 0;
+    assert.equal([...table.summaries()].length, 1300);
+    assert.deepEqual(store.reads, [
+      [0, 512],
+      [512, 512],
+      [1024, 276],
+    ]);
+    const flows = table.flows();
+    assert.equal(flows[0]!.closeReason, 'rst');
+    assert.equal(flows[2]!.closeReason, null);
+    assert.equal(flows[1299]!.closeReason, null);
+  });
+
+  it('events after a close update the stored row; a reopened id starts afresh in its old place', () => {
+    const store = new RecordingStore();
+    const table = new FlowTable({ store });
+    const reference = new ObjectFlowTable();
+    feed(table, reference, [
+      open(1, 1, time(1795813201)),
+      open(2, 2, time(1795813202)),
+      open(3, 3, time(1795813203)),
+      diagnosticOn(2, 'tcp-gap'),
+      closeOf(2, 4),
+      // After the close: counted in the stored row.
+      diagnosticOn(2, 'tcp-data-after-close'),
+      diagnosticOn(2, 'tcp-gap'),
+      item('response', 2, 5, time(1795813205), 'server-to-client'),
+      item('error', 2, 6, time(1795813206), 'server-to-client'),
+      closeOf(2, 7, 'rst'),
+    ]);
+    assert.deepEqual(store.puts, [1, 1, 1, 1, 1, 1]);
+    assertSameTables(table, reference);
+    assert.deepEqual(table.flows()[1]!.anomalies, { 'tcp-gap': 2, 'tcp-data-after-close': 1 });
+    // Open again: fresh counts, same place; its stale stored row is not shown while it is open.
+    feed(table, reference, [open(2, 8, time(1795813208)), item('request', 2, 9, time(1795813209), 'client-to-server')]);
+    assertSameTables(table, reference);
+    assert.equal(table.flows()[1]!.closeReason, null);
+    assert.deepEqual(table.flows()[1]!.anomalies, {});
+    // Closed again: the new row replaces the old one in the store.
+    feed(table, reference, [closeOf(2, 10), closeOf(1, 11), open(1, 12, time(1795813212))]);
+    assertSameTables(table, reference);
+    assert.deepEqual(store.puts, [1, 1, 1, 1, 1, 1, 1, 0]);
+    assert.deepEqual(
+      table.flows().map((f) => [f.connection, f.closeReason, f.firstFrame]),
+      [
+        [1, null, 12],
+        [2, 'fin', 8],
+        [3, null, 3],
+      ],
+    );
+  });
+
+  it('ids that are not dense and increasing: the same summaries as one object per connection', () => {
+    // Dense at first (7, 8, 9), then an id out of line, then old and new ids mixed.
+    const table = new FlowTable();
+    const reference = new ObjectFlowTable();
+    const ids = [7, 8, 9, 20, 10, 0, -3, 2 ** 53, 1.5, 9, 8, 11];
+    const events: DecodedEvent[] = [];
+    ids.forEach((id, i) => {
+      events.push(open(id, 100 + i, time(1795813200 + i), `flow ${i}`));
+      events.push(item('record', id, 200 + i, time(1795813300 + i), 'server-to-client'));
+      if (i % 2 === 0) events.push(closeOf(id, 300 + i));
+      events.push(diagnosticOn(id, i % 3 === 0 ? 'heartbeat-missed' : 'tcp-gap'));
+    });
+    events.push(item('message', 12345, 1, time(1), 'client-to-server'), diagnosticOn(6, 'tcp-gap'));
+    feed(table, reference, events);
+    assertSameTables(table, reference);
+    assert.equal(table.size, 10);
+    assert.deepEqual(
+      table.flows().map((f) => f.connection),
+      [7, 8, 9, 20, 10, 0, -3, 2 ** 53, 1.5, 11],
+    );
+  });
+
+  it('any sequence of opens, items, diagnostics and closes over any ids (property)', () => {
+    const kinds = Object.keys(DIAGNOSTIC_INFO);
+    const id = fc.constantFrom(1, 2, 3, 4, 5, 6, 0, 9, 100, -1, 2.5);
+    const step = fc.oneof(
+      fc.record({ op: fc.constant('open' as const), id }),
+      fc.record({ op: fc.constant('close' as const), id }),
+      fc.record({
+        op: fc.constantFrom('message' as const, 'request' as const, 'response' as const, 'error' as const),
+        id,
+        back: fc.boolean(),
+      }),
+      fc.record({ op: fc.constant('diagnostic' as const), id, kind: fc.constantFrom(...kinds) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
+        const table = new FlowTable({ store: new RecordingStore() });
+        const reference = new ObjectFlowTable();
+        const events = steps.map((s, frame): DecodedEvent => {
+          const at = time(1795813200 + frame, frame, 6);
+          if (s.op === 'open') return open(s.id, frame, at);
+          if (s.op === 'close') return closeOf(s.id, frame);
+          if (s.op === 'diagnostic') return diagnosticOn(s.id, s.kind);
+          return item(s.op, s.id, frame, at, s.back ? 'server-to-client' : 'client-to-server');
+        });
+        feed(table, reference, events);
+        assertSameTables(table, reference);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('anomaly counts: any count in a fixed row, every kind in the order first seen', () => {
+    const store = new RecordingStore();
+    const table = new FlowTable({ store });
+    const reference = new ObjectFlowTable();
+    const kinds = Object.keys(DIAGNOSTIC_INFO).reverse();
+    const events: DecodedEvent[] = [open(1, 1, time(1795813200)), open(2, 2, time(1795813200))];
+    for (let i = 0; i < 100_000; i++) events.push(diagnosticOn(1, 'tcp-retransmission-unchecked'));
+    kinds.forEach((kind, i) => {
+      for (let n = 0; n <= i; n++) events.push(diagnosticOn(2, kind));
+    });
+    events.push(closeOf(2, 3));
+    for (const kind of kinds) events.push(diagnosticOn(2, kind));
+    feed(table, reference, events);
+    assertSameTables(table, reference);
+    const [one, two] = table.flows();
+    assert.deepEqual(one!.anomalies, { 'tcp-retransmission-unchecked': 100_000 });
+    assert.deepEqual(Object.keys(two!.anomalies), kinds);
+    assert.deepEqual(
+      Object.values(two!.anomalies),
+      kinds.map((_, i) => i + 2),
+    );
+  });
+
+  it('a kind missing from DIAGNOSTIC_INFO (not from the pipeline) is counted, after the known kinds', () => {
+    const table = new FlowTable();
+    feed(table, new ObjectFlowTable(), [
+      open(1, 1, time(1795813200)),
+      diagnosticOn(1, 'made-up-kind'),
+      diagnosticOn(1, 'tcp-gap'),
+      diagnosticOn(1, 'made-up-kind'),
+      closeOf(1, 2),
+      diagnosticOn(1, 'made-up-kind'),
+      open(2, 3, time(1795813200)),
+      diagnosticOn(2, 'made-up-kind'),
+      // Reopened: the odd counts start again too.
+      open(2, 4, time(1795813200)),
+      diagnosticOn(2, 'tcp-gap'),
+    ]);
+    assert.deepEqual(
+      table.flows().map((f) => f.anomalies),
+      [{ 'tcp-gap': 1, 'made-up-kind': 3 }, { 'tcp-gap': 1 }],
+    );
   });
 });

@@ -1,8 +1,10 @@
+import { tmpdir } from 'node:os';
 import { type FlowSummary, FlowTable } from '../../analysis/flows.ts';
 import { readCaptureEvents, sniffCaptureInput } from '../capture-input.ts';
 import { timeText } from '../capture-output.ts';
-import type { CliContext } from '../context.ts';
+import { type CliContext, ioMessage } from '../context.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
+import { FlowRowFile } from '../flow-row-file.ts';
 import { OutputBuffer } from '../output-buffer.ts';
 
 /** Options of `mesos-wire flows`. */
@@ -19,7 +21,37 @@ export async function runFlows(file: string, options: FlowsOptions, ctx: CliCont
     ctx.stderr.write(`mesos-wire: ${name} is not a pcap or pcapng capture (MW_CAPTURE_UNKNOWN_FORMAT)\n`);
     return EXIT.INPUT_ERRORS;
   }
-  const table = new FlowTable();
+  const rows = flowRowFile(ctx);
+  try {
+    return await listFlows(file, name, new FlowTable({ store: rows }), options, ctx);
+  } finally {
+    rows?.close();
+  }
+}
+
+/**
+ * The rows of closed connections go to a temporary file (under TMPDIR): memory then holds the open connections only.
+ * Where no file can be made, they stay in memory (said on stderr).
+ */
+function flowRowFile(ctx: CliContext): FlowRowFile | undefined {
+  const directory = ctx.env.TMPDIR || tmpdir();
+  try {
+    return FlowRowFile.create(directory);
+  } catch (error) {
+    ctx.stderr.write(
+      `mesos-wire: no temporary file in ${directory} (${ioMessage(error)}): connections are kept in memory\n`,
+    );
+    return undefined;
+  }
+}
+
+async function listFlows(
+  file: string,
+  name: string,
+  table: FlowTable,
+  options: FlowsOptions,
+  ctx: CliContext,
+): Promise<ExitCode> {
   let errors = 0;
   const outcome = await readCaptureEvents(
     file,
