@@ -18,7 +18,7 @@ const DIRECTORY_PREFIX = 'mesos-wire-flow-rows-';
  * removes them). `close` when done, also after an error.
  */
 export class FlowRowFile implements FlowRowStore {
-  /** -1 once closed (a use after that fails with EBADF). */
+  /** -1 once closed: a use after that throws (RangeError) instead of reaching a descriptor reused since. */
   private fd: number;
   /** The directory still to remove at close (only where removing an open file failed). */
   private leftover: string | undefined;
