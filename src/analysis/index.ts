@@ -18,7 +18,13 @@ export type { FlowDirectionSummary, FlowSummary } from './flows.ts';
 export { FlowTable } from './flows.ts';
 export type { BodyIds } from './ids.ts';
 export { bodyIds } from './ids.ts';
-export type { BreakdownRow, LatencySummary, SessionStatsSummary } from './session-stats.ts';
-export { SessionStats } from './session-stats.ts';
+export type {
+  BreakdownRow,
+  LatencySummary,
+  OmittedRows,
+  SessionStatsLimits,
+  SessionStatsSummary,
+} from './session-stats.ts';
+export { MAX_FLOW_ROWS, MAX_ID_ROWS, SessionStats } from './session-stats.ts';
 export type { MessageStatsRow, StatsRow, StatsSummary } from './stats.ts';
-export { TrafficStats } from './stats.ts';
+export { MAX_KEYS, OTHER_KEYS, TrafficStats } from './stats.ts';

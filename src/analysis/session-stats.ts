@@ -10,7 +10,8 @@
  *   call) to the first acknowledgement with that uuid (StatusUpdateAcknowledgementMessage, ACKNOWLEDGE calls,
  *   executor ACKNOWLEDGED event).
  *
- * Latencies need capture timestamps (raw streams have none). Pure accumulator; pending starts are bounded.
+ * Latencies need capture timestamps (raw streams have none). Pure accumulator in bounded memory: row limits
+ * (breakdown-rows.ts), pending starts and exact latencies (latency.ts).
  */
 
 import { toHex } from '../bytes/ascii.ts';
@@ -18,27 +19,12 @@ import { type CaptureTimestamp, timeMillis } from '../pcap/timestamp.ts';
 import type { DecodedEvent } from '../pipeline/events.ts';
 import type { ProtoMessage } from '../proto/decode.ts';
 import { messageTypeTag, type TypedBody } from './body-decode.ts';
+import { type BreakdownRow, BreakdownRows, type OmittedRows } from './breakdown-rows.ts';
 import { type BodyIds, bodyIds } from './ids.ts';
+import { type LatencySummary, LatencyTracker } from './latency.ts';
 
-/** Items and bytes of one flow, framework or agent. */
-export interface BreakdownRow {
-  key: string;
-  /** Messages, requests, responses and records. */
-  items: number;
-  /** Bytes on the wire of those items (whole HTTP messages; records with their length line). */
-  wireBytes: number;
-}
-
-/** Distribution of one latency, in milliseconds. */
-export interface LatencySummary {
-  count: number;
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-  max: number | null;
-  /** Starts never matched (still pending at the end, bounded). */
-  unmatched: number;
-}
+export type { BreakdownRow, OmittedRows } from './breakdown-rows.ts';
+export type { LatencySummary } from './latency.ts';
 
 /** What SessionStats computed. */
 export interface SessionStatsSummary {
@@ -50,67 +36,24 @@ export interface SessionStatsSummary {
     launchToRunning: LatencySummary;
     updateToAcknowledgement: LatencySummary;
   };
+  /** Present when a table reached its row limit: what the rows left out held. */
+  omitted?: { flows?: OmittedRows; frameworks?: OmittedRows; agents?: OmittedRows };
 }
 
-/** Starts remembered per latency kind (oldest dropped beyond). */
-const MAX_PENDING = 100_000;
+/** Limits of the tables (rows kept; see breakdown-rows.ts for what happens beyond). */
+export interface SessionStatsLimits {
+  /** Flow rows (one per direction of a connection). Default MAX_FLOW_ROWS. */
+  maxFlows?: number;
+  /** Framework rows and agent rows, each. Default MAX_ID_ROWS. */
+  maxIds?: number;
+}
+
+/** Flow rows kept by default: the busiest; `mesos-wire flows` lists every connection. */
+export const MAX_FLOW_ROWS = 10_000;
+/** Framework and agent rows kept by default (a cluster has far fewer). */
+export const MAX_ID_ROWS = 10_000;
 /** mesos.TaskState / mesos.v1.TaskState TASK_RUNNING. */
 const TASK_RUNNING = 1;
-
-/** Pairs starts with their first end, by key. */
-class LatencyTracker {
-  private readonly pending = new Map<string, number>();
-  private readonly done = new Set<string>();
-  /**
-   * Every latency measured (ms), in the first `count` entries. A typed array: one per status update on a long
-   * capture, as plain array elements they were boxed numbers in the JavaScript heap, and copied again to be sorted.
-   */
-  private values = new Float64Array(1024);
-  private count = 0;
-  private dropped = 0;
-
-  start(key: string, ms: number): void {
-    if (this.pending.has(key) || this.done.has(key)) return;
-    if (this.pending.size >= MAX_PENDING) {
-      this.pending.delete(this.pending.keys().next().value!);
-      this.dropped++;
-    }
-    this.pending.set(key, ms);
-  }
-
-  end(key: string, ms: number): void {
-    const started = this.pending.get(key);
-    if (started === undefined) return;
-    this.pending.delete(key);
-    if (this.done.size >= MAX_PENDING) this.done.clear();
-    this.done.add(key);
-    if (this.count === this.values.length) {
-      const larger = new Float64Array(this.values.length * 2);
-      larger.set(this.values);
-      this.values = larger;
-    }
-    this.values[this.count++] = Math.max(0, ms - started);
-  }
-
-  summary(): LatencySummary {
-    // Numeric order, as the comparator (a - b) gave: latencies are never NaN, and -0 and 0 print alike.
-    const sorted = this.values.slice(0, this.count).sort();
-    const rank = (p: number) => (sorted.length === 0 ? null : round(sorted[Math.ceil((p / 100) * sorted.length) - 1]!));
-    return {
-      count: sorted.length,
-      p50: rank(50),
-      p90: rank(90),
-      p99: rank(99),
-      max: sorted.length === 0 ? null : round(sorted[sorted.length - 1]!),
-      unmatched: this.pending.size + this.dropped,
-    };
-  }
-}
-
-/** Microsecond precision is what captures usually have. */
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
 
 function millis(event: { time?: CaptureTimestamp }): number | undefined {
   return event.time === undefined ? undefined : timeMillis(event.time);
@@ -145,23 +88,32 @@ function pushId(out: string[], id: Msg): void {
 
 /** Accumulates per-flow, per-framework and per-agent breakdowns and latencies. */
 export class SessionStats {
-  private readonly flowRows = new Rows();
-  private readonly frameworkRows = new Rows();
-  private readonly agentRows = new Rows();
+  private readonly flowRows: BreakdownRows;
+  private readonly frameworkRows: BreakdownRows;
+  private readonly agentRows: BreakdownRows;
   private readonly offerToAccept = new LatencyTracker();
   private readonly launchToRunning = new LatencyTracker();
   private readonly updateToAck = new LatencyTracker();
 
+  constructor(limits: SessionStatsLimits = {}) {
+    this.flowRows = new BreakdownRows({ maxRows: limits.maxFlows ?? MAX_FLOW_ROWS, closable: true });
+    const maxIds = limits.maxIds ?? MAX_ID_ROWS;
+    this.frameworkRows = new BreakdownRows({ maxRows: maxIds, closable: false });
+    this.agentRows = new BreakdownRows({ maxRows: maxIds, closable: false });
+  }
+
   add(event: DecodedEvent): void {
-    if (event.type !== 'message' && event.type !== 'request' && event.type !== 'response' && event.type !== 'record')
+    if (event.type !== 'message' && event.type !== 'request' && event.type !== 'response' && event.type !== 'record') {
+      if (event.type === 'close') this.flowRows.close(event.connection);
       return;
+    }
     const wire =
       event.type === 'record'
         ? event.dataOffset - event.offset + event.length
         : event.type === 'response' && event.stream !== undefined
           ? 0
           : event.end - event.offset;
-    if (event.flow !== undefined) this.flowRows.bump(event.flow, wire);
+    if (event.flow !== undefined) this.flowRows.bump(event.flow, wire, event.connection);
     const typed = event.typed;
     if (typed?.kind !== 'message') return;
     const ids: BodyIds = bodyIds(typed);
@@ -254,7 +206,7 @@ export class SessionStats {
   }
 
   summary(): SessionStatsSummary {
-    return {
+    const summary: SessionStatsSummary = {
       flows: this.flowRows.sorted(),
       frameworks: this.frameworkRows.sorted(),
       agents: this.agentRows.sorted(),
@@ -264,66 +216,11 @@ export class SessionStats {
         updateToAcknowledgement: this.updateToAck.summary(),
       },
     };
-  }
-}
-
-/** Slots of a Rows cache (a power of two). */
-const ROW_SLOTS = 64;
-/** Rows per block of counts (a power of two): counts grow a block at a time, never by copying. */
-const COUNT_BLOCK_BITS = 10;
-const COUNT_BLOCK_ROWS = 1 << COUNT_BLOCK_BITS;
-
-/**
- * Items and wire bytes by key, with a small cache in front of the Map: ids come from freshly decoded strings, which
- * a Map lookup must hash every time (the cost of these tables), while a capture names a few frameworks, agents and
- * flows over and over. A slot picked from the key's length and a few of its characters holds a recent key and its
- * row; one string comparison confirms it. A miss goes to the Map, which stays the one place rows are found.
- *
- * The counts are numbers in blocks, not an object per row: a long capture has two flow rows per connection, all
- * kept to the end.
- */
-class Rows {
-  /** Row of each key, in the order keys were first seen. */
-  private readonly rowOf = new Map<string, number>();
-  /** Per row: items, then wire bytes. */
-  private readonly blocks: Float64Array[] = [];
-  private readonly recentKeys: (string | undefined)[] = new Array(ROW_SLOTS);
-  private readonly recentRows = new Int32Array(ROW_SLOTS);
-
-  bump(key: string, wire: number): void {
-    const n = key.length;
-    const slot =
-      n === 0
-        ? 0
-        : (n * 31 + key.charCodeAt(n - 1) * 7 + key.charCodeAt(n >> 1) * 13 + key.charCodeAt(n >> 2)) & (ROW_SLOTS - 1);
-    let row: number;
-    if (this.recentKeys[slot] === key) {
-      row = this.recentRows[slot]!;
-    } else {
-      let found = this.rowOf.get(key);
-      if (found === undefined) {
-        found = this.rowOf.size;
-        if (found >>> COUNT_BLOCK_BITS === this.blocks.length) this.blocks.push(new Float64Array(COUNT_BLOCK_ROWS * 2));
-        this.rowOf.set(key, found);
-      }
-      row = found;
-      this.recentKeys[slot] = key;
-      this.recentRows[slot] = row;
-    }
-    const counts = this.blocks[row >>> COUNT_BLOCK_BITS]!;
-    const at = (row & (COUNT_BLOCK_ROWS - 1)) * 2;
-    counts[at]!++;
-    counts[at + 1] = counts[at + 1]! + wire;
-  }
-
-  /** The rows, most items first, then by key. */
-  sorted(): BreakdownRow[] {
-    const rows: BreakdownRow[] = [];
-    for (const [key, row] of this.rowOf) {
-      const counts = this.blocks[row >>> COUNT_BLOCK_BITS]!;
-      const at = (row & (COUNT_BLOCK_ROWS - 1)) * 2;
-      rows.push({ key, items: counts[at]!, wireBytes: counts[at + 1]! });
-    }
-    return rows.sort((a, b) => b.items - a.items || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const omitted: NonNullable<SessionStatsSummary['omitted']> = {};
+    if (this.flowRows.omitted.items > 0) omitted.flows = { ...this.flowRows.omitted };
+    if (this.frameworkRows.omitted.items > 0) omitted.frameworks = { ...this.frameworkRows.omitted };
+    if (this.agentRows.omitted.items > 0) omitted.agents = { ...this.agentRows.omitted };
+    if (Object.keys(omitted).length > 0) summary.omitted = omitted;
+    return summary;
   }
 }

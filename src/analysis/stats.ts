@@ -47,6 +47,14 @@ export interface StatsSummary {
   };
 }
 
+/**
+ * Rows per table of names and of requests: a capture can name any number of them (a path with a query string per
+ * request), and memory must not grow with the file. Items under names first seen beyond go to one OTHER_KEYS row.
+ */
+export const MAX_KEYS = 10_000;
+/** The row of the names and requests beyond MAX_KEYS (no wire name or request has this form). */
+export const OTHER_KEYS = '(other)';
+
 function emptyRow(): StatsRow {
   return { count: 0, bodyBytes: 0, wireBytes: 0, undecodable: 0 };
 }
@@ -76,6 +84,11 @@ export class TrafficStats {
   /** A libprocess message: its wire name, the type its body decoded as (null: none), sizes, and whether it decoded. */
   addMessage(name: string, typeName: string | null, bodyBytes: number, wireBytes: number, decoded: boolean): void {
     let row = this.messages.get(name);
+    if (row === undefined && this.messages.size >= MAX_KEYS - 1) {
+      name = OTHER_KEYS;
+      typeName = null;
+      row = this.messages.get(name);
+    }
     if (row === undefined) {
       row = { ...emptyRow(), typeName };
       this.messages.set(name, row);
@@ -86,8 +99,12 @@ export class TrafficStats {
 
   /** Any other request, keyed by `METHOD path` (e.g. `POST /api/v1/scheduler`). */
   addRequest(method: string, path: string, bodyBytes: number, wireBytes: number, decoded: boolean): void {
-    const key = `${method} ${path}`;
+    let key = `${method} ${path}`;
     let row = this.requests.get(key);
+    if (row === undefined && this.requests.size >= MAX_KEYS - 1) {
+      key = OTHER_KEYS;
+      row = this.requests.get(key);
+    }
     if (row === undefined) this.requests.set(key, (row = emptyRow()));
     bump(row, bodyBytes, wireBytes, decoded);
     this.totalWireBytes += wireBytes;

@@ -128,14 +128,16 @@ export function* jsonPieces(object: Record<string, unknown>): Generator<string> 
 /** `stats FILE` on a capture: the raw-stream tables plus flows, frameworks, agents, latencies and diagnostics. */
 export async function runCaptureStats(
   file: string,
-  options: { format: 'text' | 'json'; type?: PbType },
+  options: { format: 'text' | 'json'; type?: PbType; maxFlows?: number },
   ctx: CliContext,
 ): Promise<ExitCode> {
   const traffic = new TrafficStats();
   const statuses = new Map<number, number>();
-  const session = new SessionStats();
-  /** Connection ids opened (only their number is shown: FlowTable's per-connection summaries are not needed). */
-  const connections = new Set<number>();
+  const session = new SessionStats({ maxFlows: options.maxFlows });
+  // Connections are counted, not kept: the pipeline numbers them 1, 2, 3 ... as they open (an id opened again is
+  // not counted twice).
+  let connections = 0;
+  let lastConnection = Number.NEGATIVE_INFINITY;
   const diagnostics = new Map<string, number>();
   let errors = 0;
   const outcome = await readCaptureEvents(
@@ -148,7 +150,10 @@ export async function runCaptureStats(
           diagnostics.set(event.diagnostic.kind, (diagnostics.get(event.diagnostic.kind) ?? 0) + 1);
           return;
         case 'open':
-          connections.add(event.connection);
+          if (event.connection > lastConnection) {
+            lastConnection = event.connection;
+            connections++;
+          }
           return;
         case 'close':
           return;
@@ -185,8 +190,8 @@ export async function runCaptureStats(
   // In pieces (a line of text, an array element of JSON): the flow table has two rows per connection.
   const pieces =
     options.format === 'json'
-      ? jsonPieces({ ...summary, ...capture, connections: connections.size, diagnostics: diagnosticCounts })
-      : textPieces(statsText(summary), captureStatsLines(capture, diagnostics), connections.size);
+      ? jsonPieces({ ...summary, ...capture, connections, diagnostics: diagnosticCounts })
+      : textPieces(statsText(summary), captureStatsLines(capture, diagnostics), connections);
   const output = new OutputBuffer(ctx.stdout);
   let written = 0;
   for (const piece of pieces) {

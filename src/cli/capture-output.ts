@@ -6,7 +6,7 @@
 import type { ChalkInstance } from 'chalk';
 import { messageTypeTag } from '../analysis/body-decode.ts';
 import { bodyIds } from '../analysis/ids.ts';
-import type { SessionStatsSummary } from '../analysis/session-stats.ts';
+import type { OmittedRows, SessionStatsSummary } from '../analysis/session-stats.ts';
 import { DIAGNOSTIC_INFO } from '../diagnostics.ts';
 import { type CaptureTimestamp, isoTimeOrNull } from '../pcap/timestamp.ts';
 import type { DecodedEvent } from '../pipeline/events.ts';
@@ -195,8 +195,9 @@ function* breakdownLines(
   title: string,
   key: string,
   rows: { key: string; items: number; wireBytes: number }[],
+  omitted: OmittedRows | undefined,
 ): Generator<string> {
-  if (rows.length === 0) return;
+  if (rows.length === 0 && omitted === undefined) return;
   const widths = [key.length, 'ITEMS'.length, 'WIRE BYTES'.length];
   for (const r of rows) {
     widths[0] = Math.max(widths[0]!, r.key.length);
@@ -208,6 +209,10 @@ function* breakdownLines(
   yield `${title}\n`;
   yield line([key, 'ITEMS', 'WIRE BYTES']);
   for (const r of rows) yield line([r.key, String(r.items), String(r.wireBytes)]);
+  if (omitted !== undefined) {
+    const what = omitted.rows === null ? 'rows beyond the limit' : `${omitted.rows} more (the fewest items)`;
+    yield `  ... ${what}: ${omitted.items} items, ${omitted.wireBytes} wire bytes\n`;
+  }
   yield '\n';
 }
 
@@ -216,9 +221,9 @@ function* breakdownLines(
  * two flow rows each, too many to hold as cells and as one string.
  */
 export function* captureStatsLines(s: SessionStatsSummary, diagnostics: Map<string, number>): Generator<string> {
-  yield* breakdownLines('by flow', 'FLOW', s.flows);
-  yield* breakdownLines('by framework (ids in typed bodies)', 'FRAMEWORK', s.frameworks);
-  yield* breakdownLines('by agent (ids in typed bodies)', 'AGENT', s.agents);
+  yield* breakdownLines('by flow', 'FLOW', s.flows, s.omitted?.flows);
+  yield* breakdownLines('by framework (ids in typed bodies)', 'FRAMEWORK', s.frameworks, s.omitted?.frameworks);
+  yield* breakdownLines('by agent (ids in typed bodies)', 'AGENT', s.agents, s.omitted?.agents);
   const lat = s.latencies;
   const rows: [string, typeof lat.offerToAccept][] = [
     ['offer -> accept', lat.offerToAccept],
@@ -226,14 +231,16 @@ export function* captureStatsLines(s: SessionStatsSummary, diagnostics: Map<stri
     ['status update -> ack', lat.updateToAcknowledgement],
   ];
   const ms = (v: number | null) => (v === null ? '-' : String(v));
+  // `~`: a percentile read from the histogram (more latencies than are kept exactly), within 0.05%.
+  const pct = (v: number | null, approximate: boolean | undefined) => (approximate && v !== null ? `~${v}` : ms(v));
   const body = [
     ['LATENCY (ms)', 'COUNT', 'P50', 'P90', 'P99', 'MAX', 'UNMATCHED'],
     ...rows.map(([name, l]) => [
       name,
       String(l.count),
-      ms(l.p50),
-      ms(l.p90),
-      ms(l.p99),
+      pct(l.p50, l.approximate),
+      pct(l.p90, l.approximate),
+      pct(l.p99, l.approximate),
       ms(l.max),
       String(l.unmatched),
     ]),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TrafficStats } from '../../src/analysis/stats.ts';
+import { MAX_KEYS, OTHER_KEYS, TrafficStats } from '../../src/analysis/stats.ts';
 import { matchSnapshot, runCli } from './helpers.ts';
 
 async function statsJson(args: string[], input?: Uint8Array) {
@@ -143,5 +143,70 @@ describe('TrafficStats', () => {
       errors: 1,
       wireBytes: 100 + 50 + 100 + 180 + 100,
     });
+  });
+});
+
+describe('TrafficStats limits', () => {
+  it('names and requests beyond MAX_KEYS go to one (other) row; totals keep every item', () => {
+    const s = new TrafficStats();
+    for (let i = 0; i < MAX_KEYS + 5; i++) {
+      s.addMessage(`m${i}`, 'T', 1, 10, true);
+      s.addRequest('GET', `/files/read?offset=${i}`, 0, 20, true);
+    }
+    s.addMessage('m0', 'T', 1, 10, true);
+    const summary = s.summary();
+    assert.equal(summary.messages.length, MAX_KEYS);
+    assert.equal(summary.requests.length, MAX_KEYS);
+    assert.deepEqual(summary.messages[0], {
+      name: OTHER_KEYS,
+      typeName: null,
+      count: 6,
+      bodyBytes: 6,
+      wireBytes: 60,
+      undecodable: 0,
+    });
+    assert.deepEqual(
+      summary.messages.find((m) => m.name === 'm0'),
+      { name: 'm0', typeName: 'T', count: 2, bodyBytes: 2, wireBytes: 20, undecodable: 0 },
+    );
+    assert.equal(summary.requests.find((r) => r.request === OTHER_KEYS)?.count, 6);
+    assert.equal(summary.totals.messages, MAX_KEYS + 6);
+    assert.equal(summary.totals.wireBytes, (MAX_KEYS + 6) * 10 + (MAX_KEYS + 5) * 20);
+  });
+});
+
+describe('mesos-wire stats --max-flows', () => {
+  const capture = 'fixtures/pcap/sessions/libprocess-session.pcap';
+
+  it('json: the busiest flows, and what the others held under omitted.flows', async () => {
+    const all = await statsJson([capture]);
+    assert.equal(all.summary.omitted, undefined);
+    const some = await statsJson([capture, '--max-flows', '3']);
+    assert.equal(some.status, all.status);
+    assert.deepEqual(some.summary.flows, all.summary.flows.slice(0, 3));
+    const rest = all.summary.flows.slice(3) as { items: number; wireBytes: number }[];
+    assert.deepEqual(some.summary.omitted, {
+      flows: {
+        rows: rest.length,
+        items: rest.reduce((n, r) => n + r.items, 0),
+        wireBytes: rest.reduce((n, r) => n + r.wireBytes, 0),
+      },
+    });
+    assert.deepEqual(some.summary.frameworks, all.summary.frameworks);
+  });
+
+  it('text: one line sums the flows left out', async () => {
+    const r = await runCli(['stats', capture, '--max-flows', '1']);
+    const lines = r.stdout.toString().split('\n');
+    const at = lines.indexOf('by flow');
+    assert.ok(at >= 0);
+    assert.match(lines[at + 3]!, /^ {2}\.\.\. 9 more \(the fewest items\): \d+ items, \d+ wire bytes$/);
+    assert.equal(lines[at + 4], '');
+  });
+
+  it('a value that is not a whole number is refused', async () => {
+    const r = await runCli(['stats', capture, '--max-flows', 'many']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /--max-flows/);
   });
 });

@@ -284,6 +284,11 @@ export function statsCommand(ctx: CliContext): Command {
     )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--type <name>', 'type of RecordIO records (default: by endpoint, else detected)')
+    .option(
+      '--max-flows <n>',
+      'flow rows listed for a capture: the busiest; the others are summed in one line (default 10000)',
+      parseNonNegativeInteger,
+    )
     .action(async (file: string, options: Omit<StatsOptions, 'type'> & { type?: string }, command: Command) => {
       const type = await resolveTypeOption(command, options.type);
       const { runStats } = await import('./stats.ts');

@@ -18,6 +18,8 @@ export interface StatsOptions {
   input: RawInputKind;
   format: 'text' | 'json';
   type?: PbType;
+  /** Flow rows kept for a capture (SessionStats' default when absent). */
+  maxFlows?: number;
 }
 
 /** Bigger reads than decode's: nothing is printed per item, so latency does not matter. */
