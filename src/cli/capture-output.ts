@@ -210,7 +210,8 @@ function* breakdownLines(
   yield line([key, 'ITEMS', 'WIRE BYTES']);
   for (const r of rows) yield line([r.key, String(r.items), String(r.wireBytes)]);
   if (omitted !== undefined) {
-    const what = omitted.rows === null ? 'rows beyond the limit' : `${omitted.rows} more (the fewest items)`;
+    // Rows dropped, not distinct keys: a flow seen again after its row was dropped gets a row again.
+    const what = omitted.rows === null ? 'keys beyond the limit' : `${omitted.rows} rows dropped (fewest items)`;
     yield `  ... ${what}: ${omitted.items} items, ${omitted.wireBytes} wire bytes\n`;
   }
   yield '\n';

@@ -200,7 +200,7 @@ describe('mesos-wire stats --max-flows', () => {
     const lines = r.stdout.toString().split('\n');
     const at = lines.indexOf('by flow');
     assert.ok(at >= 0);
-    assert.match(lines[at + 3]!, /^ {2}\.\.\. 9 more \(the fewest items\): \d+ items, \d+ wire bytes$/);
+    assert.match(lines[at + 3]!, /^ {2}\.\.\. 9 rows dropped \(fewest items\): \d+ items, \d+ wire bytes$/);
     assert.equal(lines[at + 4], '');
   });
 
