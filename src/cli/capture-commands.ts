@@ -84,11 +84,6 @@ export async function runCaptureDecode(
   return reportOutcome(file, ctx, outcome, errors);
 }
 
-/** A streamed response's key until its stream-end: its offset, in a range of its own per connection. */
-function streamKey(event: { connection?: number; offset: number }): number {
-  return (event.connection ?? 0) * 2 ** 40 + event.offset;
-}
-
 /** Did the body decode with its type (no error)? */
 function decoded(typed: TypedBody | undefined): boolean {
   return typed === undefined || !('error' in typed) || typed.error === undefined;
@@ -132,7 +127,13 @@ export async function runCaptureStats(
   ctx: CliContext,
 ): Promise<ExitCode> {
   const traffic = new TrafficStats();
+  /** Raw-stream bookkeeping of countEvent (not used for the events handled here). */
   const statuses = new Map<number, number>();
+  /**
+   * Status of each streamed response until its stream-end, by connection then offset. A connection that closes
+   * inside a stream (a subscriber going away) sends no stream-end: its entries go with its close.
+   */
+  const streams = new Map<number, Map<number, number>>();
   const session = new SessionStats({ maxFlows: options.maxFlows });
   // Connections are counted, not kept: the pipeline numbers them 1, 2, 3 ... as they open (an id opened again is
   // not counted twice).
@@ -156,20 +157,25 @@ export async function runCaptureStats(
           }
           return;
         case 'close':
+          streams.delete(event.connection);
           return;
         // What countEvent does for these two, with streamed responses remembered by connection and offset (offsets
-        // repeat across connections), without copying each event to re-key it.
+        // repeat across connections).
         case 'response':
           if (event.stream !== undefined) {
-            statuses.set(streamKey(event), event.status);
+            const connection = event.connection ?? 0;
+            let open = streams.get(connection);
+            if (open === undefined) streams.set(connection, (open = new Map()));
+            open.set(event.offset, event.status);
             traffic.addResponse(event.status, 0, 0, true);
           } else traffic.addResponse(event.status, event.body.length, event.end - event.offset, decoded(event.typed));
           return;
         case 'stream-end': {
-          const key = streamKey(event);
-          const status = statuses.get(key);
-          statuses.delete(key);
-          if (status !== undefined) traffic.addResponseBytes(status, event.bodyLength, event.end - event.offset);
+          const open = streams.get(event.connection ?? 0);
+          const status = open?.get(event.offset);
+          if (status === undefined) return;
+          open!.delete(event.offset);
+          traffic.addResponseBytes(status, event.bodyLength, event.end - event.offset);
           return;
         }
         case 'error':
