@@ -198,6 +198,7 @@ export class FlowTable {
     return this.slotCount;
   }
 
+  /** Counts one event (events of connection ids never opened count only as `other` diagnostics). */
   add(event: DecodedEvent): void {
     if (event.type === 'open') {
       this.open(event.connection, event.flow, event.client, event.server, event.midstream, event.frame, event.time);
