@@ -7,7 +7,7 @@
  *   tshark -r FILE -d tcp.port==5050,http -Y http.request -T fields -e http.request.uri
  *
  *   node --conditions=mesos-wire-source bench/capture-decode.ts [--mb 128] [--connections 256] [--ooo 0.01]
- *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 64] [--node-flags "--max-semi-space-size=3"]
+ *        [--file PATH] [--regenerate] [--no-tshark] [--chunk-kib 64] [--node-flags "--max-semi-space-size=2"]
  *        [--dist DIR]   (decode with a compiled build: npx tsc -p tsconfig.build.json --outDir DIR)
  *        [--no-cli]     (with --dist: skip the `mesos-wire decode --format ndjson FILE > /dev/null` run)
  *        [--cli-all]    (with --dist: also `decode --format text`, `stats` and `flows`, each its own run)
@@ -25,7 +25,7 @@
  * the same count on this traffic), the ratio, and both peak RSS figures. Rates are given per wall second and per CPU
  * second (user + system, all threads; tshark's from /usr/bin/time): on a shared machine the CPU rates are the steadier.
  * The child's default `--node-flags` are what bin/mesos-wire.js starts decode/stats/flows with
- * (`--max-semi-space-size=3 --semi-space-growth-factor=1 --heap-growing-percent=50 --no-concurrent-recompilation
+ * (`--max-semi-space-size=2 --semi-space-growth-factor=1 --heap-growing-percent=50 --no-concurrent-recompilation
  * --no-maglev`,
  * see CHILD_FLAGS_DEFAULT); `--node-flags ""` runs V8's defaults. With `--dist`, the CLI itself also runs on the file (`mesos-wire decode --format ndjson FILE`,
  * output to /dev/null, through bin/mesos-wire.js and its flags) under /usr/bin/time: its peak RSS and CPU seconds.
@@ -156,7 +156,7 @@ process.stdout.write(`file ${FILE}: ${fileMiB.toFixed(1)} MiB\n`);
  * through process.execve, since V8 reads the young generation's size and --no-concurrent-recompilation only at start).
  */
 const CHILD_FLAGS_DEFAULT =
-  '--max-semi-space-size=3 --semi-space-growth-factor=1 --heap-growing-percent=50 --no-concurrent-recompilation --no-maglev';
+  '--max-semi-space-size=2 --semi-space-growth-factor=1 --heap-growing-percent=50 --no-concurrent-recompilation --no-maglev';
 const nodeFlags = (argText('node-flags') ?? CHILD_FLAGS_DEFAULT).split(' ').filter((f) => f !== '');
 const dist = argText('dist');
 let childArgs: string[];

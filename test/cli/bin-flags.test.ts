@@ -6,7 +6,7 @@ import { ROOT, runCli } from './helpers.ts';
 
 const SESSION = 'fixtures/raw/libprocess-session.bin';
 const STREAMING_FLAGS = [
-  '--max-semi-space-size=3',
+  '--max-semi-space-size=2',
   '--semi-space-growth-factor=1',
   '--heap-growing-percent=50',
   '--no-concurrent-recompilation',
