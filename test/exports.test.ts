@@ -15,7 +15,7 @@ const EXPECTED: Record<string, string[]> = {
   'mesos-wire/proto': ['decodeBody', 'toMesosJson', 'fromMesosJson', 'lookupWireName', 'parseResources'],
   'mesos-wire/pcap': ['PcapReader', 'PcapngReader', 'TcpReassembler', 'detectCaptureFormat'],
   'mesos-wire/pipeline': ['CaptureSessionDecoder', 'decodeCaptureSessions'],
-  'mesos-wire/analysis': ['TrafficStats', 'FlowTable'],
+  'mesos-wire/analysis': ['TrafficStats', 'FlowTable', 'MemoryFlowRowStore', 'SessionStats'],
   'mesos-wire/transport': ['LibprocessEndpoint', 'PeerConnection'],
   'mesos-wire/testing': ['MockMaster', 'MasterSimulation'],
   'mesos-wire/client': ['SchedulerClient', 'OperatorClient'],

@@ -14,8 +14,8 @@ export {
   RecordTyper,
   resolveTypeName,
 } from './body-decode.ts';
-export type { FlowDirectionSummary, FlowSummary } from './flows.ts';
-export { FlowTable } from './flows.ts';
+export type { FlowDirectionSummary, FlowRowStore, FlowSummary, FlowTableOptions } from './flows.ts';
+export { FLOW_ROW_FIELDS, FlowTable, MemoryFlowRowStore } from './flows.ts';
 export type { BodyIds } from './ids.ts';
 export { bodyIds } from './ids.ts';
 export type {
