@@ -26,7 +26,7 @@
  * second (user + system, all threads; tshark's from /usr/bin/time): on a shared machine the CPU rates are the steadier.
  * The child's default `--node-flags` are what bin/mesos-wire.js starts decode/stats/flows with
  * (`--max-semi-space-size=2 --semi-space-growth-factor=1 --heap-growing-percent=50 --no-concurrent-recompilation
- * --no-maglev`,
+ * --no-maglev --no-allocation-site-pretenuring`,
  * see CHILD_FLAGS_DEFAULT); `--node-flags ""` runs V8's defaults. With `--dist`, the CLI itself also runs on the file (`mesos-wire decode --format ndjson FILE`,
  * output to /dev/null, through bin/mesos-wire.js and its flags) under /usr/bin/time: its peak RSS and CPU seconds.
  */
@@ -156,7 +156,7 @@ process.stdout.write(`file ${FILE}: ${fileMiB.toFixed(1)} MiB\n`);
  * through process.execve, since V8 reads the young generation's size and --no-concurrent-recompilation only at start).
  */
 const CHILD_FLAGS_DEFAULT =
-  '--max-semi-space-size=2 --semi-space-growth-factor=1 --heap-growing-percent=50 --no-concurrent-recompilation --no-maglev';
+  '--max-semi-space-size=2 --semi-space-growth-factor=1 --heap-growing-percent=50 --no-concurrent-recompilation --no-maglev --no-allocation-site-pretenuring';
 const nodeFlags = (argText('node-flags') ?? CHILD_FLAGS_DEFAULT).split(' ').filter((f) => f !== '');
 const dist = argText('dist');
 let childArgs: string[];

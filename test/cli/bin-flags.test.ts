@@ -11,6 +11,7 @@ const STREAMING_FLAGS = [
   '--heap-growing-percent=50',
   '--no-concurrent-recompilation',
   '--no-maglev',
+  '--no-allocation-site-pretenuring',
 ];
 
 /**
