@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { generateCapture, libprocessMessageBytes } from '../../bench/capture-corpus.ts';
 import { FLOW_ROW_FIELDS, FlowTable } from '../../src/analysis/flows.ts';
 import { runFlows } from '../../src/cli/commands/flows.ts';
 import type { CliContext } from '../../src/cli/context.ts';
 import { FlowRowFile } from '../../src/cli/flow-row-file.ts';
 import { decodeCaptureSessions } from '../../src/pipeline/decode-sessions.ts';
-import { runCli } from './helpers.ts';
+import { runCli, writeManyConnectionsCapture } from './helpers.ts';
 
 /** Open file descriptors of this process (Linux), to see that a run leaves none behind. */
 function openFds(): number | undefined {
@@ -45,16 +44,7 @@ function tempParent(name: string): string {
 /** A capture of many short connections (generated, 1 MiB). */
 function manyConnectionsCapture(): string {
   const file = join(scratch, 'many.pcap');
-  if (!existsSync(file)) {
-    const body = new Uint8Array(40).fill(0x08);
-    const message = libprocessMessageBytes(
-      'mesos.internal.PingSlaveMessage',
-      'master@10.0.0.1:5050',
-      'slave(1)@10.0.0.2:5051',
-      body,
-    );
-    generateCapture(file, 1024 * 1024, { connections: 64, ooo: 0.01, serverPort: 5050, message: () => message });
-  }
+  if (!existsSync(file)) writeManyConnectionsCapture(file);
   return file;
 }
 

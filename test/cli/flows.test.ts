@@ -3,14 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { generateCapture, libprocessMessageBytes } from '../../bench/capture-corpus.ts';
 import { type FlowSummary, FlowTable } from '../../src/analysis/flows.ts';
 import { timeText } from '../../src/cli/capture-output.ts';
 import { flowsText, flowsTextLines } from '../../src/cli/commands/flows.ts';
 import { CaptureTimestamp } from '../../src/pcap/timestamp.ts';
 import { decodeCaptureSessions } from '../../src/pipeline/decode-sessions.ts';
 import type { DecodedEvent } from '../../src/pipeline/events.ts';
-import { runCli } from './helpers.ts';
+import { runCli, writeManyConnectionsCapture } from './helpers.ts';
 
 describe('mesos-wire flows', () => {
   it('text: one row per connection with times, bytes, items, end and anomalies', async () => {
@@ -182,14 +181,7 @@ describe('mesos-wire flows on many connections (written row by row)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mesos-wire-flows-'));
     try {
       const file = join(dir, 'many.pcap');
-      const body = new Uint8Array(40).fill(0x08);
-      const message = libprocessMessageBytes(
-        'mesos.internal.PingSlaveMessage',
-        'master@10.0.0.1:5050',
-        'slave(1)@10.0.0.2:5051',
-        body,
-      );
-      generateCapture(file, 1024 * 1024, { connections: 64, ooo: 0.01, serverPort: 5050, message: () => message });
+      writeManyConnectionsCapture(file);
       const table = new FlowTable();
       await decodeCaptureSessions(file, (event) => table.add(event));
       assert.ok(table.size > 50, `${table.size} connections`);

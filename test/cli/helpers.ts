@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { generateCapture, libprocessMessageBytes } from '../../bench/capture-corpus.ts';
 import { run } from '../../src/cli/main.ts';
 
 /** Repository root. */
@@ -101,4 +102,16 @@ export function matchSnapshot(name: string, args: string[], run: CliRun): void {
     return;
   }
   assert.equal(text, readFileSync(file, 'utf8'), `snapshot ${name}.md differs (UPDATE_SNAPSHOTS=1 to rewrite)`);
+}
+
+/** Writes a generated capture of many short connections (64 at a time, 1% reordered, PingSlaveMessages; ~1 MiB). */
+export function writeManyConnectionsCapture(file: string): void {
+  const body = new Uint8Array(40).fill(0x08);
+  const message = libprocessMessageBytes(
+    'mesos.internal.PingSlaveMessage',
+    'master@10.0.0.1:5050',
+    'slave(1)@10.0.0.2:5051',
+    body,
+  );
+  generateCapture(file, 1024 * 1024, { connections: 64, ooo: 0.01, serverPort: 5050, message: () => message });
 }
