@@ -5,7 +5,7 @@ import { SchedulerClient } from 'mesos-wire/client';
 import { MockMaster, v1ApiHook } from 'mesos-wire/testing';
 
 test('README example: a framework launches a task on the mock master and sees it finish', async () => {
-  await using master = await MockMaster.start({
+  const master = await MockMaster.start({
     agents: 2,
     resources: 'cpus:4;mem:8192;disk:10000;ports:[31000-32000]',
     simulation: { taskTimings: { starting_ms: 10, running_ms: 10, finish_ms: 50 } },
@@ -72,5 +72,6 @@ test('README example: a framework launches a task on the mock master and sees it
     master.verify();
   } finally {
     await client.close();
+    await master.close(); // or `await using master = ...` above, on Node 24 and later
   }
 });
