@@ -6,7 +6,7 @@
  * is given per wall-clock second and per CPU-second of the process (the latter is steadier on a busy machine).
  *
  *   node --conditions=mesos-wire-source bench/transport-loopback.ts [--messages 50000] [--rounds 5] [--body 100]
- *     [--connections 8] [--warmup 3] [--transport-only [--many-only]] [--isolate]
+ *     [--connections 8] [--warmup 3] [--transport-only [--many-only]] [--isolate] [--per-round]
  *
  * Rows:
  * - `transport`: endpoint.write() for every message (backpressure through whenWritable), done when the receiver's
@@ -22,6 +22,9 @@
  *   not coalesce does), no decoding.
  *
  * `--isolate` runs every row in a process of its own (see isolatedRates).
+ *
+ * `--per-round` also prints every pass (warm-up ones too) to stderr: its row, rate per CPU-second and the minor page
+ * faults of the process during it. Slow passes are those that fault in fresh memory (see transport-loopback.md).
  *
  * `--transport-only` measures the transport row alone (A/B comparisons of two checkouts: copy this file into the
  * other checkout's bench/ and run both alternately); `--many-only` skips its 1-connection case.
@@ -54,6 +57,7 @@ const SLICE = 64 * 1024;
 const TRANSPORT_ONLY = process.argv.includes('--transport-only');
 const MANY_ONLY = process.argv.includes('--many-only');
 const ISOLATE = process.argv.includes('--isolate');
+const PER_ROUND = process.argv.includes('--per-round');
 /** Child of `--isolate`: the index of the one row it measures (see ROWS), at `--connections` connections. */
 const CHILD_ROW = arg('child-row', -1);
 
@@ -84,16 +88,43 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** A measured run: messages per wall-clock second and per second of this process's CPU time. */
+/**
+ * A measured run: messages per wall-clock second and per second of this process's CPU time, and the minor page
+ * faults of the process meanwhile (memory touched for the first time, or again after glibc or V8 gave it back).
+ */
 interface Rate {
   wall: number;
   cpu: number;
+  faults: number;
 }
 
-function measure(total: number, started: number, cpuStarted: NodeJS.CpuUsage): Rate {
-  const elapsed = performance.now() - started;
-  const cpu = process.cpuUsage(cpuStarted);
-  return { wall: total / (elapsed / 1000), cpu: total / ((cpu.user + cpu.system) / 1e6) };
+/** Where a measured run starts (see measure). */
+interface Clock {
+  started: number;
+  cpu: NodeJS.CpuUsage;
+  faults: number;
+}
+
+function startClock(): Clock {
+  return { started: performance.now(), cpu: process.cpuUsage(), faults: process.resourceUsage().minorPageFault };
+}
+
+function measure(total: number, clock: Clock): Rate {
+  const elapsed = performance.now() - clock.started;
+  const cpu = process.cpuUsage(clock.cpu);
+  const faults = process.resourceUsage().minorPageFault - clock.faults;
+  return { wall: total / (elapsed / 1000), cpu: total / ((cpu.user + cpu.system) / 1e6), faults };
+}
+
+/** `--per-round`: one pass of a row, on stderr (warm-up passes have a negative number). */
+function reportPass(row: number, connections: number, pass: number, rate: Rate): Rate {
+  if (PER_ROUND) {
+    process.stderr.write(
+      `${ROW_NAMES[row]!.padEnd(22)} ${String(connections).padStart(2)} conn pass ${String(pass).padStart(3)} ` +
+        `${fmt(rate.cpu)} msg/cpu-s ${String(rate.faults).padStart(7)} page faults\n`,
+    );
+  }
+  return rate;
 }
 
 /**
@@ -136,11 +167,10 @@ async function transportRate(connections: number): Promise<Rate> {
     }),
   );
   await settle();
-  const started = performance.now();
-  const cpuStarted = process.cpuUsage();
+  const clock = startClock();
   await Promise.all(senders.map((sender) => sendMessages(sender, to, per)));
   await until(() => delivered >= total);
-  const rate = measure(total, started, cpuStarted);
+  const rate = measure(total, clock);
   // The raw rows write the same bytes: check that the transport wrote exactly as many.
   const written = senders.reduce((sum, sender) => sum + sender.connectionTo(to).stats.bytesWritten, 0);
   if (written !== total * messageBytes) {
@@ -250,12 +280,11 @@ async function rawRate(connections: number, decode: boolean, writes: RawWrites =
     ),
   );
   await settle();
-  const started = performance.now();
-  const cpuStarted = process.cpuUsage();
+  const clock = startClock();
   await Promise.all(sockets.map((socket) => writeRaw(socket, writes, stream, streamBytes, oneBytes)));
   const total = per * connections;
   await until(() => (decode ? counter.messages >= total : received >= streamBytes * connections));
-  const rate = measure(total, started, cpuStarted);
+  const rate = measure(total, clock);
   for (const socket of sockets) socket.destroy();
   await new Promise((resolve) => server.close(resolve));
   return rate;
@@ -266,6 +295,9 @@ const messageBytes = encodedStream(1, 50510).length;
 
 /** Each row's measured rounds, in the order of ROWS. */
 type RowRates = [Rate[], Rate[], Rate[], Rate[], Rate[]];
+
+/** The rows' names, in the order of ROWS. */
+const ROW_NAMES = ['transport', 'raw bytes', 'raw hot slice', 'raw + decode', 'raw per-message writes'] as const;
 
 /** The rows of the full table, in the order they take turns. */
 const ROWS: readonly ((connections: number) => Promise<Rate>)[] = [
@@ -279,9 +311,9 @@ const ROWS: readonly ((connections: number) => Promise<Rate>)[] = [
 /** `--child-row`: warm-up passes and measured rounds of one row, printed as JSON for the parent. */
 async function childRow(): Promise<void> {
   const row = ROWS[CHILD_ROW]!;
-  for (let pass = 0; pass < WARMUP; pass++) await row(MANY);
+  for (let pass = -WARMUP; pass < 0; pass++) reportPass(CHILD_ROW, MANY, pass, await row(MANY));
   const rates: Rate[] = [];
-  for (let round = 0; round < ROUNDS; round++) rates.push(await row(MANY));
+  for (let round = 0; round < ROUNDS; round++) rates.push(reportPass(CHILD_ROW, MANY, round, await row(MANY)));
   process.stdout.write(`${JSON.stringify(rates)}\n`);
 }
 
@@ -296,7 +328,8 @@ function isolatedRates(connections: number): RowRates {
     const args = [...process.execArgv, process.argv[1]!, '--child-row', String(index), '--connections'];
     args.push(String(connections), '--messages', String(MESSAGES), '--rounds', String(ROUNDS));
     args.push('--body', String(BODY), '--warmup', String(WARMUP));
-    const out = execFileSync(process.execPath, args, { encoding: 'utf8' });
+    if (PER_ROUND) args.push('--per-round');
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     return JSON.parse(out.trim().split('\n').at(-1)!) as Rate[];
   }) as RowRates;
 }
@@ -306,7 +339,9 @@ async function ratesTakingTurns(connections: number): Promise<RowRates> {
   const rates: RowRates = [[], [], [], [], []];
   for (let round = -WARMUP; round < ROUNDS; round++) {
     const measured: Rate[] = [];
-    for (const row of ROWS) measured.push(await row(connections));
+    for (let index = 0; index < ROWS.length; index++) {
+      measured.push(reportPass(index, connections, round, await ROWS[index]!(connections)));
+    }
     if (round < 0) continue;
     for (let index = 0; index < ROWS.length; index++) rates[index]!.push(measured[index]!);
   }
@@ -324,9 +359,11 @@ async function main(): Promise<void> {
   );
   if (TRANSPORT_ONLY) {
     for (const connections of MANY_ONLY ? [MANY] : [1, MANY]) {
-      for (let pass = 0; pass < WARMUP; pass++) await transportRate(connections);
+      for (let pass = -WARMUP; pass < 0; pass++) reportPass(0, connections, pass, await transportRate(connections));
       const rates: Rate[] = [];
-      for (let round = 0; round < ROUNDS; round++) rates.push(await transportRate(connections));
+      for (let round = 0; round < ROUNDS; round++) {
+        rates.push(reportPass(0, connections, round, await transportRate(connections)));
+      }
       process.stdout.write(
         `${String(connections).padStart(2)} connection(s) transport msg/s ${fmt(median(rates.map((r) => r.wall)))} ` +
           `msg/cpu-s ${fmt(median(rates.map((r) => r.cpu)))}\n`,
