@@ -139,7 +139,7 @@ export interface InboundDispatcher {
 
 /** Limits of one inbound connection. */
 export interface InboundConnectionOptions {
-  /** Decoder limits (expect is forced to `request`). */
+  /** Decoder limits (expect is forced to `request`; rejectTrailers defaults to true, as in libprocess). */
   decoder?: Omit<HttpDecoderOptions, 'expect' | 'startOffset' | 'streamBodies'>;
   /** Requests whose response is not yet written; reading pauses above this. Default 1024. */
   maxPendingResponses?: number;
@@ -205,7 +205,12 @@ export class InboundConnection {
     this.dispatcher = dispatcher;
     this.maxPendingResponses = options.maxPendingResponses ?? 1024;
     this.maxBufferedResponseBytes = options.maxBufferedResponseBytes ?? 1024 * 1024;
-    this.decoder = new HttpDecoder(new RequestSink(this), { ...options.decoder, expect: 'request' });
+    // Trailers fail the connection as in libprocess (§2.1) unless the caller's decoder options say otherwise.
+    this.decoder = new HttpDecoder(new RequestSink(this), {
+      rejectTrailers: true,
+      ...options.decoder,
+      expect: 'request',
+    });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());

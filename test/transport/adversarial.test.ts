@@ -1,0 +1,83 @@
+/**
+ * Behaviours found by probing the live endpoint the way a demanding peer would (real sockets on 127.0.0.1:0): the
+ * end of a connection a request asks for (wire-protocol.md §2.1, §4.7, §6.3 ClosingRequest), trailers (§2.1, §2.6)
+ * and closing the endpoint twice.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { afterEach, describe, it } from 'node:test';
+import type { MesosWireError } from '../../src/errors.ts';
+import {
+  type InboundMessage,
+  LibprocessEndpoint,
+  type LibprocessEndpointOptions,
+} from '../../src/transport/endpoint.ts';
+import { cat } from '../helpers/bytes.ts';
+
+const open: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const thing of open.splice(0).reverse()) await thing.close();
+});
+
+async function endpoint(options: LibprocessEndpointOptions = {}): Promise<LibprocessEndpoint> {
+  const e = await LibprocessEndpoint.listen({ outbound: { backoff: { initialMs: 5, maxMs: 20 } }, ...options });
+  open.push({ close: () => e.close(500) });
+  return e;
+}
+
+/** A raw client: what the endpoint answered, and a promise settled when the endpoint ended the connection. */
+async function rawClient(port: number): Promise<{ socket: net.Socket; received: () => string; ended: Promise<void> }> {
+  const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+  const chunks: Buffer[] = [];
+  socket.on('data', (c) => chunks.push(c));
+  socket.on('error', () => {});
+  const ended = new Promise<void>((resolve) => {
+    socket.on('end', () => resolve());
+    socket.on('close', () => resolve());
+  });
+  await new Promise((resolve) => socket.once('connect', resolve));
+  open.push({ close: () => socket.destroy() });
+  return { socket, received: () => Buffer.concat(chunks).toString('latin1'), ended };
+}
+
+function statuses(text: string): number[] {
+  return [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+}
+
+/** A message to `master` without body; `head` adds header lines, `version` is the request line's. */
+function message(name: string, head = '', version = '1.1'): Uint8Array {
+  return cat(
+    `POST /master/mesos.internal.${name} HTTP/${version}\r\n`,
+    'Libprocess-From: sender@127.0.0.1:1\r\n',
+    head,
+    'Content-Length: 0\r\n\r\n',
+  );
+}
+
+describe('LibprocessEndpoint: trailers (§2.1, §2.6)', () => {
+  it('a chunked message with a trailer field fails the connection at the trailer, without delivery or answer', {
+    timeout: 5000,
+  }, async () => {
+    const e = await endpoint();
+    const got: string[] = [];
+    e.register('master', (m: InboundMessage) => got.push(m.name));
+    const errors: MesosWireError[] = [];
+    e.on('connection-error', ({ error }) => errors.push(error));
+    const client = await rawClient(e.address.port);
+    const first = message('A');
+    const withTrailer = cat(
+      'POST /master/mesos.internal.B HTTP/1.1\r\n',
+      'Libprocess-From: sender@127.0.0.1:1\r\n',
+      'Transfer-Encoding: chunked\r\n\r\n',
+      '1\r\nx\r\n0\r\n',
+    );
+    client.socket.write(cat(first, withTrailer, 'X-Trailer: 1\r\n\r\n'));
+    await client.ended;
+    // The message before it was answered; the one with the trailer was not delivered.
+    assert.deepEqual(statuses(client.received()), [202]);
+    assert.deepEqual(got, ['mesos.internal.A']);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]!.code, 'MW_HTTP_TRAILERS_REJECTED');
+    assert.equal(errors[0]!.offset, first.length + withTrailer.length);
+  });
+});
