@@ -1,6 +1,8 @@
 import type net from 'node:net';
 import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
 import {
+  deriveFromHead,
+  getHeader,
   HttpDecoder,
   type HttpDecoderHandler,
   type HttpDecoderOptions,
@@ -121,6 +123,25 @@ function receivedScheduled(connection: InboundConnection): void {
 /** How long a failed connection may take to write the responses it still owes before it is destroyed. */
 const FAILED_CLOSE_GRACE_MS = 2000;
 
+/** The derivation key of a request head's keep-alive (see readKeepAlive). */
+const KEEP_ALIVE_KEY = {};
+
+/**
+ * http-parser's keep-alive rule, which libprocess follows (wire-protocol.md §2.1): HTTP/1.1 keeps the connection
+ * unless a `Connection` token is `close`; HTTP/1.0 only with a `keep-alive` token (case-insensitive both).
+ */
+function readKeepAlive(request: HttpRequestMessage): boolean {
+  const value = getHeader(request, 'Connection');
+  const tokens =
+    value === undefined
+      ? []
+      : value
+          .toLowerCase()
+          .split(',')
+          .map((token) => token.trim());
+  return request.version === '1.1' ? !tokens.includes('close') : tokens.includes('keep-alive');
+}
+
 /** What an inbound connection hands its requests to (the endpoint). */
 export interface InboundDispatcher {
   /**
@@ -181,6 +202,11 @@ export class InboundConnection {
   private readingPaused = false;
   private readingDone = false;
   private failed = false;
+  /**
+   * A request without keep-alive was dispatched: it is the last one served. Later bytes are read and ignored, and
+   * the connection ends once its answer (and every earlier one) is written, as libprocess does (§2.1, §4.7).
+   */
+  private lastRequestSeen = false;
   private closedValue = false;
   /** True while a received chunk is being decoded: pump() only notes that it is wanted. */
   private decoding = false;
@@ -307,7 +333,7 @@ export class InboundConnection {
       this.slotHead = 0;
     }
     this.regulateReading();
-    if ((this.readingDone || this.failed) && this.pendingResponses === 0) this.finishWriting();
+    if ((this.readingDone || this.failed || this.lastRequestSeen) && this.pendingResponses === 0) this.finishWriting();
   }
 
   /** Adds `bytes` to the batch of answers (large ones are written as they are, after the batch so far). */
@@ -383,7 +409,7 @@ export class InboundConnection {
    * which made receiving and decoding ~1.2x cheaper per message. Their answers leave in one write after them.
    */
   private onData(chunk: Buffer): void {
-    if (this.failed) return;
+    if (this.failed || this.lastRequestSeen) return;
     if (this.received.push(chunk) === 1 && !this.decodeScheduled) {
       this.decodeScheduled = true;
       setImmediate(receivedScheduled, this);
@@ -409,7 +435,7 @@ export class InboundConnection {
     const chunks = this.received;
     let index = 0;
     try {
-      while (index < chunks.length && !this.failed && (all || !this.readingPaused)) {
+      while (index < chunks.length && !this.failed && !this.lastRequestSeen && (all || !this.readingPaused)) {
         this.decoding = true;
         let failure: { error: unknown } | undefined;
         try {
@@ -420,11 +446,12 @@ export class InboundConnection {
         this.decoding = false;
         this.unanswered = false;
         this.dispatcher.readDone?.();
-        if (failure !== undefined) this.fail(failure.error);
+        // Bad bytes after the last request are not read as a request: they are no failure.
+        if (failure !== undefined && !this.lastRequestSeen) this.fail(failure.error);
         else if (this.pumpWanted && this.nearLimits()) this.pump();
       }
     } finally {
-      if (index === chunks.length || this.failed) chunks.length = 0;
+      if (index === chunks.length || this.failed || this.lastRequestSeen) chunks.length = 0;
       else chunks.splice(0, index);
       this.decodingReceived = false;
     }
@@ -444,13 +471,15 @@ export class InboundConnection {
     // Everything read comes before the end of the stream, even while reading is paused (nothing more can come).
     this.decodeReceived(true);
     if (this.failed) return;
-    try {
-      this.decoder.end();
-    } catch (error) {
-      this.fail(error);
-      return;
+    if (!this.lastRequestSeen) {
+      try {
+        this.decoder.end();
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      this.dispatcher.readDone?.();
     }
-    this.dispatcher.readDone?.();
     this.readingDone = true;
     this.notifySlots(true);
     this.pump();
@@ -463,11 +492,18 @@ export class InboundConnection {
 
   /** @internal The decoder completed a request (see RequestSink). */
   requestDecoded(request: HttpRequestMessage): void {
+    // Requests pipelined behind one without keep-alive are not served (libprocess has closed the socket by then).
+    if (this.lastRequestSeen) return;
     this.requests++;
     this.unanswered = true;
     this.dispatcher.dispatch(request, this, request.bodyOffset);
     // A dispatcher that neither answered nor took a slot gave no answer (nothing waits for one).
     this.unanswered = false;
+    if (!deriveFromHead(request, KEEP_ALIVE_KEY, readKeepAlive)) {
+      this.lastRequestSeen = true;
+      // The pump after this read ends the connection once the answers are written.
+      this.pumpWanted = true;
+    }
   }
 
   private fail(error: unknown): void {
@@ -490,6 +526,12 @@ export class InboundConnection {
       return;
     }
     this.socket.end();
+    if (this.lastRequestSeen && !this.readingDone) {
+      // The peer may go on sending: read and ignore it (unread bytes would make the close a reset that can lose the
+      // answers at the peer) until it closes its side, for a while at most.
+      this.socket.resume();
+      setTimeout(() => this.socket.destroy(), FAILED_CLOSE_GRACE_MS).unref();
+    }
   }
 
   private regulateReading(): void {
@@ -498,7 +540,7 @@ export class InboundConnection {
     if (overloaded && !this.readingPaused) {
       this.readingPaused = true;
       this.socket.pause();
-    } else if (!overloaded && this.readingPaused && !this.failed) {
+    } else if (!overloaded && this.readingPaused && !this.failed && !this.lastRequestSeen) {
       this.readingPaused = false;
       this.socket.resume();
       // Chunks read before the pause are decoded first (at the end of this turn, like any read).

@@ -54,6 +54,97 @@ function message(name: string, head = '', version = '1.1'): Uint8Array {
   );
 }
 
+describe('LibprocessEndpoint: requests without keep-alive (§2.1, §6.3 ClosingRequest)', () => {
+  it('HTTP/1.1 Connection: close: answered, then the connection ends; a request pipelined after it is not served', {
+    timeout: 5000,
+  }, async () => {
+    const e = await endpoint();
+    const got: string[] = [];
+    e.register('master', (m: InboundMessage) => got.push(m.name));
+    const client = await rawClient(e.address.port);
+    client.socket.write(cat(message('A'), message('B', 'Connection: close\r\n'), message('C')));
+    await client.ended;
+    assert.deepEqual(statuses(client.received()), [202, 202]);
+    assert.deepEqual(got, ['mesos.internal.A', 'mesos.internal.B']);
+  });
+
+  it('the close token is found case-insensitively in a list (cOnnEctIon: foo, CLOSE)', { timeout: 5000 }, async () => {
+    const e = await endpoint();
+    e.register('master');
+    const client = await rawClient(e.address.port);
+    client.socket.write(message('A', 'cOnnEctIon: foo, CLOSE\r\n'));
+    await client.ended;
+    assert.deepEqual(statuses(client.received()), [202]);
+  });
+
+  it('HTTP/1.0 without keep-alive: answered, then the connection ends', { timeout: 5000 }, async () => {
+    const e = await endpoint();
+    e.register('master');
+    const client = await rawClient(e.address.port);
+    client.socket.write(message('A', '', '1.0'));
+    await client.ended;
+    assert.deepEqual(statuses(client.received()), [202]);
+  });
+
+  it('HTTP/1.0 with Connection: keep-alive (any case) stays open for the next request', { timeout: 5000 }, async () => {
+    const e = await endpoint();
+    const got: string[] = [];
+    e.register('master', (m: InboundMessage) => got.push(m.name));
+    const client = await rawClient(e.address.port);
+    client.socket.write(message('A', 'Connection: keep-ALIVE\r\n', '1.0'));
+    await until(() => statuses(client.received()).length === 1);
+    client.socket.write(message('B', 'Connection: Keep-Alive\r\n', '1.0'));
+    await until(() => statuses(client.received()).length === 2);
+    assert.deepEqual(got, ['mesos.internal.A', 'mesos.internal.B']);
+    // Still open: a third request on it is answered too.
+    client.socket.write(message('C', 'Connection: close\r\n'));
+    await client.ended;
+    assert.deepEqual(statuses(client.received()), [202, 202, 202]);
+  });
+
+  it('a closing route request behind a pending streamed answer: every answer in order, then the end', {
+    timeout: 5000,
+  }, async () => {
+    const e = await endpoint();
+    e.register('master');
+    let stream: { write(p: string): boolean; end(): void } | undefined;
+    e.router.get('/stream', (_req, reply) => {
+      stream = reply.stream(200, [['Content-Type', 'text/plain']]);
+      return undefined;
+    });
+    e.router.get('/last', () => ({ status: 200, body: 'last' }));
+    const client = await rawClient(e.address.port);
+    client.socket.write(
+      cat(
+        'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n',
+        message('A'),
+        'GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        message('B'),
+      ),
+    );
+    await until(() => stream !== undefined);
+    stream!.write('x');
+    stream!.end();
+    await client.ended;
+    assert.deepEqual(statuses(client.received()), [200, 202, 200]);
+    assert.match(client.received(), /\r\n\r\nlast$/);
+  });
+
+  it('bytes after the closing request are ignored, even when they are not HTTP (no connection error)', {
+    timeout: 5000,
+  }, async () => {
+    const e = await endpoint();
+    e.register('master');
+    const errors: MesosWireError[] = [];
+    e.on('connection-error', ({ error }) => errors.push(error));
+    const client = await rawClient(e.address.port);
+    client.socket.write(cat(message('A', 'Connection: close\r\n'), 'NOT HTTP AT ALL\r\n\r\n'));
+    await client.ended;
+    assert.deepEqual(statuses(client.received()), [202]);
+    assert.deepEqual(errors, []);
+  });
+});
+
 describe('LibprocessEndpoint: trailers (§2.1, §2.6)', () => {
   it('a chunked message with a trailer field fails the connection at the trailer, without delivery or answer', {
     timeout: 5000,
@@ -81,3 +172,8 @@ describe('LibprocessEndpoint: trailers (§2.1, §2.6)', () => {
     assert.equal(errors[0]!.offset, first.length + withTrailer.length);
   });
 });
+
+/** Waits (polling) until `condition` holds; the test's own timeout bounds it. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
