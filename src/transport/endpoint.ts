@@ -132,6 +132,7 @@ export class LibprocessEndpoint extends EventEmitter {
   private boundPort = 0;
   private listening = false;
   private closing = false;
+  private closed: Promise<CloseReport> | undefined;
   private readonly clock = new HttpDateClock();
   private readonly routes: RouteResponder;
   private readonly localUpids = new Map<string, Upid>();
@@ -293,8 +294,13 @@ export class LibprocessEndpoint extends EventEmitter {
    * `timeoutMs`; `awaitAnswers: false` waits for the writes only), then closes inbound connections. Reports what
    * was not sent or not answered.
    */
-  async close(timeoutMs = 5000, options: { awaitAnswers?: boolean } = {}): Promise<CloseReport> {
-    if (this.closing) return { unsent: 0, unanswered: 0 };
+  close(timeoutMs = 5000, options: { awaitAnswers?: boolean } = {}): Promise<CloseReport> {
+    // A second call shares the first one's outcome (it must not report "nothing left" while the first still waits).
+    this.closed ??= this.closeOnce(timeoutMs, options);
+    return this.closed;
+  }
+
+  private async closeOnce(timeoutMs: number, options: { awaitAnswers?: boolean }): Promise<CloseReport> {
     this.closing = true;
     const serverClosed = this.listening
       ? new Promise<void>((resolve) => this.server.close(() => resolve()))

@@ -173,6 +173,32 @@ describe('LibprocessEndpoint: trailers (§2.1, §2.6)', () => {
   });
 });
 
+describe('LibprocessEndpoint.close', () => {
+  it('a second close() while the first is flushing resolves with the same report, not at once with nothing', {
+    timeout: 5000,
+  }, async () => {
+    // A peer that reads but never answers: the first close waits for the answer until its deadline.
+    const mute = net.createServer((socket) => {
+      socket.on('data', () => {});
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', () => resolve()));
+    open.push({ close: () => new Promise((resolve) => mute.close(resolve)) });
+    const port = (mute.address() as net.AddressInfo).port;
+    const e = await endpoint();
+    await e.send({ to: `master@127.0.0.1:${port}`, name: 'x' });
+    let firstDone = false;
+    const first = e.close(200).then((report) => {
+      firstDone = true;
+      return report;
+    });
+    const second = await e.close(200);
+    assert.equal(firstDone, true, 'the second close settled before the first');
+    assert.deepEqual(second, await first);
+    assert.deepEqual(second, { unsent: 0, unanswered: 1 });
+  });
+});
+
 /** Waits (polling) until `condition` holds; the test's own timeout bounds it. */
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
