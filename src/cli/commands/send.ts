@@ -76,17 +76,31 @@ export async function runSend(options: SendCommandOptions, ctx: CliContext): Pro
     }
     const timeoutMs = options.timeout ?? 5000;
     const deadline = new Promise<'timeout'>((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref());
-    for (const pending of outcomes) {
-      const result = await Promise.race([pending, deadline]);
+    let timedOut: MesosWireError | undefined;
+    for (let index = 0; index < outcomes.length; index++) {
+      const result = timedOut === undefined ? await Promise.race([outcomes[index]!, deadline]) : 'timeout';
       if (result === 'timeout') {
-        unreachable ??= mwError('MW_TRANSPORT_TIMEOUT', `no answer within ${timeoutMs} ms`);
-        break;
+        // Every message still gets its line: those not answered in time fail with the timeout.
+        timedOut ??= mwError('MW_TRANSPORT_TIMEOUT', `no answer within ${timeoutMs} ms`);
+        unreachable ??= timedOut;
+        const message = planned[index]!;
+        const from = formatUpid(endpoint.upid()) === message.from ? undefined : message.from;
+        await writeResult(ctx, ndjson, {
+          name: message.name,
+          to: message.to,
+          from,
+          bytes: message.body.length,
+          error: timedOut,
+        });
+        continue;
       }
       const { message, status, error } = result;
       const from = formatUpid(endpoint.upid()) === message.from ? undefined : message.from;
       const bytes = message.body.length;
       if (error !== undefined) {
-        if (error.code === 'MW_TRANSPORT_CONNECT' || error.code === 'MW_TRANSPORT_CLOSED') unreachable ??= error;
+        // Not delivered (unreachable, cut off, answers that are not HTTP): an I/O failure. A message refused before
+        // sending is a usage error, which takes precedence below.
+        unreachable ??= error;
         await writeResult(ctx, ndjson, { name: message.name, to: message.to, from, bytes, error });
         continue;
       }

@@ -1,0 +1,104 @@
+/**
+ * `send` and `replay` against peers that misbehave (real sockets on 127.0.0.1:0): a peer that answers with bytes
+ * that are not HTTP, and one that reads every message but never answers.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
+import { afterEach, describe, it } from 'node:test';
+import { runSend, type SendCommandOptions } from '../../src/cli/commands/send.ts';
+import type { CliContext } from '../../src/cli/context.ts';
+import type { ExitCode } from '../../src/cli/exit-codes.ts';
+
+function context(): CliContext & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c) => (out += c));
+  stderr.on('data', (c) => (err += c));
+  return {
+    stdin: Readable.from([]),
+    stdout,
+    stderr,
+    env: { FORCE_COLOR: '0' },
+    setExit: (_code: ExitCode) => {},
+    out: () => out,
+    err: () => err,
+  };
+}
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+/** A peer on 127.0.0.1:0 that reads everything and runs `onData` for each read. */
+async function peer(onData: (socket: net.Socket) => void): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('data', () => onData(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return (server.address() as net.AddressInfo).port;
+}
+
+function send(options: Partial<SendCommandOptions> & { to: string }) {
+  const ctx = context();
+  return runSend({ format: 'text', timeout: 300, retries: 0, ...options }, ctx).then((code) => ({ code, ctx }));
+}
+
+describe('mesos-wire send against misbehaving peers', () => {
+  it('a peer answering with bytes that are not HTTP: each message reported failed, exit 3 with the reason', {
+    timeout: 10_000,
+  }, async () => {
+    const port = await peer((socket) => socket.write('garbage garbage\r\n\r\n'));
+    const { code, ctx } = await send({ to: `master@127.0.0.1:${port}`, name: 'mesos.internal.A', bodyHex: '' });
+    assert.match(
+      ctx.out(),
+      /^failed: peer 127\.0\.0\.1:\d+ answered with bytes that are not HTTP {2}mesos\.internal\.A/,
+    );
+    assert.equal(code, 3);
+    assert.match(ctx.err(), /answered with bytes that are not HTTP/);
+  });
+
+  it('a peer that never answers: every message still gets its line (failed: no answer), exit 3', {
+    timeout: 10_000,
+  }, async () => {
+    const port = await peer(() => {});
+    const ctx = context();
+    const { code } = await runSend(
+      {
+        format: 'ndjson',
+        timeout: 300,
+        retries: 0,
+        to: `master@127.0.0.1:${port}`,
+        messages: '-',
+      },
+      { ...ctx, stdin: Readable.from([Buffer.from('{"name":"a"}\n{"name":"b"}\n')]) },
+    ).then((c) => ({ code: c }));
+    assert.equal(code, 3);
+    const lines = ctx
+      .out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { name: string; error?: { code: string } });
+    assert.deepEqual(
+      lines.map((line) => [line.name, line.error?.code]),
+      [
+        ['a', 'MW_TRANSPORT_TIMEOUT'],
+        ['b', 'MW_TRANSPORT_TIMEOUT'],
+      ],
+    );
+    assert.match(ctx.err(), /no answer within 300 ms/);
+  });
+});
