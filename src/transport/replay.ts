@@ -130,6 +130,11 @@ export interface ReplayOptions {
   readonly awaitAnswers?: boolean;
   /** How long to keep listening for replies after the last answer, in ms. Default 500. */
   readonly settleMs?: number;
+  /**
+   * How long to wait for the answers still missing once the last message was sent, in ms; those not answered by
+   * then are reported `failed` with MW_TRANSPORT_TIMEOUT (a peer that reads but never answers). Default 5000.
+   */
+  readonly answerTimeoutMs?: number;
   /** Called for every message as it is sent and when it is answered. */
   readonly onProgress?: (event: ReplayEvent) => void;
 }
@@ -204,6 +209,8 @@ export async function replayMessages(
   };
   endpoint.on('message', onMessage);
   const answers: Promise<void>[] = [];
+  // The callbacks of the messages sent, to fail those still unanswered at the answer deadline.
+  const settles: ((error: MesosWireError) => void)[] = [];
   const awaitResponse = options.awaitAnswers !== false;
   const started = performance.now();
   const firstTime = selected.find((m) => m.time !== undefined)?.time;
@@ -232,7 +239,11 @@ export async function replayMessages(
       const answer = new Promise<void>((r) => {
         resolve = r;
       });
+      let settled = false;
       const done = (error: MesosWireError | undefined, receipt?: { status?: number }): void => {
+        // Once: a message failed at the deadline may still be answered or rejected by the close later.
+        if (settled) return;
+        settled = true;
         if (error !== undefined) {
           failed++;
           options.onProgress?.({ kind: 'failed', index, error });
@@ -256,8 +267,19 @@ export async function replayMessages(
       sent++;
       options.onProgress?.({ kind: 'sent', index, message, from, to });
       answers.push(answer);
+      settles.push(done);
     }
-    await Promise.all(answers);
+    const timeoutMs = options.answerTimeoutMs ?? 5000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs, 'timeout');
+    });
+    const outcome = await Promise.race([Promise.all(answers), deadline]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      const error = mwError('MW_TRANSPORT_TIMEOUT', `no answer within ${timeoutMs} ms after the last message was sent`);
+      for (const settle of settles) settle(error);
+    }
     await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 500));
   } finally {
     endpoint.off('message', onMessage);

@@ -3,12 +3,19 @@
  * that are not HTTP, and one that reads every message but never answers.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runReplay } from '../../src/cli/commands/replay.ts';
 import { runSend, type SendCommandOptions } from '../../src/cli/commands/send.ts';
 import type { CliContext } from '../../src/cli/context.ts';
 import type { ExitCode } from '../../src/cli/exit-codes.ts';
+import { LibprocessEndpoint } from '../../src/transport/endpoint.ts';
+import { messagesFromRawStream, replayMessages } from '../../src/transport/replay.ts';
+
+const SESSION = fileURLToPath(new URL('../../fixtures/raw/libprocess-session.bin', import.meta.url));
 
 function context(): CliContext & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -100,5 +107,39 @@ describe('mesos-wire send against misbehaving peers', () => {
       ],
     );
     assert.match(ctx.err(), /no answer within 300 ms/);
+  });
+});
+
+describe('replay against a peer that never answers', () => {
+  it('replayMessages stops waiting after answerTimeoutMs and reports each unanswered message failed', {
+    timeout: 10_000,
+  }, async () => {
+    const port = await peer(() => {});
+    const endpoint = await LibprocessEndpoint.listen({ acceptAnyId: true });
+    cleanups.push(() => endpoint.close(100));
+    const { messages } = messagesFromRawStream(new Uint8Array(readFileSync(SESSION)));
+    const failed: string[] = [];
+    const report = await replayMessages(endpoint, messages, {
+      target: { host: '127.0.0.1', port },
+      settleMs: 0,
+      answerTimeoutMs: 200,
+      onProgress: (event) => {
+        if (event.kind === 'failed') failed.push(`${event.index}:${event.error.code}`);
+      },
+    });
+    assert.equal(report.sent, messages.length);
+    assert.equal(report.failed, messages.length);
+    assert.deepEqual(
+      failed,
+      messages.map((_, index) => `${index}:MW_TRANSPORT_TIMEOUT`),
+    );
+  });
+
+  it('the replay command ends with exit 3 and a summary instead of waiting forever', { timeout: 10_000 }, async () => {
+    const port = await peer(() => {});
+    const ctx = context();
+    const code = await runReplay(SESSION, { to: `127.0.0.1:${port}`, wait: 0, timeout: 200, format: 'text' }, ctx);
+    assert.equal(code, 3);
+    assert.match(ctx.out(), /summary: selected \d+, sent (\d+), accepted 0, refused 0, failed \1, came back 0/);
   });
 });

@@ -25,6 +25,8 @@ export interface ReplayCommandOptions {
   dryRun?: boolean | undefined;
   listen?: string | undefined;
   wait?: number | undefined;
+  /** How long to wait for missing answers after the last message was sent, in ms (default 5000). */
+  timeout?: number | undefined;
   style?: MessageStyle | undefined;
   format?: 'text' | 'ndjson' | undefined;
   /** False with --no-answers. */
@@ -113,6 +115,7 @@ export async function runReplay(capture: string, options: ReplayCommandOptions, 
       speed: options.speed,
       rate: options.rate,
       settleMs: options.wait ?? 500,
+      answerTimeoutMs: options.timeout ?? 5000,
       awaitAnswers: options.answers !== false,
       onProgress: (event) => reportEvent(event, emit),
     });
