@@ -79,11 +79,23 @@ export interface CaptureMessages {
 /**
  * The libprocess messages of a pcap or pcapng file, in capture order (by the packet that completed each), with
  * the capture time of their first packet, through the capture pipeline (TCP reassembly, HTTP per direction).
- * Capture-format errors (MW_PCAP_*) are thrown.
+ * A file cut off inside a record gives the messages before the cut, with MW_PCAP_TRUNCATED as the last diagnostic;
+ * other capture-format errors (MW_PCAP_*) are thrown.
  */
 export async function messagesFromCaptureFile(path: string): Promise<CaptureMessages> {
   const messages: CapturedMessage[] = [];
   const diagnostics: string[] = [];
+  try {
+    await readCaptureMessages(path, messages, diagnostics);
+  } catch (error) {
+    // A capture cut off inside its last record (tcpdump stopped mid-write) still holds the messages before the cut.
+    if (!isMesosWireError(error) || error.code !== 'MW_PCAP_TRUNCATED') throw error;
+    diagnostics.push(`${error.code} at file offset ${error.offset}: ${error.message}`);
+  }
+  return { messages, diagnostics };
+}
+
+async function readCaptureMessages(path: string, messages: CapturedMessage[], diagnostics: string[]): Promise<void> {
   await decodeCaptureFile(path, (event) => {
     if (event.kind === 'diagnostic') {
       diagnostics.push(
@@ -104,7 +116,6 @@ export async function messagesFromCaptureFile(path: string): Promise<CaptureMess
       stream: event.stream,
     });
   });
-  return { messages, diagnostics };
 }
 
 function secondsOf(timestamp: CaptureTimestamp): number {

@@ -3,8 +3,10 @@
  * that are not HTTP, and one that reads every message but never answers.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +15,7 @@ import { runSend, type SendCommandOptions } from '../../src/cli/commands/send.ts
 import type { CliContext } from '../../src/cli/context.ts';
 import type { ExitCode } from '../../src/cli/exit-codes.ts';
 import { LibprocessEndpoint } from '../../src/transport/endpoint.ts';
-import { messagesFromRawStream, replayMessages } from '../../src/transport/replay.ts';
+import { messagesFromCaptureFile, messagesFromRawStream, replayMessages } from '../../src/transport/replay.ts';
 
 const SESSION = fileURLToPath(new URL('../../fixtures/raw/libprocess-session.bin', import.meta.url));
 
@@ -141,5 +143,46 @@ describe('replay against a peer that never answers', () => {
     const code = await runReplay(SESSION, { to: `127.0.0.1:${port}`, wait: 0, timeout: 200, format: 'text' }, ctx);
     assert.equal(code, 3);
     assert.match(ctx.out(), /summary: selected \d+, sent (\d+), accepted 0, refused 0, failed \1, came back 0/);
+  });
+});
+
+describe('replay of a capture cut off inside its last record', () => {
+  const PCAP = fileURLToPath(new URL('../../fixtures/pcap/real/lo-ipv4.pcap', import.meta.url));
+
+  /** lo-ipv4.pcap without its last 10 bytes (as when tcpdump is killed mid-write), in a temporary file. */
+  function truncatedCapture(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-replay-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'cut.pcap');
+    const bytes = readFileSync(PCAP);
+    writeFileSync(path, bytes.subarray(0, bytes.length - 10));
+    return path;
+  }
+
+  it('messagesFromCaptureFile keeps the messages before the cut and reports it as a diagnostic', async () => {
+    const whole = await messagesFromCaptureFile(PCAP);
+    const cut = await messagesFromCaptureFile(truncatedCapture());
+    assert.deepEqual(
+      cut.messages.map((m) => [m.name, m.offset]),
+      whole.messages.map((m) => [m.name, m.offset]),
+    );
+    assert.match(cut.diagnostics.at(-1)!, /^MW_PCAP_TRUNCATED at file offset 5225: /);
+  });
+
+  it('the replay command sends them and notes the cut on stderr', { timeout: 10_000 }, async () => {
+    const receiver = await LibprocessEndpoint.listen({ acceptAnyId: true });
+    cleanups.push(() => receiver.close(100));
+    const got: string[] = [];
+    receiver.on('message', (m) => got.push(m.name));
+    const ctx = context();
+    const code = await runReplay(
+      truncatedCapture(),
+      { to: `127.0.0.1:${receiver.address.port}`, wait: 0, timeout: 2000, format: 'text' },
+      ctx,
+    );
+    assert.equal(code, 0);
+    assert.match(ctx.err(), /MW_PCAP_TRUNCATED at file offset 5225/);
+    assert.equal(got.length, 5);
+    assert.match(ctx.out(), /summary: selected 5, sent 5, accepted 5, refused 0, failed 0/);
   });
 });
