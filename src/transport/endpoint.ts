@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { type MesosWireError, mwError } from '../errors.ts';
+import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
 import {
   deriveFromHead,
   getHeader,
@@ -13,6 +13,7 @@ import {
   type Classification,
   type ClassifiedMessage,
   classifyRequest,
+  decodeQuery,
   encodeAcceptedResponse,
   encodeBadRequestResponse,
   encodeInternalServerErrorResponse,
@@ -378,6 +379,12 @@ export class LibprocessEndpoint extends EventEmitter {
   /** @internal One complete inbound request (see InboundDispatcher.dispatch). */
   dispatchInbound(request: HttpRequestMessage, connection: InboundConnection, bodyOffset: number | undefined): void {
     const facts = headFactsOf(request);
+    if (facts.badQueryAt >= 0) {
+      // libprocess's decoder fails on it: the connection closes without an answer (§2.1, §2.6). Thrown, like a bad
+      // gzip body, it fails this connection after the answers to the requests before it.
+      const offset = request.offset + request.method.length + 1 + facts.badQueryAt;
+      throw mwError('MW_LIBPROCESS_BAD_QUERY', `query: malformed percent-encoding at offset ${offset}`, { offset });
+    }
     const classified = facts.classified;
     // libprocess gunzips gzip-encoded request bodies, for messages and endpoints alike (§2.1). Otherwise a message's
     // body is the request's, read only if someone reads it (undefined here: no view made per message).
@@ -570,6 +577,8 @@ interface HeadFacts {
   readonly gzip: boolean;
   /** The User-Agent (only the 0.19-1.3 reply policy reads it). */
   readonly userAgent: string | undefined;
+  /** Offset in the target of a malformed percent-escape in its query; -1 when the query decodes (or is absent). */
+  readonly badQueryAt: number;
 }
 
 /** The derivation key of HeadFacts on decoded heads (see DecodedRequest.deriveFromHead). */
@@ -594,5 +603,18 @@ function readHeadFacts(request: HttpRequestMessage): HeadFacts {
     classified,
     gzip: encoding !== undefined && encoding.trim().toLowerCase() === 'gzip',
     userAgent: getHeader(request, 'User-Agent'),
+    badQueryAt: badQueryOffset(request.target),
   });
+}
+
+/** Where libprocess's query decoding (`decodeQuery`) fails in `target`, or -1. */
+function badQueryOffset(target: string): number {
+  if (target.indexOf('?') < 0) return -1;
+  try {
+    decodeQuery(target);
+    return -1;
+  } catch (error) {
+    if (isMesosWireError(error) && error.code === 'MW_LIBPROCESS_BAD_QUERY') return error.offset ?? 0;
+    throw error;
+  }
 }

@@ -173,6 +173,47 @@ describe('LibprocessEndpoint: trailers (§2.1, §2.6)', () => {
   });
 });
 
+describe('LibprocessEndpoint: a malformed percent-escape in the query (§2.1, §2.6)', () => {
+  it('fails the connection without an answer, for messages and routes; earlier requests are answered', {
+    timeout: 5000,
+  }, async () => {
+    const e = await endpoint();
+    const got: string[] = [];
+    e.register('master', (m: InboundMessage) => got.push(m.name));
+    e.router.get('/health', () => ({ status: 200, body: 'ok' }));
+    const errors: MesosWireError[] = [];
+    e.on('connection-error', ({ error }) => errors.push(error));
+    // A well-formed query is fine (the receiver id and name come from the path only).
+    const good = cat(
+      'POST /master/mesos.internal.A?k=%41+b&x HTTP/1.1\r\n',
+      'Libprocess-From: sender@127.0.0.1:1\r\n',
+      'Content-Length: 0\r\n\r\n',
+    );
+    const bad = cat(
+      'POST /master/mesos.internal.B?k=v&x=%zz HTTP/1.1\r\n',
+      'Libprocess-From: sender@127.0.0.1:1\r\n',
+      'Content-Length: 0\r\n\r\n',
+    );
+    const client = await rawClient(e.address.port);
+    client.socket.write(cat(good, bad, message('C')));
+    await client.ended;
+    assert.deepEqual(statuses(client.received()), [202]);
+    assert.deepEqual(got, ['mesos.internal.A']);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]!.code, 'MW_LIBPROCESS_BAD_QUERY');
+    // The offset of the bad `%` in the connection's byte stream.
+    assert.equal(errors[0]!.offset, good.length + 'POST /master/mesos.internal.B?k=v&x='.length);
+
+    const route = await rawClient(e.address.port);
+    route.socket.write('GET /health?%4 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await route.ended;
+    assert.equal(route.received(), '');
+    assert.equal(errors.length, 2);
+    assert.equal(errors[1]!.code, 'MW_LIBPROCESS_BAD_QUERY');
+    assert.equal(errors[1]!.offset, 'GET /health?'.length);
+  });
+});
+
 describe('LibprocessEndpoint.close', () => {
   it('a second close() while the first is flushing resolves with the same report, not at once with nothing', {
     timeout: 5000,
