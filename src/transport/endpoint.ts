@@ -108,7 +108,8 @@ export interface SendOptions {
  * `'message'` listeners, and are answered as the chosen era does (§2.4): 202 Accepted / 404 Not Found, 400 for a
  * path without `/`, 500 for a bad percent-escape in the id — or only to non-`libprocess/` User-Agents (0.19-1.3),
  * or never (<= 0.18). Other requests go to `router` (404 when no route). Responses leave in request order.
- * Invalid HTTP closes that connection only, without a response.
+ * Invalid HTTP (trailers and malformed query escapes included) closes that connection only, without a response; a
+ * request without keep-alive ends its connection after its answer.
  *
  * Outbound: `send()` writes like libprocess — one persistent connection per peer address shared by all local ids,
  * messages back to back from the sender's UPID in the era's framing; the peer's responses are read and counted.

@@ -174,7 +174,9 @@ export interface InboundConnectionOptions {
  *
  * Backpressure: when the peer does not read its responses (or handlers are slow), reading from the socket pauses,
  * so a peer cannot make the endpoint buffer without bound. Invalid HTTP closes this connection only, without a
- * response, as libprocess does; requests decoded before the bad bytes were still dispatched.
+ * response, as libprocess does; requests decoded before the bad bytes were still dispatched. A request without
+ * keep-alive (HTTP/1.1 `Connection: close`, HTTP/1.0 without `keep-alive`) is the last one served: the connection
+ * ends after its answer.
  */
 export class InboundConnection {
   readonly info: ConnectionInfo;
