@@ -186,3 +186,14 @@ describe('replay of a capture cut off inside its last record', () => {
     assert.match(ctx.out(), /summary: selected 5, sent 5, accepted 5, refused 0, failed 0/);
   });
 });
+
+describe('replay usage errors', () => {
+  it('a pcap capture piped on stdin is a usage error (exit 2), a missing file an I/O error (exit 3)', async () => {
+    const PCAP = fileURLToPath(new URL('../../fixtures/pcap/real/lo-ipv4.pcap', import.meta.url));
+    const piped = { ...context(), stdin: Readable.from([readFileSync(PCAP)]) };
+    assert.equal(await runReplay('-', { to: '127.0.0.1:1', dryRun: true, format: 'text' }, piped), 2);
+    assert.match(piped.err(), /pcap\/pcapng captures are read from a file, not stdin/);
+    const missing = context();
+    assert.equal(await runReplay('/nonexistent/capture.pcap', { to: '127.0.0.1:1', format: 'text' }, missing), 3);
+  });
+});

@@ -54,7 +54,8 @@ export async function runReplay(capture: string, options: ReplayCommandOptions, 
     messages = await loadCapture(capture, ctx);
   } catch (error) {
     ctx.stderr.write(`mesos-wire replay: ${isMesosWireError(error) ? error.message : ioMessage(error)}\n`);
-    return EXIT.IO;
+    // A pcap given as `-` is a usage error; a file that cannot be read or parsed, an I/O one.
+    return isMesosWireError(error) && error.code === 'MW_INVALID_ARGUMENT' ? EXIT.USAGE : EXIT.IO;
   }
   const globs = (options.name ?? []).map(nameGlob);
   const filter = globs.length === 0 ? undefined : (m: CapturedMessage) => globs.some((g) => g(m.name));
