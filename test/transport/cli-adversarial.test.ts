@@ -3,6 +3,7 @@
  * that are not HTTP, and one that reads every message but never answers.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { LibprocessEndpoint } from '../../src/transport/endpoint.ts';
 import { messagesFromCaptureFile, messagesFromRawStream, replayMessages } from '../../src/transport/replay.ts';
 
 const SESSION = fileURLToPath(new URL('../../fixtures/raw/libprocess-session.bin', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/mesos-wire.js', import.meta.url));
 
 function context(): CliContext & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -143,6 +145,18 @@ describe('replay against a peer that never answers', () => {
     const code = await runReplay(SESSION, { to: `127.0.0.1:${port}`, wait: 0, timeout: 200, format: 'text' }, ctx);
     assert.equal(code, 3);
     assert.match(ctx.out(), /summary: selected \d+, sent (\d+), accepted 0, refused 0, failed \1, came back 0/);
+  });
+
+  it('the binary takes --timeout <ms> for those answers', { timeout: 20_000 }, async () => {
+    const port = await peer(() => {});
+    const args = [BIN, 'replay', SESSION, '--to', `127.0.0.1:${port}`, '--wait', '0', '--timeout', '200'];
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, args, { timeout: 15_000 }, (error, out) =>
+        resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? null), stdout: out }),
+      );
+    });
+    assert.equal(code, 3);
+    assert.match(stdout, /summary: selected \d+, sent (\d+), accepted 0, refused 0, failed \1, came back 0/);
   });
 });
 

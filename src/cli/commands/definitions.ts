@@ -182,6 +182,12 @@ export function replayCommand(ctx: CliContext): Command {
     .option('--dry-run', 'print what would be sent, send nothing')
     .option('--listen <ip:port>', 'where the replayer listens for replies', '127.0.0.1:0')
     .option('--wait <ms>', 'how long to wait for replies after the last answer', parseNonNegative, 500)
+    .option(
+      '--timeout <ms>',
+      'how long to wait for answers still missing after the last message was sent (then they count as failed)',
+      parseNonNegative,
+      5000,
+    )
     .option('--no-answers', 'do not wait for HTTP answers (peers before Mesos 1.4 do not answer libprocess senders)')
     .addOption(new Option('--style <style>', 'framing of a Mesos era').choices(MESSAGE_STYLES).default('mesos-1.11'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'ndjson']).default('text'))
