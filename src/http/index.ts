@@ -19,6 +19,7 @@ export {
   encodeRequest,
   encodeResponse,
 } from './encoder.ts';
+export { MAX_LISTED_CHUNKS } from './message.ts';
 export { SharedHeadCache } from './shared-heads.ts';
 export { STATUS_REASONS } from './status-reasons.ts';
 export { decodeHttpStream, type HttpDecodeEvent, HttpDecodeStream, type HttpDecodeStreamOptions } from './stream.ts';

@@ -20,6 +20,12 @@ export const NO_HEADERS: readonly HttpHeader[] = Object.freeze([]);
 const NO_CHUNKS = Object.freeze([]) as unknown as number[];
 
 /**
+ * Chunk sizes a message lists, at most (the rest are counted): a long-lived event stream is one response of millions
+ * of chunks, and a body of one-byte chunks would otherwise keep 8 bytes of list per body byte.
+ */
+export const MAX_LISTED_CHUNKS = 4096;
+
+/**
  * Header fields found in O(1) by `getHeader` on a reused head: the fields libprocess, the v1 API and the pipeline ask
  * for. A kept head (see KeptHead) locates all of them in one pass over its lines at the first lookup, and keeps their
  * strings once made (shared by every message that reuses the head). KNOWN_HEADERS[k] is the canonical spelling.
@@ -307,6 +313,8 @@ export class DecodedHttpMessage {
   // when a second chunk comes.
   #firstChunk = -1;
   #chunks: number[] = NO_CHUNKS;
+  /** Chunks beyond the MAX_LISTED_CHUNKS listed (counted, not kept: an endless stream has endless chunks). */
+  #unlistedChunks = 0;
   // Requests: the method; responses: the status (set by the decoder once the head is framed).
   #method = '';
   #status = 0;
@@ -394,7 +402,10 @@ export class DecodedHttpMessage {
     this.#bodyLength = length;
   }
 
-  /** Chunk sizes as sent (the final 0 excluded); the shared frozen [] unless chunked. */
+  /**
+   * Sizes of the first MAX_LISTED_CHUNKS chunks as sent (the final 0 excluded); the shared frozen [] unless chunked.
+   * `chunkCount` counts them all.
+   */
   get chunks(): number[] {
     if (this.#firstChunk >= 0) {
       this.#chunks = [this.#firstChunk];
@@ -403,10 +414,17 @@ export class DecodedHttpMessage {
     return this.#chunks;
   }
 
+  /** Chunks of the body (the final 0 excluded), listed in `chunks` or not. */
+  get chunkCount(): number {
+    return this.#firstChunk >= 0 ? 1 : this.#chunks.length + this.#unlistedChunks;
+  }
+
   /** @internal The decoder read a chunk-size line announcing `size` (> 0) bytes. */
   addChunk(size: number): void {
-    if (this.#chunks.length > 0) this.#chunks.push(size);
-    else if (this.#firstChunk < 0) this.#firstChunk = size;
+    if (this.#chunks.length > 0) {
+      if (this.#chunks.length < MAX_LISTED_CHUNKS) this.#chunks.push(size);
+      else this.#unlistedChunks++;
+    } else if (this.#firstChunk < 0) this.#firstChunk = size;
     else {
       this.#chunks = [this.#firstChunk, size];
       this.#firstChunk = -1;

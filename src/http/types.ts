@@ -52,10 +52,15 @@ export type HttpHead = HttpRequestHead | HttpResponseHead;
 /** The body part of a complete message. */
 export interface HttpMessageBody {
   /**
-   * Chunk sizes as sent (the hex length prefixes as numbers, the final 0 excluded); [] unless chunked (a shared,
-   * frozen [] then).
+   * Chunk sizes as sent (the hex length prefixes as numbers, the final 0 excluded), of the first MAX_LISTED_CHUNKS
+   * (4096) chunks; [] unless chunked (a shared, frozen [] then).
    */
   readonly chunks: number[];
+  /**
+   * How many chunks the body had (the final 0 excluded), also those beyond `chunks`. Set by the decoder (plain
+   * objects may leave it out: then it is `chunks.length`).
+   */
+  readonly chunkCount?: number;
   /**
    * The whole body: a view into the written input when it lies in one written chunk, else one copy.
    * Empty when the decoder runs with `streamBodies` (bodies then only reach `onBody`).

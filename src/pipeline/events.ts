@@ -34,8 +34,10 @@ interface HttpEventCommon extends CaptureFields {
   end: number;
   version: '1.0' | '1.1';
   framing: BodyFraming;
-  /** Chunk sizes as sent; [] unless chunked. */
+  /** Chunk sizes as sent, of the first MAX_LISTED_CHUNKS; [] unless chunked. */
   chunks: number[];
+  /** All the chunks, when there were more than `chunks` lists (absent otherwise). */
+  chunkCount?: number;
   body: Uint8Array;
   /** Trailer fields after a chunked body (Mesos fails the connection on these). */
   trailers: readonly HttpHeader[];
@@ -98,7 +100,10 @@ export interface DecodedStreamEnd extends CaptureFields {
   offset: number;
   end: number;
   framing: BodyFraming;
+  /** Chunk sizes as sent, of the first MAX_LISTED_CHUNKS. */
   chunks: number[];
+  /** All the chunks, when there were more than `chunks` lists (absent otherwise). */
+  chunkCount?: number;
   bodyLength: number;
   records: number;
   trailers: readonly HttpHeader[];

@@ -226,6 +226,7 @@ abstract class HttpEventFields {
   version: '1.0' | '1.1';
   framing: HttpMessage['framing'];
   chunks: number[];
+  chunkCount?: number;
   body: Uint8Array;
   trailers: HttpMessage['trailers'];
   bodyOffsets?: BodyOffsetMap;
@@ -245,6 +246,7 @@ abstract class HttpEventFields {
     this.version = m.version;
     this.framing = m.framing;
     this.chunks = m.chunks;
+    if (m.chunkCount !== undefined && m.chunkCount > m.chunks.length) this.chunkCount = m.chunkCount;
     this.body = body;
     this.trailers = m.trailers;
     if (offsets !== undefined) this.bodyOffsets = offsets;

@@ -568,6 +568,7 @@ export class DirectionSession {
         end: m.end,
         framing: m.framing,
         chunks: m.chunks,
+        ...(m.chunkCount !== undefined && m.chunkCount > m.chunks.length ? { chunkCount: m.chunkCount } : {}),
         bodyLength: bodyLength(body),
         records: stream.records,
         trailers: m.trailers,

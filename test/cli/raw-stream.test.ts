@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import type { DecodeEvent } from '../../src/cli/events.ts';
 import { stringifyJson } from '../../src/cli/render/body.ts';
 import { eventJson } from '../../src/cli/render/json.ts';
+import { framingText } from '../../src/cli/render/text.ts';
+import { MAX_LISTED_CHUNKS } from '../../src/http/index.ts';
 import { encodeAcceptedResponse, encodeMessage } from '../../src/libprocess/index.ts';
 import { type RawInputKind, RawStreamDecoder } from '../../src/pipeline/raw-stream.ts';
 import { encodeRecord } from '../../src/recordio/index.ts';
@@ -189,5 +191,43 @@ describe('RawStreamDecoder', () => {
         ['response', 191, undefined],
       ],
     );
+  });
+});
+
+describe('a message with more chunks than are listed', () => {
+  /**
+   * A libprocess message whose body comes as `count` (even) chunks of one byte (literal framing): `08 01` repeated,
+   * field 1 (`connected`) set again and again, which protobuf takes (the last value wins).
+   */
+  function chunkedPing(count: number): Uint8Array {
+    let text =
+      'POST /slave(1)/mesos.internal.PingSlaveMessage HTTP/1.1\r\n' +
+      'Libprocess-From: master@10.0.0.1:5050\r\nTransfer-Encoding: chunked\r\n\r\n';
+    for (let i = 0; i < count; i++) text += i % 2 === 0 ? '1\r\n\x08\r\n' : '1\r\n\x01\r\n';
+    return ascii(`${text}0\r\n\r\n`);
+  }
+
+  it('ndjson lists the first MAX_LISTED_CHUNKS sizes and gives chunkCount; text counts them all', () => {
+    const count = MAX_LISTED_CHUNKS + 10;
+    const { events } = decode([chunkedPing(count)]);
+    assert.equal(events.length, 1);
+    const [message] = events as { type: string; chunks: number[]; chunkCount: number; bodyLength: number }[];
+    assert.equal(message!.type, 'message');
+    assert.equal(message!.chunks.length, MAX_LISTED_CHUNKS);
+    assert.equal(message!.chunkCount, count);
+    assert.equal(message!.bodyLength, count);
+    const framing = framingText({
+      framing: 'chunked',
+      chunks: [1, 1],
+      chunkCount: 3,
+      body: new Uint8Array(3),
+    });
+    assert.equal(framing, 'chunked 0x1+0x1+... = 3 bytes (3 chunks)');
+  });
+
+  it('ndjson has no chunkCount when every chunk is listed', () => {
+    const { events } = decode([chunkedPing(4)]);
+    assert.equal((events[0] as { chunks: number[] }).chunks.length, 4);
+    assert.equal('chunkCount' in events[0]!, false);
   });
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { HttpDecoder } from '../../src/http/decoder.ts';
+import { MAX_LISTED_CHUNKS } from '../../src/http/message.ts';
 import type { HttpMessage } from '../../src/http/types.ts';
 import { ascii, cat, chunksOf, everySplit, toHexString } from '../helpers/bytes.ts';
 
@@ -190,5 +191,54 @@ describe('HttpDecoder: body memory follows bytes received', () => {
     assert.equal(message!.body.buffer, rest.buffer);
     assert.equal(message!.body.byteOffset, bodyStart - 10);
     assert.equal(message!.body.length, body.length);
+  });
+});
+
+describe('chunk sizes of a message with very many chunks', () => {
+  /** A chunked request with `count` chunks of one byte each ('a', 'b', ... cycling), literal framing. */
+  function manyChunks(count: number): { input: Uint8Array; body: string } {
+    let text = 'POST /a/b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n';
+    let body = '';
+    for (let i = 0; i < count; i++) {
+      const byte = String.fromCharCode(0x61 + (i % 26));
+      text += `1\r\n${byte}\r\n`;
+      body += byte;
+    }
+    return { input: ascii(`${text}0\r\n\r\n`), body };
+  }
+
+  it('lists the first MAX_LISTED_CHUNKS sizes and counts them all; the body is whole', () => {
+    const { input, body } = manyChunks(MAX_LISTED_CHUNKS + 3);
+    // Whole, and in writes of 7 bytes (chunk lines and data split everywhere).
+    for (const pieces of [[input], chunksOf(input, 7)]) {
+      const [message] = decodeAll(pieces);
+      assert.equal(message!.chunks.length, MAX_LISTED_CHUNKS);
+      assert.ok(message!.chunks.every((size) => size === 1));
+      assert.equal(message!.chunkCount, MAX_LISTED_CHUNKS + 3);
+      assert.equal(new TextDecoder().decode(message!.body), body);
+    }
+  });
+
+  it('counts exactly at and below the limit (every size listed)', () => {
+    for (const count of [1, 2, MAX_LISTED_CHUNKS]) {
+      const [message] = decodeAll([manyChunks(count).input]);
+      assert.equal(message!.chunks.length, count);
+      assert.equal(message!.chunkCount, count);
+    }
+  });
+
+  it('an endless stream (streamBodies) keeps no list beyond the limit, and reports every chunk to onChunk', () => {
+    const { input } = manyChunks(MAX_LISTED_CHUNKS * 3);
+    let onChunks = 0;
+    const messages: HttpMessage[] = [];
+    const decoder = new HttpDecoder(
+      { onChunk: () => onChunks++, onMessage: (m) => messages.push(m) },
+      { streamBodies: true },
+    );
+    decoder.write(input);
+    decoder.end();
+    assert.equal(onChunks, MAX_LISTED_CHUNKS * 3 + 1); // the last chunk (size 0) too
+    assert.equal(messages[0]!.chunks.length, MAX_LISTED_CHUNKS);
+    assert.equal(messages[0]!.chunkCount, MAX_LISTED_CHUNKS * 3);
   });
 });

@@ -19,6 +19,11 @@ export function eventJson(event: DecodeEvent): Record<string, unknown> {
   return out;
 }
 
+/** `chunkCount` when a message had more chunks than `chunks` lists (see MAX_LISTED_CHUNKS); nothing otherwise. */
+function chunkCountField(event: { chunkCount?: number | undefined }): { chunkCount?: number } {
+  return event.chunkCount === undefined ? {} : { chunkCount: event.chunkCount };
+}
+
 function eventFields(event: DecodeEvent): Record<string, unknown> {
   switch (event.type) {
     case 'message':
@@ -30,6 +35,7 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
         name: event.name,
         framing: event.framing,
         chunks: event.chunks,
+        ...chunkCountField(event),
         bodyLength: event.body.length,
         body: bodyJson(event),
         ...typeFields(event),
@@ -49,6 +55,7 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
         target: event.target,
         framing: event.framing,
         chunks: event.chunks,
+        ...chunkCountField(event),
         bodyLength: event.body.length,
         body: bodyJson(event),
         ...typeFields(event),
@@ -69,6 +76,7 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
         reason: event.reason,
         framing: event.framing,
         chunks: streaming ? null : event.chunks,
+        ...(streaming ? {} : chunkCountField(event)),
         bodyLength: streaming ? null : event.body.length,
         body: streaming ? null : bodyJson(event),
         ...(streaming ? { typeName: null } : typeFields(event)),
@@ -101,6 +109,7 @@ function eventFields(event: DecodeEvent): Record<string, unknown> {
         end: event.end,
         framing: event.framing,
         chunks: event.chunks,
+        ...chunkCountField(event),
         bodyLength: event.bodyLength,
         records: event.records,
       };

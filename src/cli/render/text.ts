@@ -90,7 +90,8 @@ export class TextWriter implements EventWriter {
         break;
       }
       case 'stream-end': {
-        const hex = event.chunks.length === 0 ? '' : `, ${plural(event.chunks.length, 'chunk')}`;
+        const chunkCount = event.chunkCount ?? event.chunks.length;
+        const hex = chunkCount === 0 ? '' : `, ${plural(chunkCount, 'chunk')}`;
         lines.push(
           `${c.dim(`@${event.end}`)} ${c.bold.magenta('end of stream')} of response @${event.offset}: ` +
             `${plural(event.records, 'record')}, ${event.bodyLength} body bytes${hex}`,
@@ -169,11 +170,19 @@ function typedLines(typed: TypedBody, c: ChalkInstance): string[] {
 }
 
 /** `chunked 0x44 = 68 bytes`, `chunked 0x20+0x24 = 68 bytes (2 chunks)`, `content-length 68`, `no body`. */
-export function framingText(event: { framing: string; chunks: number[]; body: Uint8Array }): string {
+export function framingText(event: {
+  framing: string;
+  chunks: number[];
+  chunkCount?: number | undefined;
+  body: Uint8Array;
+}): string {
   switch (event.framing) {
     case 'chunked': {
-      const hex = event.chunks.map((n) => `0x${n.toString(16)}`).join('+') || 'no chunks';
-      const many = event.chunks.length > 1 ? ` (${event.chunks.length} chunks)` : '';
+      const count = event.chunkCount ?? event.chunks.length;
+      // Sizes beyond those listed (see MAX_LISTED_CHUNKS) are shown as one `+...`.
+      const unlisted = count > event.chunks.length ? '+...' : '';
+      const hex = event.chunks.map((n) => `0x${n.toString(16)}`).join('+') + unlisted || 'no chunks';
+      const many = count > 1 ? ` (${count} chunks)` : '';
       return `chunked ${hex} = ${event.body.length} bytes${many}`;
     }
     case 'content-length':
