@@ -135,6 +135,8 @@ export class LibprocessEndpoint extends EventEmitter {
   private listening = false;
   private closing = false;
   private closed: Promise<CloseReport> | undefined;
+  /** See pauseInbound. */
+  private inboundHeld = false;
   private readonly clock = new HttpDateClock();
   private readonly routes: RouteResponder;
   private readonly localUpids = new Map<string, Upid>();
@@ -292,6 +294,27 @@ export class LibprocessEndpoint extends EventEmitter {
   }
 
   /**
+   * Stops reading from every inbound connection, those accepted later too, until resumeInbound(): backpressure for a
+   * consumer of the messages that falls behind (a slow output). Messages already read are delivered on resume; peers
+   * see their sockets fill and wait, as with a slow libprocess actor.
+   */
+  pauseInbound(): void {
+    this.inboundHeld = true;
+    for (const connection of this.inbound) connection.holdReading(true);
+  }
+
+  /** Reads from the inbound connections again (see pauseInbound). */
+  resumeInbound(): void {
+    this.inboundHeld = false;
+    for (const connection of this.inbound) connection.holdReading(false);
+  }
+
+  /** True between pauseInbound() and resumeInbound(). */
+  get inboundPaused(): boolean {
+    return this.inboundHeld;
+  }
+
+  /**
    * Graceful close: stops accepting, flushes every outbound queue and waits for the peers' responses (up to
    * `timeoutMs`; `awaitAnswers: false` waits for the writes only), then closes inbound connections. Reports what
    * was not sent or not answered.
@@ -363,6 +386,7 @@ export class LibprocessEndpoint extends EventEmitter {
       decoder: this.options.decoder,
       maxPendingResponses: this.options.maxPendingResponses,
     });
+    if (this.inboundHeld) connection.holdReading(true);
     this.inbound.add(connection);
     this.emit('connection', info);
   }

@@ -202,6 +202,8 @@ export class InboundConnection {
   private readonly maxPendingResponses: number;
   private readonly maxBufferedResponseBytes: number;
   private readingPaused = false;
+  /** Reading held by the owner (see holdReading), whatever the responses. */
+  private readingHeld = false;
   private readingDone = false;
   private failed = false;
   /**
@@ -536,9 +538,21 @@ export class InboundConnection {
     }
   }
 
+  /**
+   * Stops reading from the socket (`held`), or lets it read again: for an owner whose consumer of the requests is
+   * slow. What was read already is decoded first when reading resumes; a chunk being decoded is finished.
+   */
+  holdReading(held: boolean): void {
+    if (this.readingHeld === held) return;
+    this.readingHeld = held;
+    if (!this.closed) this.regulateReading();
+  }
+
   private regulateReading(): void {
     const overloaded =
-      this.pendingResponses >= this.maxPendingResponses || this.socket.writableLength > this.maxBufferedResponseBytes;
+      this.readingHeld ||
+      this.pendingResponses >= this.maxPendingResponses ||
+      this.socket.writableLength > this.maxBufferedResponseBytes;
     if (overloaded && !this.readingPaused) {
       this.readingPaused = true;
       this.socket.pause();

@@ -7,6 +7,9 @@ import { chalkFor } from '../render/color.ts';
 import { eventJson } from '../render/json.ts';
 import { TextWriter } from '../render/text.ts';
 
+/** Output lines waiting to be written at which listen stops reading from its peers (see runListen). */
+export const OUTPUT_BACKLOG_LINES = 1024;
+
 /** Options of `mesos-wire listen`, as parsed. */
 export interface ListenCommandOptions {
   ip: string;
@@ -48,8 +51,18 @@ export async function runListen(
       ? `${JSON.stringify({ type: 'listening', address: `${ip}:${port}`, era: endpoint.era })}\n`
       : `listening on ${ip}:${port} (${endpoint.era.style} framing, replies: ${endpoint.era.replies})\n`,
   );
+  // Lines not yet written. Past OUTPUT_BACKLOG_LINES the endpoint stops reading (its peers wait, as with a slow
+  // actor) until half of them are out: a slow terminal or pipe must not make this process buffer without bound.
+  let backlog = 0;
   const print = (line: string): void => {
-    output = output.then(() => writeText(ctx.stdout, line));
+    backlog++;
+    if (backlog >= OUTPUT_BACKLOG_LINES && !endpoint.inboundPaused) endpoint.pauseInbound();
+    output = output
+      .then(() => writeText(ctx.stdout, line))
+      .then(() => {
+        backlog--;
+        if (backlog <= OUTPUT_BACKLOG_LINES / 2 && endpoint.inboundPaused) endpoint.resumeInbound();
+      });
   };
   let received = 0;
   let connectionErrors = 0;
