@@ -55,7 +55,8 @@ export async function runSend(options: SendCommandOptions, ctx: CliContext): Pro
   let refused = 0;
   let unreachable: MesosWireError | undefined;
   let usageError: MesosWireError | undefined;
-  type Outcome = { message: PlannedMessage; status: number | undefined; error: MesosWireError | undefined };
+  // Outcomes come in the order of `planned`.
+  type Outcome = { status: number | undefined; error: MesosWireError | undefined };
   try {
     // Queue everything in order (waiting for room when the queue is full), then report the outcomes in order.
     const outcomes: Promise<Outcome>[] = [];
@@ -64,13 +65,13 @@ export async function runSend(options: SendCommandOptions, ctx: CliContext): Pro
       let settle: (outcome: Outcome) => void = () => {};
       outcomes.push(new Promise<Outcome>((resolve) => (settle = resolve)));
       const callback = (error: MesosWireError | undefined, receipt?: { status?: number }): void =>
-        settle({ message, status: receipt?.status, error });
+        settle({ status: receipt?.status, error });
       try {
         while (!endpoint.write(outbound, callback, { awaitResponse })) await endpoint.whenWritable(message.to);
       } catch (error) {
         // Refused before sending: a name that cannot go into a request line, a body larger than the queue.
         if (!isMesosWireError(error)) throw error;
-        settle({ message, status: undefined, error });
+        settle({ status: undefined, error });
         usageError ??= error;
       }
     }
@@ -78,34 +79,27 @@ export async function runSend(options: SendCommandOptions, ctx: CliContext): Pro
     const deadline = new Promise<'timeout'>((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref());
     let timedOut: MesosWireError | undefined;
     for (let index = 0; index < outcomes.length; index++) {
+      const message = planned[index]!;
       const result = timedOut === undefined ? await Promise.race([outcomes[index]!, deadline]) : 'timeout';
+      const from = formatUpid(endpoint.upid()) === message.from ? undefined : message.from;
+      const line = { name: message.name, to: message.to, from, bytes: message.body.length };
       if (result === 'timeout') {
         // Every message still gets its line: those not answered in time fail with the timeout.
         timedOut ??= mwError('MW_TRANSPORT_TIMEOUT', `no answer within ${timeoutMs} ms`);
         unreachable ??= timedOut;
-        const message = planned[index]!;
-        const from = formatUpid(endpoint.upid()) === message.from ? undefined : message.from;
-        await writeResult(ctx, ndjson, {
-          name: message.name,
-          to: message.to,
-          from,
-          bytes: message.body.length,
-          error: timedOut,
-        });
+        await writeResult(ctx, ndjson, { ...line, error: timedOut });
         continue;
       }
-      const { message, status, error } = result;
-      const from = formatUpid(endpoint.upid()) === message.from ? undefined : message.from;
-      const bytes = message.body.length;
+      const { status, error } = result;
       if (error !== undefined) {
         // Not delivered (unreachable, cut off, answers that are not HTTP): an I/O failure. A message refused before
         // sending is a usage error, which takes precedence below.
         unreachable ??= error;
-        await writeResult(ctx, ndjson, { name: message.name, to: message.to, from, bytes, error });
+        await writeResult(ctx, ndjson, { ...line, error });
         continue;
       }
       if (awaitResponse && (status === undefined || status < 200 || status > 299)) refused++;
-      await writeResult(ctx, ndjson, { name: message.name, to: message.to, from, bytes, status });
+      await writeResult(ctx, ndjson, { ...line, status });
     }
   } finally {
     // Half-close and read until the peer closes: closing with unread answers would reset the connection.
