@@ -288,7 +288,11 @@ export async function replayMessages(
     const outcome = await Promise.race([Promise.all(answers), deadline]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      const error = mwError('MW_TRANSPORT_TIMEOUT', `no answer within ${timeoutMs} ms after the last message was sent`);
+      const error = mwError(
+        'MW_TRANSPORT_TIMEOUT',
+        `no answer within ${timeoutMs} ms after the last message was sent (Mesos before 1.4 does not answer ` +
+          'libprocess senders: awaitAnswers false, --no-answers in the CLI)',
+      );
       for (const settle of settles) settle(error);
     }
     await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 500));

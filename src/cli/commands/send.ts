@@ -85,7 +85,10 @@ export async function runSend(options: SendCommandOptions, ctx: CliContext): Pro
       const line = { name: message.name, to: message.to, from, bytes: message.body.length };
       if (result === 'timeout') {
         // Every message still gets its line: those not answered in time fail with the timeout.
-        timedOut ??= mwError('MW_TRANSPORT_TIMEOUT', `no answer within ${timeoutMs} ms`);
+        timedOut ??= mwError(
+          'MW_TRANSPORT_TIMEOUT',
+          `no answer within ${timeoutMs} ms (Mesos before 1.4 does not answer libprocess senders: --no-answers)`,
+        );
         unreachable ??= timedOut;
         await writeResult(ctx, ndjson, { ...line, error: timedOut });
         continue;
