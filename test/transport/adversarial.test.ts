@@ -7,23 +7,11 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import type { MesosWireError } from '../../src/errors.ts';
-import {
-  type InboundMessage,
-  LibprocessEndpoint,
-  type LibprocessEndpointOptions,
-} from '../../src/transport/endpoint.ts';
+import type { InboundMessage } from '../../src/transport/endpoint.ts';
 import { cat } from '../helpers/bytes.ts';
+import { closeOpened, testEndpoint, track } from './sockets.ts';
 
-const open: { close(): unknown }[] = [];
-afterEach(async () => {
-  for (const thing of open.splice(0).reverse()) await thing.close();
-});
-
-async function endpoint(options: LibprocessEndpointOptions = {}): Promise<LibprocessEndpoint> {
-  const e = await LibprocessEndpoint.listen({ outbound: { backoff: { initialMs: 5, maxMs: 20 } }, ...options });
-  open.push({ close: () => e.close(500) });
-  return e;
-}
+afterEach(closeOpened);
 
 /** A raw client: what the endpoint answered, and a promise settled when the endpoint ended the connection. */
 async function rawClient(port: number): Promise<{ socket: net.Socket; received: () => string; ended: Promise<void> }> {
@@ -36,7 +24,7 @@ async function rawClient(port: number): Promise<{ socket: net.Socket; received: 
     socket.on('close', () => resolve());
   });
   await new Promise((resolve) => socket.once('connect', resolve));
-  open.push({ close: () => socket.destroy() });
+  track({ close: () => socket.destroy() });
   return { socket, received: () => Buffer.concat(chunks).toString('latin1'), ended };
 }
 
@@ -58,7 +46,7 @@ describe('LibprocessEndpoint: requests without keep-alive (§2.1, §6.3 ClosingR
   it('HTTP/1.1 Connection: close: answered, then the connection ends; a request pipelined after it is not served', {
     timeout: 5000,
   }, async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     const got: string[] = [];
     e.register('master', (m: InboundMessage) => got.push(m.name));
     const client = await rawClient(e.address.port);
@@ -69,7 +57,7 @@ describe('LibprocessEndpoint: requests without keep-alive (§2.1, §6.3 ClosingR
   });
 
   it('the close token is found case-insensitively in a list (cOnnEctIon: foo, CLOSE)', { timeout: 5000 }, async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     e.register('master');
     const client = await rawClient(e.address.port);
     client.socket.write(message('A', 'cOnnEctIon: foo, CLOSE\r\n'));
@@ -78,7 +66,7 @@ describe('LibprocessEndpoint: requests without keep-alive (§2.1, §6.3 ClosingR
   });
 
   it('HTTP/1.0 without keep-alive: answered, then the connection ends', { timeout: 5000 }, async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     e.register('master');
     const client = await rawClient(e.address.port);
     client.socket.write(message('A', '', '1.0'));
@@ -87,7 +75,7 @@ describe('LibprocessEndpoint: requests without keep-alive (§2.1, §6.3 ClosingR
   });
 
   it('HTTP/1.0 with Connection: keep-alive (any case) stays open for the next request', { timeout: 5000 }, async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     const got: string[] = [];
     e.register('master', (m: InboundMessage) => got.push(m.name));
     const client = await rawClient(e.address.port);
@@ -105,7 +93,7 @@ describe('LibprocessEndpoint: requests without keep-alive (§2.1, §6.3 ClosingR
   it('a closing route request behind a pending streamed answer: every answer in order, then the end', {
     timeout: 5000,
   }, async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     e.register('master');
     let stream: { write(p: string): boolean; end(): void } | undefined;
     e.router.get('/stream', (_req, reply) => {
@@ -133,7 +121,7 @@ describe('LibprocessEndpoint: requests without keep-alive (§2.1, §6.3 ClosingR
   it('bytes after the closing request are ignored, even when they are not HTTP (no connection error)', {
     timeout: 5000,
   }, async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     e.register('master');
     const errors: MesosWireError[] = [];
     e.on('connection-error', ({ error }) => errors.push(error));
@@ -149,7 +137,7 @@ describe('LibprocessEndpoint: trailers (§2.1, §2.6)', () => {
   it('a chunked message with a trailer field fails the connection at the trailer, without delivery or answer', {
     timeout: 5000,
   }, async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     const got: string[] = [];
     e.register('master', (m: InboundMessage) => got.push(m.name));
     const errors: MesosWireError[] = [];
@@ -177,7 +165,7 @@ describe('LibprocessEndpoint: a malformed percent-escape in the query (§2.1, §
   it('fails the connection without an answer, for messages and routes; earlier requests are answered', {
     timeout: 5000,
   }, async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     const got: string[] = [];
     e.register('master', (m: InboundMessage) => got.push(m.name));
     e.router.get('/health', () => ({ status: 200, body: 'ok' }));
@@ -224,9 +212,9 @@ describe('LibprocessEndpoint.close', () => {
       socket.on('error', () => {});
     });
     await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', () => resolve()));
-    open.push({ close: () => new Promise((resolve) => mute.close(resolve)) });
+    track({ close: () => new Promise((resolve) => mute.close(resolve)) });
     const port = (mute.address() as net.AddressInfo).port;
-    const e = await endpoint();
+    const e = await testEndpoint();
     await e.send({ to: `master@127.0.0.1:${port}`, name: 'x' });
     let firstDone = false;
     const first = e.close(200).then((report) => {

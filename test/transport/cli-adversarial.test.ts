@@ -8,36 +8,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runReplay } from '../../src/cli/commands/replay.ts';
 import { runSend, type SendCommandOptions } from '../../src/cli/commands/send.ts';
-import type { CliContext } from '../../src/cli/context.ts';
-import type { ExitCode } from '../../src/cli/exit-codes.ts';
 import { LibprocessEndpoint } from '../../src/transport/endpoint.ts';
 import { messagesFromCaptureFile, messagesFromRawStream, replayMessages } from '../../src/transport/replay.ts';
 
+import { cliContext } from './cli-context.ts';
+
 const SESSION = fileURLToPath(new URL('../../fixtures/raw/libprocess-session.bin', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/mesos-wire.js', import.meta.url));
-
-function context(): CliContext & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  return {
-    stdin: Readable.from([]),
-    stdout,
-    stderr,
-    env: { FORCE_COLOR: '0' },
-    setExit: (_code: ExitCode) => {},
-    out: () => out,
-    err: () => err,
-  };
-}
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -64,7 +46,7 @@ async function peer(onData: (socket: net.Socket) => void): Promise<number> {
 }
 
 function send(options: Partial<SendCommandOptions> & { to: string }) {
-  const ctx = context();
+  const ctx = cliContext();
   return runSend({ format: 'text', timeout: 300, retries: 0, ...options }, ctx).then((code) => ({ code, ctx }));
 }
 
@@ -86,7 +68,7 @@ describe('mesos-wire send against misbehaving peers', () => {
     timeout: 10_000,
   }, async () => {
     const port = await peer(() => {});
-    const ctx = context();
+    const ctx = cliContext();
     const { code } = await runSend(
       {
         format: 'ndjson',
@@ -141,7 +123,7 @@ describe('replay against a peer that never answers', () => {
 
   it('the replay command ends with exit 3 and a summary instead of waiting forever', { timeout: 10_000 }, async () => {
     const port = await peer(() => {});
-    const ctx = context();
+    const ctx = cliContext();
     const code = await runReplay(SESSION, { to: `127.0.0.1:${port}`, wait: 0, timeout: 200, format: 'text' }, ctx);
     assert.equal(code, 3);
     assert.match(ctx.out(), /summary: selected \d+, sent (\d+), accepted 0, refused 0, failed \1, came back 0/);
@@ -188,7 +170,7 @@ describe('replay of a capture cut off inside its last record', () => {
     cleanups.push(() => receiver.close(100));
     const got: string[] = [];
     receiver.on('message', (m) => got.push(m.name));
-    const ctx = context();
+    const ctx = cliContext();
     const code = await runReplay(
       truncatedCapture(),
       { to: `127.0.0.1:${receiver.address.port}`, wait: 0, timeout: 2000, format: 'text' },
@@ -204,10 +186,10 @@ describe('replay of a capture cut off inside its last record', () => {
 describe('replay usage errors', () => {
   it('a pcap capture piped on stdin is a usage error (exit 2), a missing file an I/O error (exit 3)', async () => {
     const PCAP = fileURLToPath(new URL('../../fixtures/pcap/real/lo-ipv4.pcap', import.meta.url));
-    const piped = { ...context(), stdin: Readable.from([readFileSync(PCAP)]) };
+    const piped = { ...cliContext(), stdin: Readable.from([readFileSync(PCAP)]) };
     assert.equal(await runReplay('-', { to: '127.0.0.1:1', dryRun: true, format: 'text' }, piped), 2);
     assert.match(piped.err(), /pcap\/pcapng captures are read from a file, not stdin/);
-    const missing = context();
+    const missing = cliContext();
     assert.equal(await runReplay('/nonexistent/capture.pcap', { to: '127.0.0.1:1', format: 'text' }, missing), 3);
   });
 });

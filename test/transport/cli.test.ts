@@ -1,45 +1,22 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runListen } from '../../src/cli/commands/listen.ts';
 import { runReplay } from '../../src/cli/commands/replay.ts';
 import { runSend, type SendCommandOptions } from '../../src/cli/commands/send.ts';
-import type { CliContext } from '../../src/cli/context.ts';
-import type { ExitCode } from '../../src/cli/exit-codes.ts';
 import { formatUpid } from '../../src/libprocess/index.ts';
 import { type InboundMessage, LibprocessEndpoint } from '../../src/transport/endpoint.ts';
 import { messagesFromCaptureFile, messagesFromRawStream, replayMessages } from '../../src/transport/replay.ts';
 import { toHexString } from '../helpers/bytes.ts';
+import { cliContext } from './cli-context.ts';
 import { until } from './sockets.ts';
 
 const SESSION = fileURLToPath(new URL('../../fixtures/raw/libprocess-session.bin', import.meta.url));
 const CORRUPT = fileURLToPath(new URL('../../fixtures/raw/libprocess-corrupt.bin', import.meta.url));
 const PCAP = fileURLToPath(new URL('../../fixtures/pcap/real/lo-ipv4.pcap', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/mesos-wire.js', import.meta.url));
-
-/** A CliContext over in-memory streams. */
-function context(stdinText = ''): CliContext & { out: () => string; err: () => string; codes: ExitCode[] } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const codes: ExitCode[] = [];
-  return {
-    stdin: Readable.from([Buffer.from(stdinText)]),
-    stdout,
-    stderr,
-    env: { FORCE_COLOR: '0' },
-    setExit: (code) => codes.push(code),
-    out: () => out,
-    err: () => err,
-    codes,
-  };
-}
 
 // Whatever a test opened is closed after it, also when an assertion failed (an open server would hang the run).
 const cleanups: (() => unknown)[] = [];
@@ -59,7 +36,7 @@ async function receiver(
 }
 
 function send(options: Partial<SendCommandOptions> & { to: string }, stdin = '') {
-  const ctx = context(stdin);
+  const ctx = cliContext(stdin);
   return runSend({ format: 'text', timeout: 2000, retries: 0, ...options }, ctx).then((code) => ({ code, ctx }));
 }
 
@@ -133,7 +110,7 @@ describe('mesos-wire send', () => {
     assert.equal(code, 0, ctx.err());
     assert.match(ctx.out(), /^sent {2}test\.B -> master@/);
     await until(() => got.length === 2, 2000, 'both delivered');
-    const replayCtx = context();
+    const replayCtx = cliContext();
     const replayed = await runReplay(SESSION, { to, answers: false, wait: 0, format: 'text' }, replayCtx);
     assert.equal(replayed, 0, replayCtx.err());
     assert.match(replayCtx.out(), /summary: selected 6, sent 6, accepted 0, refused 0, failed 0, came back 0\n$/);
@@ -162,7 +139,7 @@ describe('mesos-wire send', () => {
 
 describe('mesos-wire listen and replay', () => {
   it('replaying a raw fixture into listen yields the same messages, answered 202', async () => {
-    const listenCtx = context();
+    const listenCtx = cliContext();
     const stop = new AbortController();
     cleanups.push(() => stop.abort());
     const listening = runListen({ ip: '127.0.0.1', port: 0, format: 'ndjson' }, listenCtx, stop.signal);
@@ -172,7 +149,7 @@ describe('mesos-wire listen and replay', () => {
     const expected = messagesFromRawStream(new Uint8Array(readFileSync(SESSION))).messages;
     assert.equal(expected.length, 6);
 
-    const replayCtx = context();
+    const replayCtx = cliContext();
     const code = await runReplay(SESSION, { to: first.address, wait: 50, format: 'ndjson' }, replayCtx);
     assert.equal(code, 0, replayCtx.err());
     await until(() => listenCtx.out().trim().split('\n').length === 7, 3000, 'six messages printed');
@@ -212,7 +189,7 @@ describe('mesos-wire listen and replay', () => {
     endpoint.register('master', (m) => {
       void endpoint.send({ to: m.from, from: 'master', name: 'mesos.internal.Ack' }).catch(() => {});
     });
-    const ctx = context();
+    const ctx = cliContext();
     const code = await runReplay(
       SESSION,
       {
@@ -240,7 +217,7 @@ describe('mesos-wire listen and replay', () => {
 
   it('replay --dry-run sends nothing; a corrupt capture is replayed around its bad bytes', async () => {
     const { endpoint, got } = await receiver();
-    const ctx = context();
+    const ctx = cliContext();
     const to = formatUpid(endpoint.upid('master'));
     assert.equal(await runReplay(SESSION, { to, dryRun: true, format: 'text' }, ctx), 0);
     assert.equal(ctx.out().match(/^would send #\d /gm)?.length, 6);
@@ -252,7 +229,7 @@ describe('mesos-wire listen and replay', () => {
     assert.equal(corrupt.errors.length, 1);
     assert.equal(corrupt.errors[0]!.code, 'MW_HTTP_BAD_CHUNK_SIZE');
     assert.equal(corrupt.messages.length, 2);
-    const ctx2 = context();
+    const ctx2 = cliContext();
     assert.equal(await runReplay(CORRUPT, { to, wait: 0, format: 'text' }, ctx2), 0);
     assert.match(ctx2.err(), /skipped bad bytes at offset \d+: MW_HTTP_BAD_CHUNK_SIZE/);
     await until(() => got.length === 2, 2000, 'two messages');
@@ -280,7 +257,7 @@ describe('mesos-wire listen and replay', () => {
     assert.ok(messages.every((m) => m.time !== undefined && m.stream?.endsWith('>127.0.0.1:15050')));
     const span = messages.at(-1)!.time! - messages[0]!.time!;
     const { endpoint, got } = await receiver();
-    const ctx = context();
+    const ctx = cliContext();
     const code = await runReplay(PCAP, { to: `127.0.0.1:${endpoint.address.port}`, speed: 100, wait: 0 }, ctx);
     assert.equal(code, 0, ctx.err());
     assert.deepEqual(

@@ -5,24 +5,11 @@ import { gzipSync } from 'node:zlib';
 import type { MesosWireError } from '../../src/errors.ts';
 import { encodeMessage } from '../../src/libprocess/encoder.ts';
 import { formatUpid } from '../../src/libprocess/upid.ts';
-import {
-  type InboundMessage,
-  LibprocessEndpoint,
-  type LibprocessEndpointOptions,
-} from '../../src/transport/endpoint.ts';
+import { type InboundMessage, LibprocessEndpoint } from '../../src/transport/endpoint.ts';
 import { cat, hex } from '../helpers/bytes.ts';
-import { until } from './sockets.ts';
+import { closeOpened, testEndpoint, track, until } from './sockets.ts';
 
-const open: { close(): unknown }[] = [];
-afterEach(async () => {
-  for (const thing of open.splice(0).reverse()) await thing.close();
-});
-
-async function endpoint(options: LibprocessEndpointOptions = {}): Promise<LibprocessEndpoint> {
-  const e = await LibprocessEndpoint.listen({ outbound: { backoff: { initialMs: 5, maxMs: 20 } }, ...options });
-  open.push({ close: () => e.close(500) });
-  return e;
-}
+afterEach(closeOpened);
 
 /** A raw client socket that records everything the endpoint answers. */
 async function rawClient(port: number): Promise<{ socket: net.Socket; received: () => string; closed: Promise<void> }> {
@@ -32,7 +19,7 @@ async function rawClient(port: number): Promise<{ socket: net.Socket; received: 
   socket.on('error', () => {});
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   await new Promise((resolve) => socket.once('connect', resolve));
-  open.push({ close: () => socket.destroy() });
+  track({ close: () => socket.destroy() });
   return { socket, received: () => Buffer.concat(chunks).toString('latin1'), closed };
 }
 
@@ -66,7 +53,7 @@ const EXAMPLE_B = cat(
 
 describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
   it('decodes pipelined messages from one write and answers 202/404 in request order', async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     const got: InboundMessage[] = [];
     e.register('slave(1)', (m) => got.push(m));
     e.register('slave-observer(1)');
@@ -131,7 +118,7 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
   });
 
   it('delivers a message fed one byte at a time', async () => {
-    const e = await endpoint({ acceptAnyId: true });
+    const e = await testEndpoint({ acceptAnyId: true });
     const got: InboundMessage[] = [];
     e.on('message', (m) => got.push(m));
     const client = await rawClient(e.address.port);
@@ -146,7 +133,7 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
   });
 
   it('answers 400 for a path without "/" and 500 for a bad escape in the receiver id', async () => {
-    const e = await endpoint({ acceptAnyId: true });
+    const e = await testEndpoint({ acceptAnyId: true });
     const client = await rawClient(e.address.port);
     client.socket.write(
       cat(
@@ -160,7 +147,7 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
   });
 
   it('closes only the connection that sent garbage, after delivering what came before it', async () => {
-    const e = await endpoint({ acceptAnyId: true });
+    const e = await testEndpoint({ acceptAnyId: true });
     const got: string[] = [];
     const errors: MesosWireError[] = [];
     e.on('message', (m: InboundMessage) => got.push(`${m.connection.id}:${m.name}`));
@@ -181,7 +168,7 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
   });
 
   it('applies the decoder limits per connection (a too-large header block closes that connection)', async () => {
-    const e = await endpoint({ acceptAnyId: true, decoder: { maxHeaderBytes: 300 } });
+    const e = await testEndpoint({ acceptAnyId: true, decoder: { maxHeaderBytes: 300 } });
     const errors: MesosWireError[] = [];
     e.on('connection-error', ({ error }) => errors.push(error));
     const big = await rawClient(e.address.port);
@@ -195,7 +182,7 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
   });
 
   it('gunzips Content-Encoding: gzip bodies; a body that does not decompress drops the connection', async () => {
-    const e = await endpoint({ acceptAnyId: true });
+    const e = await testEndpoint({ acceptAnyId: true });
     const got: InboundMessage[] = [];
     const errors: MesosWireError[] = [];
     e.on('message', (m) => got.push(m));
@@ -218,7 +205,7 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
   });
 
   it('requirePeerAddressIpMatch answers 400 to a sender whose UPID IP is not the peer IP', async () => {
-    const e = await endpoint({ acceptAnyId: true, requirePeerAddressIpMatch: true });
+    const e = await testEndpoint({ acceptAnyId: true, requirePeerAddressIpMatch: true });
     const got: InboundMessage[] = [];
     e.on('message', (m) => got.push(m));
     const client = await rawClient(e.address.port);
@@ -241,7 +228,7 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
   });
 
   it('does not deliver a message whose sender closed mid-body', async () => {
-    const e = await endpoint({ acceptAnyId: true });
+    const e = await testEndpoint({ acceptAnyId: true });
     const got: InboundMessage[] = [];
     const errors: MesosWireError[] = [];
     e.on('message', (m) => got.push(m));
@@ -255,7 +242,7 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
   });
 
   it('answers a half-closed sender before closing (no reset loses messages)', async () => {
-    const e = await endpoint({ acceptAnyId: true });
+    const e = await testEndpoint({ acceptAnyId: true });
     const client = await rawClient(e.address.port);
     client.socket.end(cat(EXAMPLE_B, EXAMPLE_C, EXAMPLE_B));
     await client.closed;
@@ -264,7 +251,7 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
 
   it('a burst of many reads then the end of the stream: every message delivered in order, every answer written', async () => {
     // Several 64 KiB reads in one turn are decoded together at its end: the end of the stream comes after them.
-    const e = await endpoint({ acceptAnyId: true });
+    const e = await testEndpoint({ acceptAnyId: true });
     const names: string[] = [];
     e.on('message', (m) => names.push(m.name));
     const client = await rawClient(e.address.port);
@@ -281,7 +268,7 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
 
 describe('LibprocessEndpoint test hooks', () => {
   it('answerHook drops or delays answers; later answers keep request order; a throwing hook answers normally', async () => {
-    const e = await endpoint({ acceptAnyId: true });
+    const e = await testEndpoint({ acceptAnyId: true });
     const plan: ('send' | 'drop' | number)[] = [60, 'drop', 'send'];
     let calls = 0;
     e.answerHook = () => {
@@ -302,7 +289,7 @@ describe('LibprocessEndpoint test hooks', () => {
   });
 
   it('answers given at once go out before a delayed one; those after it wait behind it, in request order', async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     e.register('slave(1)');
     // B goes to slave(1) (202), C to slave-observer(1), not registered here (404).
     const plan: ('send' | 'drop' | number)[] = ['send', 80, 'send', 'drop', 'send', 'send'];
@@ -321,7 +308,7 @@ describe('LibprocessEndpoint test hooks', () => {
   });
 
   it('a throwing handler or listener is reported and the connection goes on', async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     e.register('slave(1)', () => {
       throw new Error('handler bug');
     });
@@ -340,7 +327,7 @@ describe('LibprocessEndpoint test hooks', () => {
   });
 
   it('closeInbound closes the selected inbound connections only', async () => {
-    const e = await endpoint({ acceptAnyId: true });
+    const e = await testEndpoint({ acceptAnyId: true });
     const a = await rawClient(e.address.port);
     const b = await rawClient(e.address.port);
     await until(() => e.inboundConnections === 2, 2000, 'two connections');
@@ -376,7 +363,7 @@ describe('LibprocessEndpoint inbound, repeated heads', () => {
   );
 
   async function outcome(mesosVersion: string, headCache: boolean) {
-    const e = await endpoint({ mesosVersion, decoder: { headCache } });
+    const e = await testEndpoint({ mesosVersion, decoder: { headCache } });
     const handled: InboundMessage[] = [];
     e.register('slave(1)', (m) => handled.push(m));
     const client = await rawClient(e.address.port);
@@ -421,7 +408,7 @@ describe('LibprocessEndpoint inbound, older eras', () => {
   const FROM_ONLY = cat('POST /slave(1)/m HTTP/1.1\r\nLibprocess-From: a@1.2.3.4:5\r\n\r\n');
 
   it('0.19-1.3: answers only senders without a libprocess/ User-Agent', async () => {
-    const e = await endpoint({ mesosVersion: '1.3.0', acceptAnyId: true });
+    const e = await testEndpoint({ mesosVersion: '1.3.0', acceptAnyId: true });
     assert.deepEqual(e.era, { style: 'mesos-1.11', replies: 'non-libprocess-only' });
     e.router.get('/health', () => ({ status: 200, body: 'ok' }));
     const got: InboundMessage[] = [];
@@ -438,7 +425,7 @@ describe('LibprocessEndpoint inbound, older eras', () => {
   });
 
   it('<= 0.18: never answers messages, still answers HTTP routes', async () => {
-    const e = await endpoint({ mesosVersion: '0.18.2', acceptAnyId: true });
+    const e = await testEndpoint({ mesosVersion: '0.18.2', acceptAnyId: true });
     assert.deepEqual(e.era, { style: 'mesos-0.21', replies: 'never' });
     e.router.get('/health', () => ({ status: 200, body: 'ok' }));
     const client = await rawClient(e.address.port);
@@ -451,7 +438,7 @@ describe('LibprocessEndpoint inbound, older eras', () => {
 
 describe('LibprocessEndpoint HTTP routes', () => {
   it('serves whole and streamed responses in request order; unknown routes 404', async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     let stream: { write(p: string): boolean; end(): void } | undefined;
     e.router.get('/stream', (_req, reply) => {
       stream = reply.stream(200, [['Content-Type', 'application/json']]);
@@ -478,7 +465,7 @@ describe('LibprocessEndpoint HTTP routes', () => {
   });
 
   it('answers 500 when a route handler fails or returns something unencodable, and goes on', async () => {
-    const e = await endpoint();
+    const e = await testEndpoint();
     e.router.get('/throws', () => {
       throw new Error('boom');
     });
@@ -498,7 +485,7 @@ describe('LibprocessEndpoint HTTP routes', () => {
   });
 
   it('pauses reading when responses pile up behind a slow one (bounded pipelining)', async () => {
-    const e = await endpoint({ acceptAnyId: true, maxPendingResponses: 8 });
+    const e = await testEndpoint({ acceptAnyId: true, maxPendingResponses: 8 });
     let stream: { end(): void } | undefined;
     e.router.get('/hold', (_req, reply) => {
       stream = reply.stream(200);
@@ -521,8 +508,8 @@ describe('LibprocessEndpoint HTTP routes', () => {
 
 describe('LibprocessEndpoint endpoint to endpoint', () => {
   it('sends thousands of messages on one connection per peer address, in order, from the sender UPID', async () => {
-    const receiver = await endpoint();
-    const sender = await endpoint({ defaultId: 'scheduler-1' });
+    const receiver = await testEndpoint();
+    const sender = await testEndpoint({ defaultId: 'scheduler-1' });
     const bodies: number[] = [];
     const froms = new Set<string>();
     receiver.register('master', (m) => {
@@ -561,8 +548,8 @@ describe('LibprocessEndpoint endpoint to endpoint', () => {
   });
 
   it('writes in the era style of the sender (bytes as libprocess writes them)', async () => {
-    const receiver = await endpoint({ acceptAnyId: true });
-    const sender = await endpoint({ mesosVersion: '0.20.1' });
+    const receiver = await testEndpoint({ acceptAnyId: true });
+    const sender = await testEndpoint({ mesosVersion: '0.20.1' });
     const got: InboundMessage[] = [];
     receiver.on('message', (m) => got.push(m));
     const body = hex('08 01');
@@ -580,9 +567,9 @@ describe('LibprocessEndpoint endpoint to endpoint', () => {
   });
 
   it('link: reports exited when the peer goes away, reconnects when it comes back', async () => {
-    const receiver = await endpoint({ acceptAnyId: true });
+    const receiver = await testEndpoint({ acceptAnyId: true });
     const port = receiver.address.port;
-    const sender = await endpoint();
+    const sender = await testEndpoint();
     const peer = receiver.upid('master');
     const exited: string[] = [];
     sender.on('exited', (event) => exited.push(event.peer));
@@ -594,7 +581,7 @@ describe('LibprocessEndpoint endpoint to endpoint', () => {
     // The receiving end restarts on the same port; messages sent meanwhile wait in the queue.
     const pending = sender.send({ to: peer, name: 'after.Restart' }, { awaitResponse: true });
     await new Promise((r) => setTimeout(r, 30));
-    const restarted = await endpoint({ port, acceptAnyId: true });
+    const restarted = await testEndpoint({ port, acceptAnyId: true });
     const got: string[] = [];
     restarted.on('message', (m: InboundMessage) => got.push(m.name));
     assert.equal((await pending).status, 202);
@@ -611,14 +598,14 @@ describe('LibprocessEndpoint endpoint to endpoint', () => {
     slow.on('connection', (socket) => accepted.push(socket));
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', () => resolve()));
     // Closed last to first: the accepted sockets go before the server (whose close waits for them).
-    open.push({ close: () => new Promise((resolve) => slow.close(resolve)) });
-    open.push({
+    track({ close: () => new Promise((resolve) => slow.close(resolve)) });
+    track({
       close: () => {
         for (const socket of accepted) socket.destroy();
       },
     });
     const port = (slow.address() as net.AddressInfo).port;
-    const sender = await endpoint({ outbound: { maxQueuedMessages: 50, maxQueuedBytes: 1 << 20 } });
+    const sender = await testEndpoint({ outbound: { maxQueuedMessages: 50, maxQueuedBytes: 1 << 20 } });
     const to = `slave(1)@127.0.0.1:${port}`;
     const body = new Uint8Array(16 * 1024);
     let queued = 0;
@@ -650,13 +637,13 @@ describe('LibprocessEndpoint endpoint to endpoint', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const accepted: net.Socket[] = [];
     server.on('connection', (socket) => accepted.push(socket));
-    open.push({ close: () => new Promise((resolve) => server.close(resolve)) });
-    open.push({
+    track({ close: () => new Promise((resolve) => server.close(resolve)) });
+    track({
       close: () => {
         for (const socket of accepted) socket.destroy();
       },
     });
-    const sender = await endpoint();
+    const sender = await testEndpoint();
     const to = `master@127.0.0.1:${(server.address() as net.AddressInfo).port}`;
     await assert.rejects(sender.send({ to, name: 'x' }, { awaitResponse: true }), { code: 'MW_TRANSPORT_REJECTED' });
     // Plain sends still go out on the same connection; answers can no longer be awaited there.
@@ -666,15 +653,15 @@ describe('LibprocessEndpoint endpoint to endpoint', () => {
   });
 
   it('rejects with MW_TRANSPORT_CONNECT when nobody listens', async () => {
-    const gone = await endpoint();
+    const gone = await testEndpoint();
     const peer = gone.upid('master');
     await gone.close(100);
-    const sender = await endpoint({ outbound: { maxConnectAttempts: 2, backoff: { initialMs: 5, maxMs: 10 } } });
+    const sender = await testEndpoint({ outbound: { maxConnectAttempts: 2, backoff: { initialMs: 5, maxMs: 10 } } });
     await assert.rejects(sender.send({ to: peer, name: 'x' }), { code: 'MW_TRANSPORT_CONNECT' });
   });
 
   it('close() flushes the queue and waits for the answers', async () => {
-    const receiver = await endpoint({ acceptAnyId: true });
+    const receiver = await testEndpoint({ acceptAnyId: true });
     let count = 0;
     receiver.on('message', () => count++);
     const sender = new LibprocessEndpoint();

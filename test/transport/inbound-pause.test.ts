@@ -6,22 +6,12 @@ import { afterEach, describe, it } from 'node:test';
 import { OUTPUT_BACKLOG_LINES, runListen } from '../../src/cli/commands/listen.ts';
 import type { CliContext } from '../../src/cli/context.ts';
 import type { ExitCode } from '../../src/cli/exit-codes.ts';
-import { LibprocessEndpoint } from '../../src/transport/endpoint.ts';
-import { until } from './sockets.ts';
+import { closeOpened, testEndpoint, until } from './sockets.ts';
 
 const NAME = 'mesos.internal.PingSlaveMessage';
 const BODY = new Uint8Array([0x08, 0x01]);
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-async function endpoint(options: Parameters<typeof LibprocessEndpoint.listen>[0] = {}): Promise<LibprocessEndpoint> {
-  const e = await LibprocessEndpoint.listen(options);
-  cleanups.push(() => e.close(500));
-  return e;
-}
+afterEach(closeOpened);
 
 /** Resolves once `read()` has stayed the same for `turns` checks 10 ms apart (the traffic has come to rest). */
 async function settled(read: () => number, turns = 15): Promise<number> {
@@ -38,12 +28,12 @@ async function settled(read: () => number, turns = 15): Promise<number> {
 
 describe('LibprocessEndpoint.pauseInbound', () => {
   it('reads nothing while paused (connections accepted meanwhile too), then delivers everything in order', async () => {
-    const receiver = await endpoint();
+    const receiver = await testEndpoint();
     const seen: number[] = [];
     receiver.register('slave(1)', (m) => seen.push(m.body[1]!));
     receiver.pauseInbound();
     assert.equal(receiver.inboundPaused, true);
-    const sender = await endpoint({ defaultId: 'master' });
+    const sender = await testEndpoint({ defaultId: 'master' });
     const to = receiver.upid('slave(1)');
     for (let i = 0; i < 200; i++) sender.write({ to, name: NAME, body: new Uint8Array([0x08, i % 2]) });
     const connection = sender.connectionTo(to);
@@ -58,13 +48,13 @@ describe('LibprocessEndpoint.pauseInbound', () => {
   });
 
   it('paused by the handler mid-stream: delivery stops within what was read, the sender is held back, resume ends it', async () => {
-    const receiver = await endpoint();
+    const receiver = await testEndpoint();
     let delivered = 0;
     receiver.register('slave(1)', () => {
       delivered++;
       if (delivered === 100) receiver.pauseInbound();
     });
-    const sender = await endpoint({ defaultId: 'master' });
+    const sender = await testEndpoint({ defaultId: 'master' });
     const to = receiver.upid('slave(1)');
     const total = 100_000;
     let queued = 0;
@@ -110,7 +100,7 @@ describe('mesos-wire listen behind an output that does not drain', () => {
     const listening = runListen({ ip: '127.0.0.1', port: 0, format: 'ndjson', count: total }, ctx);
     await until(() => written.includes('\n'), 5000, 'listening line');
     const address = JSON.parse(written.split('\n')[0]!).address as string;
-    const sender = await endpoint({ defaultId: 'master' });
+    const sender = await testEndpoint({ defaultId: 'master' });
     const to = `slave(1)@${address}`;
     let answered = 0;
     for (let i = 0; i < total; i++) {

@@ -4,6 +4,7 @@
  * HTTP codec).
  */
 import net from 'node:net';
+import { LibprocessEndpoint, type LibprocessEndpointOptions } from '../../src/transport/endpoint.ts';
 
 /** A recording server: every accepted socket and every byte it received. */
 export interface RawServer {
@@ -26,6 +27,13 @@ export function track<T extends { close(): unknown } | { destroy(): unknown }>(t
 /** Closes everything registered (call from afterEach). */
 export async function closeOpened(): Promise<void> {
   for (const thing of opened.splice(0).reverse()) await thing.close();
+}
+
+/** An endpoint on 127.0.0.1:0 with fast reconnects (5-20 ms), closed after the test (see closeOpened). */
+export async function testEndpoint(options: LibprocessEndpointOptions = {}): Promise<LibprocessEndpoint> {
+  const endpoint = await LibprocessEndpoint.listen({ outbound: { backoff: { initialMs: 5, maxMs: 20 } }, ...options });
+  track({ close: () => endpoint.close(500) });
+  return endpoint;
 }
 
 /** Listens on 127.0.0.1 (port 0 unless `port` is given) and runs `onSocket` for every connection. */
