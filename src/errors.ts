@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   MW_HTTP_TRAILERS_TOO_LARGE: 'The trailer section exceeds maxHeaderBytes.',
   MW_HTTP_TRAILERS_REJECTED: 'Trailer fields follow a chunked body while rejectTrailers is set.',
   MW_HTTP_TRUNCATED: 'The stream ended in the middle of a message.',
+  MW_HTTP_INPUT_RELEASED:
+    'A decoded message was read after its reader released the bytes it reads from (an endpoint with transientMessages frees them once the message has been handed out).',
 
   // --- libprocess layer (src/libprocess) ---
   MW_UPID_INVALID: 'A text is not a valid UPID (id@host:port).',

@@ -426,6 +426,21 @@ export class HttpDecoder {
     return this.#error;
   }
 
+  /**
+   * Whether the decoder still reads bytes of the ArrayBuffer under `bytes` (an earlier write's) after write()
+   * returned: the message in progress has its head or the first piece of its body there, or a failed decoder keeps
+   * the tail to resync from. Other written buffers may be reused or freed (see releaseBytes) once the messages
+   * decoded from them are done with: the decoder copies what it keeps of them.
+   */
+  holds(bytes: Uint8Array): boolean {
+    const buffer = bytes.buffer;
+    return (
+      this.#firstSrc?.buffer === buffer ||
+      this.#message?.readsFrom(buffer) === true ||
+      this.#resyncTail?.buffer === buffer
+    );
+  }
+
   /** Decode the next bytes of the stream. Synchronous; throws on bad input (see the class doc). */
   write(bytes: Uint8Array): void {
     if (this.#error !== undefined) throw this.#error;

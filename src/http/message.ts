@@ -9,6 +9,8 @@
  */
 
 import { COLON, CR, HTAB, LF, latin1String, SP } from '../bytes/ascii.ts';
+import { isReleased } from '../bytes/release.ts';
+import { MesosWireError } from '../errors.ts';
 import { RepeatedBytes } from './repeated-bytes.ts';
 import type { BodyFraming, HttpHeader, HttpRequestMessage, HttpResponseMessage } from './types.ts';
 
@@ -381,6 +383,7 @@ export class DecodedHttpMessage {
   get body(): Uint8Array {
     const src = this.#bodySrc;
     if (src !== undefined) {
+      if (isReleased(src.buffer)) throw this.released('body');
       const at = this.#bodyAt;
       const length = this.#bodyLength;
       // new Uint8Array(buffer, ...) rather than subarray(): subarray goes through a species lookup (slower).
@@ -393,6 +396,30 @@ export class DecodedHttpMessage {
   set body(bytes: Uint8Array) {
     this.#body = bytes;
     this.#bodySrc = undefined;
+  }
+
+  /**
+   * @internal Whether this message still reads bytes of `buffer` (a written chunk's): its head parsed afresh, read
+   * lazily, or its body not yet made into a view. The decoder asks it of the message in progress (HttpDecoder.holds).
+   */
+  readsFrom(buffer: ArrayBufferLike): boolean {
+    const head = this.#parsed;
+    return (head !== undefined && !head.owned && head.src.buffer === buffer) || this.#bodySrc?.buffer === buffer;
+  }
+
+  /** The error for reading `what` after the reader released the chunk it lies in (see releaseBytes). */
+  private released(what: string): MesosWireError {
+    return new MesosWireError(
+      'MW_HTTP_INPUT_RELEASED',
+      `the ${what} of the message at offset ${this.offset} was read after its bytes were released (copy what you keep while the message is handed to you)`,
+      { offset: this.offset },
+    );
+  }
+
+  /** The head parsed afresh, checked to be still readable (its bytes not released by the reader). */
+  private readableHead(head: ParsedHead): ParsedHead {
+    if (!head.owned && isReleased(head.src.buffer)) throw this.released('head');
+    return head;
   }
 
   /** @internal The body is `src[at, at + length)` (a written chunk): its view is made when `body` is first read. */
@@ -456,14 +483,18 @@ export class DecodedHttpMessage {
   private startLineText(): string {
     const head = this.#parsed;
     if (head === undefined) return this.#kept!.startLineText();
-    return (head.text ??= internLatin1(head.src, head.textStart, head.textEnd));
+    if (head.text !== undefined) return head.text;
+    const readable = this.readableHead(head);
+    return (head.text = internLatin1(readable.src, readable.textStart, readable.textEnd));
   }
 
   /** Header fields in order and case as sent (materialised on first access, then cached). */
   get headers(): readonly HttpHeader[] {
     const head = this.#parsed;
     if (head === undefined) return this.#kept!.headers();
-    return (head.headers ??= materialiseHeaders(head.src, head.fieldsStart, head.fieldsEnd));
+    if (head.headers !== undefined) return head.headers;
+    const readable = this.readableHead(head);
+    return (head.headers = materialiseHeaders(readable.src, readable.fieldsStart, readable.fieldsEnd));
   }
 
   /** The last value of the header whose lowercase name is `lowerName` (see getHeader). */
@@ -471,7 +502,8 @@ export class DecodedHttpMessage {
     const head = this.#parsed;
     if (head === undefined) return this.#kept!.lastHeaderValue(lowerName);
     if (head.folded || head.headers !== undefined) return lastValueIn(this.headers, lowerName);
-    return scanLastValue(head.src, head.fieldsStart, head.fieldsEnd, lowerName);
+    const readable = this.readableHead(head);
+    return scanLastValue(readable.src, readable.fieldsStart, readable.fieldsEnd, lowerName);
   }
 
   /** The last value of KNOWN_HEADERS[k] (see getHeader): O(1) on a reused head once it located its known fields. */

@@ -75,6 +75,15 @@ export interface LibprocessEndpointOptions {
   decoder?: Omit<HttpDecoderOptions, 'expect' | 'startOffset' | 'streamBodies'>;
   /** Requests per connection whose response is not yet written before reading pauses. Default 1024. */
   maxPendingResponses?: number;
+  /**
+   * Messages are valid only while they are handed out: during the handler, the `'message'` listeners and the answer
+   * hook. Afterwards the endpoint frees the received bytes they read from, so reading a message's `body` or
+   * `request` later throws MW_HTTP_INPUT_RELEASED (a body view made earlier reads as empty): copy what you keep
+   * (`message.body.slice()`). In exchange a busy endpoint reuses the same memory for every socket read instead of
+   * fresh pages, which was steadier and up to ~1.6x faster with 8 busy connections (bench/transport-loopback.md).
+   * HTTP routes are not affected. Default false.
+   */
+  transientMessages?: boolean;
   /** Outbound connection options (queue bounds, backoff, connect timeout). */
   outbound?: Omit<PeerConnectionOptions, 'readResponses'>;
 }
@@ -385,6 +394,7 @@ export class LibprocessEndpoint extends EventEmitter {
     const connection = new InboundConnection(socket, info, this.dispatcher, {
       decoder: this.options.decoder,
       maxPendingResponses: this.options.maxPendingResponses,
+      transientMessages: this.options.transientMessages,
     });
     if (this.inboundHeld) connection.holdReading(true);
     this.inbound.add(connection);

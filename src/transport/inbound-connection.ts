@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import { releaseBytes } from '../bytes/index.ts';
 import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
 import {
   deriveFromHead,
@@ -166,6 +167,11 @@ export interface InboundConnectionOptions {
   maxPendingResponses?: number;
   /** Bytes buffered in the socket for writing; reading pauses above this. Default 1 MiB. */
   maxBufferedResponseBytes?: number;
+  /**
+   * Free each read's bytes once the requests decoded from them are dispatched (see
+   * LibprocessEndpointOptions.transientMessages). Requests answered later (deferResponse) keep theirs. Default false.
+   */
+  transientMessages?: boolean;
 }
 
 /**
@@ -223,6 +229,11 @@ export class InboundConnection {
   private decodeScheduled = false;
   /** True inside decodeReceived (a pump it makes does not decode the chunks again). */
   private decodingReceived = false;
+  private readonly transientMessages: boolean;
+  /** transientMessages: decoded chunks the decoder still reads (its request in progress starts there): one or two. */
+  private readonly unreleased: Buffer[] = [];
+  /** transientMessages: a request of the chunk being decoded is answered later, so it may still be read. */
+  private keepDecoded = false;
 
   constructor(
     socket: net.Socket,
@@ -235,6 +246,7 @@ export class InboundConnection {
     this.dispatcher = dispatcher;
     this.maxPendingResponses = options.maxPendingResponses ?? 1024;
     this.maxBufferedResponseBytes = options.maxBufferedResponseBytes ?? 1024 * 1024;
+    this.transientMessages = options.transientMessages === true;
     // Trailers fail the connection as in libprocess (§2.1) unless the caller's decoder options say otherwise.
     this.decoder = new HttpDecoder(new RequestSink(this), {
       rejectTrailers: true,
@@ -299,6 +311,8 @@ export class InboundConnection {
   deferResponse(): ResponseSlot {
     if (!this.unanswered) throw mwError('MW_INTERNAL', 'deferResponse() outside dispatch, or twice for one request');
     this.unanswered = false;
+    // The request (its body, its head) may be read until it is answered: its bytes are not released.
+    this.keepDecoded = true;
     return this.newSlot();
   }
 
@@ -442,8 +456,10 @@ export class InboundConnection {
       while (index < chunks.length && !this.failed && !this.lastRequestSeen && (all || !this.readingPaused)) {
         this.decoding = true;
         let failure: { error: unknown } | undefined;
+        const chunk = chunks[index++]!;
         try {
-          this.decoder.write(chunks[index++]!);
+          this.decoder.write(chunk);
+          if (this.transientMessages) this.releaseDecoded(chunk);
         } catch (error) {
           failure = { error };
         }
@@ -459,6 +475,31 @@ export class InboundConnection {
       else chunks.splice(0, index);
       this.decodingReceived = false;
     }
+  }
+
+  /**
+   * transientMessages: frees the decoded chunks (this one, and those the decoder still read before it) that nothing
+   * reads any more. Their requests were dispatched and the messages' handlers have returned. Freed now rather than at
+   * the next garbage collection, a 64 KiB read buffer goes back to the allocator while still in the cache, and the
+   * next read reuses it: with the default, every read of a busy connection fills fresh pages, which cost page faults
+   * and cache misses when decoded (see bench/transport-loopback.md). Chunks of a request answered later are kept.
+   */
+  private releaseDecoded(chunk: Buffer): void {
+    const unreleased = this.unreleased;
+    unreleased.push(chunk);
+    if (this.keepDecoded) {
+      // Left to the garbage collector, as without transientMessages.
+      this.keepDecoded = false;
+      unreleased.length = 0;
+      return;
+    }
+    let held = 0;
+    for (let i = 0; i < unreleased.length; i++) {
+      const decoded = unreleased[i]!;
+      if (this.decoder.holds(decoded)) unreleased[held++] = decoded;
+      else releaseBytes(decoded);
+    }
+    unreleased.length = held;
   }
 
   /** True when the pending responses, or the bytes written and batched, have reached half their bounds. */

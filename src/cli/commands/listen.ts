@@ -35,6 +35,8 @@ export async function runListen(
       port: options.port,
       mesosVersion: options.mesosVersion ?? '1.11.0',
       acceptAnyId: ids.length === 0,
+      // Every message is made into its output line before the listener returns: nothing reads it later.
+      transientMessages: true,
     });
   } catch (error) {
     ctx.stderr.write(`mesos-wire listen: ${isMesosWireError(error) ? error.message : String(error)}\n`);

@@ -1,0 +1,128 @@
+/**
+ * LibprocessEndpoint with transientMessages (real sockets on 127.0.0.1:0): every message arrives whole however the
+ * stream is cut into reads, bodies larger than a read included; a message kept past its handler throws
+ * MW_HTTP_INPUT_RELEASED when read; HTTP routes, answered later, keep their request bytes.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { afterEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MesosWireError } from '../../src/errors.ts';
+import { encodeMessage, makeUpid } from '../../src/libprocess/index.ts';
+import type { InboundMessage } from '../../src/transport/endpoint.ts';
+import { cat } from '../helpers/bytes.ts';
+import { closeOpened, testEndpoint, track } from './sockets.ts';
+
+afterEach(closeOpened);
+
+async function connect(port: number): Promise<net.Socket> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  track({ close: () => socket.destroy() });
+  return socket;
+}
+
+/** Writes `bytes` in pieces of the given sizes (cycled), letting the event loop turn between them. */
+async function writeInPieces(socket: net.Socket, bytes: Uint8Array, sizes: number[]): Promise<void> {
+  let at = 0;
+  for (let i = 0; at < bytes.length; i++) {
+    const size = sizes[i % sizes.length]!;
+    socket.write(bytes.subarray(at, at + size));
+    at += size;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** A body of `n` bytes that differs per message. */
+function bodyOf(n: number, seed: number): Uint8Array {
+  return new Uint8Array(n).map((_, i) => (i * 7 + seed) & 0xff);
+}
+
+describe('LibprocessEndpoint transientMessages', () => {
+  it('delivers every message whole, bodies of 1 byte to 200 KiB, cut into reads of many sizes', {
+    timeout: 20_000,
+  }, async () => {
+    const e = await testEndpoint({ transientMessages: true });
+    const got: { name: string; from: string; body: Uint8Array }[] = [];
+    // The handler copies what it keeps, as the option asks.
+    e.register('slave(1)', (m) => got.push({ name: m.name, from: m.fromText, body: m.body.slice() }));
+    const to = e.upid('slave(1)');
+    const sizes = [1, 100, 336, 5000, 65_536, 70_000, 200_000, 17, 0, 42];
+    const sent = sizes.map((n, i) => ({
+      name: `mesos.internal.M${i}`,
+      from: makeUpid(i % 2 === 0 ? 'master' : 'other', '127.0.0.1', 5050),
+      to,
+      body: bodyOf(n, i),
+    }));
+    const stream = cat(...sent.map((m) => encodeMessage(m)), ...sent.map((m) => encodeMessage(m)));
+    const socket = await connect(e.address.port);
+    await writeInPieces(socket, stream, [7, 65_536, 333, 1, 131_072, 4096]);
+    const deadline = Date.now() + 15_000;
+    while (got.length < 2 * sent.length && Date.now() < deadline) await sleep(5);
+    assert.equal(got.length, 2 * sent.length);
+    got.forEach((m, i) => {
+      const want = sent[i % sent.length]!;
+      assert.equal(m.name, want.name, `message ${i}`);
+      assert.equal(m.from, `${want.from.id}@127.0.0.1:5050`, `message ${i}`);
+      assert.deepEqual(m.body, want.body, `message ${i}`);
+    });
+  });
+
+  it('a message kept past its handler throws MW_HTTP_INPUT_RELEASED when its body is read, read before or not; copies stay', {
+    timeout: 5000,
+  }, async () => {
+    const e = await testEndpoint({ transientMessages: true });
+    const kept: InboundMessage[] = [];
+    const copies: Uint8Array[] = [];
+    const views: Uint8Array[] = [];
+    e.register('slave(1)', (m) => {
+      kept.push(m);
+      // The first message's body is read during the handler, the second's only afterwards.
+      if (copies.length === 0) views.push(m.body);
+      copies.push(kept.length === 1 ? m.body.slice() : new Uint8Array(0));
+    });
+    const to = e.upid('slave(1)');
+    const from = makeUpid('master', '127.0.0.1', 5050);
+    const first = encodeMessage({ name: 'mesos.internal.A', from, to, body: bodyOf(100, 1) });
+    const second = encodeMessage({ name: 'mesos.internal.B', from, to, body: bodyOf(100, 2) });
+    const socket = await connect(e.address.port);
+    socket.write(cat(first, second));
+    while (kept.length < 2) await sleep(5);
+    await sleep(10);
+    for (const m of kept) {
+      assert.throws(
+        () => m.body,
+        (error: MesosWireError) => error.code === 'MW_HTTP_INPUT_RELEASED' && error.offset === m.offset,
+      );
+    }
+    assert.deepEqual(copies[0], bodyOf(100, 1));
+    // A view made during the handler reads as empty once the bytes are freed (documented).
+    assert.equal(views[0]!.length, 0);
+    // What the message read from its classification stays readable.
+    assert.deepEqual(
+      kept.map((m) => m.name),
+      ['mesos.internal.A', 'mesos.internal.B'],
+    );
+  });
+
+  it('an HTTP route that reads its request later still reads it whole', { timeout: 5000 }, async () => {
+    const e = await testEndpoint({ transientMessages: true });
+    e.register('slave(1)', () => {});
+    e.router.post('/echo', async (request) => {
+      await sleep(20);
+      return { status: 200, body: `${request.headers.length} ${Buffer.from(request.body).toString('latin1')}` };
+    });
+    const from = makeUpid('master', '127.0.0.1', 5050);
+    const message = encodeMessage({ name: 'mesos.internal.A', from, to: e.upid('slave(1)'), body: bodyOf(50, 3) });
+    const socket = await connect(e.address.port);
+    const answers: Buffer[] = [];
+    socket.on('data', (chunk) => answers.push(chunk));
+    // The route's request shares its read with messages before and after it.
+    socket.write(cat(message, 'POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello', message));
+    const deadline = Date.now() + 4000;
+    while (!Buffer.concat(answers).toString('latin1').includes('2 hello') && Date.now() < deadline) await sleep(5);
+    const text = Buffer.concat(answers).toString('latin1');
+    assert.match(text, /HTTP\/1\.1 202 Accepted[\s\S]*HTTP\/1\.1 200 OK[\s\S]*2 hello[\s\S]*HTTP\/1\.1 202 Accepted/);
+  });
+});
