@@ -20,6 +20,10 @@
  *   responses, no encoding): the codec's share of the cost.
  * - `raw per-message writes`: the raw bytes again, but one socket.write() per message (what a sender that does
  *   not coalesce does), no decoding.
+ * - `transport, transient`: the transport with `transientMessages` at the receiver: each read's bytes are freed once
+ *   its messages are handled, so the next read reuses that memory (see transport-loopback.md, 2026-11-28 16:00).
+ * - `raw bytes, released`: raw bytes whose receiver frees each read the same way (releaseBytes): the socket path's
+ *   ceiling with that help, the fair baseline for the transient row.
  *
  * `--isolate` runs every row in a process of its own (see isolatedRates).
  *
@@ -27,7 +31,8 @@
  * faults of the process during it. Slow passes are those that fault in fresh memory (see transport-loopback.md).
  *
  * `--transport-only` measures the transport row alone (A/B comparisons of two checkouts: copy this file into the
- * other checkout's bench/ and run both alternately); `--many-only` skips its 1-connection case.
+ * other checkout's bench/ and run both alternately); `--many-only` skips its 1-connection case; `--transient`
+ * measures the transient row instead.
  *
  * Warm-up: before the measured rounds every row runs `--warmup` times (default 3) for each connection count, so
  * that every path runs optimised code when measured (one pass of 50,000 messages was not enough for the
@@ -38,6 +43,7 @@ import net from 'node:net';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { releaseBytes } from '../src/bytes/index.ts';
 import { HttpDecoder, type HttpDecoderHandler, type HttpMessage } from '../src/http/index.ts';
 import { classifyRequest, encodeMessage, makeUpid, type Upid } from '../src/libprocess/index.ts';
 import { LibprocessEndpoint } from '../src/transport/index.ts';
@@ -58,6 +64,8 @@ const TRANSPORT_ONLY = process.argv.includes('--transport-only');
 const MANY_ONLY = process.argv.includes('--many-only');
 const ISOLATE = process.argv.includes('--isolate');
 const PER_ROUND = process.argv.includes('--per-round');
+/** `--transport-only --transient`: measure the transport with transientMessages. */
+const TRANSIENT = process.argv.includes('--transient');
 /** Child of `--isolate`: the index of the one row it measures (see ROWS), at `--connections` connections. */
 const CHILD_ROW = arg('child-row', -1);
 
@@ -147,9 +155,12 @@ async function sendMessages(sender: LibprocessEndpoint, to: Upid, per: number): 
   }
 }
 
-/** messages/s through LibprocessEndpoints with `connections` senders sharing the work. */
-async function transportRate(connections: number): Promise<Rate> {
-  const receiver = await LibprocessEndpoint.listen();
+/**
+ * messages/s through LibprocessEndpoints with `connections` senders sharing the work; `transient`: the receiver
+ * frees each read's bytes once its messages are handled (transientMessages).
+ */
+async function transportRate(connections: number, transient = false): Promise<Rate> {
+  const receiver = await LibprocessEndpoint.listen({ transientMessages: transient });
   delivered = 0;
   receiver.register('slave(1)', countDelivered);
   const senders = await Promise.all(
@@ -247,7 +258,12 @@ async function writeRaw(
  * messages/s writing pre-encoded bytes over plain sockets: in 64 KiB slices, one write per message, or one cache-hot
  * slice written repeatedly (see RawWrites); `decode` runs the HTTP decoder at the receiver.
  */
-async function rawRate(connections: number, decode: boolean, writes: RawWrites = 'slices'): Promise<Rate> {
+async function rawRate(
+  connections: number,
+  decode: boolean,
+  writes: RawWrites = 'slices',
+  release = false,
+): Promise<Rate> {
   const per = Math.floor(MESSAGES / connections);
   let received = 0;
   const counter = new MessageCounter();
@@ -255,6 +271,7 @@ async function rawRate(connections: number, decode: boolean, writes: RawWrites =
     if (!decode) {
       socket.on('data', (chunk: Buffer) => {
         received += chunk.length;
+        if (release) releaseBytes(chunk);
       });
       return;
     }
@@ -294,10 +311,18 @@ async function rawRate(connections: number, decode: boolean, writes: RawWrites =
 const messageBytes = encodedStream(1, 50510).length;
 
 /** Each row's measured rounds, in the order of ROWS. */
-type RowRates = [Rate[], Rate[], Rate[], Rate[], Rate[]];
+type RowRates = [Rate[], Rate[], Rate[], Rate[], Rate[], Rate[], Rate[]];
 
 /** The rows' names, in the order of ROWS. */
-const ROW_NAMES = ['transport', 'raw bytes', 'raw hot slice', 'raw + decode', 'raw per-message writes'] as const;
+const ROW_NAMES = [
+  'transport',
+  'raw bytes',
+  'raw hot slice',
+  'raw + decode',
+  'raw per-message writes',
+  'transport, transient',
+  'raw bytes, released',
+] as const;
 
 /** The rows of the full table, in the order they take turns. */
 const ROWS: readonly ((connections: number) => Promise<Rate>)[] = [
@@ -306,6 +331,8 @@ const ROWS: readonly ((connections: number) => Promise<Rate>)[] = [
   (connections) => rawRate(connections, false, 'hot-slice'),
   (connections) => rawRate(connections, true),
   (connections) => rawRate(connections, false, 'per-message'),
+  (connections) => transportRate(connections, true),
+  (connections) => rawRate(connections, false, 'slices', true),
 ];
 
 /** `--child-row`: warm-up passes and measured rounds of one row, printed as JSON for the parent. */
@@ -336,7 +363,7 @@ function isolatedRates(connections: number): RowRates {
 
 /** Warm-up passes (see the header), then the measured rounds; the rows take turns in both. */
 async function ratesTakingTurns(connections: number): Promise<RowRates> {
-  const rates: RowRates = [[], [], [], [], []];
+  const rates: RowRates = [[], [], [], [], [], [], []];
   for (let round = -WARMUP; round < ROUNDS; round++) {
     const measured: Rate[] = [];
     for (let index = 0; index < ROWS.length; index++) {
@@ -359,10 +386,13 @@ async function main(): Promise<void> {
   );
   if (TRANSPORT_ONLY) {
     for (const connections of MANY_ONLY ? [MANY] : [1, MANY]) {
-      for (let pass = -WARMUP; pass < 0; pass++) reportPass(0, connections, pass, await transportRate(connections));
+      const row = TRANSIENT ? 5 : 0;
+      for (let pass = -WARMUP; pass < 0; pass++) {
+        reportPass(row, connections, pass, await transportRate(connections, TRANSIENT));
+      }
       const rates: Rate[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        rates.push(reportPass(0, connections, round, await transportRate(connections)));
+        rates.push(reportPass(row, connections, round, await transportRate(connections, TRANSIENT)));
       }
       process.stdout.write(
         `${String(connections).padStart(2)} connection(s) transport msg/s ${fmt(median(rates.map((r) => r.wall)))} ` +
@@ -373,7 +403,7 @@ async function main(): Promise<void> {
     return;
   }
   for (const connections of [1, MANY]) {
-    const [transport, raw, rawHot, rawDecode, rawWrites] = ISOLATE
+    const [transport, raw, rawHot, rawDecode, rawWrites, transient, rawReleased] = ISOLATE
       ? isolatedRates(connections)
       : await ratesTakingTurns(connections);
     const label = `${connections} connection${connections === 1 ? '' : 's'}`;
@@ -387,6 +417,13 @@ async function main(): Promise<void> {
         `${label.padEnd(14)} ${key === 'wall' ? 'msg/s     ' : 'msg/cpu-s '} transport ${fmt(t)} | raw bytes ${fmt(r)} ` +
           `(${pct(t, r)}) | raw hot slice ${fmt(h)} (${pct(t, h)}) | raw + decode ${fmt(d)} (${pct(t, d)}) | ` +
           `raw per-message writes ${fmt(w)} (${pct(t, w)})\n`,
+      );
+      const tt = median(transient.map((x) => x[key]));
+      const rr = median(rawReleased.map((x) => x[key]));
+      process.stdout.write(
+        `${''.padEnd(14)} ${key === 'wall' ? 'msg/s     ' : 'msg/cpu-s '} transport, transient ${fmt(tt)} | ` +
+          `raw bytes ${pct(tt, r)} | raw hot slice ${pct(tt, h)} | raw bytes, released ${fmt(rr)} (${pct(tt, rr)}) ` +
+          `| transient / default ${(tt / t).toFixed(2)}x\n`,
       );
     }
   }
