@@ -80,7 +80,7 @@ export interface LibprocessEndpointOptions {
    * hook. Afterwards the endpoint frees the received bytes they read from, so reading a message's `body` or
    * `request` later throws MW_HTTP_INPUT_RELEASED (a body view made earlier reads as empty): copy what you keep
    * (`message.body.slice()`). In exchange a busy endpoint reuses the same memory for every socket read instead of
-   * fresh pages, which was steadier and up to ~1.6x faster with 8 busy connections (bench/transport-loopback.md).
+   * fresh pages: 1.37x the messages per CPU-second with 8 busy connections (bench/transport-loopback.md).
    * HTTP routes are not affected. Default false.
    */
   transientMessages?: boolean;

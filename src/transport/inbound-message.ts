@@ -16,7 +16,10 @@ export interface InboundMessage {
   /** Receiver id (percent-decoded first path segment). */
   readonly to: string;
   readonly name: string;
-  /** The body bytes (aliases the received socket data; copy it to keep it past the handler if you mutate). */
+  /**
+   * The body bytes (aliases the received socket data; copy it to keep it past the handler if you mutate). With
+   * transientMessages, valid only while the message is handed out: reading it later throws MW_HTTP_INPUT_RELEASED.
+   */
   readonly body: Uint8Array;
   /** Absolute offsets on the connection: first byte of the request, and just after its last byte. */
   readonly offset: number;
@@ -28,7 +31,7 @@ export interface InboundMessage {
   /** The HTTP status this endpoint answered with, or undefined when its era does not answer this sender. */
   readonly status: 202 | 404 | undefined;
   readonly connection: ConnectionInfo;
-  /** The decoded request (headers, framing, chunk sizes). */
+  /** The decoded request (headers, framing, chunk sizes); with transientMessages, as transient as `body`. */
   readonly request: HttpRequestMessage;
 }
 
