@@ -14,7 +14,7 @@ interface TransferableArrayBuffer {
 export function releaseBytes(view: Uint8Array): boolean {
   const buffer = view.buffer as ArrayBuffer & TransferableArrayBuffer;
   if (view.byteOffset !== 0 || view.byteLength !== buffer.byteLength || buffer.byteLength === 0) return false;
-  if (typeof buffer.transfer !== 'function' || buffer instanceof SharedArrayBuffer) return false;
+  if (typeof buffer.transfer !== 'function') return false;
   buffer.transfer(0);
   return true;
 }

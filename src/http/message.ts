@@ -390,7 +390,10 @@ export class DecodedHttpMessage {
       this.#body = at === 0 && length === src.length ? src : new Uint8Array(src.buffer, src.byteOffset + at, length);
       this.#bodySrc = undefined;
     }
-    return this.#body;
+    const body = this.#body;
+    // A view of released bytes reads as empty: only an empty body can be one (no cost for the others).
+    if (body.byteLength === 0 && isReleased(body.buffer)) throw this.released('body');
+    return body;
   }
 
   set body(bytes: Uint8Array) {

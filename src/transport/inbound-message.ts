@@ -1,5 +1,3 @@
-import { isReleased } from '../bytes/index.ts';
-import { mwError } from '../errors.ts';
 import type { HttpRequestMessage } from '../http/index.ts';
 import type { ClassifiedMessage, Upid } from '../libprocess/index.ts';
 import type { ConnectionInfo } from './connection-info.ts';
@@ -77,16 +75,7 @@ export class ReceivedMessage implements InboundMessage {
   }
 
   get body(): Uint8Array {
-    const body = this.#gunzipped ?? this.request.body;
-    // transientMessages: a view made while the message was handed out reads as empty once its bytes are freed.
-    if (isReleased(body.buffer)) {
-      throw mwError(
-        'MW_HTTP_INPUT_RELEASED',
-        `the body of the message at offset ${this.offset} was read after its bytes were released`,
-        { offset: this.offset },
-      );
-    }
-    return body;
+    return this.#gunzipped ?? this.request.body;
   }
   get from(): Upid {
     return this.#classified.from;

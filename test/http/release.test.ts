@@ -121,6 +121,29 @@ describe('a message read after its bytes were released', () => {
     assert.equal(kept[0]!.kind === 'request' && kept[0]!.target, '/a');
   });
 
+  it('a body already read throws too once released (its view reads as empty)', () => {
+    const kept: HttpMessage[] = [];
+    const views: Uint8Array[] = [];
+    const decoder = new HttpDecoder(
+      {
+        onMessage: (m) => {
+          kept.push(m);
+          views.push(m.body);
+        },
+      },
+      { expect: 'request' },
+    );
+    const bytes = cat('POST /x/y HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz');
+    decoder.write(bytes);
+    assert.equal(toHexString(views[0]!), '78797a');
+    assert.equal(releaseBytes(bytes), true);
+    assert.equal(views[0]!.length, 0);
+    assert.throws(
+      () => kept[0]!.body,
+      (e: MesosWireError) => e.code === 'MW_HTTP_INPUT_RELEASED' && e.offset === 0,
+    );
+  });
+
   it('releaseBytes leaves a view of part of a buffer alone', () => {
     const whole = cat('0123456789');
     const part = whole.subarray(2, 5);
