@@ -1,12 +1,14 @@
 /**
- * LibprocessEndpoint with transientMessages (real sockets on 127.0.0.1:0): every message arrives whole however the
- * stream is cut into reads, bodies larger than a read included; a message kept past its handler throws
- * MW_HTTP_INPUT_RELEASED when read; HTTP routes, answered later, keep their request bytes.
+ * LibprocessEndpoint with and without transientMessages (real sockets on 127.0.0.1:0). With it, every message arrives
+ * whole however the stream is cut into reads, bodies larger than a read included; a message kept past its handler
+ * throws MW_HTTP_INPUT_RELEASED when read; HTTP routes, answered later, keep their request bytes. Without it (the
+ * default), messages kept past their handler read as sent, long after the reads they came in.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import type { MesosWireError } from '../../src/errors.ts';
 import { encodeMessage, makeUpid } from '../../src/libprocess/index.ts';
 import type { InboundMessage } from '../../src/transport/endpoint.ts';
@@ -124,5 +126,52 @@ describe('LibprocessEndpoint transientMessages', () => {
     while (!Buffer.concat(answers).toString('latin1').includes('2 hello') && Date.now() < deadline) await sleep(5);
     const text = Buffer.concat(answers).toString('latin1');
     assert.match(text, /HTTP\/1\.1 202 Accepted[\s\S]*HTTP\/1\.1 200 OK[\s\S]*2 hello[\s\S]*HTTP\/1\.1 202 Accepted/);
+  });
+});
+
+describe('LibprocessEndpoint without transientMessages (the default)', () => {
+  it('messages kept past their handler read as sent: bodies, heads parsed afresh, gzip requests', {
+    timeout: 20_000,
+  }, async () => {
+    const e = await testEndpoint();
+    const kept: InboundMessage[] = [];
+    e.register('slave(1)', (m) => kept.push(m));
+    const to = e.upid('slave(1)');
+    const sizes = [1, 100, 336, 5000, 65_536, 70_000, 17, 0, 42];
+    const sent = sizes.map((n, i) => ({
+      name: `mesos.internal.M${i}`,
+      from: makeUpid(i % 2 === 0 ? 'master' : 'other', '127.0.0.1', 5050),
+      to,
+      body: bodyOf(n, i),
+    }));
+    const stream = cat(...sent.map((m) => encodeMessage(m)), ...sent.map((m) => encodeMessage(m)));
+    const socket = await connect(e.address.port);
+    await writeInPieces(socket, stream, [7, 65_536, 333, 1, 131_072, 4096]);
+    // A gzip-encoded message: its delivered body is gunzipped, its request body stays the compressed bytes.
+    const plain = bodyOf(300, 9);
+    const zipped = new Uint8Array(gzipSync(plain));
+    socket.write(
+      cat(
+        `POST /slave(1)/mesos.internal.Zipped HTTP/1.1\r\nLibprocess-From: master@127.0.0.1:5050\r\n`,
+        `Content-Encoding: gzip\r\nContent-Length: ${zipped.length}\r\n\r\n`,
+        zipped,
+      ),
+    );
+    const deadline = Date.now() + 15_000;
+    while (kept.length < 2 * sent.length + 1 && Date.now() < deadline) await sleep(5);
+    assert.equal(kept.length, 2 * sent.length + 1);
+    // Read only now, long after the reads they came in were freed.
+    kept.slice(0, -1).forEach((m, i) => {
+      const want = sent[i % sent.length]!;
+      assert.equal(m.name, want.name, `message ${i}`);
+      assert.deepEqual(m.body, want.body, `message ${i}`);
+      assert.equal(
+        m.request.headers.find((h) => h.name === 'Libprocess-From')?.value,
+        `${want.from.id}@127.0.0.1:5050`,
+      );
+    });
+    const gzipped = kept.at(-1)!;
+    assert.deepEqual(gzipped.body, plain);
+    assert.deepEqual(gzipped.request.body, zipped);
   });
 });
