@@ -173,6 +173,28 @@ const HEAD_SLAB_BYTES = 8 * 1024;
 const NO_KEPT_HEADS: KeptHead[] = Object.freeze([]) as unknown as KeptHead[];
 const keptBytes = { slab: EMPTY_BODY, used: 0 };
 /**
+ * A small body that arrives in several pieces is gathered in a slab shared by all decoders rather than in an array
+ * of its own: V8 allocates (and later sweeps) the store of every typed array over 64 bytes on its own, ~1 µs each,
+ * which made a message cut by a write boundary cost as much as ten whole ones. As with Node's Buffer pool, a body
+ * kept alive keeps its slab alive.
+ */
+const BODY_SLAB_BYTES = 16 * 1024;
+const BODY_IN_SLAB_MAX = 4 * 1024;
+const bodyBytes = { slab: EMPTY_BODY, used: 0 };
+
+/** `n` bytes (at most BODY_IN_SLAB_MAX) of the shared body slab, as a view no one else is given. */
+function bodySpace(n: number): Uint8Array {
+  let slab = bodyBytes.slab;
+  if (bodyBytes.used + n > slab.length) {
+    slab = new Uint8Array(BODY_SLAB_BYTES);
+    bodyBytes.slab = slab;
+    bodyBytes.used = 0;
+  }
+  const at = bodyBytes.used;
+  bodyBytes.used = at + n;
+  return new Uint8Array(slab.buffer, at, n);
+}
+/**
  * Heads are looked for right after a reuse or a keep, and otherwise on every n-th head (a probe), n from
  * HEAD_PROBE_EVERY: doubled (up to HEAD_PROBE_MAX) by every look that finds nothing, back to HEAD_PROBE_EVERY at the
  * first reuse. A stream that does not repeat its heads back to back then pays for almost no looks or keeps.
@@ -314,6 +336,11 @@ export class HttpDecoder {
   #chunkedFinal = false;
   /** A head that spans writes, copied here (at most maxHeaderBytes). */
   #headBuf: Uint8Array = EMPTY_BODY;
+  /**
+   * #headBuf became a message's head bytes (parsed afresh, read lazily): the next head that spans writes needs a new
+   * one. Otherwise (a kept head continued, the usual case) it is reused: a new array per spanning head cost ~1 µs.
+   */
+  #headBufTaken = true;
   /** Recently kept heads, most recent first (see HEAD_CACHE_SIZE). */
   #recentHeads: KeptHead[] = NO_KEPT_HEADS;
   /**
@@ -727,7 +754,10 @@ export class HttpDecoder {
             this.#finishHead(chunk, base, after);
             pos = after;
           } else {
-            this.#headBuf = new Uint8Array(Math.min(this.#maxHeaderBytes, Math.max(1024, 2 * (end - pos))));
+            if (this.#headBufTaken) {
+              this.#headBuf = new Uint8Array(Math.min(this.#maxHeaderBytes, Math.max(1024, 2 * (end - pos))));
+              this.#headBufTaken = false;
+            }
             this.#headLen = 0;
             this.#appendHead(chunk, pos, end);
             this.#state = STATE.HEAD;
@@ -1013,6 +1043,7 @@ export class HttpDecoder {
     const scan = this.#headScanAbs - this.#msgStartAbs;
     let after = this.#parseHeadLines(this.#headBuf, scan, this.#headLen, this.#msgStartAbs);
     if (after >= 0) {
+      this.#headBufTaken = true;
       this.#finishHead(this.#headBuf, this.#msgStartAbs, after);
       return lf + 1;
     }
@@ -1020,6 +1051,7 @@ export class HttpDecoder {
     after = this.#parseHeadLines(chunk, lf + 1, end, base);
     if (after >= 0) {
       this.#appendHead(chunk, lf + 1, after);
+      this.#headBufTaken = true;
       this.#finishHead(this.#headBuf, this.#msgStartAbs, this.#headLen);
       return after;
     }
@@ -1727,18 +1759,19 @@ export class HttpDecoder {
         final ? announced : this.#maxBodyBytes,
         Math.max(need, 2 * acc.length, Math.min(announced, BODY_CAPACITY_START)),
       );
-      const grown = new Uint8Array(capacity);
+      const grown = acc.length === 0 && capacity <= BODY_IN_SLAB_MAX ? bodySpace(capacity) : new Uint8Array(capacity);
+      // Views made directly: subarray() goes through a species lookup (slower), once or twice per piece here.
       if (len === 0) {
-        const at = this.#firstAt;
-        grown.set(this.#firstSrc!.subarray(at, at + this.#firstLen));
+        const first = this.#firstSrc!;
+        grown.set(new Uint8Array(first.buffer, first.byteOffset + this.#firstAt, this.#firstLen));
         len = this.#firstLen;
       } else {
-        grown.set(acc.subarray(0, len));
+        grown.set(new Uint8Array(acc.buffer, acc.byteOffset, len));
       }
       acc = grown;
       this.#acc = acc;
     }
-    acc.set(chunk.subarray(pos, pos + n), len);
+    acc.set(new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n), len);
     this.#accLen = len + n;
   }
 
