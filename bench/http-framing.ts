@@ -4,6 +4,7 @@
  * bytes in the same run.
  *
  *   node --conditions=mesos-wire-source bench/http-framing.ts [--mb 128] [--runs 7] [--only <row index>]
+ *     [--piece 65536]   (bytes per write; 1448 is a TCP segment's payload, as a capture replays it)
  *
  * For RSS figures, run it compiled: loading Node's TypeScript stripper alone adds ~25 MiB of RSS (61 MiB before
  * decoding compiled, ~90 MiB type-stripped), which says nothing about the decoder:
@@ -17,7 +18,7 @@
  * The corpus is deterministic (seeded): a 4 MiB tape of whole libprocess requests in the shapes Mesos senders write
  * (1.12-dev and 0.22-1.11 chunked, pre-0.22 HTTP/1.0, Content-Length third-party senders), bodies from empty to
  * 64 KiB, mostly small. The stream is the tape repeated until the target size, fed in 64 KiB pieces (views into the
- * tape), so memory stays flat whatever the stream size. Each parser runs --runs times (plus one warm-up), interleaved;
+ * tape; `--piece` sets their size), so memory stays flat whatever the stream size. Each parser runs --runs times (plus one warm-up), interleaved;
  * the median is reported.
  *
  * Times are CPU seconds of the process (user + system), which a busy shared host disturbs less than wall-clock time;
@@ -51,13 +52,15 @@ interface NativeParserClass {
 const { HTTPParser } = require('node:_http_common') as { HTTPParser: NativeParserClass };
 const llhttpWasm = require('llhttp-wasm') as typeof import('llhttp-wasm');
 
-const PIECE_BYTES = 64 * 1024;
 const TAPE_BYTES = 4 * 1024 * 1024;
 
 function argValue(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
 }
+
+/** Bytes per write (`--piece`, default 64 KiB): 1448 is what a capture's TCP segments of a 1500-byte MTU carry. */
+const PIECE_BYTES = argValue('--piece', 64 * 1024);
 const STREAM_MB = argValue('--mb', 128);
 const RUNS = argValue('--runs', 7);
 
