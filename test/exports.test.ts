@@ -9,7 +9,7 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 const EXPECTED: Record<string, string[]> = {
   'mesos-wire': ['HttpDecoder', 'classifyRequest', 'encodeMessage', 'RecordIoDecoder', 'decodeBody', 'MesosWireError'],
-  'mesos-wire/http': ['HttpDecoder', 'encodeRequest', 'encodeResponse', 'getHeader'],
+  'mesos-wire/http': ['HttpDecoder', 'encodeRequest', 'encodeResponse', 'getHeader', 'releaseBytes', 'isReleased'],
   'mesos-wire/recordio': ['RecordIoDecoder', 'encodeRecord', 'peekRecordLength'],
   'mesos-wire/libprocess': ['parseUpid', 'classifyRequest', 'encodeMessage', 'encodeAcceptedResponse'],
   'mesos-wire/proto': ['decodeBody', 'toMesosJson', 'fromMesosJson', 'lookupWireName', 'parseResources'],

@@ -1,5 +1,8 @@
 /** HTTP/1.x framing: the decoder, the byte-exact encoders and the stream adapters. */
 
+// A reader that frees its writes once decoded (HttpDecoder.holds says which) needs these two.
+export { isReleased, releaseBytes } from '../bytes/release.ts';
+
 export {
   HttpDecoder,
   type HttpDecoderHandler,
