@@ -175,8 +175,8 @@ const keptBytes = { slab: EMPTY_BODY, used: 0 };
 /**
  * A small body that arrives in several pieces is gathered in a slab shared by all decoders rather than in an array
  * of its own: V8 allocates (and later sweeps) the store of every typed array over 64 bytes on its own, ~1 µs each,
- * which made a message cut by a write boundary cost as much as ten whole ones. As with Node's Buffer pool, a body
- * kept alive keeps its slab alive.
+ * the cost of decoding about ten whole libprocess messages. As with Node's Buffer pool, a body kept alive keeps its
+ * slab alive.
  */
 const BODY_SLAB_BYTES = 16 * 1024;
 const BODY_IN_SLAB_MAX = 4 * 1024;
