@@ -10,7 +10,7 @@ import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import type { MesosWireError } from '../../src/errors.ts';
-import { encodeMessage, makeUpid } from '../../src/libprocess/index.ts';
+import { encodeMessage, makeUpid, type Upid } from '../../src/libprocess/index.ts';
 import type { InboundMessage } from '../../src/transport/endpoint.ts';
 import { cat } from '../helpers/bytes.ts';
 import { closeOpened, testEndpoint, track } from './sockets.ts';
@@ -41,6 +41,27 @@ function bodyOf(n: number, seed: number): Uint8Array {
   return new Uint8Array(n).map((_, i) => (i * 7 + seed) & 0xff);
 }
 
+/**
+ * Messages to `to` with bodies of the given sizes (alternating two senders), encoded twice over and written to a new
+ * connection in pieces of many sizes, so that reads end inside heads, size lines and bodies.
+ */
+async function sendTwiceInPieces(
+  to: Upid,
+  port: number,
+  sizes: number[],
+): Promise<{ sent: { name: string; from: Upid; to: Upid; body: Uint8Array }[]; socket: net.Socket }> {
+  const sent = sizes.map((n, i) => ({
+    name: `mesos.internal.M${i}`,
+    from: makeUpid(i % 2 === 0 ? 'master' : 'other', '127.0.0.1', 5050),
+    to,
+    body: bodyOf(n, i),
+  }));
+  const stream = cat(...sent.map((m) => encodeMessage(m)), ...sent.map((m) => encodeMessage(m)));
+  const socket = await connect(port);
+  await writeInPieces(socket, stream, [7, 65_536, 333, 1, 131_072, 4096]);
+  return { sent, socket };
+}
+
 describe('LibprocessEndpoint transientMessages', () => {
   it('delivers every message whole, bodies of 1 byte to 200 KiB, cut into reads of many sizes', {
     timeout: 20_000,
@@ -49,17 +70,11 @@ describe('LibprocessEndpoint transientMessages', () => {
     const got: { name: string; from: string; body: Uint8Array }[] = [];
     // The handler copies what it keeps, as the option asks.
     e.register('slave(1)', (m) => got.push({ name: m.name, from: m.fromText, body: m.body.slice() }));
-    const to = e.upid('slave(1)');
-    const sizes = [1, 100, 336, 5000, 65_536, 70_000, 200_000, 17, 0, 42];
-    const sent = sizes.map((n, i) => ({
-      name: `mesos.internal.M${i}`,
-      from: makeUpid(i % 2 === 0 ? 'master' : 'other', '127.0.0.1', 5050),
-      to,
-      body: bodyOf(n, i),
-    }));
-    const stream = cat(...sent.map((m) => encodeMessage(m)), ...sent.map((m) => encodeMessage(m)));
-    const socket = await connect(e.address.port);
-    await writeInPieces(socket, stream, [7, 65_536, 333, 1, 131_072, 4096]);
+    const { sent } = await sendTwiceInPieces(
+      e.upid('slave(1)'),
+      e.address.port,
+      [1, 100, 336, 5000, 65_536, 70_000, 200_000, 17, 0, 42],
+    );
     const deadline = Date.now() + 15_000;
     while (got.length < 2 * sent.length && Date.now() < deadline) await sleep(5);
     assert.equal(got.length, 2 * sent.length);
@@ -136,17 +151,11 @@ describe('LibprocessEndpoint without transientMessages (the default)', () => {
     const e = await testEndpoint();
     const kept: InboundMessage[] = [];
     e.register('slave(1)', (m) => kept.push(m));
-    const to = e.upid('slave(1)');
-    const sizes = [1, 100, 336, 5000, 65_536, 70_000, 17, 0, 42];
-    const sent = sizes.map((n, i) => ({
-      name: `mesos.internal.M${i}`,
-      from: makeUpid(i % 2 === 0 ? 'master' : 'other', '127.0.0.1', 5050),
-      to,
-      body: bodyOf(n, i),
-    }));
-    const stream = cat(...sent.map((m) => encodeMessage(m)), ...sent.map((m) => encodeMessage(m)));
-    const socket = await connect(e.address.port);
-    await writeInPieces(socket, stream, [7, 65_536, 333, 1, 131_072, 4096]);
+    const { sent, socket } = await sendTwiceInPieces(
+      e.upid('slave(1)'),
+      e.address.port,
+      [1, 100, 336, 5000, 65_536, 70_000, 17, 0, 42],
+    );
     // A gzip-encoded message: its delivered body is gunzipped, its request body stays the compressed bytes.
     const plain = bodyOf(300, 9);
     const zipped = new Uint8Array(gzipSync(plain));
