@@ -13,7 +13,7 @@ import type { MesosWireError } from '../../src/errors.ts';
 import { encodeMessage, makeUpid, type Upid } from '../../src/libprocess/index.ts';
 import type { InboundMessage } from '../../src/transport/endpoint.ts';
 import { cat } from '../helpers/bytes.ts';
-import { closeOpened, testEndpoint, track } from './sockets.ts';
+import { closeOpened, testEndpoint, track, until } from './sockets.ts';
 
 afterEach(closeOpened);
 
@@ -75,8 +75,7 @@ describe('LibprocessEndpoint transientMessages', () => {
       e.address.port,
       [1, 100, 336, 5000, 65_536, 70_000, 200_000, 17, 0, 42],
     );
-    const deadline = Date.now() + 15_000;
-    while (got.length < 2 * sent.length && Date.now() < deadline) await sleep(5);
+    await until(() => got.length >= 2 * sent.length, 15_000, 'every message');
     assert.equal(got.length, 2 * sent.length);
     got.forEach((m, i) => {
       const want = sent[i % sent.length]!;
@@ -105,7 +104,7 @@ describe('LibprocessEndpoint transientMessages', () => {
     const second = encodeMessage({ name: 'mesos.internal.B', from, to, body: bodyOf(100, 2) });
     const socket = await connect(e.address.port);
     socket.write(cat(first, second));
-    while (kept.length < 2) await sleep(5);
+    await until(() => kept.length >= 2, 3000, 'both messages');
     await sleep(10);
     for (const m of kept) {
       assert.throws(
@@ -137,8 +136,7 @@ describe('LibprocessEndpoint transientMessages', () => {
     socket.on('data', (chunk) => answers.push(chunk));
     // The route's request shares its read with messages before and after it.
     socket.write(cat(message, 'POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello', message));
-    const deadline = Date.now() + 4000;
-    while (!Buffer.concat(answers).toString('latin1').includes('2 hello') && Date.now() < deadline) await sleep(5);
+    await until(() => Buffer.concat(answers).toString('latin1').includes('2 hello'), 4000, 'the route answer');
     const text = Buffer.concat(answers).toString('latin1');
     assert.match(text, /HTTP\/1\.1 202 Accepted[\s\S]*HTTP\/1\.1 200 OK[\s\S]*2 hello[\s\S]*HTTP\/1\.1 202 Accepted/);
   });
@@ -166,8 +164,7 @@ describe('LibprocessEndpoint without transientMessages (the default)', () => {
         zipped,
       ),
     );
-    const deadline = Date.now() + 15_000;
-    while (kept.length < 2 * sent.length + 1 && Date.now() < deadline) await sleep(5);
+    await until(() => kept.length >= 2 * sent.length + 1, 15_000, 'every message');
     assert.equal(kept.length, 2 * sent.length + 1);
     // Read only now, long after the reads they came in were freed.
     kept.slice(0, -1).forEach((m, i) => {
