@@ -24,6 +24,10 @@
  *   its messages are handled, so the next read reuses that memory (see transport-loopback.md, 2026-11-28 16:00).
  * - `raw bytes, released`: raw bytes whose receiver frees each read the same way (releaseBytes): the socket path's
  *   ceiling with that help, the fair baseline for the transient row.
+ * - `raw both ways` and `raw both ways, released`: as `raw bytes` and `raw bytes, released`, but the bytes the
+ *   transport puts on the wire in both directions: after each read the receiver writes one 202 answer (the endpoint's
+ *   81 bytes) per message completed in it, in one write, and the sender reads them into one reused buffer, as the
+ *   endpoints do. Done, like the transport row, when the receiver has read every message.
  *
  * `--isolate` runs every row in a process of its own (see isolatedRates).
  *
@@ -45,7 +49,13 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { releaseBytes } from '../src/bytes/index.ts';
 import { HttpDecoder, type HttpDecoderHandler, type HttpMessage } from '../src/http/index.ts';
-import { classifyRequest, encodeMessage, makeUpid, type Upid } from '../src/libprocess/index.ts';
+import {
+  classifyRequest,
+  encodeAcceptedResponse,
+  encodeMessage,
+  makeUpid,
+  type Upid,
+} from '../src/libprocess/index.ts';
 import { LibprocessEndpoint } from '../src/transport/index.ts';
 
 function arg(name: string, fallback: number): number {
@@ -187,6 +197,13 @@ async function transportRate(connections: number, transient = false): Promise<Ra
   if (written !== total * messageBytes) {
     throw new Error(`transport wrote ${written} bytes, the raw rows write ${total * messageBytes}`);
   }
+  // And got as many answer bytes back as the `raw both ways` rows send (after the clock: the row is done when the
+  // messages are delivered, answers may still be on their way).
+  const answersRead = (): number => senders.reduce((sum, sender) => sum + sender.connectionTo(to).stats.bytesRead, 0);
+  await until(() => answersRead() >= total * ANSWER.length);
+  if (answersRead() !== total * ANSWER.length) {
+    throw new Error(`transport read ${answersRead()} answer bytes, the raw rows answer ${total * ANSWER.length}`);
+  }
   await Promise.all(senders.map((s) => s.close(2000)));
   await receiver.close(500);
   return rate;
@@ -254,23 +271,62 @@ async function writeRaw(
   }
 }
 
+/** How a raw row runs (every field defaults to false / 'slices'). */
+interface RawOptions {
+  /** The receiver runs the HTTP decoder on what it reads. */
+  decode?: boolean;
+  writes?: RawWrites;
+  /** The receiver frees each read once counted (releaseBytes). */
+  release?: boolean;
+  /** The receiver answers every message it completed with the 202 bytes, the sender reads them (see ANSWER_BYTES). */
+  answer?: boolean;
+}
+
+/**
+ * The endpoint's answer to a message (mesos-1.11: `202 Accepted`, Date, Content-Length: 0), repeated for as many
+ * messages as one 64 KiB read can complete, so that a raw receiver answers a read with one subarray.
+ */
+const ANSWER = encodeAcceptedResponse({ date: new Date() });
+const ANSWERS = new Uint8Array(ANSWER.length * 256).map((_, i) => ANSWER[i % ANSWER.length]!);
+/** Where raw senders read answers (the endpoints' senders also read theirs into one shared buffer). */
+const RAW_ANSWERS_READ = Buffer.allocUnsafeSlow(64 * 1024);
+let answerBytesRead = 0;
+function countAnswerBytes(length: number): boolean {
+  answerBytesRead += length;
+  return true;
+}
+
+/** Writes the answers to `messages` messages in one write (at most 256 answers per write). */
+function writeAnswers(socket: net.Socket, messages: number): void {
+  while (messages > 0) {
+    const n = Math.min(messages, 256);
+    socket.write(ANSWERS.subarray(0, n * ANSWER.length));
+    messages -= n;
+  }
+}
+
 /**
  * messages/s writing pre-encoded bytes over plain sockets: in 64 KiB slices, one write per message, or one cache-hot
- * slice written repeatedly (see RawWrites); `decode` runs the HTTP decoder at the receiver.
+ * slice written repeatedly (see RawWrites); see RawOptions for the receiver's side.
  */
-async function rawRate(
-  connections: number,
-  decode: boolean,
-  writes: RawWrites = 'slices',
-  release = false,
-): Promise<Rate> {
+async function rawRate(connections: number, options: RawOptions = {}): Promise<Rate> {
+  const { decode = false, writes = 'slices', release = false, answer = false } = options;
   const per = Math.floor(MESSAGES / connections);
   let received = 0;
+  answerBytesRead = 0;
   const counter = new MessageCounter();
   const server = net.createServer((socket) => {
     if (!decode) {
+      let connectionBytes = 0;
+      // Answers still being written when the sender closes its socket at the end of the row.
+      if (answer) socket.on('error', () => {});
       socket.on('data', (chunk: Buffer) => {
         received += chunk.length;
+        if (answer) {
+          const before = Math.floor(connectionBytes / messageBytes);
+          connectionBytes += chunk.length;
+          writeAnswers(socket, Math.floor(connectionBytes / messageBytes) - before);
+        }
         if (release) releaseBytes(chunk);
       });
       return;
@@ -291,7 +347,10 @@ async function rawRate(
       { length: connections },
       () =>
         new Promise<net.Socket>((resolve) => {
-          const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
+          const onread = answer ? { onread: { buffer: RAW_ANSWERS_READ, callback: countAnswerBytes } } : {};
+          const socket = net.connect({ host: '127.0.0.1', port, ...onread } as net.NetConnectOpts, () =>
+            resolve(socket),
+          );
           socket.setNoDelay(true);
         }),
     ),
@@ -302,6 +361,13 @@ async function rawRate(
   const total = per * connections;
   await until(() => (decode ? counter.messages >= total : received >= streamBytes * connections));
   const rate = measure(total, clock);
+  if (answer) {
+    // Every message answered, with the transport's bytes (see transportRate).
+    await until(() => answerBytesRead >= total * ANSWER.length);
+    if (answerBytesRead !== total * ANSWER.length) {
+      throw new Error(`raw senders read ${answerBytesRead} answer bytes, expected ${total * ANSWER.length}`);
+    }
+  }
   for (const socket of sockets) socket.destroy();
   await new Promise((resolve) => server.close(resolve));
   return rate;
@@ -311,7 +377,7 @@ async function rawRate(
 const messageBytes = encodedStream(1, 50510).length;
 
 /** Each row's measured rounds, in the order of ROWS. */
-type RowRates = [Rate[], Rate[], Rate[], Rate[], Rate[], Rate[], Rate[]];
+type RowRates = [Rate[], Rate[], Rate[], Rate[], Rate[], Rate[], Rate[], Rate[], Rate[]];
 
 /** The rows' names, in the order of ROWS. */
 const ROW_NAMES = [
@@ -322,17 +388,21 @@ const ROW_NAMES = [
   'raw per-message writes',
   'transport, transient',
   'raw bytes, released',
+  'raw both ways',
+  'raw both ways, released',
 ] as const;
 
 /** The rows of the full table, in the order they take turns. */
 const ROWS: readonly ((connections: number) => Promise<Rate>)[] = [
   transportRate,
-  (connections) => rawRate(connections, false),
-  (connections) => rawRate(connections, false, 'hot-slice'),
-  (connections) => rawRate(connections, true),
-  (connections) => rawRate(connections, false, 'per-message'),
+  (connections) => rawRate(connections),
+  (connections) => rawRate(connections, { writes: 'hot-slice' }),
+  (connections) => rawRate(connections, { decode: true }),
+  (connections) => rawRate(connections, { writes: 'per-message' }),
   (connections) => transportRate(connections, true),
-  (connections) => rawRate(connections, false, 'slices', true),
+  (connections) => rawRate(connections, { release: true }),
+  (connections) => rawRate(connections, { answer: true }),
+  (connections) => rawRate(connections, { answer: true, release: true }),
 ];
 
 /** `--child-row`: warm-up passes and measured rounds of one row, printed as JSON for the parent. */
@@ -363,7 +433,7 @@ function isolatedRates(connections: number): RowRates {
 
 /** Warm-up passes (see the header), then the measured rounds; the rows take turns in both. */
 async function ratesTakingTurns(connections: number): Promise<RowRates> {
-  const rates: RowRates = [[], [], [], [], [], [], []];
+  const rates: RowRates = [[], [], [], [], [], [], [], [], []];
   for (let round = -WARMUP; round < ROUNDS; round++) {
     const measured: Rate[] = [];
     for (let index = 0; index < ROWS.length; index++) {
@@ -403,7 +473,7 @@ async function main(): Promise<void> {
     return;
   }
   for (const connections of [1, MANY]) {
-    const [transport, raw, rawHot, rawDecode, rawWrites, transient, rawReleased] = ISOLATE
+    const [transport, raw, rawHot, rawDecode, rawWrites, transient, rawReleased, both, bothReleased] = ISOLATE
       ? isolatedRates(connections)
       : await ratesTakingTurns(connections);
     const label = `${connections} connection${connections === 1 ? '' : 's'}`;
@@ -424,6 +494,12 @@ async function main(): Promise<void> {
         `${''.padEnd(14)} ${key === 'wall' ? 'msg/s     ' : 'msg/cpu-s '} transport, transient ${fmt(tt)} | ` +
           `raw bytes ${pct(tt, r)} | raw hot slice ${pct(tt, h)} | raw bytes, released ${fmt(rr)} (${pct(tt, rr)}) ` +
           `| transient / default ${(tt / t).toFixed(2)}x\n`,
+      );
+      const b = median(both.map((x) => x[key]));
+      const br = median(bothReleased.map((x) => x[key]));
+      process.stdout.write(
+        `${''.padEnd(14)} ${key === 'wall' ? 'msg/s     ' : 'msg/cpu-s '} raw both ways ${fmt(b)}: transport ` +
+          `${pct(t, b)} | raw both ways, released ${fmt(br)}: transport, transient ${pct(tt, br)}\n`,
       );
     }
   }
