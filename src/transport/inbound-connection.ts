@@ -121,6 +121,9 @@ function receivedScheduled(connection: InboundConnection): void {
   connection.runScheduledDecode();
 }
 
+/** Reads waiting to be decoded at the end of the turn, at most (three 64 KiB reads; see InboundConnection.onData). */
+const MAX_BATCHED_READ_BYTES = 192 * 1024;
+
 /** How long a failed connection may take to write the responses it still owes before it is destroyed. */
 const FAILED_CLOSE_GRACE_MS = 2000;
 
@@ -226,6 +229,8 @@ export class InboundConnection {
    * is scheduled.
    */
   private readonly received: Buffer[] = [];
+  /** The bytes of `received`. */
+  private receivedBytes = 0;
   private decodeScheduled = false;
   /** True inside decodeReceived (a pump it makes does not decode the chunks again). */
   private decodingReceived = false;
@@ -425,12 +430,22 @@ export class InboundConnection {
    * A busy sender's data comes as several 64 KiB reads per turn of the event loop. They are decoded together at the
    * end of the turn (setImmediate): the decoder then runs over all of them in one go rather than between reads,
    * which made receiving and decoding ~1.2x cheaper per message. Their answers leave in one write after them.
+   *
+   * But only up to MAX_BATCHED_READ_BYTES: past that, the reads so far are decoded at once (their answers still
+   * wait for the end of the turn). A receiver that fell behind reads up to 32 x 64 KiB per connection in one turn;
+   * batched whole, every read then filled fresh memory, cold again by the time it was decoded, and the receiver stayed
+   * behind: a sender in another process drove it into passes 3-7x dearer per message (see
+   * bench/transport-loopback.md, 2026-11-28 17:20).
    */
   private onData(chunk: Buffer): void {
     if (this.failed || this.lastRequestSeen) return;
-    if (this.received.push(chunk) === 1 && !this.decodeScheduled) {
+    const waiting = this.received.push(chunk);
+    this.receivedBytes += chunk.length;
+    if (waiting === 1 && !this.decodeScheduled) {
       this.decodeScheduled = true;
       setImmediate(receivedScheduled, this);
+    } else if (this.receivedBytes >= MAX_BATCHED_READ_BYTES) {
+      this.decodeReceived();
     }
   }
 
@@ -471,8 +486,13 @@ export class InboundConnection {
         else if (this.pumpWanted && this.nearLimits()) this.pump();
       }
     } finally {
-      if (index === chunks.length || this.failed || this.lastRequestSeen) chunks.length = 0;
-      else chunks.splice(0, index);
+      if (index === chunks.length || this.failed || this.lastRequestSeen) {
+        chunks.length = 0;
+        this.receivedBytes = 0;
+      } else {
+        chunks.splice(0, index);
+        this.receivedBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+      }
       this.decodingReceived = false;
     }
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { describe, it } from 'node:test';
+import { isReleased } from '../../src/bytes/index.ts';
 import { InboundConnection, type InboundDispatcher } from '../../src/transport/inbound-connection.ts';
 import { cat } from '../helpers/bytes.ts';
 
@@ -134,4 +135,57 @@ describe('InboundConnection', () => {
     const expected = Buffer.concat(Array.from({ length: sent }, (_, i) => answerOf(i)));
     assert.equal(Buffer.concat(received).equals(expected), true);
   });
+
+  for (const transientMessages of [false, true]) {
+    it(`decodes the reads of a turn at once past 192 KiB, not only at its end (transientMessages ${transientMessages})`, async () => {
+      const socket = new HeldWritesSocket();
+      let dispatched = 0;
+      const accepted = cat('HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n');
+      const dispatcher: InboundDispatcher = {
+        dispatch: (_request, connection) => {
+          dispatched++;
+          connection.respond(accepted);
+        },
+        connectionFailed: () => assert.fail('no failure'),
+        connectionClosed: () => {},
+      };
+      new InboundConnection(
+        socket as unknown as net.Socket,
+        { id: 1, remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2 },
+        dispatcher,
+        { transientMessages },
+      );
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      // 41-byte requests, 1599 per read: 65,559 bytes, so the third read of a turn passes 196,608 bytes (192 KiB).
+      const perRead = 1599;
+      const read = () => Buffer.from(request(0).repeat(perRead), 'latin1');
+      assert.equal(read().length, 65_559);
+      for (let round = 0; round < 2; round++) {
+        const reads = [read(), read(), read(), read()];
+        const before = dispatched;
+        socket.emit('data', reads[0]);
+        socket.emit('data', reads[1]);
+        // Two reads: batched for the end of the turn.
+        assert.equal(dispatched, before);
+        socket.emit('data', reads[2]);
+        // The third: all three decoded now, each read freed at once with transientMessages.
+        assert.equal(dispatched, before + 3 * perRead);
+        for (const done of reads.slice(0, 3)) assert.equal(isReleased(done.buffer), transientMessages);
+        socket.emit('data', reads[3]);
+        assert.equal(dispatched, before + 3 * perRead, 'a fourth read waits for the end of the turn');
+        await turn();
+        assert.equal(dispatched, before + 4 * perRead);
+        assert.equal(isReleased(reads[3]!.buffer), transientMessages);
+        // Every request answered, in order (over 512 pending answers, each decoded read's leave at once).
+        const written = Buffer.concat(socket.writes.map((write) => write.copy));
+        assert.equal(
+          written.toString('latin1'),
+          Buffer.from(accepted)
+            .toString('latin1')
+            .repeat(4 * perRead),
+        );
+        socket.completeWrites();
+      }
+    });
+  }
 });
