@@ -5,9 +5,10 @@
  * has its own, so a receiver that falls behind reads a backlog, as a real one does.
  *
  *   node --conditions=mesos-wire-source bench/transport-processes.ts [--messages 300000] [--passes 10]
- *     [--warmup 4] [--connections 8] [--runs 3] [--body 100]
+ *     [--warmup 4] [--connections 8] [--runs 3] [--body 100] [--rows 1,3]
  *
- * Rows (each run starts every row in fresh processes, rows taking turns):
+ * Rows (each run starts every row in fresh processes, rows taking turns; `--rows` picks some by index from 0, e.g.
+ * `--rows 1,3` for the transient row and its baseline):
  * - `transport`: LibprocessEndpoint senders (`--connections` of them, one connection each) write, the receiving
  *   endpoint decodes, dispatches and answers `202 Accepted`; the senders read the answers.
  * - `transport, transient`: the receiver with `transientMessages`.
@@ -52,8 +53,11 @@ const ONE = encodeMessage(
 /** The receiving endpoint's answer to each message (with its Date header: 81 bytes). */
 const ANSWER = encodeAcceptedResponse({ date: new Date() });
 
-const ROWS = ['transport', 'transport, transient', 'raw both ways', 'raw both ways, released'] as const;
-type Row = (typeof ROWS)[number];
+const ALL_ROWS = ['transport', 'transport, transient', 'raw both ways', 'raw both ways, released'] as const;
+type Row = (typeof ALL_ROWS)[number];
+const ROWS_ARG = process.argv.indexOf('--rows');
+const ROWS: readonly Row[] =
+  ROWS_ARG < 0 ? ALL_ROWS : process.argv[ROWS_ARG + 1]!.split(',').map((index) => ALL_ROWS[Number(index)]!);
 
 /** Parent -> child: run pass `pass`. Child -> parent: ready (with the receiver's port), or a pass's CPU seconds. */
 type ToChild = { pass: number };
@@ -250,11 +254,16 @@ async function main(): Promise<void> {
       .join(' ')})`;
   process.stdout.write('\nmedian of the runs, msg per CPU-second of both processes:\n');
   for (const row of ROWS) process.stdout.write(`  ${row.padEnd(24)} ${rate(median(runs.map((f) => f[row].both)))}\n`);
-  process.stdout.write(`transport of raw both ways: ${share('transport', 'raw both ways')}\n`);
-  process.stdout.write(
-    `transport, transient of raw both ways, released: ${share('transport, transient', 'raw both ways, released')}\n`,
-  );
-  process.stdout.write(`transport of raw both ways, released: ${share('transport', 'raw both ways, released')}\n`);
+  const pairs: [Row, Row][] = [
+    ['transport', 'raw both ways'],
+    ['transport, transient', 'raw both ways, released'],
+    ['transport', 'raw both ways, released'],
+  ];
+  for (const [row, baseline] of pairs) {
+    if (ROWS.includes(row) && ROWS.includes(baseline)) {
+      process.stdout.write(`${row} of ${baseline}: ${share(row, baseline)}\n`);
+    }
+  }
   process.stdout.write(`load at the end: ${os.loadavg()[0]!.toFixed(2)} on ${os.availableParallelism()} CPUs\n`);
 }
 
