@@ -121,7 +121,7 @@ function receivedScheduled(connection: InboundConnection): void {
   connection.runScheduledDecode();
 }
 
-/** Reads waiting to be decoded at the end of the turn, at most (three 64 KiB reads; see InboundConnection.onData). */
+/** transientMessages: reads waiting to be decoded at the end of the turn, at most (three 64 KiB reads; see onData). */
 const MAX_BATCHED_READ_BYTES = 192 * 1024;
 
 /** How long a failed connection may take to write the responses it still owes before it is destroyed. */
@@ -431,11 +431,13 @@ export class InboundConnection {
    * end of the turn (setImmediate): the decoder then runs over all of them in one go rather than between reads,
    * which made receiving and decoding ~1.2x cheaper per message. Their answers leave in one write after them.
    *
-   * But only up to MAX_BATCHED_READ_BYTES: past that, the reads so far are decoded at once (their answers still
-   * wait for the end of the turn). A receiver that fell behind reads up to 32 x 64 KiB per connection in one turn;
-   * batched whole, every read then filled fresh memory, cold again by the time it was decoded, and the receiver stayed
-   * behind: a sender in another process drove it into passes 3-7x dearer per message (see
-   * bench/transport-loopback.md, 2026-11-28 17:20).
+   * With transientMessages, only up to MAX_BATCHED_READ_BYTES: past that, the reads so far are decoded (and freed)
+   * at once; their answers leave at the end of the turn, or sooner when the limits call for it, as before. A receiver
+   * that fell behind reads up to 32 x 64 KiB per connection in one turn; batched whole, every read filled fresh
+   * memory, cold again by the time it was decoded, and the receiver stayed behind: a sender in another process drove
+   * it into passes 3-7x dearer per message. Decoded sooner, reads are freed sooner and the next ones reuse their
+   * memory. Without transientMessages decoding sooner frees nothing, and it cost 5-12% (see
+   * bench/transport-loopback.md, session of 2026-11-28 17:06).
    */
   private onData(chunk: Buffer): void {
     if (this.failed || this.lastRequestSeen) return;
@@ -444,7 +446,7 @@ export class InboundConnection {
     if (waiting === 1 && !this.decodeScheduled) {
       this.decodeScheduled = true;
       setImmediate(receivedScheduled, this);
-    } else if (this.receivedBytes >= MAX_BATCHED_READ_BYTES) {
+    } else if (this.transientMessages && this.receivedBytes >= MAX_BATCHED_READ_BYTES) {
       this.decodeReceived();
     }
   }
