@@ -124,6 +124,12 @@ function receivedScheduled(connection: InboundConnection): void {
 /** transientMessages: reads waiting to be decoded at the end of the turn, at most (three 64 KiB reads; see onData). */
 const MAX_BATCHED_READ_BYTES = 192 * 1024;
 
+function bytesOf(chunks: readonly Buffer[]): number {
+  let bytes = 0;
+  for (const chunk of chunks) bytes += chunk.length;
+  return bytes;
+}
+
 /** How long a failed connection may take to write the responses it still owes before it is destroyed. */
 const FAILED_CLOSE_GRACE_MS = 2000;
 
@@ -229,8 +235,6 @@ export class InboundConnection {
    * is scheduled.
    */
   private readonly received: Buffer[] = [];
-  /** The bytes of `received`. */
-  private receivedBytes = 0;
   private decodeScheduled = false;
   /** True inside decodeReceived (a pump it makes does not decode the chunks again). */
   private decodingReceived = false;
@@ -441,12 +445,10 @@ export class InboundConnection {
    */
   private onData(chunk: Buffer): void {
     if (this.failed || this.lastRequestSeen) return;
-    const waiting = this.received.push(chunk);
-    this.receivedBytes += chunk.length;
-    if (waiting === 1 && !this.decodeScheduled) {
+    if (this.received.push(chunk) === 1 && !this.decodeScheduled) {
       this.decodeScheduled = true;
       setImmediate(receivedScheduled, this);
-    } else if (this.transientMessages && this.receivedBytes >= MAX_BATCHED_READ_BYTES) {
+    } else if (this.transientMessages && bytesOf(this.received) >= MAX_BATCHED_READ_BYTES) {
       this.decodeReceived();
     }
   }
@@ -488,13 +490,8 @@ export class InboundConnection {
         else if (this.pumpWanted && this.nearLimits()) this.pump();
       }
     } finally {
-      if (index === chunks.length || this.failed || this.lastRequestSeen) {
-        chunks.length = 0;
-        this.receivedBytes = 0;
-      } else {
-        chunks.splice(0, index);
-        this.receivedBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-      }
+      if (index === chunks.length || this.failed || this.lastRequestSeen) chunks.length = 0;
+      else chunks.splice(0, index);
       this.decodingReceived = false;
     }
   }
