@@ -30,15 +30,8 @@ import { HttpRouter } from './http-router.ts';
 import { InboundConnection, type InboundDispatcher } from './inbound-connection.ts';
 import { type AnswerHook, type InboundMessage, type MessageHandler, ReceivedMessage } from './inbound-message.ts';
 import { CachedMessageEncoder } from './message-encoder.ts';
-import type {
-  CloseReport,
-  EncodedMessage,
-  PeerConnection,
-  PeerConnectionOptions,
-  SendCallback,
-  SendReceipt,
-} from './peer-connection.ts';
-import { type ExitedEvent, PeerPool } from './peer-pool.ts';
+import type { CloseReport, EncodedMessage, PeerConnection, SendCallback, SendReceipt } from './peer-connection.ts';
+import { type ExitedEvent, PeerPool, type PeerPoolOptions } from './peer-pool.ts';
 import { type MesosEra, mesosEra, type ReplyPolicy, repliesToMessage } from './reply-policy.ts';
 import { readResponsesWithHttpDecoder } from './response-reader.ts';
 import { RouteResponder } from './route-responder.ts';
@@ -84,8 +77,8 @@ export interface LibprocessEndpointOptions {
    * HTTP routes are not affected. Default false.
    */
   transientMessages?: boolean;
-  /** Outbound connection options (queue bounds, backoff, connect timeout). */
-  outbound?: Omit<PeerConnectionOptions, 'readResponses'>;
+  /** Outbound connection options (queue bounds, backoff, connect timeout, idle connections kept). */
+  outbound?: Omit<PeerPoolOptions, 'readResponses'>;
 }
 
 /** A message to send. `from` is a UPID (text or parsed) or a local id; default: the endpoint's `defaultId`. */

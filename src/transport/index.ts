@@ -34,7 +34,7 @@ export {
   type SendCallback,
   type SendReceipt,
 } from './peer-connection.ts';
-export { type ExitedEvent, PeerPool } from './peer-pool.ts';
+export { type ExitedEvent, PeerPool, type PeerPoolOptions } from './peer-pool.ts';
 export {
   type CapturedMessage,
   type CaptureMessages,

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { mwError } from '../errors.ts';
 import {
   type CloseReport,
   formatPeerAddress,
@@ -16,6 +17,16 @@ export interface ExitedEvent {
   readonly error: Error | undefined;
 }
 
+/** Options of a pool: those of its connections, and how many idle ones it keeps. */
+export interface PeerPoolOptions extends PeerConnectionOptions {
+  /**
+   * Connections without a socket, queue or link kept for later use, at most (each holds its stats and buffers, a few
+   * KB). Past this many, the oldest are dropped (state `closed`) when a new address is first used: a sender that
+   * meets ever new addresses (frameworks on ephemeral ports) keeps bounded memory. Default 1024.
+   */
+  maxIdleConnections?: number;
+}
+
 /**
  * The outbound side of an endpoint, like libprocess's socket manager: one connection per peer ADDRESS, shared by
  * every local process that sends there, created on first use.
@@ -28,11 +39,20 @@ export class PeerPool extends EventEmitter {
   private readonly connections = new Map<string, PeerConnection>();
   private readonly links = new Map<string, Set<string>>();
   private readonly options: PeerConnectionOptions;
+  private readonly maxIdle: number;
+  /** The pool's size at which idle connections are next looked for (see dropIdle). */
+  private sweepAt: number;
   private closing = false;
 
-  constructor(options: PeerConnectionOptions = {}) {
+  constructor(options: PeerPoolOptions = {}) {
     super();
-    this.options = options;
+    const { maxIdleConnections = 1024, ...connectionOptions } = options;
+    if (!(maxIdleConnections >= 0)) {
+      throw mwError('MW_INVALID_ARGUMENT', `maxIdleConnections must be 0 or more, not ${maxIdleConnections}`);
+    }
+    this.options = connectionOptions;
+    this.maxIdle = maxIdleConnections;
+    this.sweepAt = maxIdleConnections + 1;
   }
 
   /** The connection to `address`, created (idle) when missing. */
@@ -40,6 +60,7 @@ export class PeerPool extends EventEmitter {
     const key = formatPeerAddress(address);
     let connection = this.connections.get(key);
     if (connection === undefined || connection.state === 'closed') {
+      if (connection === undefined && this.connections.size >= this.sweepAt) this.dropIdle();
       connection = new PeerConnection(address, this.options);
       connection.on('disconnect', (event: { error?: Error }) => this.onDisconnect(key, event.error));
       // Per-message errors reach the callers; the pool itself must not throw on an unhandled 'error'.
@@ -88,6 +109,33 @@ export class PeerPool extends EventEmitter {
     this.links.clear();
     for (const connection of this.connections.values()) connection.destroy();
     this.connections.clear();
+  }
+
+  /**
+   * Drops the oldest idle connections (no socket, nothing queued or unanswered, no link) down to 3/4 of maxIdle. The
+   * next sweep waits until the pool has grown by a quarter of maxIdle again, so a pool of many open connections is
+   * not scanned on every new address.
+   */
+  private dropIdle(): void {
+    let idle = 0;
+    for (const connection of this.connections.values()) if (this.isIdle(connection)) idle++;
+    for (const [key, connection] of this.connections) {
+      if (idle <= this.maxIdle * 0.75) break;
+      if (!this.isIdle(connection)) continue;
+      this.connections.delete(key);
+      // Nothing pending: destroying rejects nothing; holders of it see `closed` and ask the pool again.
+      connection.destroy();
+      idle--;
+    }
+    this.sweepAt = this.connections.size + Math.max(1, Math.floor(this.maxIdle / 4));
+  }
+
+  /**
+   * No socket and nothing pending: a connection turns `idle` only with an empty queue and no answer awaited, and
+   * links are gone by then (dropped on disconnect, as `persistent` is).
+   */
+  private isIdle(connection: PeerConnection): boolean {
+    return connection.state === 'idle' || connection.state === 'closed';
   }
 
   private onDisconnect(key: string, error: Error | undefined): void {

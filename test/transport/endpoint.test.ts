@@ -547,6 +547,28 @@ describe('LibprocessEndpoint endpoint to endpoint', () => {
     assert.equal(unknown.status, 404);
   });
 
+  it('keeps at most outbound.maxIdleConnections idle connections; a dropped one is made again by the next send', async () => {
+    const receivers = await Promise.all(Array.from({ length: 4 }, () => testEndpoint()));
+    const delivered: number[] = [];
+    for (const [index, receiver] of receivers.entries()) receiver.register('master', () => delivered.push(index));
+    const sender = await testEndpoint({
+      outbound: { backoff: { initialMs: 5, maxMs: 20 }, idleCloseMs: 0, maxIdleConnections: 2 },
+    });
+    const first = receivers[0]!.upid('master');
+    assert.equal((await sender.send({ to: first, name: 'test.X' }, { awaitResponse: true })).status, 202);
+    const firstConnection = sender.connectionTo(first);
+    await until(() => firstConnection.state === 'idle', 2000, 'idle close');
+    // New addresses: the oldest idle connection (the first one, the endpoint's last peer) is dropped.
+    const others = receivers.slice(1).map((receiver) => sender.connectionTo(receiver.upid('master')));
+    assert.equal(firstConnection.state, 'closed');
+    assert.equal(others.at(-1)!.state, 'idle');
+    // The next send to the first address gets a new connection and is delivered.
+    assert.equal((await sender.send({ to: first, name: 'test.X' }, { awaitResponse: true })).status, 202);
+    assert.notEqual(sender.connectionTo(first), firstConnection);
+    assert.equal(sender.connectionTo(first).stats.connects, 1);
+    assert.deepEqual(delivered, [0, 0]);
+  });
+
   it('writes in the era style of the sender (bytes as libprocess writes them)', async () => {
     const receiver = await testEndpoint({ acceptAnyId: true });
     const sender = await testEndpoint({ mesosVersion: '0.20.1' });

@@ -484,6 +484,59 @@ describe('PeerPool', () => {
     await server.close();
   });
 
+  it('keeps at most maxIdleConnections idle connections: the oldest are dropped as new addresses come', () => {
+    const pool = trackPool({ maxIdleConnections: 4 });
+    const made: PeerConnection[] = [];
+    for (let port = 1000; port < 1040; port++) {
+      made.push(pool.connectionTo({ host: '127.0.0.1', port }));
+      assert.ok(pool.peers.size <= 5, `pool of ${pool.peers.size} connections after ${made.length} addresses`);
+    }
+    // The newest are kept, the dropped ones read as closed (holders ask the pool again).
+    assert.equal(made.at(-1)!.state, 'idle');
+    assert.equal(pool.connectionTo({ host: '127.0.0.1', port: 1039 }), made.at(-1));
+    assert.equal(made[0]!.state, 'closed');
+    assert.equal(made.filter((c) => c.state !== 'closed').length, pool.peers.size);
+    const again = pool.connectionTo({ host: '127.0.0.1', port: 1000 });
+    assert.notEqual(again, made[0]);
+    assert.equal(again.state, 'idle');
+    assert.throws(
+      () => new PeerPool({ maxIdleConnections: -1 }),
+      (e: unknown) => isMesosWireError(e),
+    );
+  });
+
+  it('never drops a linked connection, one with queued messages, or one holding a socket', async () => {
+    const server = await rawServer(answerEveryFrame(32));
+    const refused = await freePort();
+    const pool = trackPool({
+      maxIdleConnections: 2,
+      readResponses: statusLineReader,
+      // Long enough that the refused address stays queued ('waiting') through the test.
+      backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 },
+      maxConnectAttempts: 100,
+    });
+    const linked = { host: '127.0.0.1', port: server.port };
+    pool.link(`master@127.0.0.1:${server.port}`, linked);
+    const queued = pool.connectionTo({ host: '127.0.0.1', port: refused });
+    assert.equal(queued.write(frame(1)), true);
+    await until(() => queued.state === 'waiting', 2000, 'refused connection waiting');
+    await until(() => pool.connectionTo(linked).state === 'open', 2000, 'linked connection open');
+    // A temporary connection (no link) that holds its socket open.
+    const other = await rawServer(answerEveryFrame(32));
+    const temporary = pool.connectionTo({ host: '127.0.0.1', port: other.port });
+    assert.equal((await temporary.send(frame(2), true)).status, 202);
+    for (let port = 2000; port < 2050; port++) pool.connectionTo({ host: '127.0.0.1', port });
+    assert.ok(pool.peers.size <= 3 + 3, `pool of ${pool.peers.size}`);
+    assert.equal(pool.peers.get(`127.0.0.1:${server.port}`)?.state, 'open');
+    assert.equal(pool.peers.get(`127.0.0.1:${other.port}`), temporary);
+    assert.equal(temporary.state, 'open');
+    assert.equal(pool.peers.get(`127.0.0.1:${refused}`), queued);
+    assert.equal(queued.queuedMessages, 1);
+    pool.destroy();
+    await server.close();
+    await other.close();
+  });
+
   it('raw ACCEPTED bytes are what the stand-in reader parses', () => {
     const statuses: number[] = [];
     const reader = statusLineReader((s) => statuses.push(s));
