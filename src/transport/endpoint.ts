@@ -69,6 +69,16 @@ export interface LibprocessEndpointOptions {
   /** Requests per connection whose response is not yet written before reading pauses. Default 1024. */
   maxPendingResponses?: number;
   /**
+   * Inbound connections open at once, at most: one more is closed as soon as it is accepted (Node's
+   * `server.maxConnections`), and counted in `inboundConnectionsDropped`. Default: no limit, as in libprocess.
+   */
+  maxInboundConnections?: number;
+  /**
+   * Close an inbound connection after this many ms without bytes in either direction, unless a response is owed on
+   * it (a route still working, a stream). Default: never, as in libprocess.
+   */
+  inboundIdleTimeoutMs?: number;
+  /**
    * Messages are valid only while they are handed out: during the handler, the `'message'` listeners and the answer
    * hook. Afterwards the endpoint frees the received bytes they read from, so reading a message's `body` or
    * `request` later throws MW_HTTP_INPUT_RELEASED (a body view made earlier reads as empty): copy what you keep
@@ -127,6 +137,7 @@ export class LibprocessEndpoint extends EventEmitter {
   answerHook: AnswerHook | undefined;
   private readonly options: LibprocessEndpointOptions;
   private readonly server: net.Server;
+  private inboundDropped = 0;
   private readonly handlers = new Map<string, MessageHandler>();
   private readonly inbound = new Set<InboundConnection>();
   private readonly peers: PeerPool;
@@ -166,6 +177,10 @@ export class LibprocessEndpoint extends EventEmitter {
     this.dispatcher = new EndpointDispatcher(this);
     // Half-open: a peer that sends its last messages and shuts down its side still gets every response.
     this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    if (options.maxInboundConnections !== undefined) {
+      this.server.maxConnections = options.maxInboundConnections;
+      this.server.on('drop', () => this.inboundDropped++);
+    }
   }
 
   /** Creates an endpoint and starts listening. */
@@ -295,6 +310,11 @@ export class LibprocessEndpoint extends EventEmitter {
     return this.inbound.size;
   }
 
+  /** Inbound connections closed on arrival because `maxInboundConnections` were open. */
+  get inboundConnectionsDropped(): number {
+    return this.inboundDropped;
+  }
+
   /**
    * Stops reading from every inbound connection, those accepted later too, until resumeInbound(): backpressure for a
    * consumer of the messages that falls behind (a slow output). Messages already read are delivered on resume; peers
@@ -388,6 +408,7 @@ export class LibprocessEndpoint extends EventEmitter {
       decoder: this.options.decoder,
       maxPendingResponses: this.options.maxPendingResponses,
       transientMessages: this.options.transientMessages,
+      idleTimeoutMs: this.options.inboundIdleTimeoutMs,
     });
     if (this.inboundHeld) connection.holdReading(true);
     this.inbound.add(connection);

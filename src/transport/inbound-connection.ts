@@ -181,6 +181,8 @@ export interface InboundConnectionOptions {
    * LibprocessEndpointOptions.transientMessages). Requests answered later (deferResponse) keep theirs. Default false.
    */
   transientMessages?: boolean;
+  /** Close the connection after this many ms without bytes in or out while no response is owed. Default: never. */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -263,6 +265,14 @@ export class InboundConnection {
       expect: 'request',
     });
     socket.setNoDelay(true);
+    if (options.idleTimeoutMs !== undefined) {
+      // Node's timer restarts with every read and write. A connection that owes a response (a route still working, a
+      // stream) is left open: it is waiting on this side.
+      socket.setTimeout(options.idleTimeoutMs);
+      socket.on('timeout', () => {
+        if (this.pendingResponses === 0) socket.destroy();
+      });
+    }
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.pump());

@@ -266,6 +266,70 @@ describe('LibprocessEndpoint inbound (>= 1.4 era)', () => {
   });
 });
 
+describe('LibprocessEndpoint inbound bounds', () => {
+  it('maxInboundConnections: one connection more is closed on arrival and counted; room comes back', async () => {
+    const e = await testEndpoint({ acceptAnyId: true, maxInboundConnections: 2 });
+    const first = await rawClient(e.address.port);
+    const second = await rawClient(e.address.port);
+    await until(() => e.inboundConnections === 2, 2000, 'two connections');
+    const third = await rawClient(e.address.port);
+    await third.closed;
+    assert.equal(e.inboundConnectionsDropped, 1);
+    assert.equal(e.inboundConnections, 2);
+    // The two open ones are served.
+    first.socket.write(EXAMPLE_B);
+    second.socket.write(EXAMPLE_B);
+    await until(
+      () => statuses(first.received()).length === 1 && statuses(second.received()).length === 1,
+      2000,
+      'answers',
+    );
+    first.socket.end();
+    await first.closed;
+    await until(() => e.inboundConnections === 1, 2000, 'one connection');
+    const fourth = await rawClient(e.address.port);
+    fourth.socket.write(EXAMPLE_B);
+    await until(() => statuses(fourth.received()).length === 1, 2000, 'the fourth is served');
+    assert.equal(e.inboundConnectionsDropped, 1);
+  });
+
+  it('inboundIdleTimeoutMs: closes a silent connection, keeps a talking one and one that is owed a response', async () => {
+    const e = await testEndpoint({ acceptAnyId: true, inboundIdleTimeoutMs: 250 });
+    let reply: ((text: string) => void) | undefined;
+    e.router.get('/slow', (_req, respond) => {
+      const stream = respond.stream(200);
+      reply = (text) => {
+        stream.write(cat(text));
+        stream.end();
+      };
+      return undefined;
+    });
+    const silent = await rawClient(e.address.port);
+    const talking = await rawClient(e.address.port);
+    const waiting = await rawClient(e.address.port);
+    waiting.socket.write(cat('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const started = Date.now();
+    let silentClosedAt = 0;
+    void silent.closed.then(() => (silentClosedAt = Date.now()));
+    // The talking one sends a message every 20 ms for 500 ms and more (pauses well under the 250 ms).
+    for (let i = 0; i < 25; i++) {
+      talking.socket.write(EXAMPLE_B);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(silentClosedAt > 0, 'the silent connection was closed');
+    assert.ok(silentClosedAt - started >= 240, `closed after ${silentClosedAt - started} ms`);
+    await until(() => statuses(talking.received()).length === 25, 2000, 'answers to the talking one');
+    assert.equal(talking.socket.destroyed, false, 'the talking connection is open');
+    // Owed a response for 500 ms with nothing on the wire: still open, and it gets its response.
+    assert.equal(waiting.socket.destroyed, false, 'the connection owed a response is open');
+    reply!('done');
+    await until(() => waiting.received().includes('done'), 2000, 'the slow response');
+    // Once answered, it is idle like any other.
+    await waiting.closed;
+    await talking.closed;
+  });
+});
+
 describe('LibprocessEndpoint test hooks', () => {
   it('answerHook drops or delays answers; later answers keep request order; a throwing hook answers normally', async () => {
     const e = await testEndpoint({ acceptAnyId: true });
