@@ -168,6 +168,19 @@ export class LibprocessEndpoint extends EventEmitter {
 
   constructor(options: LibprocessEndpointOptions = {}) {
     super();
+    const { maxInboundConnections, inboundIdleTimeoutMs } = options;
+    if (
+      maxInboundConnections !== undefined &&
+      !(Number.isInteger(maxInboundConnections) && maxInboundConnections >= 1)
+    ) {
+      throw mwError(
+        'MW_INVALID_ARGUMENT',
+        `maxInboundConnections must be a whole number >= 1, not ${maxInboundConnections}`,
+      );
+    }
+    if (inboundIdleTimeoutMs !== undefined && !(Number.isFinite(inboundIdleTimeoutMs) && inboundIdleTimeoutMs > 0)) {
+      throw mwError('MW_INVALID_ARGUMENT', `inboundIdleTimeoutMs must be over 0, not ${inboundIdleTimeoutMs}`);
+    }
     this.options = options;
     const era = mesosEra(options.mesosVersion ?? '1.11.0');
     this.era = { style: options.style ?? era.style, replies: options.replies ?? era.replies };

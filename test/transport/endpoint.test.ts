@@ -291,6 +291,12 @@ describe('LibprocessEndpoint inbound bounds', () => {
     fourth.socket.write(EXAMPLE_B);
     await until(() => statuses(fourth.received()).length === 1, 2000, 'the fourth is served');
     assert.equal(e.inboundConnectionsDropped, 1);
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      await assert.rejects(LibprocessEndpoint.listen({ maxInboundConnections: bad }), { code: 'MW_INVALID_ARGUMENT' });
+      await assert.rejects(LibprocessEndpoint.listen({ inboundIdleTimeoutMs: bad <= 0 ? bad : -bad }), {
+        code: 'MW_INVALID_ARGUMENT',
+      });
+    }
   });
 
   it('inboundIdleTimeoutMs: closes a silent connection, keeps a talking one and one that is owed a response', async () => {
