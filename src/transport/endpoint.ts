@@ -190,8 +190,8 @@ export class LibprocessEndpoint extends EventEmitter {
     this.dispatcher = new EndpointDispatcher(this);
     // Half-open: a peer that sends its last messages and shuts down its side still gets every response.
     this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
-    if (options.maxInboundConnections !== undefined) {
-      this.server.maxConnections = options.maxInboundConnections;
+    if (maxInboundConnections !== undefined) {
+      this.server.maxConnections = maxInboundConnections;
       this.server.on('drop', () => this.inboundDropped++);
     }
   }
