@@ -11,6 +11,7 @@
  */
 
 import { CR, HEX_VALUE, HTAB, LF, latin1String, SEMICOLON, SP } from '../bytes/ascii.ts';
+import { unfilledBytes } from '../bytes/unfilled.ts';
 import { type ErrorCode, MesosWireError } from '../errors.ts';
 import { QDTEXT, QUOTED_PAIR_CHAR, TARGET_CHAR, TOKEN, VALUE_CHAR } from './chars.ts';
 import {
@@ -388,6 +389,8 @@ export class HttpDecoder {
   #firstLen = 0;
   #acc: Uint8Array = EMPTY_BODY;
   #accLen = 0;
+  /** #acc took its body's announced size once (see #collect). */
+  #accSized = false;
   #bodyLen = 0;
   #trailers: HttpHeader[] | undefined = undefined;
   #trailerStartAbs = 0;
@@ -527,6 +530,7 @@ export class HttpDecoder {
     this.#firstSrc = undefined;
     this.#acc = EMPTY_BODY;
     this.#accLen = 0;
+    this.#accSized = false;
     this.#bodyLen = 0;
     this.#headLen = 0;
     this.#lineLen = 0;
@@ -1731,10 +1735,11 @@ export class HttpDecoder {
     if (first !== undefined) {
       const len = this.#accLen;
       if (len === 0) msg.bodyIn(first, this.#firstAt, this.#firstLen);
-      else msg.body = len === this.#acc.length ? this.#acc : this.#acc.subarray(0, len);
+      else msg.collectedBody(len === this.#acc.length ? this.#acc : this.#acc.subarray(0, len));
       this.#firstSrc = undefined;
       this.#acc = EMPTY_BODY;
       this.#accLen = 0;
+      this.#accSized = false;
     }
     this.#bodyLen = 0;
     if (this.#trailers !== undefined) {
@@ -1755,15 +1760,26 @@ export class HttpDecoder {
     let len = this.#accLen;
     const need = (len === 0 ? this.#firstLen : len) + n;
     if (need > acc.length) {
-      // Sized by bytes received, never by an announced length alone (a few bytes must not buy 64 MiB): at first the
-      // announced size up to 64 KiB, then doubling (amortised O(n) copying). A Content-Length body ends exactly full;
-      // other bodies stay within maxBodyBytes, which their sizes were checked against before buffering.
+      // Sized by bytes received, never by an announced length alone (a few bytes must not buy 64 MiB): the announced
+      // size up to 64 KiB, then doubling (amortised O(n) copying). Once per body the array may take the announced
+      // size exactly when it is at most twice the bytes in hand: a large libprocess body split over reads then ends
+      // in one array of its size, wholly filled, rather than in a doubled one copied again. A Content-Length body ends
+      // exactly full; other bodies stay within maxBodyBytes, which their sizes were checked against before buffering.
       const announced = need + pending;
-      const capacity = Math.min(
-        final ? announced : this.#maxBodyBytes,
-        Math.max(need, 2 * acc.length, Math.min(announced, BODY_CAPACITY_START)),
-      );
-      const grown = acc.length === 0 && capacity <= BODY_IN_SLAB_MAX ? bodySpace(capacity) : new Uint8Array(capacity);
+      let capacity: number;
+      if (!this.#accSized && announced > BODY_CAPACITY_START && announced <= 2 * need) {
+        capacity = announced;
+        this.#accSized = true;
+      } else capacity = Math.max(need, 2 * acc.length, Math.min(announced, BODY_CAPACITY_START));
+      capacity = Math.min(final ? announced : this.#maxBodyBytes, capacity);
+      // An array of the announced size is full by the time its chunk (or Content-Length body) ends, before the
+      // message or a larger array can read it: it need not be zeroed first.
+      const grown =
+        acc.length === 0 && capacity <= BODY_IN_SLAB_MAX
+          ? bodySpace(capacity)
+          : capacity === announced
+            ? unfilledBytes(capacity)
+            : new Uint8Array(capacity);
       // Views made directly: subarray() goes through a species lookup (slower), once or twice per piece here.
       if (len === 0) {
         const first = this.#firstSrc!;

@@ -28,6 +28,7 @@ export { STATUS_REASONS } from './status-reasons.ts';
 export { decodeHttpStream, type HttpDecodeEvent, HttpDecodeStream, type HttpDecodeStreamOptions } from './stream.ts';
 export {
   type BodyFraming,
+  collectedBodyOf,
   deriveFromHead,
   detachHead,
   getHeader,

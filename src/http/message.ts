@@ -307,6 +307,8 @@ export class DecodedHttpMessage {
   #bodySrc: Uint8Array | undefined = undefined;
   #bodyAt = 0;
   #bodyLength = 0;
+  /** #body is the array the decoder collected the body into (pieces from several writes), no one else's. */
+  #bodyCollected = false;
   /** The kept head this message's head repeats (its strings are shared), or undefined for a head parsed afresh. */
   #kept: KeptHead | undefined;
   /** The head parsed afresh (undefined when #kept is set). */
@@ -399,6 +401,22 @@ export class DecodedHttpMessage {
   set body(bytes: Uint8Array) {
     this.#body = bytes;
     this.#bodySrc = undefined;
+    this.#bodyCollected = false;
+  }
+
+  /** @internal The decoder's own array holding the body, collected from pieces of several writes. */
+  collectedBody(bytes: Uint8Array): void {
+    this.#body = bytes;
+    this.#bodySrc = undefined;
+    this.#bodyCollected = true;
+  }
+
+  /**
+   * @internal The body when it is the decoder's collected array (see collectedBody) and was not replaced: a reader
+   * done with the message may free it (releaseBytes); undefined for a body that is a view of the written input.
+   */
+  get ownBody(): Uint8Array | undefined {
+    return this.#bodyCollected ? this.#body : undefined;
   }
 
   /**

@@ -143,3 +143,12 @@ interface DetachableHead {
 export function detachHead(head: object): void {
   if (typeof (head as Partial<DetachableHead>).detachHead === 'function') (head as DetachableHead).detachHead();
 }
+
+/**
+ * The array a decoded message's body was collected into by the decoder (a body that came in pieces of several writes),
+ * which nothing but the message reads: a layer done with the message may free it (releaseBytes). Undefined for a body
+ * that is a view of the written input, one set by someone else, and plain objects.
+ */
+export function collectedBodyOf(message: object): Uint8Array | undefined {
+  return (message as { readonly ownBody?: Uint8Array }).ownBody;
+}

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import { releaseBytes } from '../bytes/index.ts';
 import { isMesosWireError, type MesosWireError, mwError } from '../errors.ts';
 import {
+  collectedBodyOf,
   deriveFromHead,
   getHeader,
   HttpDecoder,
@@ -573,6 +574,11 @@ export class InboundConnection {
     this.dispatcher.dispatch(request, this, request.bodyOffset);
     // A dispatcher that neither answered nor took a slot gave no answer (nothing waits for one).
     this.unanswered = false;
+    if (this.transientMessages && !this.keepDecoded) {
+      // A body that came in pieces was collected into an array of its own: freed now, like the reads (releaseDecoded).
+      const collected = collectedBodyOf(request);
+      if (collected !== undefined) releaseBytes(collected);
+    }
     if (!deriveFromHead(request, KEEP_ALIVE_KEY, readKeepAlive)) {
       this.lastRequestSeen = true;
       // The pump after this read ends the connection once the answers are written.

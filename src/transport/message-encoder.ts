@@ -3,6 +3,8 @@ import type { DeferredMessage, PartsWriter } from './peer-connection.ts';
 
 /** `\r\n0\r\n\r\n`: the CRLF after the one chunk's data, then the last chunk. */
 const CHUNK_TAIL = [0x0d, 0x0a, 0x30, 0x0d, 0x0a, 0x0d, 0x0a];
+/** CHUNK_TAIL as bytes, written after every large body (see ChunkedBodyWriter.pieces); never changed. */
+const CHUNK_TAIL_BYTES = new Uint8Array(CHUNK_TAIL);
 /** Bytes after the head when the body is one byte: `1\r\n`, the byte, then CHUNK_TAIL. */
 const ONE_BYTE_FRAMING = 3 + 1 + CHUNK_TAIL.length;
 const ONE_BYTE_BODY = new Uint8Array(1);
@@ -24,8 +26,25 @@ class ChunkedBodyWriter implements PartsWriter {
     let at = offset + head.length;
     if (body === undefined) return at;
     const length = body.length;
+    at = this.writeSizeLine(length, target, at);
+    target.set(body, at);
+    at += length;
+    for (let i = 0; i < CHUNK_TAIL.length; i++) target[at++] = CHUNK_TAIL[i]!;
+    return at;
+  }
+
+  /** The head and the chunk-size line, the body itself, then CHUNK_TAIL (see PartsWriter.pieces). */
+  pieces(head: Uint8Array, body: Uint8Array): Uint8Array[] {
+    const prefix = new Uint8Array(head.length + this.digitsOf(body.length) + 2);
+    prefix.set(head);
+    this.writeSizeLine(body.length, prefix, head.length);
+    return [prefix, body, CHUNK_TAIL_BYTES];
+  }
+
+  /** The chunk-size line of a `length`-byte chunk at target[at]: lowercase hex digits, then CRLF; the index after. */
+  private writeSizeLine(length: number, target: Uint8Array, at: number): number {
     const digits = this.digitsOf(length);
-    // The chunk-size line: lowercase hex digits written last to first (no string per message), then CRLF.
+    // Digits written last to first (no string per message).
     let rest = length;
     for (let i = digits - 1; i >= 0; i--) {
       target[at + i] = HEX_DIGITS.charCodeAt(rest & 0xf);
@@ -34,9 +53,6 @@ class ChunkedBodyWriter implements PartsWriter {
     at += digits;
     target[at++] = 0x0d;
     target[at++] = 0x0a;
-    target.set(body, at);
-    at += length;
-    for (let i = 0; i < CHUNK_TAIL.length; i++) target[at++] = CHUNK_TAIL[i]!;
     return at;
   }
 

@@ -117,6 +117,12 @@ export interface PartsWriter {
    * `second` undefined, `first` is the whole message and is copied as it is.
    */
   writeParts(first: Uint8Array, second: Uint8Array | undefined, target: Uint8Array, offset: number): number;
+  /**
+   * The same bytes as arrays written one after another, `second` among them as it is (not copied). Used for large
+   * messages (a run of their own), so that a large body is neither copied nor held twice. Optional: without it a
+   * large message is written into an array of its own.
+   */
+  pieces?(first: Uint8Array, second: Uint8Array): Uint8Array[];
 }
 
 /**
@@ -174,6 +180,8 @@ class QueuedRun {
    */
   parts: (Uint8Array | undefined)[] | undefined = undefined;
   writer: PartsWriter = BYTES_WRITER;
+  /** A large message given as parts: its bytes as arrays written one after another (see PartsWriter.pieces). */
+  pieces: Uint8Array[] | undefined = undefined;
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -651,14 +659,15 @@ export class PeerConnection extends EventEmitter {
   ): void {
     let run = this.openRun;
     if (size > OWN_RUN_BYTES) {
-      let bytes: Uint8Array;
-      if (message instanceof Uint8Array) bytes = message;
-      else {
-        bytes = new Uint8Array(size);
-        message.writeTo(bytes, 0);
-      }
       run = new QueuedRun();
-      run.bytes = bytes;
+      const deferred = message as Partial<DeferredMessage>;
+      if (message instanceof Uint8Array) run.bytes = message;
+      else if (deferred.writer?.pieces !== undefined && deferred.second !== undefined) {
+        run.pieces = deferred.writer.pieces(deferred.first!, deferred.second);
+      } else {
+        run.bytes = new Uint8Array(size);
+        message.writeTo(run.bytes, 0);
+      }
       run.end = size;
       run.size = size;
       this.queue.push(run);
@@ -760,11 +769,15 @@ export class PeerConnection extends EventEmitter {
       this.expectResponses(run);
       this.stats.messagesWritten += run.messages;
       this.stats.bytesWritten += size;
-      const bytes = size === run.bytes.length ? run.bytes : run.bytes.subarray(run.start, run.end);
-      // One socket write per run. Its completion frees the run's slab range (and settles the callbacks noted).
+      // One socket write per run (a run of pieces: one per piece, corked into one writev). Its completion frees the
+      // run's slab range (and settles the callbacks noted).
       let accepted: boolean;
-      if (run.slab === undefined && run.notes === undefined) accepted = socket.write(bytes);
-      else accepted = socket.write(bytes, (error) => this.onRunWritten(run, error));
+      if (run.pieces !== undefined) accepted = this.writePieces(socket, run, run.pieces);
+      else {
+        const bytes = size === run.bytes.length ? run.bytes : run.bytes.subarray(run.start, run.end);
+        if (run.slab === undefined && run.notes === undefined) accepted = socket.write(bytes);
+        else accepted = socket.write(bytes, (error) => this.onRunWritten(run, error));
+      }
       if (!accepted) this.socketBlocked = true;
     }
     if (several) socket.uncork();
@@ -780,6 +793,19 @@ export class PeerConnection extends EventEmitter {
       this.emit('writable');
     }
     this.notifyWaiters();
+  }
+
+  /** Writes a run's pieces (its one message) in order; the last write's completion settles the run. */
+  private writePieces(socket: net.Socket, run: QueuedRun, pieces: Uint8Array[]): boolean {
+    socket.cork();
+    const last = pieces.length - 1;
+    for (let i = 0; i < last; i++) socket.write(pieces[i]!);
+    const accepted =
+      run.notes === undefined
+        ? socket.write(pieces[last]!)
+        : socket.write(pieces[last]!, (error) => this.onRunWritten(run, error));
+    socket.uncork();
+    return accepted;
   }
 
   /** Records the responses a run's messages will get, in order: awaited ones by callback, the others counted. */

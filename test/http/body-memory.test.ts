@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { HttpDecoder } from '../../src/http/decoder.ts';
 import { MAX_LISTED_CHUNKS } from '../../src/http/message.ts';
-import type { HttpMessage } from '../../src/http/types.ts';
+import { collectedBodyOf, type HttpMessage } from '../../src/http/types.ts';
 import { ascii, cat, chunksOf, everySplit, toHexString } from '../helpers/bytes.ts';
 
 const MiB = 1024 * 1024;
@@ -180,6 +180,48 @@ describe('HttpDecoder: body memory follows bytes received', () => {
       ),
       { numRuns: 60, seed: 20261127 },
     );
+  });
+
+  it('a large one-chunk body (a libprocess message) over 64 KiB writes ends in one array of exactly its size', () => {
+    for (const length of [70_000, 100_000, 200_000, 1024 * 1024 + 3]) {
+      const body = patterned(length, 5);
+      const input = chunkedRequest(body, []);
+      for (const offset of [0, 17, 65_000]) {
+        // The message starts `offset` bytes into the first 64 KiB write (after other messages, in a real stream).
+        const pieces = chunksOf(cat(new Uint8Array(offset), input), 64 * 1024);
+        pieces[0] = pieces[0]!.subarray(offset);
+        const [message] = decodeAll(pieces);
+        assert.ok(Buffer.from(message!.body).equals(Buffer.from(body)), `${length} at ${offset}`);
+        assert.equal(message!.body.byteOffset, 0, `${length} at ${offset}`);
+        assert.equal(message!.body.buffer.byteLength, length, `${length} at ${offset}: no spare capacity`);
+        // The decoder's own array, which a reader done with the message may free.
+        assert.equal(collectedBodyOf(message!), message!.body);
+      }
+    }
+  });
+
+  it('the array takes an announced size only up to twice the bytes in hand', () => {
+    // A chunk announcing 1 MiB, 300 KiB of it received in 1 KiB writes: arrays of 64, 128, 256 and 512 KiB at most.
+    const head = ascii('POST /m HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n100000\r\n');
+    const decoder = new HttpDecoder({});
+    decoder.write(head);
+    const pieces = Array.from({ length: 300 }, (_, i) => patterned(1024, i));
+    const growth = arrayBufferGrowth(() => {
+      for (const piece of pieces) decoder.write(piece);
+    });
+    assert.ok(growth <= (64 + 128 + 256 + 512) * 1024, `arrayBuffers grew by ${growth} bytes`);
+  });
+
+  it('collectedBodyOf: a body in one write (a view of it) or one set by a reader is not the decoder own', () => {
+    const body = patterned(1000);
+    const input = contentLengthRequest(body);
+    const [whole] = decodeAll([input]);
+    assert.equal(collectedBodyOf(whole!), undefined);
+    const [split] = decodeAll([input.slice(0, input.length - 10), input.slice(input.length - 10)]);
+    assert.ok(collectedBodyOf(split!) !== undefined);
+    (split as { body: Uint8Array }).body = new Uint8Array(3);
+    assert.equal(collectedBodyOf(split!), undefined);
+    assert.equal(collectedBodyOf({ body }), undefined);
   });
 
   it('a body inside one write stays a view of it, after a head that spanned writes', () => {

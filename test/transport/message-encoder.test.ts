@@ -63,6 +63,37 @@ describe('CachedMessageEncoder', () => {
     }
   });
 
+  it('pieces() of a large message: the literal head and size line, the body array itself, then the chunk tail', () => {
+    const encoder = new CachedMessageEncoder();
+    for (const length of [16_385, 65_536, 100_000, 1_048_577]) {
+      const body = new Uint8Array(length).map((_, i) => (i * 13) & 0xff);
+      const prepared = encoder.prepare('a.B', MASTER, AGENT, body, 'mesos-1.11');
+      const pieces = prepared.writer.pieces!(prepared.first, prepared.second!);
+      assert.equal(pieces.length, 3);
+      // Not copied: the connection writes the caller's array as it is.
+      assert.equal(pieces[1], body);
+      assert.equal(
+        toHexString(pieces[0]!),
+        toHexString(
+          cat(
+            'POST /slave(1)/a.B HTTP/1.1\r\n',
+            'User-Agent: libprocess/master@10.0.0.1:5050\r\n',
+            'Libprocess-From: master@10.0.0.1:5050\r\n',
+            'Connection: Keep-Alive\r\n',
+            'Host: \r\n',
+            'Transfer-Encoding: chunked\r\n',
+            '\r\n',
+            `${length.toString(16)}\r\n`,
+          ),
+        ),
+      );
+      assert.equal(toHexString(pieces[2]!), toHexString(cat('\r\n0\r\n\r\n')));
+      const expected = encodeMessage({ name: 'a.B', from: MASTER, to: AGENT, body }, 'mesos-1.11');
+      assert.equal(pieces[0]!.length + length + pieces[2]!.length, prepared.byteLength);
+      assert.deepEqual(cat(...pieces), expected);
+    }
+  });
+
   it('sees a UPID object changed between messages (no stale head)', () => {
     const encoder = new CachedMessageEncoder();
     const to = { ...AGENT };
