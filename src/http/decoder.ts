@@ -11,6 +11,7 @@
  */
 
 import { CR, HEX_VALUE, HTAB, LF, latin1String, SEMICOLON, SP } from '../bytes/ascii.ts';
+import { releaseBytes } from '../bytes/release.ts';
 import { unfilledBytes } from '../bytes/unfilled.ts';
 import { type ErrorCode, MesosWireError } from '../errors.ts';
 import { QDTEXT, QUOTED_PAIR_CHAR, TARGET_CHAR, TOKEN, VALUE_CHAR } from './chars.ts';
@@ -1787,6 +1788,9 @@ export class HttpDecoder {
         len = this.#firstLen;
       } else {
         grown.set(new Uint8Array(acc.buffer, acc.byteOffset, len));
+        // Outgrown, and never seen outside the decoder: freed now rather than at a garbage collection (a no-op for
+        // a piece of the shared body slab).
+        releaseBytes(acc);
       }
       acc = grown;
       this.#acc = acc;
