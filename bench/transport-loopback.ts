@@ -336,8 +336,8 @@ async function rawRate(connections: number, options: RawOptions = {}): Promise<R
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as net.AddressInfo).port;
-  // The hot slice: as many whole messages as fit in 64 KiB (never more than the row sends).
-  const inStream = writes === 'hot-slice' ? Math.min(per, Math.floor(SLICE / messageBytes)) : per;
+  // The hot slice: as many whole messages as fit in 64 KiB, at least one (never more than the row sends).
+  const inStream = writes === 'hot-slice' ? Math.min(per, Math.max(1, Math.floor(SLICE / messageBytes))) : per;
   const stream = encodedStream(inStream, port);
   const oneBytes = stream.length / inStream;
   // What the row sends per connection: `per` messages.
