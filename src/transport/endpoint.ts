@@ -83,9 +83,8 @@ export interface LibprocessEndpointOptions {
    * hook. Afterwards the endpoint frees the received bytes they read from (and the array a body larger than a read
    * was collected into), so reading a message's `body` or `request` later throws MW_HTTP_INPUT_RELEASED (a body view
    * made earlier reads as empty): copy what you keep (`message.body.slice()`). In exchange a busy endpoint reuses the
-   * same memory for every socket read instead of
-   * fresh pages: 1.37x the messages per CPU-second with 8 busy connections (bench/transport-loopback.md).
-   * HTTP routes are not affected. Default false.
+   * same memory for every socket read instead of fresh pages: 1.37x the messages per CPU-second with 8 busy
+   * connections (bench/transport-loopback.md). HTTP routes are not affected. Default false.
    */
   transientMessages?: boolean;
   /** Outbound connection options (queue bounds, backoff, connect timeout, idle connections kept). */
