@@ -1,3 +1,4 @@
+import { mwError } from '../errors.ts';
 import { encodeMessage, type MessageStyle, type Upid } from '../libprocess/index.ts';
 import type { DeferredMessage, PartsWriter } from './peer-connection.ts';
 
@@ -56,6 +57,10 @@ class ChunkedBodyWriter implements PartsWriter {
     return at;
   }
 
+  byteLengthOf(head: Uint8Array, bodyLength: number): number {
+    return head.length + this.digitsOf(bodyLength) + 2 + bodyLength + CHUNK_TAIL.length;
+  }
+
   /** Hex digits of a body length. */
   digitsOf(length: number): number {
     if (length === this.lastLength) return this.lastDigits;
@@ -69,10 +74,79 @@ class ChunkedBodyWriter implements PartsWriter {
 
 const CHUNKED_BODY_WRITER = new ChunkedBodyWriter();
 
+/** `Content-Length: ` as the content-length style writes it, before the body's length. */
+const CONTENT_LENGTH_FIELD = new TextEncoder().encode('\r\nContent-Length: ');
+
+/** Decimal digits of a length. */
+function decimalDigits(length: number): number {
+  let digits = 1;
+  for (let rest = length; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
+}
+
 /**
- * One prepared message: a cached head plus the body framed as one chunk, or whole bytes from `encodeMessage` (then
- * `second` is undefined). Reused by its encoder for every message (valid until the next `prepare`); a connection
- * keeps its parts, not the object (see DeferredMessage).
+ * Writes a content-length style message kept as (head up to `Content-Length: `, body): the body's length in decimal,
+ * then the rest of the head (`after`: the same for every message of one head), then the body. One per cached head.
+ */
+class ContentLengthWriter implements PartsWriter {
+  private readonly after: Uint8Array;
+
+  constructor(after: Uint8Array) {
+    this.after = after;
+  }
+
+  writeParts(before: Uint8Array, body: Uint8Array | undefined, target: Uint8Array, offset: number): number {
+    target.set(before, offset);
+    let at = offset + before.length;
+    if (body === undefined) return at;
+    at = this.writeLength(body.length, target, at);
+    target.set(body, at);
+    return at + body.length;
+  }
+
+  pieces(before: Uint8Array, body: Uint8Array): Uint8Array[] {
+    const prefix = new Uint8Array(before.length + decimalDigits(body.length) + this.after.length);
+    prefix.set(before);
+    this.writeLength(body.length, prefix, before.length);
+    return [prefix, body];
+  }
+
+  byteLengthOf(before: Uint8Array, bodyLength: number): number {
+    return before.length + decimalDigits(bodyLength) + this.after.length + bodyLength;
+  }
+
+  /** The length's digits (last to first: no string per message), then the rest of the head; the index after. */
+  private writeLength(length: number, target: Uint8Array, at: number): number {
+    const digits = decimalDigits(length);
+    let rest = length;
+    for (let i = digits - 1; i >= 0; i--) {
+      target[at + i] = 0x30 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    at += digits;
+    target.set(this.after, at);
+    return at + this.after.length;
+  }
+}
+
+/** What one (style, from, to, name) encodes to, made once (see CachedMessageEncoder). */
+interface CachedHead {
+  readonly style: MessageStyle;
+  readonly name: string;
+  readonly from: Upid;
+  readonly to: Upid;
+  /** The bytes before the body's framing: the whole head (libprocess styles), or up to `Content-Length: `. */
+  readonly head: Uint8Array;
+  /** CHUNKED_BODY_WRITER, or this head's ContentLengthWriter. */
+  readonly writer: ChunkedBodyWriter | ContentLengthWriter;
+  /** The whole message with an empty body (made when first needed). */
+  empty: Uint8Array | undefined;
+}
+
+/**
+ * One prepared message: a cached head plus the body in its framing, or whole bytes (then `second` is undefined).
+ * Reused by its encoder for every message (valid until the next `prepare`); a connection keeps its parts, not the
+ * object (see DeferredMessage).
  */
 class PreparedMessage implements DeferredMessage {
   byteLength = 0;
@@ -80,23 +154,23 @@ class PreparedMessage implements DeferredMessage {
   first: Uint8Array = ONE_BYTE_BODY;
   /** The body. */
   second: Uint8Array | undefined;
-  readonly writer: PartsWriter = CHUNKED_BODY_WRITER;
+  writer: PartsWriter = CHUNKED_BODY_WRITER;
 
   writeTo(target: Uint8Array, offset: number): void {
-    CHUNKED_BODY_WRITER.writeParts(this.first, this.second, target, offset);
+    this.writer.writeParts(this.first, this.second, target, offset);
   }
 }
 
 /**
- * `encodeMessage` for a sender that writes the same kind of message over and over. In the libprocess styles the
- * request head (start line and headers) depends only on (style, from, to, name); with a non-empty body only the
- * chunk size line and the body change. The head is encoded once by `encodeMessage` (so it is validated and
- * byte-identical) and reused; the content-length style and empty bodies go through `encodeMessage` every time.
+ * `encodeMessage` for a sender that writes the same kind of message over and over. What goes before the body
+ * depends only on (style, from, to, name), and on the body's length in its framing line: the head is encoded once by
+ * `encodeMessage` (so it is validated and byte-identical) and reused, with the length written per message; a message
+ * with an empty body is the same bytes every time, kept whole.
  */
 export class CachedMessageEncoder {
-  private readonly heads = new Map<string, Uint8Array>();
+  private readonly heads = new Map<string, CachedHead>();
   // The last head used, checked field by field (UPIDs are plain objects a caller could change between sends).
-  private last: { style: MessageStyle; name: string; from: Upid; to: Upid; head: Uint8Array } | undefined;
+  private last: CachedHead | undefined;
   private readonly prepared = new PreparedMessage();
 
   /** The bytes `encodeMessage({name, from, to, body}, style)` returns, in a new array. */
@@ -114,22 +188,25 @@ export class CachedMessageEncoder {
    */
   prepare(name: string, from: Upid, to: Upid, body: Uint8Array | undefined, style: MessageStyle): DeferredMessage {
     const prepared = this.prepared;
-    if (body === undefined || body.length === 0 || style === 'content-length') {
-      const whole = encodeMessage({ name, from, to, body }, style);
+    const cached = this.headFor(name, from, to, style);
+    if (body === undefined || body.length === 0) {
+      // Shared and never changed: the connection copies it into its batch like any whole bytes.
+      const whole = (cached.empty ??= encodeMessage({ name, from, to }, style));
       prepared.first = whole;
       prepared.second = undefined;
+      prepared.writer = CHUNKED_BODY_WRITER;
       prepared.byteLength = whole.length;
       return prepared;
     }
-    const head = this.headFor(name, from, to, style);
-    const length = body.length;
-    prepared.first = head;
+    const writer = cached.writer;
+    prepared.first = cached.head;
     prepared.second = body;
-    prepared.byteLength = head.length + CHUNKED_BODY_WRITER.digitsOf(length) + 2 + length + CHUNK_TAIL.length;
+    prepared.writer = writer;
+    prepared.byteLength = writer.byteLengthOf(cached.head, body.length);
     return prepared;
   }
 
-  private headFor(name: string, from: Upid, to: Upid, style: MessageStyle): Uint8Array {
+  private headFor(name: string, from: Upid, to: Upid, style: MessageStyle): CachedHead {
     const last = this.last;
     if (
       last !== undefined &&
@@ -138,20 +215,41 @@ export class CachedMessageEncoder {
       sameUpid(last.from, from) &&
       sameUpid(last.to, to)
     ) {
-      return last.head;
+      return last;
     }
     const key = `${style} ${name} ${from.id}@${from.host}:${from.port}:${from.hostKind} ${to.id}@${to.host}:${to.port}:${to.hostKind}`;
-    let head = this.heads.get(key);
-    if (head === undefined) {
+    let cached = this.heads.get(key);
+    if (cached === undefined) {
       // Throws (and caches nothing) for whatever encodeMessage refuses.
       const whole = encodeMessage({ name, from, to, body: ONE_BYTE_BODY }, style);
-      head = whole.slice(0, whole.length - ONE_BYTE_FRAMING);
+      let head: Uint8Array;
+      let writer: ChunkedBodyWriter | ContentLengthWriter;
+      if (style === 'content-length') {
+        // `...\r\nContent-Length: 1\r\n...\r\n\r\n` and the one-byte body: split around the `1`.
+        const digit = indexOf(whole, CONTENT_LENGTH_FIELD) + CONTENT_LENGTH_FIELD.length;
+        head = whole.slice(0, digit);
+        writer = new ContentLengthWriter(whole.slice(digit + 1, whole.length - 1));
+      } else {
+        head = whole.slice(0, whole.length - ONE_BYTE_FRAMING);
+        writer = CHUNKED_BODY_WRITER;
+      }
+      cached = { style, name, from: { ...from }, to: { ...to }, head, writer, empty: undefined };
       if (this.heads.size >= MAX_HEADS) this.heads.clear();
-      this.heads.set(key, head);
+      this.heads.set(key, cached);
     }
-    this.last = { style, name, from: { ...from }, to: { ...to }, head };
-    return head;
+    this.last = cached;
+    return cached;
   }
+}
+
+/** Where `needle` first occurs in `bytes` (it is known to occur). */
+function indexOf(bytes: Uint8Array, needle: Uint8Array): number {
+  for (let at = 0; at + needle.length <= bytes.length; at++) {
+    let i = 0;
+    while (i < needle.length && bytes[at + i] === needle[i]) i++;
+    if (i === needle.length) return at;
+  }
+  throw mwError('MW_INTERNAL', 'a content-length style head without its Content-Length field');
 }
 
 function sameUpid(a: Upid, b: Upid): boolean {

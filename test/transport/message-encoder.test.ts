@@ -94,6 +94,50 @@ describe('CachedMessageEncoder', () => {
     }
   });
 
+  it('content-length style from the cached head: the literal bytes for lengths of 1 to 3 digits and no body', () => {
+    const encoder = new CachedMessageEncoder();
+    const expected = (body: string) =>
+      cat(
+        'POST /slave(1)/a.B HTTP/1.1\r\n',
+        'Host: 10.0.0.2:5051\r\n',
+        'User-Agent: Go-http-client/1.1\r\n',
+        `Content-Length: ${body.length}\r\n`,
+        'Connection: Keep-Alive\r\n',
+        'Content-Type: application/x-protobuf\r\n',
+        'Libprocess-From: master@10.0.0.1:5050\r\n',
+        'Accept-Encoding: gzip\r\n',
+        '\r\n',
+        body,
+      );
+    for (const body of ['xyz', 'q'.repeat(9), 'r'.repeat(10), '', 's'.repeat(100), 'xyz', '']) {
+      const bytes = encoder.encode('a.B', MASTER, AGENT, cat(body), 'content-length');
+      assert.equal(toHexString(bytes), toHexString(expected(body)), `body of ${body.length}`);
+    }
+  });
+
+  it('an empty body: the same whole message every time, kept once per head', () => {
+    const encoder = new CachedMessageEncoder();
+    for (const style of MESSAGE_STYLES) {
+      const first = encoder.prepare('a.B', MASTER, AGENT, undefined, style);
+      const whole = first.first;
+      assert.equal(first.second, undefined);
+      assert.deepEqual(whole, encodeMessage({ name: 'a.B', from: MASTER, to: AGENT }, style), style);
+      assert.equal(encoder.prepare('a.B', MASTER, AGENT, new Uint8Array(0), style).first, whole, style);
+    }
+  });
+
+  it('pieces() of a large content-length message: the head with its length, then the body array itself', () => {
+    const encoder = new CachedMessageEncoder();
+    const body = new Uint8Array(100_000).map((_, i) => (i * 3) & 0xff);
+    const prepared = encoder.prepare('a.B', MASTER, AGENT, body, 'content-length');
+    const pieces = prepared.writer.pieces!(prepared.first, prepared.second!);
+    assert.equal(pieces.length, 2);
+    assert.equal(pieces[1], body);
+    assert.match(Buffer.from(pieces[0]!).toString('latin1'), /\r\nContent-Length: 100000\r\n[\s\S]*\r\n\r\n$/);
+    assert.deepEqual(cat(...pieces), encodeMessage({ name: 'a.B', from: MASTER, to: AGENT, body }, 'content-length'));
+    assert.equal(prepared.byteLength, pieces[0]!.length + body.length);
+  });
+
   it('sees a UPID object changed between messages (no stale head)', () => {
     const encoder = new CachedMessageEncoder();
     const to = { ...AGENT };
