@@ -161,7 +161,7 @@ const MAX_RESYNC_METHOD = 20;
  * Recent distinct heads kept per decoder for reuse: a libprocess connection repeats the head of each message name
  * (and a server its `202 Accepted` head), so a few cover the names in flight on one stream.
  */
-const HEAD_CACHE_SIZE = 4;
+const HEAD_CACHE_SIZE = 16;
 /**
  * Kept heads are copied into slabs of this size shared by all decoders (a capture runs thousands of decoders, each
  * keeping a few heads: one slab each would cost more than the heads). A longer head gets its own copy. A slab is

@@ -11,6 +11,8 @@ const ONE_BYTE_FRAMING = 3 + 1 + CHUNK_TAIL.length;
 const ONE_BYTE_BODY = new Uint8Array(1);
 /** Distinct (style, from, to, name) heads remembered; all are forgotten when full (bounded memory). */
 const MAX_HEADS = 256;
+/** Heads found without the map (see CachedMessageEncoder.recent). */
+const RECENT_HEADS = 16;
 const HEX_DIGITS = '0123456789abcdef';
 
 /**
@@ -169,8 +171,10 @@ class PreparedMessage implements DeferredMessage {
  */
 export class CachedMessageEncoder {
   private readonly heads = new Map<string, CachedHead>();
-  // The last head used, checked field by field (UPIDs are plain objects a caller could change between sends).
-  private last: CachedHead | undefined;
+  // The heads used last, most recent first, checked field by field before the map (whose key is a string built per
+  // look-up): a sender interleaving a few message names or peers finds each here. UPIDs are plain objects a caller
+  // could change between sends, so the fields are compared every time.
+  private readonly recent: CachedHead[] = [];
   private readonly prepared = new PreparedMessage();
 
   /** The bytes `encodeMessage({name, from, to, body}, style)` returns, in a new array. */
@@ -207,15 +211,16 @@ export class CachedMessageEncoder {
   }
 
   private headFor(name: string, from: Upid, to: Upid, style: MessageStyle): CachedHead {
-    const last = this.last;
-    if (
-      last !== undefined &&
-      last.style === style &&
-      last.name === name &&
-      sameUpid(last.from, from) &&
-      sameUpid(last.to, to)
-    ) {
-      return last;
+    const recent = this.recent;
+    for (let r = 0; r < recent.length; r++) {
+      const cached = recent[r]!;
+      if (cached.name === name && cached.style === style && sameUpid(cached.to, to) && sameUpid(cached.from, from)) {
+        if (r > 0) {
+          recent.copyWithin(1, 0, r);
+          recent[0] = cached;
+        }
+        return cached;
+      }
     }
     const key = `${style} ${name} ${from.id}@${from.host}:${from.port}:${from.hostKind} ${to.id}@${to.host}:${to.port}:${to.hostKind}`;
     let cached = this.heads.get(key);
@@ -237,7 +242,9 @@ export class CachedMessageEncoder {
       if (this.heads.size >= MAX_HEADS) this.heads.clear();
       this.heads.set(key, cached);
     }
-    this.last = cached;
+    if (recent.length < RECENT_HEADS) recent.push(cached);
+    recent.copyWithin(1, 0, recent.length - 1);
+    recent[0] = cached;
     return cached;
   }
 }

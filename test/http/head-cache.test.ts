@@ -280,8 +280,27 @@ describe('HttpDecoder head reuse (headCache)', () => {
     assert.equal(log.filter((line) => line.includes(' head 202 "accepted" ')).length, 1);
   });
 
+  it('sixteen heads in turns (a connection interleaving message names) are all kept and reused', () => {
+    const names = Array.from({ length: 16 }, (_, k) => `mesos.internal.Message${String.fromCharCode(0x41 + k)}`);
+    const messages = names.map((name) =>
+      cat(`POST /slave(1)/${name} HTTP/1.1\r\nLibprocess-From: master@10.0.0.1:5050\r\nContent-Length: 1\r\n\r\nx`),
+    );
+    const rounds = 10;
+    const stream = cat(...Array.from({ length: rounds }, () => messages).flat());
+    let decoded = 0;
+    const reused = countReuse(() => {
+      const decoder = new HttpDecoder({ onMessage: () => decoded++ });
+      decoder.write(stream);
+      decoder.end();
+    });
+    assert.equal(decoded, rounds * 16);
+    // Each head is parsed its first two times (kept the second), then reused every time.
+    assert.equal(reused, (rounds - 2) * 16);
+    assertSameAtEverySplit(cat(...messages, ...messages, ...messages.slice(0, 3)));
+  });
+
   it('more distinct heads than the cache holds, in turns; requests and responses mixed', () => {
-    const heads = ['a', 'b', 'c', 'd', 'e'].map((name) =>
+    const heads = Array.from({ length: 18 }, (_, k) => String.fromCharCode(0x61 + k)).map((name) =>
       cat(`POST /p/${name} HTTP/1.1\r\nContent-Length: 1\r\n\r\n${name}`),
     );
     const stream = cat(warm(heads[0]!), ...heads, ...heads.reverse(), ACCEPTED, heads[0]!, ACCEPTED);

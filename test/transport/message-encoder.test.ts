@@ -147,6 +147,22 @@ describe('CachedMessageEncoder', () => {
     assert.deepEqual(again, encodeMessage({ name: 'a.B', from: MASTER, to, body: cat('x') }, 'mesos-1.12'));
   });
 
+  it('interleaved names and peers: each message its own bytes, a changed UPID seen deep in the recent heads', () => {
+    const encoder = new CachedMessageEncoder();
+    const from = { ...MASTER };
+    const names = Array.from({ length: 10 }, (_, k) => `a.N${k}`);
+    for (let round = 0; round < 3; round++) {
+      // Changed before the last round: every head cached for it is stale.
+      if (round === 2) (from as { port: number }).port = 7000;
+      for (const [k, name] of names.entries()) {
+        const to = k % 2 === 0 ? AGENT : MASTER;
+        const body = cat(`${round}-${k}`);
+        const bytes = encoder.encode(name, from, to, body, 'mesos-1.11');
+        assert.deepEqual(bytes, encodeMessage({ name, from, to, body }, 'mesos-1.11'), `${round} ${name}`);
+      }
+    }
+  });
+
   it('throws what encodeMessage throws, every time', () => {
     const encoder = new CachedMessageEncoder();
     for (let i = 0; i < 2; i++) {
