@@ -5,7 +5,10 @@
  * has its own, so a receiver that falls behind reads a backlog, as a real one does.
  *
  *   node --conditions=mesos-wire-source bench/transport-processes.ts [--messages 300000] [--passes 10]
- *     [--warmup 4] [--connections 8] [--runs 3] [--body 100] [--rows 1,3]
+ *     [--warmup 4] [--connections 8] [--runs 3] [--body 100] [--rows 1,3] [--names 1]
+ *
+ * `--names K` sends K message names in turns (up to 26; see NAMES): a connection interleaving message types, as Mesos
+ * connections do.
  *
  * Rows (each run starts every row in fresh processes, rows taking turns; `--rows` picks some by index from 0, e.g.
  * `--rows 1,3` for the transient row and its baseline):
@@ -40,16 +43,32 @@ const CONNECTIONS = arg('connections', 8);
 const RUNS = arg('runs', 3);
 const BODY = arg('body', 100);
 const NAME = 'mesos.internal.StatusUpdateAcknowledgementMessage';
+/**
+ * `--names K`: NAME, then NAME with 1 to K-1 letters more (heads of K lengths, as Mesos message names have); the
+ * body of message k is k bytes shorter, so that every message has the same size.
+ */
+const NAMES = Array.from({ length: Math.min(26, Math.max(1, arg('names', 1))) }, (_, k) => `${NAME}${'X'.repeat(k)}`);
 const SLICE = 64 * 1024;
 const PER = Math.floor(MESSAGES / CONNECTIONS);
 const TOTAL = PER * CONNECTIONS;
 
 const body = new Uint8Array(BODY).map((_, i) => (i * 31) & 0xff);
 /** One message as the transport's senders write it (mesos-1.11: no receiver address in it, so any port). */
-const ONE = encodeMessage(
-  { from: makeUpid('master', '127.0.0.1', 40000), to: makeUpid('slave(1)', '127.0.0.1', 50510), name: NAME, body },
-  'mesos-1.11',
+/** Message k's body (see NAMES). */
+const BODIES = NAMES.map((_, k) => body.subarray(0, Math.max(0, BODY - k)));
+const ONES = NAMES.map((name, k) =>
+  encodeMessage(
+    {
+      from: makeUpid('master', '127.0.0.1', 40000),
+      to: makeUpid('slave(1)', '127.0.0.1', 50510),
+      name,
+      body: BODIES[k],
+    },
+    'mesos-1.11',
+  ),
 );
+if (ONES.some((one) => one.length !== ONES[0]!.length)) throw new Error('--names needs --body of at least names + 16');
+const ONE = ONES[0]!;
 /** The receiving endpoint's answer to each message (with its Date header: 81 bytes). */
 const ANSWER = encodeAcceptedResponse({ date: new Date() });
 
@@ -99,7 +118,8 @@ async function transportSender(port: number): Promise<void> {
   const to: Upid = makeUpid('slave(1)', '127.0.0.1', port);
   const send = async (sender: LibprocessEndpoint): Promise<void> => {
     for (let i = 0; i < PER; i++) {
-      while (!sender.write({ to, name: NAME, body })) await sender.whenWritable(to);
+      const k = i % NAMES.length;
+      while (!sender.write({ to, name: NAMES[k]!, body: BODIES[k] })) await sender.whenWritable(to);
     }
   };
   servePasses(async (pass) => {
@@ -154,7 +174,7 @@ async function rawSender(port: number): Promise<void> {
     ),
   );
   const stream = new Uint8Array(ONE.length * PER);
-  for (let i = 0; i < PER; i++) stream.set(ONE, i * ONE.length);
+  for (let i = 0; i < PER; i++) stream.set(ONES[i % ONES.length]!, i * ONE.length);
   const send = async (socket: net.Socket): Promise<void> => {
     for (let at = 0; at < stream.length; at += SLICE) {
       if (!socket.write(stream.subarray(at, at + SLICE))) await new Promise((resolve) => socket.once('drain', resolve));
@@ -229,7 +249,7 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(
-    `transport-processes: ${TOTAL} messages of ${ONE.length} bytes per pass, ${CONNECTIONS} connection(s), ` +
+    `transport-processes: ${TOTAL} messages of ${ONE.length} bytes (${NAMES.length} name(s)) per pass, ${CONNECTIONS} connection(s), ` +
       `${WARMUP} + ${PASSES} passes, ${RUNS} runs; node ${process.version}; load ${os.loadavg()[0]!.toFixed(2)}\n`,
   );
   // Per run and row: median ns per message of receiver, sender, and both.

@@ -163,6 +163,11 @@ const MAX_RESYNC_METHOD = 20;
  */
 const HEAD_CACHE_SIZE = 16;
 /**
+ * Heads looked for and not found, remembered by fingerprint: one among them that comes again is kept. More than the
+ * heads kept, so that heads coming in turns with more of them than are kept still get kept again in their turn.
+ */
+const MISSED_HEAD_PRINTS = 64;
+/**
  * Kept heads are copied into slabs of this size shared by all decoders (a capture runs thousands of decoders, each
  * keeping a few heads: one slab each would cost more than the heads). A longer head gets its own copy. A slab is
  * freed once no kept head reads it any more.
@@ -347,8 +352,12 @@ export class HttpDecoder {
    * one. Otherwise (a kept head continued, the usual case) it is reused: a new array per spanning head cost ~1 µs.
    */
   #headBufTaken = true;
-  /** Recently kept heads, most recent first (see HEAD_CACHE_SIZE). */
+  /** Recently kept heads, in the order kept (see #keep). */
   #recentHeads: KeptHead[] = NO_KEPT_HEADS;
+  /** The index of the kept head found (or kept) last: looked at first. */
+  #recentHit = 0;
+  /** The state of the choice of the slot a kept head replaces (see #keep). */
+  #recentReplace = 0x9e3779b9 | 0;
   /**
    * Kept heads are looked for right after a head was reused or kept, and otherwise on every HEAD_PROBE_EVERY-th head
    * (a probe): a stream either repeats its heads back to back (a sender's burst of one message name, a server's 202s)
@@ -570,10 +579,16 @@ export class HttpDecoder {
     return this.#words;
   }
 
-  /** A kept head whose bytes chunk[pos, end) repeat (all of it within), moved to the front; or undefined. */
+  /**
+   * A kept head whose bytes chunk[pos, end) repeat (all of it within), or undefined. Looked for from the one found
+   * last, then the ones kept after it: a stream of one head finds it first, a stream of names in turns (kept in the
+   * order they came) finds the next one second.
+   */
   #recentHead(chunk: Uint8Array, pos: number, end: number): KeptHead | undefined {
     const recent = this.#recentHeads;
-    for (let r = 0; r < recent.length; r++) {
+    const count = recent.length;
+    let r = this.#recentHit < count ? this.#recentHit : 0;
+    for (let tries = 0; tries < count; tries++) {
       const kept = recent[r]!;
       const n = kept.length;
       // A head of another length mostly fails at its last bytes; another head of this length within the first
@@ -583,12 +598,10 @@ export class HttpDecoder {
         chunk[pos + n - 3] === kept.src[kept.start + n - 3] &&
         kept.sameBytes(chunk, this.#wordsFor(chunk), pos)
       ) {
-        if (r > 0) {
-          recent.copyWithin(1, 0, r);
-          recent[0] = kept;
-        }
+        this.#recentHit = r;
         return kept;
       }
+      r = r + 1 === count ? 0 : r + 1;
     }
     return undefined;
   }
@@ -1476,12 +1489,12 @@ export class HttpDecoder {
   }
 
   /**
-   * Whether a head of fingerprint `print` was looked for recently (among the last HEAD_CACHE_SIZE not kept): a head
+   * Whether a head of fingerprint `print` was looked for recently (among the last MISSED_HEAD_PRINTS not kept): a head
    * is kept only when it comes a second time, so that streams whose heads rarely repeat (a target per message) copy
    * nothing. A false match only costs a copy.
    */
   #seenBefore(print: number): boolean {
-    const prints = (this.#missPrints ??= new Int32Array(HEAD_CACHE_SIZE + 1));
+    const prints = (this.#missPrints ??= new Int32Array(MISSED_HEAD_PRINTS + 1));
     const last = prints.length - 1;
     for (let i = 0; i < last; i++) if (prints[i] === print) return true;
     const slot = prints[last]!;
@@ -1535,12 +1548,28 @@ export class HttpDecoder {
   }
 
   /** Keeps `kept` among this decoder's recent heads, the oldest making room. */
+  /**
+   * Keeps a head; once HEAD_CACHE_SIZE are kept, in a slot taken at random, not the one found last. Heads coming in
+   * turns with more of them than are kept are then still found some of the time (replacing the one used longest ago,
+   * or the slots in turn, replaces each just before it comes again), and a head found at every other message stays.
+   */
   #keep(kept: KeptHead): void {
     if (this.#recentHeads === NO_KEPT_HEADS) this.#recentHeads = [];
     const recent = this.#recentHeads;
-    if (recent.length < HEAD_CACHE_SIZE) recent.push(kept);
-    recent.copyWithin(1, 0, recent.length - 1);
-    recent[0] = kept;
+    if (recent.length < HEAD_CACHE_SIZE) {
+      this.#recentHit = recent.push(kept) - 1;
+      return;
+    }
+    // xorshift32: a cheap sequence without the period of the slots.
+    let x = this.#recentReplace;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#recentReplace = x;
+    let slot = (x >>> 0) % HEAD_CACHE_SIZE;
+    if (slot === this.#recentHit) slot = slot + 1 === HEAD_CACHE_SIZE ? 0 : slot + 1;
+    recent[slot] = kept;
+    this.#recentHit = slot;
   }
 
   /** Decide the framing of a new message (RFC 9112 §6.3) from the head facts in the decoder's fields. */

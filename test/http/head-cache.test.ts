@@ -299,6 +299,42 @@ describe('HttpDecoder head reuse (headCache)', () => {
     assertSameAtEverySplit(cat(...messages, ...messages, ...messages.slice(0, 3)));
   });
 
+  it('a head in use stays kept while more other heads than the cache holds come and go', () => {
+    const message = (name: string) =>
+      cat(`POST /slave(1)/${name} HTTP/1.1\r\nLibprocess-From: master@10.0.0.1:5050\r\nContent-Length: 1\r\n\r\nx`);
+    const hot = message('mesos.internal.Hot');
+    const others = Array.from({ length: 17 }, (_, k) => message(`mesos.internal.Other${k}`));
+    // A round: the hot head before every other one (18 heads in all, 16 kept at most).
+    const round = cat(...others.flatMap((other) => [hot, other]));
+    let decoded = 0;
+    const decoder = new HttpDecoder({ onMessage: () => decoded++ });
+    // Warm-up: heads get kept as they come again, and looks that find nothing make probes rarer for a while.
+    for (let r = 0; r < 4; r++) decoder.write(round);
+    // Then the hot head is found every time, and the others, more than the slots left, some of the time: the slot a
+    // kept head replaces is taken at random, never the one found last (replacing the one used longest ago would
+    // replace each other head just before it comes again).
+    let hotFound = 0;
+    const hotHead = hot.length - 1;
+    const same = KeptHead.prototype.sameBytes;
+    let reused = 0;
+    KeptHead.prototype.sameBytes = function (...args: Parameters<typeof same>) {
+      const found = same.apply(this, args);
+      if (found) reused++;
+      if (found && this.length === hotHead) hotFound++;
+      return found;
+    };
+    try {
+      for (let r = 0; r < 3; r++) decoder.write(round);
+    } finally {
+      KeptHead.prototype.sameBytes = same;
+    }
+    decoder.end();
+    assert.equal(decoded, 7 * 34);
+    assert.equal(hotFound, 3 * 17);
+    assert.ok(reused > 3 * 17 + 17, `reused ${reused}`);
+    assertSameAtEverySplit(cat(...others.slice(0, 3).flatMap((other) => [hot, other]), hot));
+  });
+
   it('more distinct heads than the cache holds, in turns; requests and responses mixed', () => {
     const heads = Array.from({ length: 18 }, (_, k) => String.fromCharCode(0x61 + k)).map((name) =>
       cat(`POST /p/${name} HTTP/1.1\r\nContent-Length: 1\r\n\r\n${name}`),
