@@ -171,10 +171,14 @@ class PreparedMessage implements DeferredMessage {
  */
 export class CachedMessageEncoder {
   private readonly heads = new Map<string, CachedHead>();
-  // The heads used last, most recent first, checked field by field before the map (whose key is a string built per
+  // The heads used last, checked field by field before the map (whose key is a string built per
   // look-up): a sender interleaving a few message names or peers finds each here. UPIDs are plain objects a caller
   // could change between sends, so the fields are compared every time.
   private readonly recent: CachedHead[] = [];
+  /** The index in `recent` of the head found last: looked at first, then the ones after it (names in turns). */
+  private recentHit = 0;
+  /** Where the next head goes once `recent` is full: the slots in turn, skipping the one found last. */
+  private recentNext = 0;
   private readonly prepared = new PreparedMessage();
 
   /** The bytes `encodeMessage({name, from, to, body}, style)` returns, in a new array. */
@@ -212,15 +216,15 @@ export class CachedMessageEncoder {
 
   private headFor(name: string, from: Upid, to: Upid, style: MessageStyle): CachedHead {
     const recent = this.recent;
-    for (let r = 0; r < recent.length; r++) {
+    const count = recent.length;
+    let r = this.recentHit;
+    for (let tries = 0; tries < count; tries++) {
       const cached = recent[r]!;
       if (cached.name === name && cached.style === style && sameUpid(cached.to, to) && sameUpid(cached.from, from)) {
-        if (r > 0) {
-          recent.copyWithin(1, 0, r);
-          recent[0] = cached;
-        }
+        this.recentHit = r;
         return cached;
       }
+      r = r + 1 === count ? 0 : r + 1;
     }
     const key = `${style} ${name} ${from.id}@${from.host}:${from.port}:${from.hostKind} ${to.id}@${to.host}:${to.port}:${to.hostKind}`;
     let cached = this.heads.get(key);
@@ -242,9 +246,14 @@ export class CachedMessageEncoder {
       if (this.heads.size >= MAX_HEADS) this.heads.clear();
       this.heads.set(key, cached);
     }
-    if (recent.length < RECENT_HEADS) recent.push(cached);
-    recent.copyWithin(1, 0, recent.length - 1);
-    recent[0] = cached;
+    if (count < RECENT_HEADS) this.recentHit = recent.push(cached) - 1;
+    else {
+      let slot = this.recentNext;
+      if (slot === this.recentHit) slot = (slot + 1) % RECENT_HEADS;
+      this.recentNext = (slot + 1) % RECENT_HEADS;
+      recent[slot] = cached;
+      this.recentHit = slot;
+    }
     return cached;
   }
 }
