@@ -1,3 +1,5 @@
+import { unfilledBytes } from '../bytes/index.ts';
+
 /**
  * Reusable memory for outgoing socket writes. Small messages and answers are copied one after another into a slab
  * and a range of it is written with one `socket.write()`; allocating a fresh 64 KiB array for every batch costs more
@@ -21,8 +23,7 @@ export class Slab {
 
   constructor(size: number) {
     // Not zero-filled: only bytes written into a batch are ever read (and slabs are never handed out).
-    const memory = Buffer.allocUnsafeSlow(size);
-    this.bytes = new Uint8Array(memory.buffer, memory.byteOffset, size);
+    this.bytes = unfilledBytes(size);
   }
 }
 

@@ -7,21 +7,21 @@ import { cat, toHexString } from '../helpers/bytes.ts';
 
 const MASTER: Upid = { id: 'master', host: '10.0.0.1', port: 5050, hostKind: 'ipv4' };
 const AGENT: Upid = { id: 'slave(1)', host: '10.0.0.2', port: 5051, hostKind: 'ipv4' };
+/** The literal mesos-1.11 head of message `a.B` from MASTER to AGENT with a body. */
+const HEAD_1_11 = [
+  'POST /slave(1)/a.B HTTP/1.1\r\n',
+  'User-Agent: libprocess/master@10.0.0.1:5050\r\n',
+  'Libprocess-From: master@10.0.0.1:5050\r\n',
+  'Connection: Keep-Alive\r\n',
+  'Host: \r\n',
+  'Transfer-Encoding: chunked\r\n',
+  '\r\n',
+];
 
 describe('CachedMessageEncoder', () => {
   it('writes the literal mesos-1.11 bytes, also for the second message from the cached head', () => {
     const encoder = new CachedMessageEncoder();
-    const expected = (body: string) =>
-      cat(
-        'POST /slave(1)/a.B HTTP/1.1\r\n',
-        'User-Agent: libprocess/master@10.0.0.1:5050\r\n',
-        'Libprocess-From: master@10.0.0.1:5050\r\n',
-        'Connection: Keep-Alive\r\n',
-        'Host: \r\n',
-        'Transfer-Encoding: chunked\r\n',
-        '\r\n',
-        `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
-      );
+    const expected = (body: string) => cat(...HEAD_1_11, `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
     for (const body of ['xyz', 'q'.repeat(300)]) {
       const bytes = encoder.encode('a.B', MASTER, AGENT, cat(body), 'mesos-1.11');
       assert.equal(toHexString(bytes), toHexString(expected(body)));
@@ -72,21 +72,7 @@ describe('CachedMessageEncoder', () => {
       assert.equal(pieces.length, 3);
       // Not copied: the connection writes the caller's array as it is.
       assert.equal(pieces[1], body);
-      assert.equal(
-        toHexString(pieces[0]!),
-        toHexString(
-          cat(
-            'POST /slave(1)/a.B HTTP/1.1\r\n',
-            'User-Agent: libprocess/master@10.0.0.1:5050\r\n',
-            'Libprocess-From: master@10.0.0.1:5050\r\n',
-            'Connection: Keep-Alive\r\n',
-            'Host: \r\n',
-            'Transfer-Encoding: chunked\r\n',
-            '\r\n',
-            `${length.toString(16)}\r\n`,
-          ),
-        ),
-      );
+      assert.equal(toHexString(pieces[0]!), toHexString(cat(...HEAD_1_11, `${length.toString(16)}\r\n`)));
       assert.equal(toHexString(pieces[2]!), toHexString(cat('\r\n0\r\n\r\n')));
       const expected = encodeMessage({ name: 'a.B', from: MASTER, to: AGENT, body }, 'mesos-1.11');
       assert.equal(pieces[0]!.length + length + pieces[2]!.length, prepared.byteLength);
