@@ -96,8 +96,8 @@ export interface OutboundMessage {
   readonly to: Upid | string;
   readonly name: string;
   /**
-   * Kept as it is until the message is handed to the socket (then copied into the outgoing batch): it must not
-   * change until `send()` settles or `write()`'s callback is called.
+   * Kept as it is until the message is handed to the socket (then copied into the outgoing batch; above 16 KiB,
+   * written as it is): it must not change until `send()` settles or `write()`'s callback is called.
    */
   readonly body?: Uint8Array;
   readonly from?: Upid | string;
