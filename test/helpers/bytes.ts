@@ -65,3 +65,19 @@ export function* everySplit(bytes: Uint8Array): Generator<{ label: string; piece
     yield { label: `chunks of ${size}`, pieces: chunksOf(bytes, size) };
   }
 }
+
+/**
+ * Asserts that two byte arrays are equal; on failure says where they first differ. For large arrays: a failing
+ * `assert.deepEqual` of typed arrays whose contents differ widely takes time quadratic in their size to describe
+ * (20 KB: about a minute), so a broken test would seem to hang.
+ */
+export function assertSameBytes(actual: Uint8Array, expected: Uint8Array, label = ''): void {
+  if (Buffer.from(actual.buffer, actual.byteOffset, actual.length).equals(expected)) return;
+  let at = 0;
+  while (at < actual.length && at < expected.length && actual[at] === expected[at]) at++;
+  const around = (bytes: Uint8Array) => toHexString(bytes.subarray(Math.max(0, at - 8), at + 8));
+  throw new Error(
+    `${label}${label ? ': ' : ''}bytes differ at ${at} (lengths ${actual.length} and ${expected.length}): ` +
+      `${around(actual)} against ${around(expected)}`,
+  );
+}

@@ -6,7 +6,7 @@ import { encodeMessage as encodeLibprocessMessage } from '../../src/libprocess/e
 import { AutoCaptureReader } from '../../src/pcap/index.ts';
 import { CaptureSessionDecoder, decodeCaptureSessions, RawSessionDecoder } from '../../src/pipeline/decode-sessions.ts';
 import type { DecodedEvent } from '../../src/pipeline/events.ts';
-import { ascii, cat, everySplit } from '../helpers/bytes.ts';
+import { ascii, assertSameBytes, cat, everySplit } from '../helpers/bytes.ts';
 import { ACCEPTED } from '../helpers/pcap-fixtures.ts';
 import { ethernetFrame, pcapFile, TcpConversation } from '../helpers/pcap-writer.ts';
 import { describeDecoded } from './describe.ts';
@@ -62,7 +62,7 @@ describe('session captures', () => {
   it('the committed session fixtures equal their definitions', () => {
     for (const fixture of SESSION_PCAP_FIXTURES) {
       const committed = new Uint8Array(readFileSync(join(FIXTURES, 'sessions', fixture.name)));
-      assert.deepEqual(committed, fixture.bytes(), fixture.name);
+      assertSameBytes(committed, fixture.bytes(), fixture.name);
     }
   });
 

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import type { MesosWireError } from '../../src/errors.ts';
 import { encodeMessage, makeUpid, type Upid } from '../../src/libprocess/index.ts';
 import type { InboundMessage } from '../../src/transport/endpoint.ts';
-import { cat } from '../helpers/bytes.ts';
+import { assertSameBytes, cat } from '../helpers/bytes.ts';
 import { closeOpened, testEndpoint, track, until } from './sockets.ts';
 
 afterEach(closeOpened);
@@ -81,7 +81,7 @@ describe('LibprocessEndpoint transientMessages', () => {
       const want = sent[i % sent.length]!;
       assert.equal(m.name, want.name, `message ${i}`);
       assert.equal(m.from, `${want.from.id}@127.0.0.1:5050`, `message ${i}`);
-      assert.deepEqual(m.body, want.body, `message ${i}`);
+      assertSameBytes(m.body, want.body, `message ${i}`);
     });
   });
 
@@ -208,7 +208,7 @@ describe('LibprocessEndpoint without transientMessages (the default)', () => {
     kept.slice(0, -1).forEach((m, i) => {
       const want = sent[i % sent.length]!;
       assert.equal(m.name, want.name, `message ${i}`);
-      assert.deepEqual(m.body, want.body, `message ${i}`);
+      assertSameBytes(m.body, want.body, `message ${i}`);
       assert.equal(
         m.request.headers.find((h) => h.name === 'Libprocess-From')?.value,
         `${want.from.id}@127.0.0.1:5050`,
