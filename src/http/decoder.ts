@@ -587,7 +587,7 @@ export class HttpDecoder {
   #recentHead(chunk: Uint8Array, pos: number, end: number): KeptHead | undefined {
     const recent = this.#recentHeads;
     const count = recent.length;
-    let r = this.#recentHit < count ? this.#recentHit : 0;
+    let r = this.#recentHit;
     for (let tries = 0; tries < count; tries++) {
       const kept = recent[r]!;
       const n = kept.length;

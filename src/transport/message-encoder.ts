@@ -2,10 +2,11 @@ import { mwError } from '../errors.ts';
 import { encodeMessage, type MessageStyle, type Upid } from '../libprocess/index.ts';
 import type { DeferredMessage, PartsWriter } from './peer-connection.ts';
 
-/** `\r\n0\r\n\r\n`: the CRLF after the one chunk's data, then the last chunk. */
-const CHUNK_TAIL = [0x0d, 0x0a, 0x30, 0x0d, 0x0a, 0x0d, 0x0a];
-/** CHUNK_TAIL as bytes, written after every large body (see ChunkedBodyWriter.pieces); never changed. */
-const CHUNK_TAIL_BYTES = new Uint8Array(CHUNK_TAIL);
+/**
+ * `\r\n0\r\n\r\n`: the CRLF after the one chunk's data, then the last chunk. Written as it is after a large body (see
+ * ChunkedBodyWriter.pieces), so never changed.
+ */
+const CHUNK_TAIL = Uint8Array.of(0x0d, 0x0a, 0x30, 0x0d, 0x0a, 0x0d, 0x0a);
 /** Bytes after the head when the body is one byte: `1\r\n`, the byte, then CHUNK_TAIL. */
 const ONE_BYTE_FRAMING = 3 + 1 + CHUNK_TAIL.length;
 const ONE_BYTE_BODY = new Uint8Array(1);
@@ -41,7 +42,7 @@ class ChunkedBodyWriter implements PartsWriter {
     const prefix = new Uint8Array(head.length + this.digitsOf(body.length) + 2);
     prefix.set(head);
     this.writeSizeLine(body.length, prefix, head.length);
-    return [prefix, body, CHUNK_TAIL_BYTES];
+    return [prefix, body, CHUNK_TAIL];
   }
 
   /** The chunk-size line of a `length`-byte chunk at target[at]: lowercase hex digits, then CRLF; the index after. */
@@ -64,7 +65,7 @@ class ChunkedBodyWriter implements PartsWriter {
   }
 
   /** Hex digits of a body length. */
-  digitsOf(length: number): number {
+  private digitsOf(length: number): number {
     if (length === this.lastLength) return this.lastDigits;
     let digits = 1;
     for (let rest = length; rest >= 16; rest = Math.floor(rest / 16)) digits++;
@@ -235,7 +236,9 @@ export class CachedMessageEncoder {
       let writer: ChunkedBodyWriter | ContentLengthWriter;
       if (style === 'content-length') {
         // `...\r\nContent-Length: 1\r\n...\r\n\r\n` and the one-byte body: split around the `1`.
-        const digit = indexOf(whole, CONTENT_LENGTH_FIELD) + CONTENT_LENGTH_FIELD.length;
+        const field = Buffer.from(whole.buffer, whole.byteOffset, whole.length).indexOf(CONTENT_LENGTH_FIELD);
+        if (field < 0) throw mwError('MW_INTERNAL', 'a content-length style head without its Content-Length field');
+        const digit = field + CONTENT_LENGTH_FIELD.length;
         head = whole.slice(0, digit);
         writer = new ContentLengthWriter(whole.slice(digit + 1, whole.length - 1));
       } else {
@@ -256,16 +259,6 @@ export class CachedMessageEncoder {
     }
     return cached;
   }
-}
-
-/** Where `needle` first occurs in `bytes` (it is known to occur). */
-function indexOf(bytes: Uint8Array, needle: Uint8Array): number {
-  for (let at = 0; at + needle.length <= bytes.length; at++) {
-    let i = 0;
-    while (i < needle.length && bytes[at + i] === needle[i]) i++;
-    if (i === needle.length) return at;
-  }
-  throw mwError('MW_INTERNAL', 'a content-length style head without its Content-Length field');
 }
 
 function sameUpid(a: Upid, b: Upid): boolean {
