@@ -57,6 +57,18 @@ export interface PeerConnectionOptions {
    */
   socketBufferBytes?: number;
   /**
+   * Bytes written but not yet answered, at most, once the peer has answered on this connection (whether a Mesos
+   * receiver answers depends on its version and the sender's User-Agent, the same for every message of a
+   * connection: protocol notes §2.4): past that the queue waits for answers before it hands the socket more. A
+   * peer that leaves the window full for UNANSWERED_STALL_MS without answering is taken not to answer every message,
+   * and the bound is off until the next socket. Default 1 MiB; 0 or Infinity: no bound.
+   *
+   * A sender faster than its peer otherwise fills the kernel's socket buffers (several MB each way), and the peer
+   * then reads every message long after it was written: out of the cache, its reads paying for the transmission of
+   * the sender's backlog. Throughput is bounded by this over the round-trip time (1 MiB over 10 ms: 100 MB/s).
+   */
+  maxUnansweredBytes?: number;
+  /**
    * Closes a connection that is not `persistent` once it has been idle (everything written and answered) this
    * long, like libprocess's temporary sockets (0: as soon as it is idle). Undefined (default): keep it open.
    */
@@ -186,6 +198,9 @@ class QueuedRun {
 
 const NO_BYTES = new Uint8Array(0);
 
+/** How long a full window (maxUnansweredBytes) may wait for an answer before the bound is dropped for the socket. */
+const UNANSWERED_STALL_MS = 1000;
+
 /**
  * Part arrays kept for reuse per connection: enough for a full default queue (10,000 messages of ~336 bytes are ~52
  * runs). With 4, a busy sender made ~48 new arrays per refill of its queue, each grown push by push and surviving
@@ -212,6 +227,7 @@ const DEFAULTS = {
   maxConnectAttempts: 6,
   batchBytes: 64 * 1024,
   socketBufferBytes: 256 * 1024,
+  maxUnansweredBytes: 1024 * 1024,
 };
 
 /**
@@ -249,6 +265,21 @@ export class PeerConnection extends EventEmitter {
   private readonly maxQueuedBytes: number;
   private readonly batchBytes: number;
   private readonly readsResponses: boolean;
+  /** maxUnansweredBytes, or Infinity for no bound. */
+  private readonly maxUnansweredBytes: number;
+  /**
+   * Written runs not yet fully answered, oldest first: [messages unanswered, bytes] pairs from inFlightAt on (see
+   * maxUnansweredBytes). Before the peer's first answer on the socket, one pair for all of them.
+   */
+  private inFlight: number[] = [];
+  private inFlightAt = 0;
+  private unansweredBytes = 0;
+  /** The peer answered on this socket: from now on it answers every message (see maxUnansweredBytes). */
+  private peerAnswers = false;
+  /** The window was full for UNANSWERED_STALL_MS without an answer: no bound until the next socket. */
+  private windowOff = false;
+  /** Runs while the window is full and messages wait (see UNANSWERED_STALL_MS). */
+  private stallTimer: NodeJS.Timeout | undefined;
   private stateValue: PeerConnectionState = 'idle';
   private socket: net.Socket | undefined;
   private reader: ResponseReader | undefined;
@@ -291,6 +322,8 @@ export class PeerConnection extends EventEmitter {
     this.maxQueuedBytes = this.options.maxQueuedBytes;
     this.batchBytes = this.options.batchBytes;
     this.readsResponses = this.options.readResponses !== undefined;
+    const window = this.options.maxUnansweredBytes;
+    this.maxUnansweredBytes = window > 0 ? window : Number.POSITIVE_INFINITY;
   }
 
   get state(): PeerConnectionState {
@@ -758,7 +791,7 @@ export class PeerConnection extends EventEmitter {
     // Several runs leave in one writev (corked) rather than one write syscall each.
     const several = this.queue.length - this.queueHead > 1;
     if (several) socket.cork();
-    while (this.queueHead < this.queue.length && !this.socketBlocked) {
+    while (this.queueHead < this.queue.length && !this.socketBlocked && !this.windowFull()) {
       const run = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = undefined as unknown as QueuedRun;
       if (run === this.openRun) this.openRun = undefined;
@@ -781,6 +814,7 @@ export class PeerConnection extends EventEmitter {
       if (!accepted) this.socketBlocked = true;
     }
     if (several) socket.uncork();
+    if (this.queueHead < this.queue.length && !this.socketBlocked && this.windowFull()) this.watchStall();
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;
       this.queueHead = 0;
@@ -812,6 +846,7 @@ export class PeerConnection extends EventEmitter {
   private expectResponses(run: QueuedRun): void {
     if (this.options.readResponses === undefined || this.readerFailed) return;
     this.expectedCount += run.messages;
+    this.noteInFlight(run.messages, run.end - run.start);
     let counted = 0;
     if (run.notes !== undefined) {
       for (const note of run.notes) {
@@ -848,11 +883,85 @@ export class PeerConnection extends EventEmitter {
     }
   }
 
+  /**
+   * A run of `messages` messages and `bytes` bytes went to the socket (see maxUnansweredBytes). Until the peer first
+   * answers, every run joins one entry: a peer that never answers costs one entry, not one per run.
+   */
+  private noteInFlight(messages: number, bytes: number): void {
+    const inFlight = this.inFlight;
+    this.unansweredBytes += bytes;
+    if (!this.peerAnswers && inFlight.length > this.inFlightAt) {
+      inFlight[inFlight.length - 2]! += messages;
+      inFlight[inFlight.length - 1]! += bytes;
+    } else inFlight.push(messages, bytes);
+  }
+
+  /**
+   * `count` more messages were answered: their bytes leave the unanswered ones (a run's bytes in proportion to its
+   * messages answered, all of them once the last is). True when this reopened the window.
+   */
+  private answeredInFlight(count: number): boolean {
+    const wasFull = this.windowFull();
+    this.peerAnswers = true;
+    // An answer: the peer is not stalled (a full window starts its watch again in flush).
+    if (count > 0) this.stopStallWatch();
+    const inFlight = this.inFlight;
+    let at = this.inFlightAt;
+    while (count > 0 && at < inFlight.length) {
+      const messages = inFlight[at]!;
+      const bytes = inFlight[at + 1]!;
+      if (count >= messages) {
+        this.unansweredBytes -= bytes;
+        count -= messages;
+        at += 2;
+      } else {
+        const answered = Math.floor((bytes * count) / messages);
+        this.unansweredBytes -= answered;
+        inFlight[at] = messages - count;
+        inFlight[at + 1] = bytes - answered;
+        count = 0;
+      }
+    }
+    if (at === inFlight.length) {
+      inFlight.length = 0;
+      at = 0;
+    } else if (at > 1024 && at * 2 > inFlight.length) {
+      this.inFlight = inFlight.slice(at);
+      at = 0;
+    }
+    this.inFlightAt = at;
+    return wasFull && !this.windowFull();
+  }
+
+  /** The peer answers, and the bytes it has not answered yet reached maxUnansweredBytes: write nothing more now. */
+  private windowFull(): boolean {
+    return this.peerAnswers && !this.windowOff && this.unansweredBytes >= this.maxUnansweredBytes;
+  }
+
+  /** Messages wait for a full window: no answer within UNANSWERED_STALL_MS turns the bound off for this socket. */
+  private watchStall(): void {
+    if (this.stallTimer !== undefined) return;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (!this.windowFull()) return;
+      this.windowOff = true;
+      this.flush();
+    }, UNANSWERED_STALL_MS);
+    this.stallTimer.unref();
+  }
+
+  private stopStallWatch(): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+  }
+
   /** `count` consecutive responses with `status` (see ResponseReaderFactory). */
   private onResponses(status: number, count: number): void {
     this.stats.responses += count;
     this.stats.responsesByStatus.set(status, (this.stats.responsesByStatus.get(status) ?? 0) + count);
     if (status < 200 || status > 299) this.stats.rejections += count;
+    // Counted before the callbacks run: one that closes the connection resets the window.
+    const reopened = this.answeredInFlight(count);
     if (this.listenerCount('response') > 0) {
       // Each 'response' event comes before the settling of the message it answers, as one response at a time.
       for (let i = 0; i < count; i++) {
@@ -860,6 +969,7 @@ export class PeerConnection extends EventEmitter {
         this.settleExpected(status, 1);
       }
     } else this.settleExpected(status, count);
+    if (reopened) this.flush();
   }
 
   /**
@@ -899,6 +1009,13 @@ export class PeerConnection extends EventEmitter {
     this.expected = [];
     this.expectedHead = 0;
     this.expectedCount = 0;
+    // No answer comes for what is in flight: the window starts afresh (and closed to nothing) on the next socket.
+    this.inFlight = [];
+    this.inFlightAt = 0;
+    this.unansweredBytes = 0;
+    this.peerAnswers = false;
+    this.windowOff = false;
+    this.stopStallWatch();
     for (const entry of pending) if (typeof entry !== 'number') entry(error);
   }
 

@@ -222,6 +222,148 @@ describe('PeerConnection', () => {
     await mute.close();
   });
 
+  describe('maxUnansweredBytes', () => {
+    // 128 frames of 32 bytes; runs of at most 32 frames.
+    const WINDOW = 4096;
+    const RUN = 1024;
+
+    /** A peer that answers only when told (`answer(n)`), counting the frames it received. */
+    async function heldPeer(): Promise<{
+      port: number;
+      received: () => Buffer;
+      frames: () => number;
+      answer: (n: number) => void;
+    }> {
+      let socket: import('node:net').Socket | undefined;
+      const server = await rawServer((s) => {
+        socket = s;
+      });
+      return {
+        port: server.port,
+        received: () => server.received(),
+        frames: () => Math.floor(server.received().length / 32),
+        answer: (n) => socket!.write(Buffer.concat(Array.from({ length: n }, () => ACCEPTED))),
+      };
+    }
+
+    it('once the peer answers, hands the socket no more than the window beyond what was answered', async () => {
+      const peer = await heldPeer();
+      const connection = trackConnection(
+        { host: '127.0.0.1', port: peer.port },
+        { readResponses: statusLineReader, maxUnansweredBytes: WINDOW, batchBytes: RUN },
+      );
+      const first = connection.send(frame(0), true);
+      await until(() => peer.frames() === 1, 2000, 'the first frame');
+      peer.answer(1);
+      assert.equal((await first).status, 202);
+      const receipts: Promise<unknown>[] = [];
+      for (let i = 1; i <= 1000; i++) receipts.push(connection.send(frame(i)));
+      // Held at the window: at most one run beyond it was handed over (checked before each run), and it stays there.
+      await until(() => peer.frames() >= 1 + WINDOW / 32, 2000, 'a window of frames');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const held = peer.frames() - 1;
+      assert.ok(held * 32 >= WINDOW && held * 32 < WINDOW + RUN, `${held} frames in flight`);
+      assert.equal(connection.unanswered, held);
+      assert.equal(connection.queuedMessages, 1000 - held);
+      // Answering half of them lets as many bytes more go out, not the rest.
+      peer.answer(held / 2);
+      await until(() => peer.frames() - 1 > held, 2000, 'more frames');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const next = peer.frames() - 1;
+      assert.ok((next - held / 2) * 32 < WINDOW + RUN, `${next - held / 2} frames in flight after half the answers`);
+      // Answered as they come, all of them go, in order.
+      let answered = held / 2;
+      while (answered < 1000) {
+        const due = peer.frames() - 1 - answered;
+        if (due > 0) peer.answer(due);
+        answered += due;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await Promise.all(receipts);
+      await until(() => connection.stats.responses === 1001, 2000, 'every answer');
+      assert.equal(connection.unanswered, 0);
+      assert.deepEqual(
+        frameSequence(peer.received()),
+        Array.from({ length: 1001 }, (_, i) => i),
+      );
+      assert.deepEqual(await connection.close(), { unsent: 0, unanswered: 0 });
+    });
+
+    it('does not hold back for a peer that never answered, nor with a window of 0', async () => {
+      for (const [maxUnansweredBytes, answersFirst] of [
+        [WINDOW, false],
+        [0, true],
+      ] as const) {
+        const peer = await heldPeer();
+        const connection = trackConnection(
+          { host: '127.0.0.1', port: peer.port },
+          { readResponses: statusLineReader, maxUnansweredBytes, batchBytes: RUN },
+        );
+        if (answersFirst) {
+          const first = connection.send(frame(0), true);
+          await until(() => peer.frames() === 1, 2000, 'the first frame');
+          peer.answer(1);
+          await first;
+        } else connection.write(frame(0));
+        for (let i = 1; i <= 1000; i++) connection.write(frame(i));
+        await until(() => peer.frames() === 1001, 2000, `every frame (window ${maxUnansweredBytes})`);
+        assert.equal(connection.unanswered, answersFirst ? 1000 : 1001);
+        await connection.close(50);
+      }
+    });
+
+    it('stops holding back for a peer that answered once, then left a full window unanswered for a second', async () => {
+      const peer = await heldPeer();
+      const connection = trackConnection(
+        { host: '127.0.0.1', port: peer.port },
+        { readResponses: statusLineReader, maxUnansweredBytes: WINDOW, batchBytes: RUN },
+      );
+      const first = connection.send(frame(0), true);
+      await until(() => peer.frames() === 1, 2000, 'the first frame');
+      peer.answer(1);
+      await first;
+      const started = Date.now();
+      for (let i = 1; i <= 1000; i++) connection.write(frame(i));
+      await until(() => peer.frames() >= 1 + WINDOW / 32, 2000, 'a window of frames');
+      assert.ok(peer.frames() < 1001, 'held at first');
+      await until(() => peer.frames() === 1001, 4000, 'every frame after the stall');
+      assert.ok(Date.now() - started >= 900, `released after ${Date.now() - started} ms`);
+      assert.deepEqual(
+        frameSequence(peer.received()),
+        Array.from({ length: 1001 }, (_, i) => i),
+      );
+      assert.equal(connection.unanswered, 1000);
+      await connection.close(50);
+    });
+
+    it('starts afresh on a new socket: a peer that answered before does not hold back the next one', async () => {
+      let sockets = 0;
+      let firstSocket: import('node:net').Socket | undefined;
+      const server = await rawServer((socket) => {
+        sockets++;
+        // The first socket answers its first frame, then stops answering; the next ones never answer.
+        if (sockets === 1) {
+          firstSocket = socket;
+          socket.once('data', () => socket.write(ACCEPTED));
+        }
+      });
+      const connection = trackConnection(
+        { host: '127.0.0.1', port: server.port },
+        { readResponses: statusLineReader, maxUnansweredBytes: WINDOW, batchBytes: RUN, backoff: FAST_BACKOFF },
+      );
+      assert.equal((await connection.send(frame(0), true)).status, 202);
+      for (let i = 1; i <= 1000; i++) connection.write(frame(i));
+      await until(() => server.received().length >= 32 + WINDOW, 2000, 'a window of frames');
+      const before = server.received().length;
+      // The peer restarts: what was in flight is lost; the queue goes out on the next socket, all of it.
+      firstSocket!.destroy();
+      await until(() => sockets === 2, 2000, 'the reconnect');
+      const rest = 1000 - (before - 32) / 32;
+      await until(() => server.received().length === before + rest * 32, 2000, 'the rest of the queue');
+      await connection.close(50);
+    });
+  });
+
   it('reports unsent messages when closing before the peer could be reached', async () => {
     const port = await freePort();
     const connection = trackConnection({ host: '127.0.0.1', port }, { backoff: { initialMs: 1000, maxMs: 1000 } });
