@@ -346,6 +346,18 @@ export class PeerConnection extends EventEmitter {
     return this.expectedCount;
   }
 
+  /**
+   * Bytes written whose answers have not come yet (see maxUnansweredBytes; estimated for a run partly answered), and
+   * whether the window holds the queue back now.
+   */
+  get unansweredBytesWritten(): number {
+    return this.unansweredBytes;
+  }
+
+  get heldByWindow(): boolean {
+    return this.windowShut || this.windowFull();
+  }
+
   /** True when a message of `size` bytes would fit in the queue now. */
   canAccept(size: number): boolean {
     if (this.stateValue === 'closing' || this.stateValue === 'closed') return false;

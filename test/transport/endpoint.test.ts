@@ -617,6 +617,36 @@ describe('LibprocessEndpoint endpoint to endpoint', () => {
     assert.equal(unknown.status, 404);
   });
 
+  it('outbound.maxUnansweredBytes holds a sender back while its peer has not answered, then lets the rest go', async () => {
+    // The receiver answers its first message at once and the others 150 ms late.
+    let seen = 0;
+    const receiver = await testEndpoint();
+    receiver.answerHook = () => (seen++ === 0 ? 'send' : 150);
+    let delivered = 0;
+    receiver.register('master', () => {
+      delivered++;
+    });
+    const sender = await testEndpoint({
+      defaultId: 'scheduler-1',
+      outbound: { maxUnansweredBytes: 8192, batchBytes: 1024 },
+    });
+    const to = receiver.upid('master');
+    const body = new Uint8Array(200).fill(7);
+    assert.equal((await sender.send({ to, name: 'test.First', body }, { awaitResponse: true })).status, 202);
+    const connection = sender.connectionTo(to);
+    for (let i = 0; i < 80; i++) assert.ok(sender.write({ to, name: 'test.Held', body }));
+    await until(() => connection.heldByWindow, 2000, 'the window to fill');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const held = connection.unansweredBytesWritten;
+    assert.ok(held >= 8192 && held < 8192 + 1024, `${held} bytes unanswered`);
+    assert.equal(delivered, 1 + connection.unanswered);
+    assert.ok(connection.queuedMessages > 40, `${connection.queuedMessages} queued`);
+    await until(() => delivered === 81, 5000, 'every message');
+    await until(() => connection.unanswered === 0, 5000, 'every answer');
+    assert.equal(connection.unansweredBytesWritten, 0);
+    assert.equal(connection.heldByWindow, false);
+  });
+
   it('keeps at most outbound.maxIdleConnections idle connections; a dropped one is made again by the next send', async () => {
     const receivers = await Promise.all(Array.from({ length: 4 }, () => testEndpoint()));
     const delivered: number[] = [];
