@@ -278,8 +278,8 @@ export class PeerConnection extends EventEmitter {
   /** The peer answered on this socket: from now on it answers every message (see maxUnansweredBytes). */
   private peerAnswers = false;
   /**
-   * The window filled up and has not drained to half since: nothing more is written until it does (one batch of
-   * half a window then, rather than a run per answer read).
+   * The unanswered bytes reached maxUnansweredBytes and have not fallen to half of it since. Once the peer answers,
+   * nothing more is written meanwhile (then half a window at once, rather than a run per answer read).
    */
   private windowShut = false;
   /** The window was full for UNANSWERED_STALL_MS without an answer: no bound until the next socket. */
@@ -346,16 +346,14 @@ export class PeerConnection extends EventEmitter {
     return this.expectedCount;
   }
 
-  /**
-   * Bytes written whose answers have not come yet (see maxUnansweredBytes; estimated for a run partly answered), and
-   * whether the window holds the queue back now.
-   */
+  /** Bytes written whose answers have not come yet (see maxUnansweredBytes; estimated for a run partly answered). */
   get unansweredBytesWritten(): number {
     return this.unansweredBytes;
   }
 
+  /** True while the window (maxUnansweredBytes) holds the queue back. */
   get heldByWindow(): boolean {
-    return this.windowShut || this.windowFull();
+    return this.windowFull();
   }
 
   /** True when a message of `size` bytes would fit in the queue now. */
@@ -908,6 +906,7 @@ export class PeerConnection extends EventEmitter {
   private noteInFlight(messages: number, bytes: number): void {
     const inFlight = this.inFlight;
     this.unansweredBytes += bytes;
+    if (this.unansweredBytes >= this.maxUnansweredBytes) this.windowShut = true;
     if (!this.peerAnswers && inFlight.length > this.inFlightAt) {
       inFlight[inFlight.length - 2]! += messages;
       inFlight[inFlight.length - 1]! += bytes;
@@ -922,7 +921,7 @@ export class PeerConnection extends EventEmitter {
     const wasFull = this.windowFull();
     this.peerAnswers = true;
     // An answer: the peer is not stalled (a full window starts its watch again in flush).
-    if (count > 0) this.stopStallWatch();
+    this.stopStallWatch();
     const inFlight = this.inFlight;
     let at = this.inFlightAt;
     while (count > 0 && at < inFlight.length) {
@@ -948,23 +947,13 @@ export class PeerConnection extends EventEmitter {
       at = 0;
     }
     this.inFlightAt = at;
+    if (this.unansweredBytes * 2 <= this.maxUnansweredBytes) this.windowShut = false;
     return wasFull && !this.windowFull();
   }
 
-  /**
-   * The peer answers, and the bytes it has not answered reached maxUnansweredBytes and have not yet fallen to half
-   * of it: write nothing more now.
-   */
+  /** Write nothing more now: the peer answers, and the window is shut (see windowShut). */
   private windowFull(): boolean {
-    if (!this.peerAnswers || this.windowOff) return false;
-    if (this.windowShut) {
-      if (this.unansweredBytes * 2 > this.maxUnansweredBytes) return true;
-      this.windowShut = false;
-      return false;
-    }
-    if (this.unansweredBytes < this.maxUnansweredBytes) return false;
-    this.windowShut = true;
-    return true;
+    return this.windowShut && this.peerAnswers && !this.windowOff;
   }
 
   /** Messages wait for a full window: no answer within UNANSWERED_STALL_MS turns the bound off for this socket. */

@@ -246,16 +246,25 @@ describe('PeerConnection', () => {
       };
     }
 
-    it('once the peer answers, holds back at a full window until half of it is answered', async () => {
-      const peer = await heldPeer();
+    /** A connection to `peer` whose first frame (frame 0) the peer has answered. */
+    async function answeredOnce(
+      peer: Awaited<ReturnType<typeof heldPeer>>,
+      maxUnansweredBytes = WINDOW,
+    ): Promise<PeerConnection> {
       const connection = trackConnection(
         { host: '127.0.0.1', port: peer.port },
-        { readResponses: statusLineReader, maxUnansweredBytes: WINDOW, batchBytes: RUN },
+        { readResponses: statusLineReader, maxUnansweredBytes, batchBytes: RUN },
       );
       const first = connection.send(frame(0), true);
       await until(() => peer.frames() === 1, 2000, 'the first frame');
       peer.answer(1);
       assert.equal((await first).status, 202);
+      return connection;
+    }
+
+    it('once the peer answers, holds back at a full window until half of it is answered', async () => {
+      const peer = await heldPeer();
+      const connection = await answeredOnce(peer);
       const receipts: Promise<unknown>[] = [];
       for (let i = 1; i <= 1000; i++) receipts.push(connection.send(frame(i)));
       // Held at the window: at most one run beyond it was handed over (checked before each run), and it stays there.
@@ -300,18 +309,18 @@ describe('PeerConnection', () => {
         [0, true],
       ] as const) {
         const peer = await heldPeer();
-        const connection = trackConnection(
-          { host: '127.0.0.1', port: peer.port },
-          { readResponses: statusLineReader, maxUnansweredBytes, batchBytes: RUN },
-        );
-        if (answersFirst) {
-          const first = connection.send(frame(0), true);
-          await until(() => peer.frames() === 1, 2000, 'the first frame');
-          peer.answer(1);
-          await first;
-        } else connection.write(frame(0));
+        let connection: PeerConnection;
+        if (answersFirst) connection = await answeredOnce(peer, maxUnansweredBytes);
+        else {
+          connection = trackConnection(
+            { host: '127.0.0.1', port: peer.port },
+            { readResponses: statusLineReader, maxUnansweredBytes, batchBytes: RUN },
+          );
+          connection.write(frame(0));
+        }
         for (let i = 1; i <= 1000; i++) connection.write(frame(i));
-        await until(() => peer.frames() === 1001, 2000, `every frame (window ${maxUnansweredBytes})`);
+        // Well within UNANSWERED_STALL_MS (1 s), after which even a held connection would let them go.
+        await until(() => peer.frames() === 1001, 700, `every frame (window ${maxUnansweredBytes})`);
         assert.equal(connection.unanswered, answersFirst ? 1000 : 1001);
         await connection.close(50);
       }
@@ -319,14 +328,7 @@ describe('PeerConnection', () => {
 
     it('stops holding back for a peer that answered once, then left a full window unanswered for a second', async () => {
       const peer = await heldPeer();
-      const connection = trackConnection(
-        { host: '127.0.0.1', port: peer.port },
-        { readResponses: statusLineReader, maxUnansweredBytes: WINDOW, batchBytes: RUN },
-      );
-      const first = connection.send(frame(0), true);
-      await until(() => peer.frames() === 1, 2000, 'the first frame');
-      peer.answer(1);
-      await first;
+      const connection = await answeredOnce(peer);
       const started = Date.now();
       for (let i = 1; i <= 1000; i++) connection.write(frame(i));
       await until(() => peer.frames() >= 1 + WINDOW / 32, 2000, 'a window of frames');
@@ -364,7 +366,8 @@ describe('PeerConnection', () => {
       firstSocket!.destroy();
       await until(() => sockets === 2, 2000, 'the reconnect');
       const rest = 1000 - (before - 32) / 32;
-      await until(() => server.received().length === before + rest * 32, 2000, 'the rest of the queue');
+      // Well within UNANSWERED_STALL_MS (1 s), after which even a held connection would let them go.
+      await until(() => server.received().length === before + rest * 32, 700, 'the rest of the queue');
       await connection.close(50);
     });
   });
