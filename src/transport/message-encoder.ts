@@ -14,7 +14,8 @@ const ONE_BYTE_BODY = new Uint8Array(1);
 const MAX_HEADS = 256;
 /** Heads found without the map (see CachedMessageEncoder.recent). */
 const RECENT_HEADS = 16;
-const HEX_DIGITS = '0123456789abcdef';
+/** ASCII of the lowercase hex digits. */
+const HEX_DIGITS = new TextEncoder().encode('0123456789abcdef');
 
 /**
  * Writes a libprocess message kept as (head, body): the cached head, then the body framed as one chunk (size line,
@@ -33,8 +34,15 @@ class ChunkedBodyWriter implements PartsWriter {
     at = this.writeSizeLine(length, target, at);
     target.set(body, at);
     at += length;
-    for (let i = 0; i < CHUNK_TAIL.length; i++) target[at++] = CHUNK_TAIL[i]!;
-    return at;
+    // CHUNK_TAIL, byte by byte: cheaper than a loop over it, or a set() call, for seven bytes.
+    target[at] = 0x0d;
+    target[at + 1] = 0x0a;
+    target[at + 2] = 0x30;
+    target[at + 3] = 0x0d;
+    target[at + 4] = 0x0a;
+    target[at + 5] = 0x0d;
+    target[at + 6] = 0x0a;
+    return at + 7;
   }
 
   /** The head and the chunk-size line, the body itself, then CHUNK_TAIL (see PartsWriter.pieces). */
@@ -48,11 +56,11 @@ class ChunkedBodyWriter implements PartsWriter {
   /** The chunk-size line of a `length`-byte chunk at target[at]: lowercase hex digits, then CRLF; the index after. */
   private writeSizeLine(length: number, target: Uint8Array, at: number): number {
     const digits = this.digitsOf(length);
-    // Digits written last to first (no string per message).
+    // Digits written last to first (no string per message); shifts while the length fits 31 bits.
     let rest = length;
     for (let i = digits - 1; i >= 0; i--) {
-      target[at + i] = HEX_DIGITS.charCodeAt(rest & 0xf);
-      rest = Math.floor(rest / 16);
+      target[at + i] = HEX_DIGITS[rest & 0xf]!;
+      rest = rest <= 0x7fffffff ? rest >>> 4 : Math.floor(rest / 16);
     }
     at += digits;
     target[at++] = 0x0d;
