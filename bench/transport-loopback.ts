@@ -165,20 +165,34 @@ async function sendMessages(sender: LibprocessEndpoint, to: Upid, per: number): 
   }
 }
 
+/** A transport row's endpoints: one receiver, `connections` senders with their connection to it open. */
+interface TransportEnds {
+  readonly receiver: LibprocessEndpoint;
+  readonly senders: LibprocessEndpoint[];
+  readonly to: Upid;
+}
+
 /**
- * messages/s through LibprocessEndpoints with `connections` senders sharing the work; `transient`: the receiver
- * frees each read's bytes once its messages are handled (transientMessages).
+ * Every row's endpoints or sockets, made on its first round and kept for the run, as a long-running endpoint keeps
+ * them: closed at the end (closeEnds). Made and closed every round, they left garbage in the old generation round
+ * after round, and after ~13 rounds V8 had grown the young generation beyond what the old generation had left before
+ * its limit: from then on it started marking the whole heap every ~35 ms, and the transport rows ran 25-45% slower
+ * for the rest of the process (the "slow mode" of earlier sessions; see transport-loopback.md, session of
+ * 2026-11-28 22:35). One pair of endpoints kept for 80 rounds of 1 connection never entered it (8 connections still
+ * can: their queues keep more alive across scavenges).
  */
-async function transportRate(connections: number, transient = false): Promise<Rate> {
+const ends = new Map<string, TransportEnds | RawEnds>();
+
+async function transportEnds(connections: number, transient: boolean): Promise<TransportEnds> {
+  const key = `transport ${transient} ${connections}`;
+  const kept = ends.get(key) as TransportEnds | undefined;
+  if (kept !== undefined) return kept;
   const receiver = await LibprocessEndpoint.listen({ transientMessages: transient });
-  delivered = 0;
   receiver.register('slave(1)', countDelivered);
   const senders = await Promise.all(
     Array.from({ length: connections }, () => LibprocessEndpoint.listen({ defaultId: 'master' })),
   );
   const to = receiver.upid('slave(1)');
-  const per = Math.floor(MESSAGES / connections);
-  const total = per * connections;
   // Connected before the clock starts, as the raw rows' sockets are.
   await Promise.all(
     senders.map((sender) => {
@@ -187,25 +201,43 @@ async function transportRate(connections: number, transient = false): Promise<Ra
       return until(() => connection.state === 'open');
     }),
   );
+  const made: TransportEnds = { receiver, senders, to };
+  ends.set(key, made);
+  return made;
+}
+
+/**
+ * messages/s through LibprocessEndpoints with `connections` senders sharing the work; `transient`: the receiver
+ * frees each read's bytes once its messages are handled (transientMessages).
+ */
+async function transportRate(connections: number, transient = false): Promise<Rate> {
+  const { senders, to } = await transportEnds(connections, transient);
+  const per = Math.floor(MESSAGES / connections);
+  const total = per * connections;
+  const bytesWritten = (): number =>
+    senders.reduce((sum, sender) => sum + sender.connectionTo(to).stats.bytesWritten, 0);
+  const answersRead = (): number => senders.reduce((sum, sender) => sum + sender.connectionTo(to).stats.bytesRead, 0);
+  const writtenBefore = bytesWritten();
+  const readBefore = answersRead();
+  delivered = 0;
   await settle();
   const clock = startClock();
   await Promise.all(senders.map((sender) => sendMessages(sender, to, per)));
   await until(() => delivered >= total);
   const rate = measure(total, clock);
   // The raw rows write the same bytes: check that the transport wrote exactly as many.
-  const written = senders.reduce((sum, sender) => sum + sender.connectionTo(to).stats.bytesWritten, 0);
+  const written = bytesWritten() - writtenBefore;
   if (written !== total * messageBytes) {
     throw new Error(`transport wrote ${written} bytes, the raw rows write ${total * messageBytes}`);
   }
   // And got as many answer bytes back as the `raw both ways` rows send (after the clock: the row is done when the
-  // messages are delivered, answers may still be on their way).
-  const answersRead = (): number => senders.reduce((sum, sender) => sum + sender.connectionTo(to).stats.bytesRead, 0);
-  await until(() => answersRead() >= total * ANSWER.length);
-  if (answersRead() !== total * ANSWER.length) {
-    throw new Error(`transport read ${answersRead()} answer bytes, the raw rows answer ${total * ANSWER.length}`);
+  // messages are delivered, answers may still be on their way). Every answer is in before the next round.
+  await until(() => answersRead() - readBefore >= total * ANSWER.length);
+  if (answersRead() - readBefore !== total * ANSWER.length) {
+    throw new Error(
+      `transport read ${answersRead() - readBefore} answer bytes, the raw rows answer ${total * ANSWER.length}`,
+    );
   }
-  await Promise.all(senders.map((s) => s.close(2000)));
-  await receiver.close(500);
   return rate;
 }
 
@@ -305,23 +337,31 @@ function writeAnswers(socket: net.Socket, messages: number): void {
   }
 }
 
-/**
- * messages/s writing pre-encoded bytes over plain sockets: in 64 KiB slices, one write per message, or one cache-hot
- * slice written repeatedly (see RawWrites); see RawOptions for the receiver's side.
- */
-async function rawRate(connections: number, options: RawOptions = {}): Promise<Rate> {
-  const { decode = false, writes = 'slices', release = false, answer = false } = options;
-  const per = Math.floor(MESSAGES / connections);
-  let received = 0;
-  answerBytesRead = 0;
+/** A raw row's server and sockets, and what its receivers counted in the current round. */
+interface RawEnds {
+  readonly server: net.Server;
+  readonly sockets: net.Socket[];
+  readonly port: number;
+  /** Bytes the receivers read this round. */
+  readonly tally: { received: number };
+  readonly counter: MessageCounter;
+}
+
+async function rawEnds(connections: number, options: Required<RawOptions>): Promise<RawEnds> {
+  const { decode, writes, release, answer } = options;
+  const key = `raw ${decode} ${writes} ${release} ${answer} ${connections}`;
+  const kept = ends.get(key) as RawEnds | undefined;
+  if (kept !== undefined) return kept;
   const counter = new MessageCounter();
+  const tally = { received: 0 };
   const server = net.createServer((socket) => {
     if (!decode) {
+      // Kept across rounds: every round sends whole messages, so the count of completed ones carries over.
       let connectionBytes = 0;
-      // Answers still being written when the sender closes its socket at the end of the row.
+      // Answers still being written when the sender closes its socket at the end of the run.
       if (answer) socket.on('error', () => {});
       socket.on('data', (chunk: Buffer) => {
-        received += chunk.length;
+        tally.received += chunk.length;
         if (answer) {
           const before = Math.floor(connectionBytes / messageBytes);
           connectionBytes += chunk.length;
@@ -336,12 +376,6 @@ async function rawRate(connections: number, options: RawOptions = {}): Promise<R
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as net.AddressInfo).port;
-  // The hot slice: as many whole messages as fit in 64 KiB, at least one (never more than the row sends).
-  const inStream = writes === 'hot-slice' ? Math.min(per, Math.max(1, Math.floor(SLICE / messageBytes))) : per;
-  const stream = encodedStream(inStream, port);
-  const oneBytes = stream.length / inStream;
-  // What the row sends per connection: `per` messages.
-  const streamBytes = per * oneBytes;
   const sockets = await Promise.all(
     Array.from(
       { length: connections },
@@ -355,22 +389,57 @@ async function rawRate(connections: number, options: RawOptions = {}): Promise<R
         }),
     ),
   );
+  const made: RawEnds = { server, sockets, port, tally, counter };
+  ends.set(key, made);
+  return made;
+}
+
+/**
+ * messages/s writing pre-encoded bytes over plain sockets: in 64 KiB slices, one write per message, or one cache-hot
+ * slice written repeatedly (see RawWrites); see RawOptions for the receiver's side.
+ */
+async function rawRate(connections: number, options: RawOptions = {}): Promise<Rate> {
+  const { decode = false, writes = 'slices', release = false, answer = false } = options;
+  const raw = await rawEnds(connections, { decode, writes, release, answer });
+  const { sockets, counter } = raw;
+  const per = Math.floor(MESSAGES / connections);
+  raw.tally.received = 0;
+  counter.messages = 0;
+  answerBytesRead = 0;
+  // The hot slice: as many whole messages as fit in 64 KiB, at least one (never more than the row sends).
+  const inStream = writes === 'hot-slice' ? Math.min(per, Math.max(1, Math.floor(SLICE / messageBytes))) : per;
+  const stream = encodedStream(inStream, raw.port);
+  const oneBytes = stream.length / inStream;
+  // What the row sends per connection: `per` messages.
+  const streamBytes = per * oneBytes;
   await settle();
   const clock = startClock();
   await Promise.all(sockets.map((socket) => writeRaw(socket, writes, stream, streamBytes, oneBytes)));
   const total = per * connections;
-  await until(() => (decode ? counter.messages >= total : received >= streamBytes * connections));
+  await until(() => (decode ? counter.messages >= total : raw.tally.received >= streamBytes * connections));
   const rate = measure(total, clock);
   if (answer) {
-    // Every message answered, with the transport's bytes (see transportRate).
+    // Every message answered, with the transport's bytes (see transportRate), before the next round.
     await until(() => answerBytesRead >= total * ANSWER.length);
     if (answerBytesRead !== total * ANSWER.length) {
       throw new Error(`raw senders read ${answerBytesRead} answer bytes, expected ${total * ANSWER.length}`);
     }
   }
-  for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => server.close(resolve));
   return rate;
+}
+
+/** Closes every row's endpoints and sockets (see `ends`). */
+async function closeEnds(): Promise<void> {
+  for (const made of ends.values()) {
+    if ('receiver' in made) {
+      await Promise.all(made.senders.map((sender) => sender.close(2000)));
+      await made.receiver.close(500);
+    } else {
+      for (const socket of made.sockets) socket.destroy();
+      await new Promise((resolve) => made.server.close(resolve));
+    }
+  }
+  ends.clear();
 }
 
 /** Bytes of one message as both the transport and the raw rows write it (sender and receiver ports: 5 digits). */
@@ -448,6 +517,7 @@ async function ratesTakingTurns(connections: number): Promise<RowRates> {
 async function main(): Promise<void> {
   if (CHILD_ROW >= 0) {
     await childRow();
+    await closeEnds();
     return;
   }
   process.stdout.write(
@@ -469,6 +539,7 @@ async function main(): Promise<void> {
           `msg/cpu-s ${fmt(median(rates.map((r) => r.cpu)))}\n`,
       );
     }
+    await closeEnds();
     process.stdout.write(`load average at the end: ${loadAverage()}\n`);
     return;
   }
@@ -503,6 +574,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  await closeEnds();
   process.stdout.write(`load average at the end: ${loadAverage()}\n`);
 }
 
