@@ -3,6 +3,7 @@ import net from 'node:net';
 import { type MesosWireError, mwError } from '../errors.ts';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import { releaseBatch, retireSlab, SLAB_BYTES, type Slab, takeSlab } from './slabs.ts';
+import { joinBusy, leaveBusy, sharedWindow } from './unanswered-budget.ts';
 
 /** A peer's socket address. libprocess keys outbound connections by this (ip:port), never by actor id. */
 export interface PeerAddress {
@@ -67,6 +68,9 @@ export interface PeerConnectionOptions {
    * then reads every message long after it was written: out of the cache, its reads paying for the transmission of
    * the sender's backlog. Throughput is bounded by half of this to all of it per round trip (2 MiB with a 10 ms round
    * trip: 100-200 MB/s).
+   *
+   * The connections of one thread that have unanswered bytes at the same time share it: each gets this divided by
+   * their number, at most MAX_SHARES (8) ways (see unanswered-budget.ts).
    */
   maxUnansweredBytes?: number;
   /**
@@ -284,6 +288,8 @@ export class PeerConnection extends EventEmitter {
   private windowShut = false;
   /** The window was full for UNANSWERED_STALL_MS without an answer: no bound until the next socket. */
   private windowOff = false;
+  /** Counted among the busy connections sharing the thread's window budget (see unanswered-budget.ts). */
+  private countedBusy = false;
   /** Runs while the window is full and messages wait (see UNANSWERED_STALL_MS). */
   private stallTimer: NodeJS.Timeout | undefined;
   private stateValue: PeerConnectionState = 'idle';
@@ -906,7 +912,8 @@ export class PeerConnection extends EventEmitter {
   private noteInFlight(messages: number, bytes: number): void {
     const inFlight = this.inFlight;
     this.unansweredBytes += bytes;
-    if (this.unansweredBytes >= this.maxUnansweredBytes) this.windowShut = true;
+    this.noteBusy();
+    if (this.unansweredBytes >= sharedWindow(this.maxUnansweredBytes)) this.windowShut = true;
     if (!this.peerAnswers && inFlight.length > this.inFlightAt) {
       inFlight[inFlight.length - 2]! += messages;
       inFlight[inFlight.length - 1]! += bytes;
@@ -947,8 +954,25 @@ export class PeerConnection extends EventEmitter {
       at = 0;
     }
     this.inFlightAt = at;
-    if (this.unansweredBytes * 2 <= this.maxUnansweredBytes) this.windowShut = false;
+    this.noteBusy();
+    if (this.unansweredBytes * 2 <= sharedWindow(this.maxUnansweredBytes)) this.windowShut = false;
     return wasFull && !this.windowFull();
+  }
+
+  /**
+   * Joins or leaves the connections sharing the thread's window budget: busy while the window applies (a bound, the
+   * peer answers, not stalled) and bytes are unanswered.
+   */
+  private noteBusy(): void {
+    const busy =
+      this.unansweredBytes > 0 &&
+      this.peerAnswers &&
+      !this.windowOff &&
+      this.maxUnansweredBytes !== Number.POSITIVE_INFINITY;
+    if (busy === this.countedBusy) return;
+    this.countedBusy = busy;
+    if (busy) joinBusy();
+    else leaveBusy();
   }
 
   /** Write nothing more now: the peer answers, and the window is shut (see windowShut). */
@@ -963,6 +987,7 @@ export class PeerConnection extends EventEmitter {
       this.stallTimer = undefined;
       if (!this.windowFull()) return;
       this.windowOff = true;
+      this.noteBusy();
       this.flush();
     }, UNANSWERED_STALL_MS);
     this.stallTimer.unref();
@@ -1034,6 +1059,7 @@ export class PeerConnection extends EventEmitter {
     this.peerAnswers = false;
     this.windowOff = false;
     this.windowShut = false;
+    this.noteBusy();
     this.stopStallWatch();
     for (const entry of pending) if (typeof entry !== 'number') entry(error);
   }

@@ -5,6 +5,7 @@ import { backoffDelay } from '../../src/transport/backoff.ts';
 import { type PartsWriter, PeerConnection } from '../../src/transport/peer-connection.ts';
 import { PeerPool } from '../../src/transport/peer-pool.ts';
 import { SLAB_BYTES, slabsInUse } from '../../src/transport/slabs.ts';
+import { busyConnections } from '../../src/transport/unanswered-budget.ts';
 import { cat } from '../helpers/bytes.ts';
 import {
   ACCEPTED,
@@ -335,6 +336,8 @@ describe('PeerConnection', () => {
       assert.ok(peer.frames() < 1001, 'held at first');
       await until(() => peer.frames() === 1001, 4000, 'every frame after the stall');
       assert.ok(Date.now() - started >= 900, `released after ${Date.now() - started} ms`);
+      // Not bound any more, it no longer takes a share of the thread's window budget.
+      assert.equal(busyConnections(), 0);
       assert.deepEqual(
         frameSequence(peer.received()),
         Array.from({ length: 1001 }, (_, i) => i),
@@ -369,6 +372,49 @@ describe('PeerConnection', () => {
       // Well within UNANSWERED_STALL_MS (1 s), after which even a held connection would let them go.
       await until(() => server.received().length === before + rest * 32, 700, 'the rest of the queue');
       await connection.close(50);
+    });
+
+    it('shares the window among the busy connections of the thread, and gives it back when one goes', async () => {
+      assert.equal(busyConnections(), 0, 'no busy connection left by the tests before');
+      const [peerA, peerB] = [await heldPeer(), await heldPeer()];
+      const [a, b] = [await answeredOnce(peerA), await answeredOnce(peerB)];
+      for (let i = 1; i <= 1000; i++) {
+        a.write(frame(i));
+        b.write(frame(i));
+      }
+      // Both held: each at its window as it was when it filled it (the first to fill may have had all of it).
+      await until(() => a.heldByWindow && b.heldByWindow, 2000, 'both windows full');
+      assert.equal(busyConnections(), 2);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // A reopens once no more than half of its share (WINDOW / 2) is unanswered, and fills its share, not WINDOW.
+      const heldA = peerA.frames() - 1;
+      const keep = WINDOW / 4 / 32;
+      peerA.answer(heldA - keep);
+      await until(() => peerA.frames() - 1 > heldA, 2000, 'A reopened');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const inFlightA = (peerA.frames() - 1 - (heldA - keep)) * 32;
+      assert.equal(a.unansweredBytesWritten, inFlightA);
+      assert.ok(inFlightA >= WINDOW / 2 && inFlightA < WINDOW / 2 + RUN, `A: ${inFlightA} bytes in flight`);
+      // B goes (its socket closes): A alone again gets the whole window at its next reopening.
+      b.destroy();
+      await until(() => busyConnections() === 1, 2000, 'B no longer busy');
+      const answeredA = peerA.frames() - 1;
+      peerA.answer(answeredA - (heldA - keep) - keep);
+      await until(() => peerA.frames() - 1 > answeredA, 2000, 'A reopened again');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const alone = (peerA.frames() - 1 - (answeredA - keep)) * 32;
+      assert.ok(alone >= WINDOW && alone < WINDOW + RUN, `A alone: ${alone} bytes in flight`);
+      // Every frame answered: A is no longer busy either.
+      let answered = answeredA - keep;
+      while (answered < 1000) {
+        const due = peerA.frames() - 1 - answered;
+        if (due > 0) peerA.answer(due);
+        answered += due;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await until(() => a.unansweredBytesWritten === 0, 2000, 'every answer');
+      assert.equal(busyConnections(), 0);
+      await a.close(50);
     });
   });
 
