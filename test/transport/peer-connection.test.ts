@@ -263,6 +263,20 @@ describe('PeerConnection', () => {
       return connection;
     }
 
+    /** Answers the frames after frame 0 as they arrive, from `answered` of them already answered up to `total`. */
+    async function answerAsTheyCome(
+      peer: Awaited<ReturnType<typeof heldPeer>>,
+      answered: number,
+      total: number,
+    ): Promise<void> {
+      while (answered < total) {
+        const due = peer.frames() - 1 - answered;
+        if (due > 0) peer.answer(due);
+        answered += due;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    }
+
     it('once the peer answers, holds back at a full window until half of it is answered', async () => {
       const peer = await heldPeer();
       const connection = await answeredOnce(peer);
@@ -287,13 +301,7 @@ describe('PeerConnection', () => {
       assert.ok((next - (held - half)) * 32 < WINDOW + RUN, `${next - (held - half)} frames in flight`);
       assert.ok((next - (held - half)) * 32 >= WINDOW, `${next - (held - half)} frames in flight`);
       // Answered as they come, all of them go, in order.
-      let answered = held - half;
-      while (answered < 1000) {
-        const due = peer.frames() - 1 - answered;
-        if (due > 0) peer.answer(due);
-        answered += due;
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
+      await answerAsTheyCome(peer, held - half, 1000);
       await Promise.all(receipts);
       await until(() => connection.stats.responses === 1001, 2000, 'every answer');
       assert.equal(connection.unanswered, 0);
@@ -405,13 +413,7 @@ describe('PeerConnection', () => {
       const alone = (peerA.frames() - 1 - (answeredA - keep)) * 32;
       assert.ok(alone >= WINDOW && alone < WINDOW + RUN, `A alone: ${alone} bytes in flight`);
       // Every frame answered: A is no longer busy either.
-      let answered = answeredA - keep;
-      while (answered < 1000) {
-        const due = peerA.frames() - 1 - answered;
-        if (due > 0) peerA.answer(due);
-        answered += due;
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
+      await answerAsTheyCome(peerA, answeredA - keep, 1000);
       await until(() => a.unansweredBytesWritten === 0, 2000, 'every answer');
       assert.equal(busyConnections(), 0);
       await a.close(50);
