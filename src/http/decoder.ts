@@ -1547,7 +1547,6 @@ export class HttpDecoder {
     );
   }
 
-  /** Keeps `kept` among this decoder's recent heads, the oldest making room. */
   /**
    * Keeps a head; once HEAD_CACHE_SIZE are kept, in a slot taken at random, not the one found last. Heads coming in
    * turns with more of them than are kept are then still found some of the time (replacing the one used longest ago,
