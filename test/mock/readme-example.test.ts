@@ -55,11 +55,15 @@ test('README example: a framework launches a task on the mock master and sees it
             acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid },
           });
         }
-        if (status.state === 'TASK_FINISHED') break;
+        if (status.state === 'TASK_FINISHED') {
+          // Done: the framework tears down (the master has removed it once this call is answered).
+          await client.call({ type: 'TEARDOWN' });
+          break;
+        }
       }
     }
     assert.deepEqual(states, ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
-    // The master's view, as a real master's /master/state shows it (the framework left when its stream ended).
+    // The master's view, as a real master's /master/state shows it (the framework tore down: it is a completed one).
     const state = (await (await fetch(`${master.url}/master/state`)).json()) as {
       completed_frameworks: { name: string; completed_tasks: { id: string; state: string }[] }[];
     };
